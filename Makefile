@@ -1,0 +1,51 @@
+# facegate: `make run` starts the whole local stack, `make test` runs every test.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+EXTRAS := embedder,backend,local,dev
+
+.PHONY: install models fixtures static browser run test test-unit bench lint clean
+
+install: $(STAMP) models fixtures static browser
+
+# Reinstall only when the dependency list changed.
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[$(EXTRAS)]"
+	touch $(STAMP)
+
+models: $(STAMP)
+	$(BIN)/facegate models pull
+
+fixtures: $(STAMP)
+	$(BIN)/python tests/fixtures/fetch_images.py
+
+static:
+	bash scripts/vendor_static.sh
+
+# Debian's Chromium for the browser tests (no browser download from anywhere else).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+		(apt-get update -q && apt-get install -y -q chromium) >/dev/null \
+		|| { echo "install Debian's chromium package (as root) for the browser tests"; exit 1; }; }
+
+run: install
+	$(BIN)/facegate run
+
+test: install
+	$(BIN)/python -m pytest -q
+
+test-unit: $(STAMP)
+	$(BIN)/python -m pytest -q tests/unit
+
+bench: install
+	$(BIN)/python -m bench
+
+lint: $(STAMP)
+	$(BIN)/ruff check embedder backend facegate tests bench
+	$(BIN)/lint-imports
+
+clean:
+	rm -rf $(VENV) var tests/fixtures/images tests/output static/vendor node_modules

@@ -1,0 +1,1 @@
+"""facegate backend: enrollment and check-in on PostgreSQL+pgvector and S3."""

@@ -1,0 +1,35 @@
+"""`python -m backend`: check the database, store and embedder, then serve."""
+
+import logging
+import sys
+
+import uvicorn
+
+from backend.config import BackendSettings
+from backend.domain.errors import DomainError
+from backend.main import connect
+
+
+def main() -> None:
+    settings = BackendSettings()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    try:
+        # Refuse to start, in one clear line, when a dependency is unusable.
+        connect(settings).close()
+    except DomainError as error:
+        print(f"backend: {error.message}", file=sys.stderr)
+        sys.exit(2)
+    tls = settings.tls_cert.is_file() and settings.tls_key.is_file()
+    uvicorn.run(
+        "backend.main:app_from_env",
+        factory=True,
+        host=settings.backend_host,
+        port=settings.backend_port,
+        log_level="warning",
+        ssl_certfile=str(settings.tls_cert) if tls else None,
+        ssl_keyfile=str(settings.tls_key) if tls else None,
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,40 @@
+"""`facegate keys ...`: API keys straight in the database."""
+
+import argparse
+import sys
+
+from backend.config import BackendSettings
+from backend.domain.errors import DomainError
+from backend.domain.keys import ApiKeys
+from backend.domain.model import Role
+from backend.infrastructure.database import make_engine, migrate
+from backend.infrastructure.pg_records import PgApiKeyStore
+
+
+def run_keys_command(args: argparse.Namespace) -> int:
+    settings = BackendSettings()
+    if not settings.database_url:
+        print("facegate: set DATABASE_URL (make run prints it)", file=sys.stderr)
+        return 2
+    engine = make_engine(settings.database_url, pool_size=1)
+    try:
+        migrate(engine)
+        keys = ApiKeys(store=PgApiKeyStore(engine))
+        if args.action == "create":
+            _, plaintext = keys.create(args.name, Role(args.role))
+            print(plaintext)  # alone on stdout, so scripts can capture it
+        elif args.action == "list":
+            for key in keys.list():
+                state = f"revoked {key.revoked_at:%Y-%m-%d %H:%M}" if key.revoked_at else "active"
+                print(f"{key.name}\t{key.role.value}\t{key.created_at:%Y-%m-%d %H:%M}\t{state}")
+        elif args.action == "revoke":
+            if not keys.revoke(args.name):
+                print(f"facegate: no active key named {args.name}", file=sys.stderr)
+                return 1
+            print(f"revoked {args.name}", file=sys.stderr)
+        return 0
+    except DomainError as error:
+        print(f"facegate: {error.message}", file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()

@@ -1,0 +1,44 @@
+"""Backend settings, from the environment (pydantic-settings)."""
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from backend.domain.model import Metric
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class BackendSettings(BaseSettings):
+    """Everything the backend can be told; create_app() takes an instance."""
+
+    model_config = SettingsConfigDict(extra="ignore")
+
+    database_url: str = ""
+    s3_endpoint: str = "http://127.0.0.1:8333"
+    s3_access_key: str = ""
+    s3_secret_key: str = ""
+    s3_bucket: str = "facegate"
+    embedder_url: str = "http://127.0.0.1:8501"
+    # How long the backend waits at start for the embedder to report its model.
+    embedder_start_timeout: float = Field(default=120.0, ge=0)
+    embedder_timeout: float = Field(default=30.0, gt=0)
+    match_metric: Metric = Metric.COSINE
+    # Default: DeepFace's threshold for the gallery's model and metric.
+    match_threshold: float | None = Field(default=None, gt=0)
+    duplicate_threshold: float | None = Field(default=None, gt=0)
+    hnsw_ef_search: int = Field(default=64, ge=1, le=1000)
+    public_url: str = ""
+    presign_expiry_seconds: int = Field(default=3600, ge=60, le=7 * 24 * 3600)
+    max_upload_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
+    min_face_size: int = Field(default=80, ge=0)
+    min_sharpness: float = Field(default=25.0, ge=0)
+    min_brightness: float = Field(default=40.0, ge=0, le=255)
+    max_brightness: float = Field(default=225.0, ge=0, le=255)
+    backend_host: str = "127.0.0.1"
+    backend_port: int = 8502
+    tls_cert: Path = REPO_ROOT / "certs" / "facegate.crt"
+    tls_key: Path = REPO_ROOT / "certs" / "facegate.key"
+    static_dir: Path = REPO_ROOT / "static"
+    db_pool_size: int = Field(default=10, ge=1, le=100)

@@ -1,0 +1,1 @@
+"""The domain: models, errors, ports and use cases. Standard library only."""

@@ -1,0 +1,78 @@
+"""Every error the domain can raise: a stable code, a message and details."""
+
+from typing import Any
+
+
+class DomainError(Exception):
+    """Base of facegate's errors; handler maps each code to a status in one table."""
+
+    code = "error"
+
+    def __init__(self, message: str, details: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details or {}
+
+
+class ValidationFailed(DomainError):
+    code = "validation_error"
+
+
+class InvalidImage(DomainError):
+    code = "invalid_image"
+
+
+class ImageTooLarge(DomainError):
+    code = "image_too_large"
+
+
+class NoFaceDetected(DomainError):
+    code = "no_face_detected"
+
+
+class MultipleFaces(DomainError):
+    code = "multiple_faces"
+
+
+class LowQuality(DomainError):
+    code = "low_quality"
+
+
+class FaceAlreadyEnrolled(DomainError):
+    code = "face_already_enrolled"
+
+
+class EmployeeNotFound(DomainError):
+    code = "employee_not_found"
+
+
+class FaceNotFound(DomainError):
+    code = "face_not_found"
+
+
+class ModelMismatch(DomainError):
+    code = "model_mismatch"
+
+
+class Unauthorized(DomainError):
+    code = "unauthorized"
+
+
+class Forbidden(DomainError):
+    code = "forbidden"
+
+
+class KeyNameTaken(DomainError):
+    code = "key_name_taken"
+
+
+class EmbedderUnavailable(DomainError):
+    code = "embedder_unavailable"
+
+
+class DatabaseUnavailable(DomainError):
+    code = "database_unavailable"
+
+
+class StorageUnavailable(DomainError):
+    code = "storage_unavailable"

@@ -1,0 +1,46 @@
+"""API keys: minted once, stored as hashes, checked in constant time."""
+
+import hashlib
+import hmac
+import secrets
+
+from backend.domain.errors import Forbidden, Unauthorized
+from backend.domain.model import ApiKey, Role
+from backend.domain.ports import ApiKeyStore
+
+KEY_PREFIX = "fgk_"
+
+
+def hash_key(plaintext: str) -> str:
+    """SHA-256 is enough: keys are 256-bit random, not passwords to brute-force."""
+    return hashlib.sha256(plaintext.encode()).hexdigest()
+
+
+class ApiKeys:
+    def __init__(self, *, store: ApiKeyStore) -> None:
+        self._store = store
+
+    def create(self, name: str, role: Role) -> tuple[ApiKey, str]:
+        """A new key and its plaintext, which is never stored or shown again."""
+        plaintext = KEY_PREFIX + secrets.token_urlsafe(32)
+        return self._store.create(name, role, hash_key(plaintext)), plaintext
+
+    def authenticate(self, plaintext: str | None) -> ApiKey:
+        if not plaintext:
+            raise Unauthorized("an X-API-Key header is required")
+        digest = hash_key(plaintext)
+        found = self._store.find(digest)
+        if found is None or not hmac.compare_digest(found[1], digest):
+            raise Unauthorized("the API key is not valid")
+        return found[0]
+
+    @staticmethod
+    def authorize(key: ApiKey, allowed: set[Role]) -> None:
+        if key.role not in allowed:
+            raise Forbidden(f"a {key.role.value} key may not do this")
+
+    def list(self) -> list[ApiKey]:
+        return self._store.list()
+
+    def revoke(self, name: str) -> bool:
+        return self._store.revoke(name)

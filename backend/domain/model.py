@@ -1,0 +1,109 @@
+"""The domain's data: plain frozen dataclasses."""
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+class Role(enum.StrEnum):
+    ADMIN = "admin"
+    KIOSK = "kiosk"
+
+
+class Metric(enum.StrEnum):
+    """How face vectors are compared. Vectors are stored L2-normalised, so all three
+    rank alike; the metric picks the index operator and the threshold's scale."""
+
+    COSINE = "cosine"
+    EUCLIDEAN = "euclidean"
+    INNER_PRODUCT = "inner_product"
+
+    @property
+    def deepface_name(self) -> str:
+        """The column of DeepFace's threshold table that applies to unit vectors."""
+        return "euclidean_l2" if self is Metric.EUCLIDEAN else "cosine"
+
+
+@dataclass(frozen=True)
+class Quality:
+    face_size: int
+    sharpness: float
+    brightness: float
+
+
+@dataclass(frozen=True)
+class DetectedFace:
+    embedding: tuple[float, ...]
+    box: dict[str, Any]
+    confidence: float
+    quality: Quality
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    model: str
+    dim: int
+    detector: str
+    thresholds: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Extraction:
+    model: ModelInfo
+    faces: list[DetectedFace]  # largest first
+
+
+@dataclass(frozen=True)
+class Employee:
+    employee_id: str
+    name: str
+    created_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class FaceRecord:
+    face_id: str
+    employee_id: str
+    model: str
+    detector: str
+    image_key: str
+    quality: Quality
+    created_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Match:
+    """The nearest enrolled face to a query and how far it is."""
+
+    employee_id: str
+    employee_name: str
+    face_id: str
+    image_key: str
+    distance: float
+
+
+@dataclass(frozen=True)
+class Checkin:
+    checkin_id: int
+    employee_id: str | None
+    matched: bool
+    distance: float | None
+    api_key_name: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class ApiKey:
+    name: str
+    role: Role
+    created_at: datetime | None = None
+    revoked_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[Any]
+    total: int
+    limit: int
+    offset: int

@@ -1,0 +1,103 @@
+"""The rules: who matches whom, which photos are good enough, which inputs are valid."""
+
+import math
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from backend.domain.errors import ModelMismatch, ValidationFailed
+from backend.domain.model import Metric, ModelInfo, Quality
+
+EMPLOYEE_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+MAX_NAME_LENGTH = 128
+
+
+@dataclass(frozen=True)
+class MatchPolicy:
+    """The gallery's model, the metric and the distances that count as the same person."""
+
+    model: ModelInfo
+    metric: Metric
+    match_threshold: float
+    duplicate_threshold: float
+
+    @classmethod
+    def for_model(
+        cls,
+        model: ModelInfo,
+        metric: Metric,
+        match_threshold: float | None = None,
+        duplicate_threshold: float | None = None,
+    ) -> "MatchPolicy":
+        """Thresholds default to DeepFace's table for the model and metric."""
+        default = model.thresholds.get(metric.deepface_name)
+        match = match_threshold if match_threshold is not None else default
+        if match is None:
+            raise ValueError(
+                f"no default {metric.value} threshold for model {model.model}; "
+                "set MATCH_THRESHOLD"
+            )
+        duplicate = duplicate_threshold if duplicate_threshold is not None else match
+        return cls(model, metric, match, duplicate)
+
+    def check_model(self, seen: ModelInfo) -> None:
+        """Refuse vectors of another model than the gallery's."""
+        if (seen.model, seen.dim) != (self.model.model, self.model.dim):
+            raise ModelMismatch(
+                f"the embedder runs {seen.model} ({seen.dim}-d) but the gallery holds "
+                f"{self.model.model} ({self.model.dim}-d) vectors",
+                {"embedder_model": seen.model, "gallery_model": self.model.model},
+            )
+
+
+@dataclass(frozen=True)
+class QualityFloor:
+    """Minimum figures an enrollment photo's face must reach."""
+
+    min_face_size: int = 80
+    min_sharpness: float = 25.0
+    min_brightness: float = 40.0
+    max_brightness: float = 225.0
+
+    def failing(self, quality: Quality) -> dict[str, dict[str, float]]:
+        """The figures below (or above) their limits, with the limit each missed."""
+        failed: dict[str, dict[str, float]] = {}
+        if quality.face_size < self.min_face_size:
+            failed["face_size"] = {"value": quality.face_size, "minimum": self.min_face_size}
+        if quality.sharpness < self.min_sharpness:
+            failed["sharpness"] = {"value": quality.sharpness, "minimum": self.min_sharpness}
+        if quality.brightness < self.min_brightness:
+            failed["brightness"] = {"value": quality.brightness, "minimum": self.min_brightness}
+        elif quality.brightness > self.max_brightness:
+            failed["brightness"] = {"value": quality.brightness, "maximum": self.max_brightness}
+        return failed
+
+
+def unit_vector(embedding: tuple[float, ...] | list[float]) -> list[float]:
+    """The embedding scaled to length 1, the form every stored vector takes."""
+    norm = math.sqrt(math.fsum(x * x for x in embedding))
+    if norm == 0.0:
+        raise ValueError("zero embedding")
+    return [x / norm for x in embedding]
+
+
+def validate_employee(employee_id: str, name: str) -> tuple[str, str]:
+    """The id and the trimmed name, or ValidationFailed naming each bad field."""
+    fields: dict[str, Any] = {}
+    if not EMPLOYEE_ID.fullmatch(employee_id or ""):
+        fields["employee_id"] = "1 to 64 characters of A-Z, a-z, 0-9, '.', '_' or '-'"
+    clean = (name or "").strip()
+    if not 1 <= len(clean) <= MAX_NAME_LENGTH:
+        fields["employee_name"] = f"1 to {MAX_NAME_LENGTH} characters"
+    if fields:
+        raise ValidationFailed("some fields are not valid", {"fields": fields})
+    return employee_id, clean
+
+
+def image_extension(data: bytes) -> tuple[str, str]:
+    """File extension and content type of a stored photo, from its first bytes."""
+    if data.startswith(b"\x89PNG"):
+        return "png", "image/png"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "webp", "image/webp"
+    return "jpg", "image/jpeg"

@@ -1,0 +1,88 @@
+"""What the domain needs from the outside world, declared on the consuming side."""
+
+from typing import Protocol
+
+from backend.domain.model import (
+    ApiKey,
+    Checkin,
+    Employee,
+    Extraction,
+    FaceRecord,
+    Match,
+    Metric,
+    ModelInfo,
+    Page,
+    Role,
+)
+
+
+class Embedder(Protocol):
+    """Faces and embeddings of an image (the embedder service)."""
+
+    def extract(self, image: bytes) -> Extraction: ...
+
+    def model_info(self) -> ModelInfo: ...
+
+
+class FaceRepository(Protocol):
+    """Employees and their face vectors, searched by distance."""
+
+    def nearest(self, embedding: list[float], metric: Metric, limit: int = 1) -> list[Match]: ...
+
+    def add_face_unless_near(
+        self,
+        employee: Employee,
+        face: FaceRecord,
+        embedding: list[float],
+        metric: Metric,
+        within: float,
+    ) -> Match | None:
+        """Atomically: if a face of another employee lies within `within`, return it and
+        insert nothing; else create the employee if new and insert the face."""
+        ...
+
+    def get_employee(self, employee_id: str) -> Employee | None: ...
+
+    def list_employees(self, limit: int, offset: int) -> Page: ...
+
+    def faces_of(self, employee_id: str) -> list[FaceRecord]: ...
+
+    def delete_employee(self, employee_id: str) -> bool:
+        """Delete the employee with its faces and check-ins; False if there was none."""
+        ...
+
+    def delete_face(self, employee_id: str, face_id: str) -> FaceRecord | None: ...
+
+
+class ImageStore(Protocol):
+    """Enrollment photos in object storage."""
+
+    def put(self, key: str, data: bytes, content_type: str) -> None: ...
+
+    def delete(self, key: str) -> None: ...
+
+    def delete_prefix(self, prefix: str) -> None: ...
+
+    def url(self, key: str) -> str: ...
+
+
+class CheckinLog(Protocol):
+    """The attendance record: one row per check-in answer that saw a face."""
+
+    def record(
+        self, employee_id: str | None, matched: bool, distance: float | None, api_key_name: str
+    ) -> Checkin: ...
+
+
+class ApiKeyStore(Protocol):
+    """API keys, kept as hashes only."""
+
+    def create(self, name: str, role: Role, key_hash: str) -> ApiKey: ...
+
+    def find(self, key_hash: str) -> tuple[ApiKey, str] | None:
+        """The live key with this hash and the stored hash, or None."""
+        ...
+
+    def list(self) -> list[ApiKey]: ...
+
+    def revoke(self, name: str) -> bool: ...

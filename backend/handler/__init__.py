@@ -1,0 +1,1 @@
+"""HTTP handlers: routes, schemas, auth, error mapping, pages."""

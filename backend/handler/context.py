@@ -1,0 +1,25 @@
+"""What the handlers are given by the composition root, and how they reach it."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from fastapi import Request
+
+from backend.domain.keys import ApiKeys
+from backend.domain.services import CheckInService, EmployeeAdmin, EnrollmentService
+
+
+@dataclass
+class Services:
+    enrollment: EnrollmentService
+    checkin: CheckInService
+    admin: EmployeeAdmin
+    keys: ApiKeys
+    # name -> a check that raises a DomainError when that dependency is down
+    probes: dict[str, Callable[[], None]]
+    max_upload_bytes: int
+
+
+def services(request: Request) -> Services:
+    found: Services = request.app.state.services
+    return found

@@ -1,0 +1,123 @@
+"""The employee API: enroll, check in, read, erase."""
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
+
+from backend.domain.model import ApiKey, Employee, FaceRecord
+from backend.handler.auth import ADMIN, ANY_KEY
+from backend.handler.context import Services, services
+from backend.handler.uploads import image_field, read_form, text_field
+
+router = APIRouter(prefix="/api/v1")
+
+
+@router.post("/employees/insert", status_code=201)
+async def insert(
+    request: Request, _: ApiKey = Depends(ADMIN), found: Services = Depends(services)
+) -> dict[str, Any]:
+    """Enroll a photo (multipart `image`, `employee_id`, `employee_name`)."""
+    form = await read_form(request, found.max_upload_bytes)
+    image = await image_field(form, found.max_upload_bytes)
+    enrolled = await run_in_threadpool(
+        found.enrollment.enroll,
+        text_field(form, "employee_id"),
+        text_field(form, "employee_name"),
+        image,
+    )
+    return {
+        "employee_id": enrolled.employee_id,
+        "face_id": enrolled.face_id,
+        "image_url": await run_in_threadpool(found.admin.image_url, enrolled.image_key),
+    }
+
+
+@router.post("/employees/search")
+async def search(
+    request: Request, key: ApiKey = Depends(ANY_KEY), found: Services = Depends(services)
+) -> dict[str, Any]:
+    """Who is the largest face in this frame? Records a check-in when a face is seen."""
+    form = await read_form(request, found.max_upload_bytes)
+    image = await image_field(form, found.max_upload_bytes)
+    outcome = await run_in_threadpool(found.checkin.check_in, image, key.name)
+    if outcome.matched and outcome.match and outcome.checkin:
+        return {
+            "matched": True,
+            "employee_id": outcome.match.employee_id,
+            "employee_name": outcome.match.employee_name,
+            "image_path": await run_in_threadpool(found.admin.image_url, outcome.match.image_key),
+            "distance": round(outcome.match.distance, 4),
+            "checkin_id": outcome.checkin.checkin_id,
+            "checked_in_at": outcome.checkin.created_at.isoformat(),
+        }
+    answer: dict[str, Any] = {"matched": False, "employee_name": "Unknown", "reason": outcome.reason}
+    if outcome.checkin is not None:
+        answer["checkin_id"] = outcome.checkin.checkin_id
+    return answer
+
+
+@router.get("/employees")
+async def list_employees(
+    limit: int = Query(50, ge=1, le=500),
+    offset: int = Query(0, ge=0),
+    _: ApiKey = Depends(ADMIN),
+    found: Services = Depends(services),
+) -> dict[str, Any]:
+    page = await run_in_threadpool(found.admin.list, limit, offset)
+    return {
+        "items": [_employee(e) for e in page.items],
+        "total": page.total,
+        "limit": page.limit,
+        "offset": page.offset,
+    }
+
+
+@router.get("/employees/{employee_id}")
+async def get_employee(
+    employee_id: str, _: ApiKey = Depends(ADMIN), found: Services = Depends(services)
+) -> dict[str, Any]:
+    details = await run_in_threadpool(found.admin.details, employee_id)
+    faces = [await run_in_threadpool(_face, f, found) for f in details.faces]
+    return {**_employee(details.employee), "faces": faces}
+
+
+@router.delete("/employees/{employee_id}", status_code=204)
+async def erase_employee(
+    employee_id: str, _: ApiKey = Depends(ADMIN), found: Services = Depends(services)
+) -> Response:
+    await run_in_threadpool(found.admin.erase, employee_id)
+    return Response(status_code=204)
+
+
+@router.delete("/employees/{employee_id}/faces/{face_id}", status_code=204)
+async def remove_face(
+    employee_id: str,
+    face_id: str,
+    _: ApiKey = Depends(ADMIN),
+    found: Services = Depends(services),
+) -> Response:
+    await run_in_threadpool(found.admin.remove_face, employee_id, face_id)
+    return Response(status_code=204)
+
+
+@router.get("/auth/whoami")
+async def whoami(key: ApiKey = Depends(ANY_KEY)) -> dict[str, str]:
+    """The calling key's name and role (the pages check a key with it)."""
+    return {"name": key.name, "role": key.role.value}
+
+
+def _employee(employee: Employee) -> dict[str, Any]:
+    created = employee.created_at.isoformat() if employee.created_at else None
+    return {"employee_id": employee.employee_id, "name": employee.name, "created_at": created}
+
+
+def _face(face: FaceRecord, found: Services) -> dict[str, Any]:
+    return {
+        "face_id": face.face_id,
+        "model": face.model,
+        "detector": face.detector,
+        "quality": face.quality.__dict__,
+        "image_url": found.admin.image_url(face.image_key),
+        "created_at": face.created_at.isoformat() if face.created_at else None,
+    }

@@ -1,0 +1,75 @@
+"""Domain errors to HTTP: one table of status codes, one error body shape."""
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from backend.domain import errors
+
+log = logging.getLogger("facegate.backend")
+
+STATUS: dict[type[errors.DomainError], int] = {
+    errors.ValidationFailed: 422,
+    errors.InvalidImage: 422,
+    errors.ImageTooLarge: 413,
+    errors.NoFaceDetected: 422,
+    errors.MultipleFaces: 422,
+    errors.LowQuality: 422,
+    errors.FaceAlreadyEnrolled: 409,
+    errors.KeyNameTaken: 409,
+    errors.ModelMismatch: 409,
+    errors.EmployeeNotFound: 404,
+    errors.FaceNotFound: 404,
+    errors.Unauthorized: 401,
+    errors.Forbidden: 403,
+    errors.EmbedderUnavailable: 503,
+    errors.DatabaseUnavailable: 503,
+    errors.StorageUnavailable: 503,
+}
+HTTP_CODES = {404: "not_found", 405: "method_not_allowed"}
+
+
+def error_body(code: str, message: str, details: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, "details": details or {}}}
+
+
+def status_of(error: errors.DomainError) -> int:
+    for kind in type(error).__mro__:
+        if kind in STATUS:
+            return STATUS[kind]
+    return 400
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Every error leaves as {"error": {"code", "message", "details"}}, never a trace."""
+
+    @app.exception_handler(errors.DomainError)
+    async def domain_error(_: Request, error: errors.DomainError) -> JSONResponse:
+        status = status_of(error)
+        if status >= 500:
+            log.warning("%s: %s", error.code, error.message)
+        return JSONResponse(error_body(error.code, error.message, error.details), status)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_: Request, error: RequestValidationError) -> JSONResponse:
+        fields = {
+            ".".join(str(p) for p in e["loc"] if p not in ("body", "query", "path")): e["msg"]
+            for e in error.errors()
+        }
+        return JSONResponse(
+            error_body("validation_error", "the request is not valid", {"fields": fields}), 422
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, error: StarletteHTTPException) -> JSONResponse:
+        code = HTTP_CODES.get(error.status_code, "http_error")
+        return JSONResponse(error_body(code, str(error.detail)), error.status_code)
+
+    @app.exception_handler(Exception)
+    async def unexpected(_: Request, error: Exception) -> JSONResponse:
+        log.exception("unexpected error")
+        return JSONResponse(error_body("internal_error", "the server failed on this request"), 500)

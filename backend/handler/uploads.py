@@ -1,0 +1,38 @@
+"""Reading multipart forms with a size limit checked before the body is parsed."""
+
+from fastapi import Request
+from starlette.datastructures import FormData, UploadFile
+
+from backend.domain.errors import ImageTooLarge, ValidationFailed
+
+FORM_OVERHEAD = 64 * 1024  # room for the other fields and multipart boundaries
+
+
+async def read_form(request: Request, limit: int) -> FormData:
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit + FORM_OVERHEAD:
+        raise ImageTooLarge(f"the upload is over the limit of {limit} bytes", {"limit": limit})
+    try:
+        return await request.form(max_files=1, max_fields=16)
+    except Exception as error:  # a malformed multipart body
+        raise ValidationFailed(f"the request is not a readable multipart form ({error})") from error
+
+
+async def image_field(form: FormData, limit: int, name: str = "image") -> bytes:
+    upload = form.get(name)
+    if not isinstance(upload, UploadFile):
+        raise ValidationFailed(
+            f"an image file in the multipart field '{name}' is required",
+            {"fields": {name: "required"}},
+        )
+    data = await upload.read(limit + 1)
+    if len(data) > limit:
+        raise ImageTooLarge(f"the upload is over the limit of {limit} bytes", {"limit": limit})
+    if not data:
+        raise ValidationFailed(f"the file in '{name}' is empty", {"fields": {name: "empty"}})
+    return data
+
+
+def text_field(form: FormData, name: str) -> str:
+    value = form.get(name)
+    return value if isinstance(value, str) else ""

@@ -1,0 +1,1 @@
+"""Adapters: PostgreSQL+pgvector, S3, the embedder over HTTP."""

@@ -1,0 +1,75 @@
+"""The embedder service over HTTP."""
+
+from typing import Any
+
+import httpx
+
+from backend.domain.errors import (
+    DomainError,
+    EmbedderUnavailable,
+    ImageTooLarge,
+    InvalidImage,
+)
+from backend.domain.model import DetectedFace, Extraction, ModelInfo, Quality
+
+# The embedder's refusals that are the caller's fault, as domain errors.
+REFUSALS: dict[str, type[DomainError]] = {
+    "invalid_image": InvalidImage,
+    "image_too_large": ImageTooLarge,
+}
+
+
+class HttpEmbedder:
+    """Embedder port on the embedder service's /api/v1/extract and /api/v1/model."""
+
+    def __init__(self, base_url: str, timeout: float = 30.0) -> None:
+        # One pooled client: keep-alive spares a TCP handshake per check-in.
+        self._client = httpx.Client(
+            base_url=base_url.rstrip("/"),
+            timeout=httpx.Timeout(timeout, connect=3.0),
+            limits=httpx.Limits(max_connections=32, max_keepalive_connections=16),
+        )
+
+    def close(self) -> None:
+        self._client.close()
+
+    def extract(self, image: bytes) -> Extraction:
+        body = self._call("POST", "/api/v1/extract", files={"image": ("image", image)})
+        model = ModelInfo(body["model"], int(body["dim"]), body["detector"])
+        faces = [
+            DetectedFace(
+                embedding=tuple(face["embedding"]),
+                box=face["facial_area"],
+                confidence=float(face["confidence"]),
+                quality=Quality(**face["quality"]),
+            )
+            for face in body["faces"]
+        ]
+        return Extraction(model, faces)
+
+    def model_info(self) -> ModelInfo:
+        body = self._call("GET", "/api/v1/model")
+        return ModelInfo(body["model"], int(body["dim"]), body["detector"], body["thresholds"])
+
+    def ready(self) -> None:
+        """Raise EmbedderUnavailable unless the model is loaded and warm."""
+        self._call("GET", "/readyz")
+
+    def _call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        try:
+            response = self._client.request(method, path, **kwargs)
+        except httpx.HTTPError as error:
+            raise EmbedderUnavailable(f"the embedder is not reachable ({error})") from error
+        if response.status_code == 200:
+            body: dict[str, Any] = response.json()
+            return body
+        try:
+            error = response.json()["error"]
+        except (ValueError, KeyError, TypeError):
+            error = {"code": "", "message": response.text[:200]}
+        refusal = REFUSALS.get(error.get("code", ""))
+        if refusal is not None:
+            raise refusal(error.get("message", "the image was refused"))
+        raise EmbedderUnavailable(
+            f"the embedder answered {response.status_code}: {error.get('message', '')}"
+        )

@@ -1,0 +1,212 @@
+"""Employees and face vectors in PostgreSQL, searched through a pgvector HNSW index."""
+
+import json
+from typing import Any
+
+from sqlalchemy import Connection, Engine, text
+
+from backend.domain.errors import ModelMismatch
+from backend.domain.model import Employee, FaceRecord, Match, Metric, ModelInfo, Page, Quality
+from backend.infrastructure.database import transaction, vector_literal
+
+# pgvector operator and HNSW operator class per metric. Stored vectors are unit length,
+# so for inner product 1 + (a <#> b) = 1 - a.b is the cosine distance.
+OPERATORS = {
+    Metric.COSINE: ("<=>", "vector_cosine_ops", "{d}"),
+    Metric.EUCLIDEAN: ("<->", "vector_l2_ops", "{d}"),
+    Metric.INNER_PRODUCT: ("<#>", "vector_ip_ops", "1 + {d}"),
+}
+ENROLL_LOCK = 0x6661636567617465  # pg_advisory_xact_lock key: "facegate"
+
+
+class PgFaceRepository:
+    """FaceRepository on PostgreSQL+pgvector."""
+
+    def __init__(self, engine: Engine, ef_search: int = 64) -> None:
+        self._engine = engine
+        self._ef_search = ef_search
+
+    # -- the gallery's model ---------------------------------------------------------
+    def gallery_model(self) -> ModelInfo | None:
+        with transaction(self._engine) as db:
+            row = db.execute(text("SELECT model, detector, dim FROM gallery")).first()
+        return None if row is None else ModelInfo(row.model, row.dim, row.detector)
+
+    def adopt_model(self, model: ModelInfo, metric: Metric) -> None:
+        """Make the gallery hold `model`'s vectors; refuse if it holds another's faces."""
+        with transaction(self._engine) as db:
+            db.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": ENROLL_LOCK})
+            row = db.execute(text("SELECT model, detector, dim FROM gallery")).first()
+            if row is not None and (row.model, row.dim) != (model.model, model.dim):
+                faces = db.execute(text("SELECT count(*) FROM face")).scalar_one()
+                if faces:
+                    raise ModelMismatch(
+                        f"the gallery holds {faces} {row.model} ({row.dim}-d) faces but the "
+                        f"embedder runs {model.model} ({model.dim}-d); start the embedder "
+                        f"with EMBEDDER_MODEL={row.model} or run "
+                        f"`facegate reembed --model {model.model}`"
+                    )
+                db.execute(text("DELETE FROM gallery"))
+                row = None
+            if row is None:
+                db.execute(
+                    text("INSERT INTO gallery (id, model, detector, dim) VALUES (1, :m, :d, :n)"),
+                    {"m": model.model, "d": model.detector, "n": model.dim},
+                )
+                self._type_embeddings(db, model.dim)
+            _, opclass, _ = OPERATORS[metric]
+            db.execute(
+                text(
+                    f"CREATE INDEX IF NOT EXISTS face_embedding_{opclass} ON face "
+                    f"USING hnsw (embedding {opclass})"
+                )
+            )
+
+    @staticmethod
+    def _type_embeddings(db: Connection, dim: int) -> None:
+        # An HNSW index needs a typed column; the face table is empty at this point.
+        for index in db.execute(
+            text("SELECT indexname FROM pg_indexes WHERE indexname LIKE 'face_embedding_%'")
+        ).scalars():
+            db.execute(text(f'DROP INDEX "{index}"'))
+        db.execute(text(f"ALTER TABLE face ALTER COLUMN embedding TYPE vector({int(dim)})"))
+
+    # -- search ------------------------------------------------------------------------
+    def nearest(self, embedding: list[float], metric: Metric, limit: int = 1) -> list[Match]:
+        with transaction(self._engine) as db:
+            return self._nearest(db, embedding, metric, limit, exclude_employee=None)
+
+    def _nearest(
+        self,
+        db: Connection,
+        embedding: list[float],
+        metric: Metric,
+        limit: int,
+        exclude_employee: str | None,
+    ) -> list[Match]:
+        operator, _, distance = OPERATORS[metric]
+        db.execute(text(f"SET LOCAL hnsw.ef_search = {int(self._ef_search)}"))
+        where = ""
+        if exclude_employee is not None:
+            # Keep scanning the index past the excluded employee's own faces.
+            db.execute(text("SET LOCAL hnsw.iterative_scan = strict_order"))
+            where = "WHERE employee_id <> :exclude"
+        rows = db.execute(
+            text(
+                f"""
+                SELECT f.id, f.employee_id, e.name, f.image_key, f.distance
+                FROM (
+                    SELECT id, employee_id, image_key,
+                           {distance.format(d="embedding " + operator + " CAST(:q AS vector)")}
+                             AS distance
+                    FROM face {where}
+                    ORDER BY embedding {operator} CAST(:q AS vector)
+                    LIMIT :k
+                ) f JOIN employee e ON e.id = f.employee_id
+                ORDER BY f.distance
+                """
+            ),
+            {"q": vector_literal(embedding), "k": limit, "exclude": exclude_employee},
+        )
+        return [Match(r.employee_id, r.name, r.id, r.image_key, float(r.distance)) for r in rows]
+
+    # -- enrollment ----------------------------------------------------------------------
+    def add_face_unless_near(
+        self,
+        employee: Employee,
+        face: FaceRecord,
+        embedding: list[float],
+        metric: Metric,
+        within: float,
+    ) -> Match | None:
+        with transaction(self._engine) as db:
+            # One enrollment at a time: two photos of one face under two ids at the same
+            # moment must not both pass the duplicate guard.
+            db.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": ENROLL_LOCK})
+            near = self._nearest(db, embedding, metric, 1, exclude_employee=employee.employee_id)
+            if near and near[0].distance <= within:
+                return near[0]
+            db.execute(
+                text("INSERT INTO employee (id, name) VALUES (:id, :name) ON CONFLICT DO NOTHING"),
+                {"id": employee.employee_id, "name": employee.name},
+            )
+            db.execute(
+                text(
+                    "INSERT INTO face (id, employee_id, embedding, model, detector, image_key, "
+                    "quality) VALUES (:id, :employee_id, CAST(:embedding AS vector), :model, "
+                    ":detector, :image_key, CAST(:quality AS jsonb))"
+                ),
+                {
+                    "id": face.face_id,
+                    "employee_id": face.employee_id,
+                    "embedding": vector_literal(embedding),
+                    "model": face.model,
+                    "detector": face.detector,
+                    "image_key": face.image_key,
+                    "quality": json.dumps(face.quality.__dict__),
+                },
+            )
+        return None
+
+    # -- administration ------------------------------------------------------------------
+    def get_employee(self, employee_id: str) -> Employee | None:
+        with transaction(self._engine) as db:
+            row = db.execute(
+                text("SELECT id, name, created_at FROM employee WHERE id = :id"),
+                {"id": employee_id},
+            ).first()
+        return None if row is None else Employee(row.id, row.name, row.created_at)
+
+    def list_employees(self, limit: int, offset: int) -> Page:
+        with transaction(self._engine) as db:
+            total = db.execute(text("SELECT count(*) FROM employee")).scalar_one()
+            rows = db.execute(
+                text(
+                    "SELECT id, name, created_at FROM employee ORDER BY id LIMIT :l OFFSET :o"
+                ),
+                {"l": limit, "o": offset},
+            )
+            items = [Employee(r.id, r.name, r.created_at) for r in rows]
+        return Page(items, total, limit, offset)
+
+    def faces_of(self, employee_id: str) -> list[FaceRecord]:
+        with transaction(self._engine) as db:
+            rows = db.execute(
+                text(
+                    "SELECT id, employee_id, model, detector, image_key, quality, created_at "
+                    "FROM face WHERE employee_id = :id ORDER BY created_at, id"
+                ),
+                {"id": employee_id},
+            )
+            return [_face(r) for r in rows]
+
+    def delete_employee(self, employee_id: str) -> bool:
+        # Faces and check-ins go with it (ON DELETE CASCADE), in one transaction.
+        with transaction(self._engine) as db:
+            deleted = db.execute(
+                text("DELETE FROM employee WHERE id = :id"), {"id": employee_id}
+            ).rowcount
+        return bool(deleted)
+
+    def delete_face(self, employee_id: str, face_id: str) -> FaceRecord | None:
+        with transaction(self._engine) as db:
+            row = db.execute(
+                text(
+                    "DELETE FROM face WHERE id = :f AND employee_id = :e RETURNING id, "
+                    "employee_id, model, detector, image_key, quality, created_at"
+                ),
+                {"f": face_id, "e": employee_id},
+            ).first()
+        return None if row is None else _face(row)
+
+
+def _face(row: Any) -> FaceRecord:
+    return FaceRecord(
+        face_id=row.id,
+        employee_id=row.employee_id,
+        model=row.model,
+        detector=row.detector,
+        image_key=row.image_key,
+        quality=Quality(**row.quality),
+        created_at=row.created_at,
+    )

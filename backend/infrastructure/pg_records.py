@@ -1,0 +1,79 @@
+"""Check-ins and API keys in PostgreSQL."""
+
+from sqlalchemy import Engine, exc, text
+
+from backend.domain.errors import KeyNameTaken
+from backend.domain.model import ApiKey, Checkin, Role
+from backend.infrastructure.database import transaction
+
+
+class PgCheckinLog:
+    """CheckinLog on PostgreSQL."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def record(
+        self, employee_id: str | None, matched: bool, distance: float | None, api_key_name: str
+    ) -> Checkin:
+        with transaction(self._engine) as db:
+            row = db.execute(
+                text(
+                    "INSERT INTO checkin (employee_id, matched, distance, api_key_name) "
+                    "VALUES (:e, :m, :d, :k) RETURNING id, created_at"
+                ),
+                {"e": employee_id, "m": matched, "d": distance, "k": api_key_name},
+            ).one()
+        return Checkin(row.id, employee_id, matched, distance, api_key_name, row.created_at)
+
+
+class PgApiKeyStore:
+    """ApiKeyStore on PostgreSQL: only SHA-256 hashes are stored."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def create(self, name: str, role: Role, key_hash: str) -> ApiKey:
+        try:
+            with transaction(self._engine) as db:
+                row = db.execute(
+                    text(
+                        "INSERT INTO api_key (name, role, key_hash) VALUES (:n, :r, :h) "
+                        "RETURNING created_at"
+                    ),
+                    {"n": name, "r": role.value, "h": key_hash},
+                ).one()
+        except exc.IntegrityError as error:
+            raise KeyNameTaken(f"a key named {name} already exists") from error
+        return ApiKey(name, role, row.created_at)
+
+    def find(self, key_hash: str) -> tuple[ApiKey, str] | None:
+        with transaction(self._engine) as db:
+            row = db.execute(
+                text(
+                    "SELECT name, role, key_hash, created_at FROM api_key "
+                    "WHERE key_hash = :h AND revoked_at IS NULL"
+                ),
+                {"h": key_hash},
+            ).first()
+        if row is None:
+            return None
+        return ApiKey(row.name, Role(row.role), row.created_at), row.key_hash
+
+    def list(self) -> list[ApiKey]:
+        with transaction(self._engine) as db:
+            rows = db.execute(
+                text("SELECT name, role, created_at, revoked_at FROM api_key ORDER BY name")
+            )
+            return [ApiKey(r.name, Role(r.role), r.created_at, r.revoked_at) for r in rows]
+
+    def revoke(self, name: str) -> bool:
+        with transaction(self._engine) as db:
+            changed = db.execute(
+                text(
+                    "UPDATE api_key SET revoked_at = now() "
+                    "WHERE name = :n AND revoked_at IS NULL"
+                ),
+                {"n": name},
+            ).rowcount
+        return bool(changed)

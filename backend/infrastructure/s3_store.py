@@ -1,0 +1,128 @@
+"""Enrollment photos in S3-compatible storage (MinIO, SeaweedFS) through the minio SDK."""
+
+import io
+from datetime import timedelta
+from urllib.parse import quote, urlsplit
+
+import urllib3
+from minio import Minio
+from minio.deleteobjects import DeleteObject
+from minio.error import MinioException
+
+from backend.domain.errors import StorageUnavailable
+
+TRANSPORT_ERRORS = (MinioException, urllib3.exceptions.HTTPError, OSError)
+
+
+class S3ImageStore:
+    """ImageStore on S3; answers URLs presigned, or under PUBLIC_URL when one is set."""
+
+    def __init__(
+        self,
+        endpoint: str,
+        access_key: str,
+        secret_key: str,
+        bucket: str,
+        *,
+        presign_expiry: timedelta = timedelta(hours=1),
+        public_url: str = "",
+    ) -> None:
+        parts = urlsplit(endpoint if "://" in endpoint else "http://" + endpoint)
+        # Fail fast rather than hang a request when the store is down.
+        http = urllib3.PoolManager(
+            timeout=urllib3.Timeout(connect=3, read=20),
+            retries=urllib3.Retry(total=1, backoff_factor=0.2),
+            maxsize=16,
+        )
+        self._client = Minio(
+            parts.netloc,
+            access_key=access_key,
+            secret_key=secret_key,
+            secure=parts.scheme == "https",
+            region="us-east-1",  # no region lookup round trip before each signed URL
+            http_client=http,
+        )
+        self._bucket = bucket
+        self._expiry = presign_expiry
+        self._public_url = public_url.rstrip("/")
+
+    def ensure_bucket(self) -> None:
+        try:
+            if not self._client.bucket_exists(self._bucket):
+                self._client.make_bucket(self._bucket)
+        except TRANSPORT_ERRORS as error:
+            raise StorageUnavailable(f"object storage is not reachable ({error})") from error
+
+    def put(self, key: str, data: bytes, content_type: str) -> None:
+        try:
+            self._client.put_object(
+                self._bucket, key, io.BytesIO(data), len(data), content_type=content_type
+            )
+        except TRANSPORT_ERRORS as error:
+            raise StorageUnavailable("could not store the photo") from error
+
+    def get(self, key: str) -> bytes:
+        try:
+            response = self._client.get_object(self._bucket, key)
+            try:
+                return response.read()
+            finally:
+                response.close()
+                response.release_conn()
+        except TRANSPORT_ERRORS as error:
+            raise StorageUnavailable("could not read the photo") from error
+
+    def exists(self, key: str) -> bool:
+        try:
+            self._client.stat_object(self._bucket, key)
+            return True
+        except MinioException as error:
+            if getattr(error, "code", "") in ("NoSuchKey", "NoSuchObject", "ResourceNotFound"):
+                return False
+            raise StorageUnavailable("could not reach the photo store") from error
+        except TRANSPORT_ERRORS as error:
+            raise StorageUnavailable("could not reach the photo store") from error
+
+    def keys(self, prefix: str) -> list[str]:
+        try:
+            return [
+                o.object_name
+                for o in self._client.list_objects(self._bucket, prefix=prefix, recursive=True)
+                if o.object_name
+            ]
+        except TRANSPORT_ERRORS as error:
+            raise StorageUnavailable("could not list photos") from error
+
+    def delete(self, key: str) -> None:
+        try:
+            self._client.remove_object(self._bucket, key)
+        except TRANSPORT_ERRORS as error:
+            raise StorageUnavailable("could not delete the photo") from error
+
+    def delete_prefix(self, prefix: str) -> None:
+        keys = self.keys(prefix)
+        if not keys:
+            return
+        try:
+            failures = list(
+                self._client.remove_objects(self._bucket, (DeleteObject(k) for k in keys))
+            )
+        except TRANSPORT_ERRORS as error:
+            raise StorageUnavailable("could not delete the photos") from error
+        if failures:
+            raise StorageUnavailable(f"could not delete {len(failures)} photos")
+
+    def url(self, key: str) -> str:
+        if self._public_url:
+            return f"{self._public_url}/{self._bucket}/{quote(key)}"
+        try:
+            return self._client.presigned_get_object(self._bucket, key, expires=self._expiry)
+        except TRANSPORT_ERRORS as error:
+            raise StorageUnavailable("could not sign the photo URL") from error
+
+    def ping(self) -> None:
+        """Raise StorageUnavailable unless the bucket answers."""
+        try:
+            self._client.bucket_exists(self._bucket)
+        except TRANSPORT_ERRORS as error:
+            raise StorageUnavailable("object storage is not reachable") from error

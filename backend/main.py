@@ -1,0 +1,152 @@
+"""The composition root: create_app(settings) wires handler, domain and infrastructure."""
+
+import logging
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import timedelta
+
+import anyio
+from fastapi import FastAPI
+from sqlalchemy import Engine, text
+
+from backend.config import BackendSettings
+from backend.domain.errors import EmbedderUnavailable
+from backend.domain.keys import ApiKeys
+from backend.domain.model import ModelInfo
+from backend.domain.policy import MatchPolicy, QualityFloor
+from backend.domain.services import CheckInService, EmployeeAdmin, EnrollmentService
+from backend.handler import employees, health
+from backend.handler.context import Services
+from backend.handler.errors import install_error_handlers
+from backend.handler.pages import mount_pages
+from backend.infrastructure.database import make_engine, migrate, transaction
+from backend.infrastructure.http_embedder import HttpEmbedder
+from backend.infrastructure.pg_faces import PgFaceRepository
+from backend.infrastructure.pg_records import PgApiKeyStore, PgCheckinLog
+from backend.infrastructure.s3_store import S3ImageStore
+
+log = logging.getLogger("facegate.backend")
+
+
+@dataclass
+class Infrastructure:
+    engine: Engine
+    images: S3ImageStore
+    embedder: HttpEmbedder
+    faces: PgFaceRepository
+    model: ModelInfo
+
+    def close(self) -> None:
+        self.embedder.close()
+        self.engine.dispose()
+
+
+def connect(settings: BackendSettings) -> Infrastructure:
+    """Open every adapter, migrate the schema and bind the gallery to the embedder's model.
+
+    Raises a DomainError whose message says what is wrong when any part is not usable."""
+    engine = make_engine(settings.database_url, settings.db_pool_size)
+    with transaction(engine):  # DatabaseUnavailable here names the problem
+        pass
+    migrate(engine)
+    images = S3ImageStore(
+        settings.s3_endpoint,
+        settings.s3_access_key,
+        settings.s3_secret_key,
+        settings.s3_bucket,
+        presign_expiry=timedelta(seconds=settings.presign_expiry_seconds),
+        public_url=settings.public_url,
+    )
+    images.ensure_bucket()
+    embedder = HttpEmbedder(settings.embedder_url, settings.embedder_timeout)
+    model = wait_for_model(embedder, settings.embedder_start_timeout)
+    faces = PgFaceRepository(engine, settings.hnsw_ef_search)
+    faces.adopt_model(model, settings.match_metric)
+    return Infrastructure(engine, images, embedder, faces, model)
+
+
+def wait_for_model(embedder: HttpEmbedder, timeout: float) -> ModelInfo:
+    """The embedder's model, waiting while it loads (it may start after the backend)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return embedder.model_info()
+        except EmbedderUnavailable:
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(0.5)
+
+
+def build_services(settings: BackendSettings, infra: Infrastructure) -> Services:
+    policy = MatchPolicy.for_model(
+        infra.model,
+        settings.match_metric,
+        settings.match_threshold,
+        settings.duplicate_threshold,
+    )
+    floor = QualityFloor(
+        settings.min_face_size,
+        settings.min_sharpness,
+        settings.min_brightness,
+        settings.max_brightness,
+    )
+
+    def database_probe() -> None:
+        with transaction(infra.engine) as db:
+            db.execute(text("SELECT 1"))
+
+    return Services(
+        enrollment=EnrollmentService(
+            embedder=infra.embedder,
+            faces=infra.faces,
+            images=infra.images,
+            policy=policy,
+            quality_floor=floor,
+        ),
+        checkin=CheckInService(
+            embedder=infra.embedder,
+            faces=infra.faces,
+            checkins=PgCheckinLog(infra.engine),
+            policy=policy,
+        ),
+        admin=EmployeeAdmin(faces=infra.faces, images=infra.images),
+        keys=ApiKeys(store=PgApiKeyStore(infra.engine)),
+        probes={
+            "database": database_probe,
+            "storage": infra.images.ping,
+            "embedder": infra.embedder.ready,
+        },
+        max_upload_bytes=settings.max_upload_bytes,
+    )
+
+
+def create_app(settings: BackendSettings, services: Services | None = None) -> FastAPI:
+    """The backend app. Adapters are built in the lifespan; tests may hand in services."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if services is not None:
+            app.state.services = services
+            yield
+            return
+        infra = await anyio.to_thread.run_sync(connect, settings)
+        app.state.services = build_services(settings, infra)
+        log.info("backend ready: gallery model %s (%s-d)", infra.model.model, infra.model.dim)
+        try:
+            yield
+        finally:
+            infra.close()
+
+    app = FastAPI(title="facegate", version="0.1.0", lifespan=lifespan)
+    install_error_handlers(app)
+    app.include_router(health.router)
+    app.include_router(employees.router)
+    mount_pages(app, settings.static_dir)
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """uvicorn factory: settings from the environment."""
+    return create_app(BackendSettings())

@@ -1,0 +1,1 @@
+"""facegate embedder: image bytes in, faces, quality figures and embeddings out."""

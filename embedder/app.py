@@ -1,0 +1,106 @@
+"""The embedder's HTTP face: POST /api/v1/extract and the health and model routes."""
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import anyio
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from embedder.config import EmbedderSettings
+from embedder.errors import EmbedderError, ImageTooLarge, InvalidImage
+from embedder.service import Embedder
+
+log = logging.getLogger("embedder")
+
+
+def error_response(status: int, code: str, message: str) -> JSONResponse:
+    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
+
+
+class MissingField(EmbedderError):
+    code = "missing_field"
+    status = 422
+
+
+async def read_upload(request: Request, field: str, limit: int) -> bytes:
+    """The bytes of one multipart file field, refusing anything over limit early."""
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit + 64 * 1024:
+        raise ImageTooLarge(f"upload of {declared} bytes is over the limit of {limit} bytes")
+    try:
+        form = await request.form(max_files=1, max_fields=8)
+    except Exception as exc:  # malformed multipart bodies
+        raise InvalidImage(f"the request is not a readable multipart form ({exc})") from exc
+    upload = form.get(field)
+    if not isinstance(upload, UploadFile):
+        raise MissingField(f"multipart field '{field}' with an image file is required")
+    data = await upload.read(limit + 1)
+    if len(data) > limit:
+        raise ImageTooLarge(f"upload is over the limit of {limit} bytes")
+    return data
+
+
+def create_app(settings: EmbedderSettings) -> FastAPI:
+    """The embedder app; the model is loaded and warmed in the lifespan, not at import."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        embedder = await anyio.to_thread.run_sync(Embedder, settings)
+        app.state.embedder = embedder
+        app.state.limiter = anyio.CapacityLimiter(settings.workers)
+        await anyio.to_thread.run_sync(embedder.warm_up)
+        log.info("embedder ready: %s", embedder.model_info())
+        yield
+
+    app = FastAPI(title="facegate embedder", version="0.1.0", lifespan=lifespan)
+
+    @app.exception_handler(EmbedderError)
+    async def refused(_: Request, exc: EmbedderError) -> JSONResponse:
+        return error_response(exc.status, exc.code, exc.message)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        return error_response(exc.status_code, code, str(exc.detail))
+
+    @app.exception_handler(Exception)
+    async def unexpected(_: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error")
+        return error_response(500, "internal_error", "the embedder failed on this request")
+
+    @app.post("/api/v1/extract")
+    async def extract(request: Request) -> dict[str, Any]:
+        """Faces, quality figures and embeddings of the uploaded `image`, largest first."""
+        embedder: Embedder = request.app.state.embedder
+        data = await read_upload(request, "image", settings.max_upload_bytes)
+        return await anyio.to_thread.run_sync(
+            embedder.extract, data, limiter=request.app.state.limiter
+        )
+
+    @app.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", response_model=None)
+    async def readyz(request: Request) -> dict[str, str] | JSONResponse:
+        embedder: Embedder | None = getattr(request.app.state, "embedder", None)
+        if embedder is None or not embedder.ready:
+            return error_response(503, "not_ready", "the model is still loading")
+        return {"status": "ready"}
+
+    @app.get("/api/v1/model")
+    async def model(request: Request) -> dict[str, Any]:
+        embedder: Embedder = request.app.state.embedder
+        return embedder.model_info()
+
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """uvicorn factory: settings from the environment (one per worker process)."""
+    return create_app(EmbedderSettings())

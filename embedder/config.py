@@ -1,0 +1,35 @@
+"""Embedder settings, read from EMBEDDER_* environment variables."""
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class EmbedderSettings(BaseSettings):
+    """Everything the embedder can be told; nothing is read at import time."""
+
+    model_config = SettingsConfigDict(env_prefix="EMBEDDER_", extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: int = 8501
+    model: str = "Dlib"
+    detector: str = "dlib"
+    align: bool = True
+    # deepface's backend engine (tensorflow, onnx, pytorch). Empty: onnx for models that
+    # need no engine (Dlib), so TensorFlow is not imported for nothing; else deepface's choice.
+    engine: str = ""
+    max_upload_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
+    max_pixels: int = Field(default=40_000_000, gt=0)
+    # Inference threads; each owns its own model instances, so requests never share state.
+    workers: int = Field(default=2, ge=1, le=64)
+    # uvicorn processes; dlib holds the GIL while embedding, so throughput on N cores
+    # needs N processes.
+    processes: int = Field(default=1, ge=1, le=64)
+    # Frames are detected at most this large (longest side); faces are cropped from the
+    # image at up to work_max_side, so big photos cost no more than a kiosk frame.
+    detect_max_side: int = Field(default=640, ge=160)
+    work_max_side: int = Field(default=1600, ge=320)
+    deepface_home: Path = REPO_ROOT / "var" / "deepface"

@@ -1,0 +1,97 @@
+"""Face detectors. Each instance belongs to one worker: dlib's are not thread-safe.
+
+For detector "dlib" facegate runs dlib's HOG detector itself instead of through
+deepface.extract_faces, for speed: deepface pads the frame with a 50 % black border
+(4x the pixels) and always upsamples once (4x again), ~330 ms on a 640x480 frame where
+the same detector needs ~25 ms. We detect on a frame shrunk to detect_max_side without
+upsampling, upsample only when that finds nothing (small faces), then place the 5
+landmarks on the full-resolution image exactly as deepface's own dlib client does.
+"""
+
+from typing import Any, Protocol
+
+import cv2
+import numpy as np
+from deepface.models.Detector import FacialAreaRegion
+from numpy.typing import NDArray
+
+
+class FaceDetector(Protocol):
+    """Finds faces and their eyes in a BGR image, coordinates in that image."""
+
+    def detect(self, bgr: NDArray[np.uint8]) -> list[FacialAreaRegion]: ...
+
+
+class DlibHogDetector:
+    """dlib's HOG detector plus the 5-point shape predictor, deepface's weights and eyes."""
+
+    def __init__(self, detect_max_side: int) -> None:
+        from deepface.models.face_detection.Dlib import DlibClient
+
+        # deepface builds the detector and finds the landmark weights; we own the instance.
+        model = DlibClient().model
+        self._hog = model["face_detector"]
+        self._landmarks = model["sp"]
+        self._detect_max_side = detect_max_side
+
+    def detect(self, bgr: NDArray[np.uint8]) -> list[FacialAreaRegion]:
+        rgb = np.ascontiguousarray(bgr[:, :, ::-1])
+        small, scale = _shrink(rgb, self._detect_max_side)
+        rects, scores, _ = self._hog.run(small, 0)
+        if not rects:
+            rects, scores, _ = self._hog.run(small, 1)
+        return [self._region(rgb, rect, score, scale) for rect, score in zip(rects, scores)]
+
+    def _region(self, rgb: NDArray[np.uint8], rect: Any, score: float, scale: float) -> Any:
+        import dlib
+
+        full = dlib.rectangle(
+            round(rect.left() / scale),
+            round(rect.top() / scale),
+            round(rect.right() / scale),
+            round(rect.bottom() / scale),
+        )
+        shape = self._landmarks(rgb, full)
+        # deepface's naming: left/right are the person's own, points 0-1 and 2-3.
+        left_eye = ((shape.part(0).x + shape.part(1).x) // 2, (shape.part(0).y + shape.part(1).y) // 2)
+        right_eye = ((shape.part(2).x + shape.part(3).x) // 2, (shape.part(2).y + shape.part(3).y) // 2)
+        height, width = rgb.shape[:2]
+        x, y = max(0, full.left()), max(0, full.top())
+        return FacialAreaRegion(
+            x=x,
+            y=y,
+            w=min(full.right(), width) - x,
+            h=min(full.bottom(), height) - y,
+            left_eye=left_eye,
+            right_eye=right_eye,
+            confidence=min(max(0.0, float(score)), 1.0),
+        )
+
+
+class DeepFaceDetector:
+    """Any other deepface detector (mtcnn, retinaface, ...) through its client class."""
+
+    def __init__(self, name: str) -> None:
+        from deepface.modules import modeling
+
+        self._client = modeling.get_model_class("face_detector", name)()
+
+    def detect(self, bgr: NDArray[np.uint8]) -> list[FacialAreaRegion]:
+        return list(self._client.detect_faces(bgr))
+
+
+def build_detector(name: str, detect_max_side: int) -> FaceDetector:
+    """A fresh detector instance for one worker."""
+    if name == "dlib":
+        return DlibHogDetector(detect_max_side)
+    return DeepFaceDetector(name)
+
+
+def _shrink(rgb: NDArray[np.uint8], max_side: int) -> tuple[NDArray[np.uint8], float]:
+    height, width = rgb.shape[:2]
+    longest = max(height, width)
+    if longest <= max_side:
+        return rgb, 1.0
+    scale = max_side / longest
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    return cv2.resize(rgb, size, interpolation=cv2.INTER_AREA), scale

@@ -1,0 +1,87 @@
+"""The embedder's work behind the HTTP layer: a pool of analyzers, built and warmed once."""
+
+import time
+from dataclasses import asdict
+from typing import Any
+
+import numpy as np
+
+from embedder.analyzer import AnalyzerPool, FaceAnalyzer
+from embedder.config import EmbedderSettings
+from embedder.imaging import decode_image
+from embedder.weights import engine_for, no_downloads, point_deepface_at
+
+THRESHOLD_METRICS = ("cosine", "euclidean", "euclidean_l2")
+
+
+class Embedder:
+    """Loads the model once per worker and turns image bytes into the /extract answer."""
+
+    def __init__(self, settings: EmbedderSettings) -> None:
+        self.settings = settings
+        point_deepface_at(settings.deepface_home, engine_for(settings.model, settings.engine))
+        with no_downloads(settings.model):
+            analyzers = [
+                FaceAnalyzer(
+                    settings.model, settings.detector, settings.align, settings.detect_max_side
+                )
+                for _ in range(settings.workers)
+            ]
+        self.pool = AnalyzerPool(analyzers)
+        self.dim = analyzers[0].dim
+        self.ready = False
+
+    def warm_up(self) -> None:
+        """Run every analyzer once so the first real request pays no lazy loading."""
+        import cv2
+
+        blank = np.full((480, 640, 3), 128, dtype=np.uint8)
+        ok, encoded = cv2.imencode(".jpg", blank)
+        for _ in range(self.pool.size):
+            self.extract(encoded.tobytes())
+        with self.pool.borrow() as analyzer:
+            analyzer._embed([blank[:150, :150]])  # the model's first forward pass
+        self.ready = True
+
+    def extract(self, data: bytes) -> dict[str, Any]:
+        """Decode, detect, align and embed: the body of POST /api/v1/extract."""
+        started = time.perf_counter()
+        image = decode_image(
+            data, max_pixels=self.settings.max_pixels, work_max_side=self.settings.work_max_side
+        )
+        decode_ms = (time.perf_counter() - started) * 1000
+        with self.pool.borrow() as analyzer:
+            analysis = analyzer.analyze(image)
+        return {
+            **self.describe_model(),
+            "image": {"width": image.width, "height": image.height},
+            "faces": [
+                {
+                    "embedding": face.embedding,
+                    "facial_area": face.facial_area,
+                    "confidence": face.confidence,
+                    "quality": asdict(face.quality),
+                }
+                for face in analysis.faces
+            ],
+            "timing_ms": {
+                "decode": round(decode_ms, 1),
+                "detect": round(analysis.detect_ms, 1),
+                "embed": round(analysis.embed_ms, 1),
+            },
+        }
+
+    def describe_model(self) -> dict[str, Any]:
+        return {"model": self.settings.model, "dim": self.dim, "detector": self.settings.detector}
+
+    def model_info(self) -> dict[str, Any]:
+        """Model, dimension, detector, deepface version and DeepFace's default thresholds."""
+        import deepface
+        from deepface.modules.verification import find_threshold
+
+        return {
+            **self.describe_model(),
+            "align": self.settings.align,
+            "deepface_version": deepface.__version__,
+            "thresholds": {m: find_threshold(self.settings.model, m) for m in THRESHOLD_METRICS},
+        }

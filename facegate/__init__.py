@@ -1,0 +1,1 @@
+"""facegate's command line and local launcher, shared by the embedder and the backend."""

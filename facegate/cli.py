@@ -1,0 +1,68 @@
+"""The `facegate` command: models, keys, the local stack. Each command imports lazily,
+so an embedder-only or backend-only install runs the commands it has."""
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+
+
+def _models_pull(args: argparse.Namespace) -> int:
+    from embedder.config import EmbedderSettings
+    from embedder.errors import WeightsMissing
+    from embedder.weights import engine_for, point_deepface_at, pull
+
+    settings = EmbedderSettings()
+    model = args.model or settings.model
+    detector = args.detector or settings.detector
+    point_deepface_at(settings.deepface_home, engine_for(model, settings.engine))
+    try:
+        pull(model, detector, settings.deepface_home)
+    except WeightsMissing as missing:
+        print(f"facegate: {missing}", file=sys.stderr)
+        return 2
+    print(f"weights for model {model} and detector {detector} are in {settings.deepface_home}")
+    return 0
+
+
+def _keys(args: argparse.Namespace) -> int:
+    from backend.cli import run_keys_command
+
+    return run_keys_command(args)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from facegate.stack import run_stack
+
+    return run_stack()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="facegate", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    models = commands.add_parser("models", help="model weights")
+    models_sub = models.add_subparsers(dest="action", required=True)
+    pull = models_sub.add_parser("pull", help="put a model's weights in place")
+    pull.add_argument("--model", help="DeepFace model name (default: EMBEDDER_MODEL)")
+    pull.add_argument("--detector", help="DeepFace detector (default: EMBEDDER_DETECTOR)")
+    pull.set_defaults(handler=_models_pull)
+
+    keys = commands.add_parser("keys", help="API keys")
+    keys_sub = keys.add_subparsers(dest="action", required=True)
+    create = keys_sub.add_parser("create", help="create a key and print it once")
+    create.add_argument("--role", choices=["admin", "kiosk"], required=True)
+    create.add_argument("--name", required=True)
+    keys_sub.add_parser("list", help="list keys (never the secrets)")
+    revoke = keys_sub.add_parser("revoke", help="revoke a key by name")
+    revoke.add_argument("name")
+    keys.set_defaults(handler=_keys)
+
+    run = commands.add_parser("run", help="start the whole local stack in the foreground")
+    run.set_defaults(handler=_run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    handler: Callable[[argparse.Namespace], int] = args.handler
+    sys.exit(handler(args))
