@@ -14,7 +14,7 @@ from backend.infrastructure.database import transaction, vector_literal
 OPERATORS = {
     Metric.COSINE: ("<=>", "vector_cosine_ops", "{d}"),
     Metric.EUCLIDEAN: ("<->", "vector_l2_ops", "{d}"),
-    Metric.INNER_PRODUCT: ("<#>", "vector_ip_ops", "1 + {d}"),
+    Metric.INNER_PRODUCT: ("<#>", "vector_ip_ops", "1 + ({d})"),
 }
 ENROLL_LOCK = 0x6661636567617465  # pg_advisory_xact_lock key: "facegate"
 

@@ -1,0 +1,105 @@
+"""Shared fixtures: real face photos and, started once per session, the real services."""
+
+import io
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.fixtures import fetch_images
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+OUTPUT = REPO_ROOT / "tests" / "output"
+
+
+@pytest.fixture(scope="session")
+def photos() -> dict[str, bytes]:
+    """The face_recognition 1.3.0 test photos by file name (fetched from PyPI once)."""
+    if not fetch_images.cached():
+        fetch_images.fetch()
+    return {name: (fetch_images.CACHE / name).read_bytes() for name in fetch_images.PHOTOS}
+
+
+def frame(photo: bytes, width: int = 640, height: int = 480, fmt: str = "JPEG") -> bytes:
+    """A kiosk-like frame: the photo fitted into width x height on a grey background."""
+    from PIL import Image, ImageOps
+
+    image = ImageOps.exif_transpose(Image.open(io.BytesIO(photo))).convert("RGB")
+    image.thumbnail((width, height))
+    canvas = Image.new("RGB", (width, height), (90, 90, 90))
+    canvas.paste(image, ((width - image.width) // 2, (height - image.height) // 2))
+    out = io.BytesIO()
+    canvas.save(out, fmt, quality=90)
+    return out.getvalue()
+
+
+def blank_image(width: int = 640, height: int = 480) -> bytes:
+    """A picture with no face in it."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (width, height), (200, 210, 220))
+    ImageDraw.Draw(image).rectangle((100, 100, 300, 250), fill=(40, 90, 160))
+    out = io.BytesIO()
+    image.save(out, "JPEG")
+    return out.getvalue()
+
+
+@pytest.fixture(scope="session")
+def output_dir() -> Path:
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    return OUTPUT
+
+
+# -- real services, started once per test session --------------------------------------
+@pytest.fixture(scope="session")
+def session_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("stack")
+
+
+@pytest.fixture(scope="session")
+def postgres(session_dir: Path) -> Iterator[object]:
+    from facegate.processes import start_postgres
+
+    server = start_postgres(session_dir / "postgres")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def s3(session_dir: Path) -> Iterator[dict[str, str]]:
+    from facegate.processes import S3Credentials, free_weed_port, start_s3
+
+    port = free_weed_port()
+    credentials = S3Credentials("facegate-test", "test-secret-" + os.urandom(8).hex())
+    process = start_s3(session_dir / "s3", port, credentials, session_dir / "s3.log")
+    yield {
+        "endpoint": f"http://127.0.0.1:{port}",
+        "access_key": credentials.access_key,
+        "secret_key": credentials.secret_key,
+    }
+    process.stop()
+
+
+@pytest.fixture(scope="session")
+def embedder_url(session_dir: Path) -> Iterator[str]:
+    """The real embedder service (python -m embedder) with real weights."""
+    from facegate.processes import free_port, start_embedder
+
+    port = free_port()
+    process = start_embedder(port, {}, session_dir / "embedder.log")
+    yield f"http://127.0.0.1:{port}"
+    process.stop()
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run the facegate command as a user would."""
+    return subprocess.run(
+        [sys.executable, "-m", "facegate", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        timeout=300,
+    )

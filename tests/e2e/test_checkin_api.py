@@ -1,0 +1,131 @@
+"""The whole stack over HTTP with the real embedder and real photos (issue 3's scenario)."""
+
+import io
+import random
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+import pytest
+from minio import Minio
+from PIL import Image, ImageEnhance, ImageFilter
+
+from tests.conftest import blank_image, frame, run_cli
+
+
+def insert(stack, key, employee_id, name, image):
+    return httpx.post(
+        f"{stack.url}/api/v1/employees/insert",
+        headers={"X-API-Key": key},
+        data={"employee_id": employee_id, "employee_name": name},
+        files={"image": ("photo.jpg", image, "image/jpeg")},
+        timeout=60,
+    )
+
+
+def search(stack, image, key=None):
+    return httpx.post(
+        f"{stack.url}/api/v1/employees/search",
+        headers={"X-API-Key": key or stack.kiosk_key},
+        files={"image": ("frame.jpg", image, "image/jpeg")},
+        timeout=60,
+    )
+
+
+def bucket_keys(stack, prefix):
+    client = Minio(
+        stack.env["S3_ENDPOINT"].removeprefix("http://"),
+        access_key=stack.env["S3_ACCESS_KEY"], secret_key=stack.env["S3_SECRET_KEY"],
+        secure=False,
+    )
+    return [o.object_name for o in client.list_objects(stack.env["S3_BUCKET"], prefix, True)]
+
+
+def test_enroll_search_duplicate_erase(stack, photos):
+    created = insert(stack, stack.admin_key, "E1", "Barack Obama", photos["obama.jpg"])
+    assert created.status_code == 201, created.text
+    with urllib.request.urlopen(created.json()["image_url"]) as photo:  # noqa: S310
+        assert photo.read() == photos["obama.jpg"]
+
+    found = search(stack, frame(photos["obama2.jpg"])).json()
+    assert found["matched"] is True and found["employee_id"] == "E1"
+    assert found["employee_name"] == "Barack Obama" and found["distance"] < 0.07
+
+    stranger = search(stack, frame(photos["biden.jpg"])).json()
+    assert stranger == {**stranger, "matched": False, "employee_name": "Unknown",
+                        "reason": "no_match"}
+
+    duplicate = insert(stack, stack.admin_key, "E2", "Not Obama", photos["obama3.jpg"])
+    assert duplicate.status_code == 409
+    error = duplicate.json()["error"]
+    assert error["code"] == "face_already_enrolled" and error["details"]["employee_id"] == "E1"
+    assert bucket_keys(stack, "employees/E2/") == []
+
+    assert bucket_keys(stack, "employees/E1/") != []
+    erased = httpx.delete(f"{stack.url}/api/v1/employees/E1", headers={"X-API-Key": stack.admin_key})
+    assert erased.status_code == 204
+    assert search(stack, frame(photos["obama2.jpg"])).json()["matched"] is False
+    assert bucket_keys(stack, "employees/E1/") == []
+    gone = httpx.get(f"{stack.url}/api/v1/employees/E1", headers={"X-API-Key": stack.admin_key})
+    assert gone.status_code == 404
+
+
+def test_no_face_in_frame(stack):
+    answer = search(stack, blank_image()).json()
+    assert answer == {"matched": False, "employee_name": "Unknown", "reason": "no_face_detected"}
+
+
+def test_bad_enrollments_get_their_codes(stack, photos):
+    cases = [
+        (b"garbage bytes", 422, "invalid_image"),
+        (blank_image(), 422, "no_face_detected"),
+    ]
+    for image, status, code in cases:
+        answer = insert(stack, stack.admin_key, "E9", "Nobody", image)
+        assert (answer.status_code, answer.json()["error"]["code"]) == (status, code)
+    source = Image.open(io.BytesIO(photos["obama.jpg"])).convert("RGB")
+    poor = {
+        "face_size": source.resize((227, 284)),  # face about 72 px, under 80
+        "sharpness": source.filter(ImageFilter.GaussianBlur(6)),
+        "brightness": ImageEnhance.Brightness(source).enhance(0.2),
+    }
+    for figure, image in poor.items():
+        encoded = io.BytesIO()
+        image.save(encoded, "JPEG")
+        answer = insert(stack, stack.admin_key, "E9", "Nobody", encoded.getvalue())
+        error = answer.json()["error"]
+        assert (answer.status_code, error["code"]) == (422, "low_quality"), figure
+        assert figure in error["details"]["failing"]
+    assert bucket_keys(stack, "employees/E9/") == []
+
+
+def test_concurrent_searches_each_get_their_own_answer(stack, photos):
+    assert insert(stack, stack.admin_key, "OB", "Obama", photos["obama.jpg"]).status_code == 201
+    try:
+        frames = {"obama": frame(photos["obama2.jpg"]), "biden": frame(photos["biden.jpg"])}
+        order = ["obama", "biden"] * 16
+        random.Random(7).shuffle(order)
+        with ThreadPoolExecutor(32) as pool:
+            answers = list(pool.map(lambda who: search(stack, frames[who]).json(), order))
+        for who, answer in zip(order, answers):
+            assert answer["matched"] is (who == "obama"), (who, answer)
+    finally:
+        httpx.delete(f"{stack.url}/api/v1/employees/OB", headers={"X-API-Key": stack.admin_key})
+
+
+def test_keys_cli_list_and_revoke(stack):
+    created = run_cli("keys", "create", "--role", "kiosk", "--name", "lobby", env=stack.env)
+    key = created.stdout.strip()
+    assert created.returncode == 0 and key.startswith("fgk_") and "\n" not in key
+    assert httpx.get(f"{stack.url}/api/v1/auth/whoami", headers={"X-API-Key": key}).json() == {
+        "name": "lobby", "role": "kiosk"}
+    listed = run_cli("keys", "list", env=stack.env).stdout
+    assert "lobby\tkiosk" in listed and key not in listed
+    assert run_cli("keys", "revoke", "lobby", env=stack.env).returncode == 0
+    refused = httpx.get(f"{stack.url}/api/v1/auth/whoami", headers={"X-API-Key": key})
+    assert refused.status_code == 401
+
+
+@pytest.mark.parametrize("path", ["/healthz", "/readyz"])
+def test_health(stack, path):
+    assert httpx.get(stack.url + path).status_code == 200

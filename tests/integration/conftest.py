@@ -1,0 +1,45 @@
+"""Fixtures for adapters against the real PostgreSQL+pgvector and the real S3 server."""
+
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+from backend.domain.model import Metric, ModelInfo
+from backend.infrastructure.database import make_engine, migrate
+from backend.infrastructure.pg_faces import PgFaceRepository
+from backend.infrastructure.s3_store import S3ImageStore
+
+MODEL = ModelInfo("Dlib", 4, "dlib", {"cosine": 0.07, "euclidean_l2": 0.4})
+
+
+@pytest.fixture
+def database_url(postgres) -> str:
+    """A new, empty database on the session's PostgreSQL server."""
+    name = "t_" + uuid.uuid4().hex[:12]
+    postgres.server.psql(f"CREATE DATABASE {name};")
+    return postgres.url.replace("/facegate?", f"/{name}?")
+
+
+@pytest.fixture
+def engine(database_url) -> Iterator[object]:
+    engine = make_engine(database_url, pool_size=2)
+    migrate(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(params=list(Metric))
+def repository(request, engine) -> PgFaceRepository:
+    repo = PgFaceRepository(engine)
+    repo.adopt_model(MODEL, request.param)
+    repo.metric = request.param  # type: ignore[attr-defined]
+    return repo
+
+
+@pytest.fixture
+def store(s3) -> S3ImageStore:
+    bucket = "t-" + uuid.uuid4().hex[:12]
+    images = S3ImageStore(s3["endpoint"], s3["access_key"], s3["secret_key"], bucket)
+    images.ensure_bucket()
+    return images

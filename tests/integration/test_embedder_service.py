@@ -1,0 +1,170 @@
+"""The embedder service with real weights and real face photos, over HTTP."""
+
+import io
+import os
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+import numpy as np
+import pytest
+from PIL import Image
+
+from tests.conftest import blank_image, frame, run_cli
+
+DLIB_COSINE = 0.07  # DeepFace's default threshold for Dlib / cosine
+PEOPLE = ["obama.jpg", "obama2.jpg", "obama3.jpg", "biden.jpg"]
+
+
+def extract(url: str, image: bytes, field: str = "image") -> httpx.Response:
+    return httpx.post(f"{url}/api/v1/extract", files={field: ("x", image)}, timeout=60)
+
+
+def cosine(a: list[float], b: list[float]) -> float:
+    u, v = np.asarray(a), np.asarray(b)
+    return float(1 - u @ v / np.linalg.norm(u) / np.linalg.norm(v))
+
+
+@pytest.fixture(scope="module")
+def vectors(embedder_url, photos):
+    return {name: extract(embedder_url, photos[name]).json()["faces"][0]["embedding"] for name in PEOPLE}
+
+
+def test_answer_shape(embedder_url, photos):
+    body = extract(embedder_url, photos["obama.jpg"]).json()
+    assert (body["model"], body["dim"], body["detector"]) == ("Dlib", 128, "dlib")
+    assert body["image"] == {"width": 910, "height": 1137}
+    (found,) = body["faces"]
+    assert len(found["embedding"]) == 128
+    assert set(found["facial_area"]) >= {"x", "y", "w", "h", "left_eye", "right_eye"}
+    assert found["quality"]["face_size"] > 200
+    assert set(body["timing_ms"]) == {"decode", "detect", "embed"}
+
+
+def test_same_person_is_below_threshold_and_other_above(vectors):
+    assert cosine(vectors["obama.jpg"], vectors["obama2.jpg"]) < DLIB_COSINE
+    assert cosine(vectors["obama.jpg"], vectors["obama3.jpg"]) < DLIB_COSINE
+    assert cosine(vectors["obama.jpg"], vectors["biden.jpg"]) > DLIB_COSINE
+
+
+def test_kiosk_frame_matches_the_enrollment_photo(embedder_url, photos, vectors):
+    small = extract(embedder_url, frame(photos["obama2.jpg"])).json()["faces"][0]["embedding"]
+    assert cosine(small, vectors["obama.jpg"]) < DLIB_COSINE
+
+
+def test_no_face_gives_empty_list(embedder_url):
+    answer = extract(embedder_url, blank_image())
+    assert answer.status_code == 200 and answer.json()["faces"] == []
+
+
+def portrait(photo: bytes, box: tuple[int, int, int, int], size: int) -> Image.Image:
+    """A square crop around a face, scaled to size x size."""
+    return Image.open(io.BytesIO(photo)).convert("RGB").crop(box).resize((size, size))
+
+
+def test_faces_sorted_largest_first(embedder_url, photos):
+    group = Image.new("RGB", (760, 480), (90, 90, 90))
+    group.paste(portrait(photos["biden.jpg"], (300, 60, 900, 660), 260), (20, 150))
+    group.paste(portrait(photos["obama.jpg"], (210, 0, 750, 540), 420), (320, 30))
+    out = io.BytesIO()
+    group.save(out, "JPEG")
+    faces = extract(embedder_url, out.getvalue()).json()["faces"]
+    areas = [f["facial_area"]["w"] * f["facial_area"]["h"] for f in faces]
+    assert len(faces) == 2 and areas == sorted(areas, reverse=True)
+    assert faces[0]["facial_area"]["x"] > 320  # the larger face is Obama's, on the right
+
+
+def test_exif_orientation_is_applied(embedder_url, photos, vectors):
+    upright = Image.open(io.BytesIO(frame(photos["obama2.jpg"])))
+    # Store the pixels turned on their side and let EXIF say how to turn them back.
+    sideways = upright.transpose(Image.Transpose.ROTATE_90)
+    exif = Image.Exif()
+    exif[0x0112] = 6  # "rotate 90 CW to view"
+    out = io.BytesIO()
+    sideways.save(out, "JPEG", exif=exif, quality=90)
+    body = extract(embedder_url, out.getvalue()).json()
+    assert body["image"] == {"width": 640, "height": 480}
+    assert cosine(body["faces"][0]["embedding"], vectors["obama2.jpg"]) < DLIB_COSINE
+
+
+@pytest.mark.parametrize("junk", [b"not an image at all", b"\xff\xd8\xff\xe0" + b"\x00" * 100])
+def test_garbage_is_422_invalid_image(embedder_url, junk):
+    answer = extract(embedder_url, junk)
+    assert answer.status_code == 422
+    assert answer.json()["error"]["code"] == "invalid_image"
+
+
+def test_upload_over_the_size_limit_is_413(embedder_url):
+    answer = extract(embedder_url, b"\xff\xd8" + os.urandom(11 * 1024 * 1024))
+    assert answer.status_code == 413
+    assert answer.json()["error"]["code"] == "image_too_large"
+
+
+def test_decompression_bomb_is_413(embedder_url):
+    bomb = io.BytesIO()
+    Image.new("L", (8000, 6000)).save(bomb, "PNG")  # 48 MP in a few kB
+    answer = extract(embedder_url, bomb.getvalue())
+    assert answer.status_code == 413
+    assert "pixels" in answer.json()["error"]["message"]
+
+
+def test_missing_field_is_422(embedder_url, photos):
+    answer = extract(embedder_url, photos["obama.jpg"], field="photo")
+    assert answer.status_code == 422
+    assert answer.json()["error"]["code"] == "missing_field"
+
+
+def test_parallel_requests_each_get_their_own_vector(embedder_url, photos, vectors):
+    names = [PEOPLE[i % len(PEOPLE)] for i in range(16)]
+    with ThreadPoolExecutor(16) as pool:
+        answers = list(pool.map(lambda n: extract(embedder_url, photos[n]).json(), names))
+    for name, body in zip(names, answers):
+        assert body["faces"][0]["embedding"] == pytest.approx(vectors[name], abs=1e-9)
+
+
+def test_model_route_reports_deepface_thresholds(embedder_url):
+    body = httpx.get(f"{embedder_url}/api/v1/model").json()
+    assert body["model"] == "Dlib" and body["dim"] == 128
+    assert body["thresholds"]["cosine"] == pytest.approx(0.07)
+    assert body["thresholds"]["euclidean_l2"] == pytest.approx(0.4)
+    assert body["deepface_version"] == "0.0.103"
+
+
+OFFLINE = {
+    # A dead proxy makes every download fail at once, whatever network this runs on.
+    "HTTPS_PROXY": "http://127.0.0.1:9",
+    "HTTP_PROXY": "http://127.0.0.1:9",
+    "NO_PROXY": "",
+}
+
+
+def test_models_pull_offline_fails_with_one_line_naming_the_file(tmp_path):
+    result = run_cli(
+        "models", "pull", "--model", "ArcFace",
+        env={**OFFLINE, "EMBEDDER_DEEPFACE_HOME": str(tmp_path)},
+    )
+    assert result.returncode != 0
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("facegate: ArcFace: weight file arcface_weights")
+    assert str(tmp_path) in last
+
+
+def test_models_pull_dlib_works_offline(tmp_path):
+    result = run_cli("models", "pull", env={**OFFLINE, "EMBEDDER_DEEPFACE_HOME": str(tmp_path)})
+    assert result.returncode == 0, result.stderr
+    weights = tmp_path / ".deepface" / "weights"
+    assert (weights / "dlib_face_recognition_resnet_model_v1.dat").stat().st_size > 20_000_000
+
+
+def test_embedder_without_weights_refuses_to_start(tmp_path):
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-m", "embedder"],
+        env={**os.environ, **OFFLINE, "EMBEDDER_DEEPFACE_HOME": str(tmp_path),
+             "EMBEDDER_PORT": "1"},
+        capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 2
+    last = result.stderr.strip().splitlines()[-1]
+    assert "dlib_face_recognition_resnet_model_v1.dat is missing" in last

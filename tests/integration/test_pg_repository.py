@@ -1,0 +1,120 @@
+"""PgFaceRepository and the record stores against real PostgreSQL + pgvector."""
+
+import math
+
+import pytest
+from sqlalchemy import text
+
+from backend.domain.errors import DatabaseUnavailable, KeyNameTaken, ModelMismatch
+from backend.domain.model import Employee, FaceRecord, Metric, ModelInfo, Quality, Role
+from backend.infrastructure.database import make_engine, migrate
+from backend.infrastructure.pg_faces import PgFaceRepository
+from backend.infrastructure.pg_records import PgApiKeyStore, PgCheckinLog
+from tests.integration.conftest import MODEL
+
+Q = Quality(200, 300.0, 120.0)
+
+
+def unit(*values: float) -> list[float]:
+    norm = math.sqrt(sum(v * v for v in values))
+    return [v / norm for v in values]
+
+
+def record(face_id: str, employee_id: str) -> FaceRecord:
+    return FaceRecord(face_id, employee_id, "Dlib", "dlib", f"employees/{employee_id}/{face_id}.jpg", Q)
+
+
+def add(repo, employee_id, face_id, vector, within=0.0):
+    return repo.add_face_unless_near(
+        Employee(employee_id, employee_id.lower()), record(face_id, employee_id), vector,
+        repo.metric, within=within,
+    )
+
+
+def test_migrations_from_empty_create_every_table(engine):
+    with engine.connect() as db:
+        tables = set(db.execute(text(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
+        )).scalars())
+        version = db.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
+    assert {"gallery", "employee", "face", "checkin", "api_key"} <= tables
+    assert version == "0001"
+    migrate(engine)  # a second run is a no-op
+
+
+def test_nearest_orders_by_distance_for_each_metric(repository):
+    add(repository, "A", "a1", unit(1, 0, 0, 0))
+    add(repository, "B", "b1", unit(0, 1, 0, 0))
+    add(repository, "C", "c1", unit(1, 1, 0, 0))
+    found = repository.nearest(unit(1, 0.1, 0, 0), repository.metric, limit=3)
+    assert [m.employee_id for m in found] == ["A", "C", "B"]
+    cosine = 1 - sum(a * b for a, b in zip(unit(1, 0.1, 0, 0), unit(1, 0, 0, 0)))
+    expected = math.sqrt(2 * cosine) if repository.metric is Metric.EUCLIDEAN else cosine
+    assert found[0].distance == pytest.approx(expected, abs=1e-6)
+    assert found[0].employee_name == "a"
+
+
+def test_search_uses_the_hnsw_index(repository, engine):
+    operator = {"cosine": "<=>", "euclidean": "<->", "inner_product": "<#>"}[repository.metric]
+    with engine.begin() as db:
+        db.execute(text("SET LOCAL enable_seqscan = off"))
+        plan = "\n".join(db.execute(text(
+            f"EXPLAIN SELECT id FROM face ORDER BY embedding {operator} "
+            "CAST('[1,0,0,0]' AS vector) LIMIT 1"
+        )).scalars())
+    assert "face_embedding_vector_" in plan
+
+
+def test_guard_refuses_a_near_face_of_another_employee(repository):
+    assert add(repository, "A", "a1", unit(1, 0, 0, 0)) is None
+    conflict = add(repository, "B", "b1", unit(1, 0.01, 0, 0), within=0.07)
+    assert conflict is not None and conflict.employee_id == "A"
+    assert repository.get_employee("B") is None
+    # the same employee's own faces never count as a conflict
+    assert add(repository, "A", "a2", unit(1, 0.01, 0, 0), within=0.07) is None
+    assert len(repository.faces_of("A")) == 2
+
+
+def test_delete_employee_cascades_to_faces_and_checkins(repository, engine):
+    add(repository, "A", "a1", unit(1, 0, 0, 0))
+    log = PgCheckinLog(engine)
+    log.record("A", True, 0.01, "door")
+    stranger = log.record(None, False, 0.5, "door")
+    assert repository.delete_employee("A") is True
+    assert repository.delete_employee("A") is False
+    with engine.connect() as db:
+        assert db.execute(text("SELECT count(*) FROM face")).scalar_one() == 0
+        rows = db.execute(text("SELECT id FROM checkin")).scalars().all()
+    assert rows == [stranger.checkin_id]
+
+
+def test_gallery_refuses_another_model_once_it_has_faces(engine):
+    repo = PgFaceRepository(engine)
+    repo.adopt_model(MODEL, Metric.COSINE)
+    repo.metric = Metric.COSINE
+    add(repo, "A", "a1", unit(1, 0, 0, 0))
+    with pytest.raises(ModelMismatch, match="reembed"):
+        repo.adopt_model(ModelInfo("ArcFace", 512, "dlib"), Metric.COSINE)
+    assert repo.gallery_model() == ModelInfo("Dlib", 4, "dlib")
+
+
+def test_empty_gallery_adopts_a_new_model(engine):
+    repo = PgFaceRepository(engine)
+    repo.adopt_model(MODEL, Metric.COSINE)
+    repo.adopt_model(ModelInfo("ArcFace", 8, "dlib"), Metric.COSINE)
+    assert repo.gallery_model() == ModelInfo("ArcFace", 8, "dlib")
+
+
+def test_api_keys_store_hashes_only(engine):
+    keys = PgApiKeyStore(engine)
+    keys.create("door", Role.KIOSK, "a" * 64)
+    with pytest.raises(KeyNameTaken):
+        keys.create("door", Role.ADMIN, "b" * 64)
+    assert keys.find("a" * 64)[0].role is Role.KIOSK
+    assert keys.revoke("door") and keys.find("a" * 64) is None
+
+
+def test_unreachable_database_is_database_unavailable(tmp_path):
+    repo = PgFaceRepository(make_engine(f"postgresql://nobody@/x?host={tmp_path}"))
+    with pytest.raises(DatabaseUnavailable):
+        repo.nearest(unit(1, 0, 0, 0), Metric.COSINE)

