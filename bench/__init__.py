@@ -1,0 +1,1 @@
+"""facegate benchmarks: measured, never asserted."""
