@@ -43,8 +43,8 @@ class PgFaceRepository:
                     raise ModelMismatch(
                         f"the gallery holds {faces} {row.model} ({row.dim}-d) faces but the "
                         f"embedder runs {model.model} ({model.dim}-d); start the embedder "
-                        f"with EMBEDDER_MODEL={row.model} or run "
-                        f"`facegate reembed --model {model.model}`"
+                        f"with EMBEDDER_MODEL={row.model}, or re-embed the stored photos "
+                        f"with {model.model} before switching"
                     )
                 db.execute(text("DELETE FROM gallery"))
                 row = None

@@ -93,7 +93,7 @@ def test_gallery_refuses_another_model_once_it_has_faces(engine):
     repo.adopt_model(MODEL, Metric.COSINE)
     repo.metric = Metric.COSINE
     add(repo, "A", "a1", unit(1, 0, 0, 0))
-    with pytest.raises(ModelMismatch, match="reembed"):
+    with pytest.raises(ModelMismatch, match="EMBEDDER_MODEL=Dlib"):
         repo.adopt_model(ModelInfo("ArcFace", 512, "dlib"), Metric.COSINE)
     assert repo.gallery_model() == ModelInfo("Dlib", 4, "dlib")
 
