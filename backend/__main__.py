@@ -19,11 +19,11 @@ def main() -> None:
     except DomainError as error:
         print(f"backend: {error.message}", file=sys.stderr)
         sys.exit(2)
-    tls = settings.tls_cert.is_file() and settings.tls_key.is_file()
+    tls = settings.tls_enabled
     uvicorn.run(
         "backend.main:app_from_env",
         factory=True,
-        host=settings.backend_host,
+        host=settings.listen_host,
         port=settings.backend_port,
         log_level="warning",
         ssl_certfile=str(settings.tls_cert) if tls else None,

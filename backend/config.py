@@ -36,9 +36,21 @@ class BackendSettings(BaseSettings):
     min_sharpness: float = Field(default=25.0, ge=0)
     min_brightness: float = Field(default=40.0, ge=0, le=255)
     max_brightness: float = Field(default=225.0, ge=0, le=255)
-    backend_host: str = "127.0.0.1"
+    # Empty: all interfaces when serving HTTPS (kiosks on the office network), else loopback.
+    backend_host: str = ""
     backend_port: int = 8502
     tls_cert: Path = REPO_ROOT / "certs" / "facegate.crt"
     tls_key: Path = REPO_ROOT / "certs" / "facegate.key"
     static_dir: Path = REPO_ROOT / "static"
+
+    @property
+    def tls_enabled(self) -> bool:
+        return self.tls_cert.is_file() and self.tls_key.is_file()
+
+    @property
+    def listen_host(self) -> str:
+        if self.backend_host:
+            return self.backend_host
+        return "0.0.0.0" if self.tls_enabled else "127.0.0.1"
+
     db_pool_size: int = Field(default=10, ge=1, le=100)

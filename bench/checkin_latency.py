@@ -31,8 +31,11 @@ def main() -> None:
             assert answer.json()["matched"], answer.text
 
         gallery = client.get("/api/v1/employees", params={"limit": 1}).json()["total"]
-        result = {"frame": "640x480 JPEG (obama2.jpg)", "gallery_employees": gallery,
-                  "checkin_http": summary(time_ms(check_in, REPEAT))}
+        result = {
+            "frame": "640x480 JPEG (obama2.jpg)",
+            "gallery_employees": gallery,
+            "checkin_http": summary(time_ms(check_in, REPEAT)),
+        }
     path = save("checkin_latency", result)
     print(f"check-in over HTTP, gallery {gallery}: {result['checkin_http']}  ({path})")
 

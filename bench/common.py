@@ -57,4 +57,8 @@ def save(name: str, result: dict[str, Any]) -> Path:
 def machine() -> dict[str, Any]:
     import os
 
-    return {"cpus": os.cpu_count(), "python": platform.python_version(), "cpu": platform.processor()}
+    return {
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "cpu": platform.processor(),
+    }

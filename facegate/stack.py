@@ -6,6 +6,8 @@ import sys
 import threading
 from pathlib import Path
 
+from backend.config import BackendSettings
+from facegate.certs import machine_names, write_certificates
 from facegate.processes import (
     Process,
     S3Credentials,
@@ -77,18 +79,20 @@ def run_stack() -> int:
         print(f"embedder    {env['EMBEDDER_URL']}", flush=True)
 
         key = first_admin_key(env["DATABASE_URL"])
-        port = int(os.environ.get("BACKEND_PORT", "8502"))
-        host = os.environ.get("BACKEND_HOST", "127.0.0.1")
-        stopping.append(start_backend(port, env, logs / "backend.log"))
-        base = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
-        print(
-            f"\nfacegate is running\n"
-            f"  check-in page  {base}/checkin\n"
-            f"  enroll page    {base}/enroll\n"
-            f"  API            {base}/docs\n"
-            f"  logs           {logs}\n",
-            flush=True,
-        )
+        settings = BackendSettings(**{k.lower(): v for k, v in env.items()})
+        if not settings.tls_cert.exists():
+            # Browsers open the camera only on a secure origin: HTTPS from the first start.
+            write_certificates(settings.tls_cert.parent)
+        scheme = "https" if settings.tls_enabled else "http"
+        port = settings.backend_port
+        stopping.append(start_backend(port, env, logs / "backend.log", scheme))
+        print(f"\nfacegate is running\n  logs           {logs}", flush=True)
+        for base in _base_urls(scheme, settings.listen_host, port):
+            print(f"  check-in page  {base}/checkin\n  enroll page    {base}/enroll", flush=True)
+        print(f"  API docs       {scheme}://127.0.0.1:{port}/docs\n", flush=True)
+        if scheme == "https":
+            ca = settings.tls_cert.parent / "facegate-ca.crt"
+            print(f"tablets: trust {ca} once (README: HTTPS)\n", flush=True)
         if key:
             print(f"first admin API key (shown once, keep it):\n{key}\n", flush=True)
         print("Ctrl-C stops everything.", flush=True)
@@ -102,6 +106,17 @@ def run_stack() -> int:
             process.stop()
         if postgres is not None:
             postgres.stop()
+
+
+def _base_urls(scheme: str, host: str, port: int) -> list[str]:
+    """Where people can reach the pages: every name of this machine when on all interfaces."""
+    if host not in ("0.0.0.0", "::"):
+        return [f"{scheme}://{host}:{port}"]
+    names, addresses = machine_names()
+    reachable = [n for n in names if n != "localhost"] + [
+        a for a in addresses if ":" not in a and not a.startswith("127.")
+    ]
+    return [f"{scheme}://{n}:{port}" for n in ["127.0.0.1", *reachable]]
 
 
 def _wait_for_signal(children: list[Process]) -> None:

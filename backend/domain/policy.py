@@ -34,8 +34,7 @@ class MatchPolicy:
         match = match_threshold if match_threshold is not None else default
         if match is None:
             raise ValueError(
-                f"no default {metric.value} threshold for model {model.model}; "
-                "set MATCH_THRESHOLD"
+                f"no default {metric.value} threshold for model {model.model}; set MATCH_THRESHOLD"
             )
         duplicate = duplicate_threshold if duplicate_threshold is not None else match
         return cls(model, metric, match, duplicate)

@@ -51,7 +51,11 @@ async def search(
             "checkin_id": outcome.checkin.checkin_id,
             "checked_in_at": outcome.checkin.created_at.isoformat(),
         }
-    answer: dict[str, Any] = {"matched": False, "employee_name": "Unknown", "reason": outcome.reason}
+    answer: dict[str, Any] = {
+        "matched": False,
+        "employee_name": "Unknown",
+        "reason": outcome.reason,
+    }
     if outcome.checkin is not None:
         answer["checkin_id"] = outcome.checkin.checkin_id
     return answer

@@ -161,9 +161,7 @@ class PgFaceRepository:
         with transaction(self._engine) as db:
             total = db.execute(text("SELECT count(*) FROM employee")).scalar_one()
             rows = db.execute(
-                text(
-                    "SELECT id, name, created_at FROM employee ORDER BY id LIMIT :l OFFSET :o"
-                ),
+                text("SELECT id, name, created_at FROM employee ORDER BY id LIMIT :l OFFSET :o"),
                 {"l": limit, "o": offset},
             )
             items = [Employee(r.id, r.name, r.created_at) for r in rows]

@@ -71,8 +71,7 @@ class PgApiKeyStore:
         with transaction(self._engine) as db:
             changed = db.execute(
                 text(
-                    "UPDATE api_key SET revoked_at = now() "
-                    "WHERE name = :n AND revoked_at IS NULL"
+                    "UPDATE api_key SET revoked_at = now() WHERE name = :n AND revoked_at IS NULL"
                 ),
                 {"n": name},
             ).rowcount

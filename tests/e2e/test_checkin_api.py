@@ -35,7 +35,8 @@ def search(stack, image, key=None):
 def bucket_keys(stack, prefix):
     client = Minio(
         stack.env["S3_ENDPOINT"].removeprefix("http://"),
-        access_key=stack.env["S3_ACCESS_KEY"], secret_key=stack.env["S3_SECRET_KEY"],
+        access_key=stack.env["S3_ACCESS_KEY"],
+        secret_key=stack.env["S3_SECRET_KEY"],
         secure=False,
     )
     return [o.object_name for o in client.list_objects(stack.env["S3_BUCKET"], prefix, True)]
@@ -52,8 +53,12 @@ def test_enroll_search_duplicate_erase(stack, photos):
     assert found["employee_name"] == "Barack Obama" and found["distance"] < 0.07
 
     stranger = search(stack, frame(photos["biden.jpg"])).json()
-    assert stranger == {**stranger, "matched": False, "employee_name": "Unknown",
-                        "reason": "no_match"}
+    assert stranger == {
+        **stranger,
+        "matched": False,
+        "employee_name": "Unknown",
+        "reason": "no_match",
+    }
 
     duplicate = insert(stack, stack.admin_key, "E2", "Not Obama", photos["obama3.jpg"])
     assert duplicate.status_code == 409
@@ -62,7 +67,9 @@ def test_enroll_search_duplicate_erase(stack, photos):
     assert bucket_keys(stack, "employees/E2/") == []
 
     assert bucket_keys(stack, "employees/E1/") != []
-    erased = httpx.delete(f"{stack.url}/api/v1/employees/E1", headers={"X-API-Key": stack.admin_key})
+    erased = httpx.delete(
+        f"{stack.url}/api/v1/employees/E1", headers={"X-API-Key": stack.admin_key}
+    )
     assert erased.status_code == 204
     assert search(stack, frame(photos["obama2.jpg"])).json()["matched"] is False
     assert bucket_keys(stack, "employees/E1/") == []
@@ -118,7 +125,9 @@ def test_keys_cli_list_and_revoke(stack):
     key = created.stdout.strip()
     assert created.returncode == 0 and key.startswith("fgk_") and "\n" not in key
     assert httpx.get(f"{stack.url}/api/v1/auth/whoami", headers={"X-API-Key": key}).json() == {
-        "name": "lobby", "role": "kiosk"}
+        "name": "lobby",
+        "role": "kiosk",
+    }
     listed = run_cli("keys", "list", env=stack.env).stdout
     assert "lobby\tkiosk" in listed and key not in listed
     assert run_cli("keys", "revoke", "lobby", env=stack.env).returncode == 0

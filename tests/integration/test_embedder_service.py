@@ -26,7 +26,9 @@ def cosine(a: list[float], b: list[float]) -> float:
 
 @pytest.fixture(scope="module")
 def vectors(embedder_url, photos):
-    return {name: extract(embedder_url, photos[name]).json()["faces"][0]["embedding"] for name in PEOPLE}
+    return {
+        name: extract(embedder_url, photos[name]).json()["faces"][0]["embedding"] for name in PEOPLE
+    }
 
 
 def test_answer_shape(embedder_url, photos):
@@ -139,7 +141,10 @@ OFFLINE = {
 
 def test_models_pull_offline_fails_with_one_line_naming_the_file(tmp_path):
     result = run_cli(
-        "models", "pull", "--model", "ArcFace",
+        "models",
+        "pull",
+        "--model",
+        "ArcFace",
         env={**OFFLINE, "EMBEDDER_DEEPFACE_HOME": str(tmp_path)},
     )
     assert result.returncode != 0
@@ -161,9 +166,15 @@ def test_embedder_without_weights_refuses_to_start(tmp_path):
 
     result = subprocess.run(
         [sys.executable, "-m", "embedder"],
-        env={**os.environ, **OFFLINE, "EMBEDDER_DEEPFACE_HOME": str(tmp_path),
-             "EMBEDDER_PORT": "1"},
-        capture_output=True, text=True, timeout=120,
+        env={
+            **os.environ,
+            **OFFLINE,
+            "EMBEDDER_DEEPFACE_HOME": str(tmp_path),
+            "EMBEDDER_PORT": "1",
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 2
     last = result.stderr.strip().splitlines()[-1]

@@ -21,8 +21,11 @@ def service(repo, images) -> EnrollmentService:
     embedder = FakeEmbedder(MODEL)
     embedder.faces[PHOTO] = [face((1.0, 0.0, 0.0, 0.0))]
     return EnrollmentService(
-        embedder=embedder, faces=repo, images=images,
-        policy=MatchPolicy.for_model(MODEL, Metric.COSINE), quality_floor=QualityFloor(),
+        embedder=embedder,
+        faces=repo,
+        images=images,
+        policy=MatchPolicy.for_model(MODEL, Metric.COSINE),
+        quality_floor=QualityFloor(),
     )
 
 
@@ -61,10 +64,12 @@ def test_insert_failing_mid_transaction_leaves_neither(repo, store, engine):
     # written because its image key is already taken.
     with engine.begin() as db:
         db.execute(text("INSERT INTO employee (id, name) VALUES ('X', 'x')"))
-        db.execute(text(
-            "INSERT INTO face (id, employee_id, embedding, model, detector, image_key, quality)"
-            " VALUES ('f0', 'X', '[0,1,0,0]', 'Dlib', 'dlib', 'employees/E1/fixed.jpg', '{}')"
-        ))
+        db.execute(
+            text(
+                "INSERT INTO face (id, employee_id, embedding, model, detector, image_key, quality)"
+                " VALUES ('f0', 'X', '[0,1,0,0]', 'Dlib', 'dlib', 'employees/E1/fixed.jpg', '{}')"
+            )
+        )
     enroll = service(repo, store)
     enroll._new_id = lambda: "fixed"
     with pytest.raises(Exception):  # noqa: B017 - the driver's IntegrityError

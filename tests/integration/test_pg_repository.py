@@ -21,21 +21,28 @@ def unit(*values: float) -> list[float]:
 
 
 def record(face_id: str, employee_id: str) -> FaceRecord:
-    return FaceRecord(face_id, employee_id, "Dlib", "dlib", f"employees/{employee_id}/{face_id}.jpg", Q)
+    return FaceRecord(
+        face_id, employee_id, "Dlib", "dlib", f"employees/{employee_id}/{face_id}.jpg", Q
+    )
 
 
 def add(repo, employee_id, face_id, vector, within=0.0):
     return repo.add_face_unless_near(
-        Employee(employee_id, employee_id.lower()), record(face_id, employee_id), vector,
-        repo.metric, within=within,
+        Employee(employee_id, employee_id.lower()),
+        record(face_id, employee_id),
+        vector,
+        repo.metric,
+        within=within,
     )
 
 
 def test_migrations_from_empty_create_every_table(engine):
     with engine.connect() as db:
-        tables = set(db.execute(text(
-            "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
-        )).scalars())
+        tables = set(
+            db.execute(
+                text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+            ).scalars()
+        )
         version = db.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
     assert {"gallery", "employee", "face", "checkin", "api_key"} <= tables
     assert version == "0001"
@@ -58,10 +65,14 @@ def test_search_uses_the_hnsw_index(repository, engine):
     operator = {"cosine": "<=>", "euclidean": "<->", "inner_product": "<#>"}[repository.metric]
     with engine.begin() as db:
         db.execute(text("SET LOCAL enable_seqscan = off"))
-        plan = "\n".join(db.execute(text(
-            f"EXPLAIN SELECT id FROM face ORDER BY embedding {operator} "
-            "CAST('[1,0,0,0]' AS vector) LIMIT 1"
-        )).scalars())
+        plan = "\n".join(
+            db.execute(
+                text(
+                    f"EXPLAIN SELECT id FROM face ORDER BY embedding {operator} "
+                    "CAST('[1,0,0,0]' AS vector) LIMIT 1"
+                )
+            ).scalars()
+        )
     assert "face_embedding_vector_" in plan
 
 

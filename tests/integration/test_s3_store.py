@@ -33,7 +33,10 @@ def test_bucket_is_created_when_missing(s3):
 
 def test_public_url_is_used_when_configured(s3):
     public = S3ImageStore(
-        s3["endpoint"], s3["access_key"], s3["secret_key"], "b",
+        s3["endpoint"],
+        s3["access_key"],
+        s3["secret_key"],
+        "b",
         public_url="https://photos.example.org/",
     )
     assert public.url("employees/E 1/f.jpg") == "https://photos.example.org/b/employees/E%201/f.jpg"

@@ -142,8 +142,9 @@ class FakeCheckinLog:
         self.rows: list[Checkin] = []
 
     def record(self, employee_id, matched, distance, api_key_name):  # type: ignore[no-untyped-def]
-        row = Checkin(len(self.rows) + 1, employee_id, matched, distance, api_key_name,
-                      datetime.now(UTC))
+        row = Checkin(
+            len(self.rows) + 1, employee_id, matched, distance, api_key_name, datetime.now(UTC)
+        )
         self.rows.append(row)
         return row
 

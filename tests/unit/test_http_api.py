@@ -33,7 +33,10 @@ def api(tmp_path):
     probes = {"embedder": lambda: None}
     services = Services(
         enrollment=EnrollmentService(
-            embedder=embedder, faces=faces, images=images, policy=policy,
+            embedder=embedder,
+            faces=faces,
+            images=images,
+            policy=policy,
             quality_floor=QualityFloor(),
         ),
         checkin=CheckInService(

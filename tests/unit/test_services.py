@@ -24,7 +24,10 @@ PHOTO_A, PHOTO_A2, PHOTO_B, GROUP, EMPTY = b"\xff\xd8a", b"\xff\xd8a2", b"\xff\x
 @pytest.fixture
 def world():
     embedder, faces, images, log = (
-        FakeEmbedder(), FakeFaceRepository(), FakeImageStore(), FakeCheckinLog()
+        FakeEmbedder(),
+        FakeFaceRepository(),
+        FakeImageStore(),
+        FakeCheckinLog(),
     )
     embedder.faces = {
         PHOTO_A: [face(ALICE)],
@@ -34,7 +37,10 @@ def world():
     }
     policy = MatchPolicy.for_model(DLIB, Metric.COSINE)
     enroll = EnrollmentService(
-        embedder=embedder, faces=faces, images=images, policy=policy,
+        embedder=embedder,
+        faces=faces,
+        images=images,
+        policy=policy,
         quality_floor=QualityFloor(),
     )
     checkin = CheckInService(embedder=embedder, faces=faces, checkins=log, policy=policy)
@@ -89,8 +95,13 @@ def test_quality_floor_names_the_failing_figures(world):
 
 @pytest.mark.parametrize(
     ("employee_id", "name", "field"),
-    [("", "A", "employee_id"), ("bad id", "A", "employee_id"), ("x" * 65, "A", "employee_id"),
-     ("E1", "", "employee_name"), ("E1", "n" * 129, "employee_name")],
+    [
+        ("", "A", "employee_id"),
+        ("bad id", "A", "employee_id"),
+        ("x" * 65, "A", "employee_id"),
+        ("E1", "", "employee_name"),
+        ("E1", "n" * 129, "employee_name"),
+    ],
 )
 def test_invalid_fields_are_named(world, employee_id, name, field):
     with pytest.raises(errors.ValidationFailed) as refused:

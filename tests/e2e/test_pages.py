@@ -1,0 +1,117 @@
+"""The kiosk and enrollment pages in real Chromium against the real stack."""
+
+import time
+
+import httpx
+import pytest
+
+from tests.e2e.browser import browser_page, wait_for, write_y4m
+from tests.fixtures.fetch_images import CACHE
+
+pytestmark = pytest.mark.browser
+ENROLLED = ("PAGE-OBAMA", "Barack Obama")
+
+
+def api(stack, method, path, **kwargs):
+    return httpx.request(
+        method, stack.url + path, headers={"X-API-Key": stack.admin_key}, timeout=60, **kwargs
+    )
+
+
+@pytest.fixture(scope="module")
+def enrolled(stack, photos):
+    """obama.jpg enrolled through the API; everything the pages add is erased afterwards."""
+    created = api(
+        stack,
+        "POST",
+        "/api/v1/employees/insert",
+        data={"employee_id": ENROLLED[0], "employee_name": ENROLLED[1]},
+        files={"image": ("obama.jpg", photos["obama.jpg"])},
+    )
+    assert created.status_code == 201, created.text
+    yield
+    for employee in (ENROLLED[0], "PAGE-BIDEN", "PAGE-OTHER"):
+        api(stack, "DELETE", f"/api/v1/employees/{employee}")
+
+
+def kiosk(page, stack):
+    page.goto(f"{stack.url}/checkin")
+    page.fill("#kiosk-key", stack.kiosk_key)
+    page.click("#save-key")
+
+
+@pytest.mark.parametrize(
+    ("feed", "state", "name"),
+    [("obama2.jpg", "matched", ENROLLED[1]), ("biden.jpg", "unknown", None)],
+)
+def test_checkin_page_shows_the_answer(
+    stack, enrolled, photos, tmp_path, output_dir, feed, state, name
+):
+    camera = write_y4m(photos[feed], tmp_path / "feed.y4m")
+    with browser_page(camera) as page:
+        kiosk(page, stack)
+        wait_for(page, f"document.querySelector('#result').dataset.state === '{state}'", 60)
+        page.screenshot(path=str(output_dir / f"checkin-{state}.png"))
+        message = page.inner_text("#result-message")
+        if name:
+            assert page.inner_text("#result-name") == name
+            assert "Checked in" in message
+        else:
+            assert "Not recognised" in message
+        assert page.evaluate("window.facegate.searchRequests") >= 1
+        assert stack.kiosk_key not in page.content()
+
+
+def test_checkin_page_sends_nothing_without_a_face(stack, enrolled, tmp_path, output_dir):
+    camera = write_y4m(None, tmp_path / "blank.y4m")
+    with browser_page(camera) as page:
+        kiosk(page, stack)
+        wait_for(page, "window.facegate.detections >= 15", 60)  # the detector is looking
+        time.sleep(2)
+        page.screenshot(path=str(output_dir / "checkin-no-face.png"))
+        assert page.evaluate("window.facegate.searchRequests") == 0
+        assert page.get_attribute("#result", "data-state") == "scanning"
+
+
+def test_enroll_page_enrolls_by_upload_and_refuses_a_duplicate(
+    stack, enrolled, tmp_path, output_dir
+):
+    camera = write_y4m(None, tmp_path / "blank.y4m")
+    with browser_page(camera) as page:
+        page.goto(f"{stack.url}/enroll")
+        page.fill("#admin-key", stack.admin_key)
+        page.click("#key-submit")
+        page.wait_for_selector("#enroll-form", state="visible")
+
+        page.fill("#employee-id", "PAGE-BIDEN")
+        page.fill("#employee-name", "Joe Biden")
+        page.set_input_files("#photo-file", str(CACHE / "biden.jpg"))
+        page.click("#submit")
+        wait_for(page, "document.querySelector('#outcome').dataset.state === 'success'", 60)
+        assert "Enrolled Joe Biden (PAGE-BIDEN)" in page.inner_text("#outcome")
+        page.screenshot(path=str(output_dir / "enroll-success.png"))
+
+        page.fill("#employee-id", "PAGE-OTHER")
+        page.fill("#employee-name", "Someone Else")
+        page.set_input_files("#photo-file", str(CACHE / "obama3.jpg"))
+        page.click("#submit")
+        wait_for(page, "document.querySelector('#outcome').dataset.state === 'error'", 60)
+        outcome = page.inner_text("#outcome")
+        page.screenshot(path=str(output_dir / "enroll-duplicate.png"))
+        assert "already enrolled" in outcome and ENROLLED[0] in outcome
+        assert stack.admin_key not in page.content()
+
+    assert api(stack, "GET", "/api/v1/employees/PAGE-BIDEN").status_code == 200
+    assert api(stack, "GET", "/api/v1/employees/PAGE-OTHER").status_code == 404
+
+
+def test_pages_and_scripts_carry_no_key(stack):
+    sources = ["/checkin", "/enroll"] + [
+        f"/static/{name}" for name in ("checkin.js", "enroll.js", "common.js")
+    ]
+    for path in sources:
+        answer = httpx.get(stack.url + path)
+        assert answer.status_code == 200, path
+        assert "fgk_" not in answer.text and stack.kiosk_key not in answer.text
+    page = httpx.get(stack.url + "/checkin")
+    assert "script-src 'self'" in page.headers["content-security-policy"]
