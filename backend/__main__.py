@@ -7,12 +7,13 @@ import uvicorn
 
 from backend.config import BackendSettings
 from backend.domain.errors import DomainError
+from backend.logs import configure_json_logging
 from backend.main import connect
 
 
 def main() -> None:
     settings = BackendSettings()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    configure_json_logging(logging.INFO)
     try:
         # Refuse to start, in one clear line, when a dependency is unusable.
         connect(settings).close()

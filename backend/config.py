@@ -39,6 +39,10 @@ class BackendSettings(BaseSettings):
     # Empty: all interfaces when serving HTTPS (kiosks on the office network), else loopback.
     backend_host: str = ""
     backend_port: int = 8502
+    # The office's time zone: attendance days and exported times are in it.
+    timezone: str = "UTC"
+    # Check-in requests a minute per API key; a kiosk sends about one per 3 s at most.
+    search_rate_per_minute: int = Field(default=600, ge=1)
     tls_cert: Path = REPO_ROOT / "certs" / "facegate.crt"
     tls_key: Path = REPO_ROOT / "certs" / "facegate.key"
     static_dir: Path = REPO_ROOT / "static"

@@ -2,7 +2,7 @@
 
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
@@ -12,19 +12,23 @@ from fastapi import FastAPI
 from sqlalchemy import Engine, text
 
 from backend.config import BackendSettings
+from backend.domain.attendance import Attendance
 from backend.domain.errors import EmbedderUnavailable
 from backend.domain.keys import ApiKeys
 from backend.domain.model import ModelInfo
 from backend.domain.policy import MatchPolicy, QualityFloor
+from backend.domain.ratelimit import RateLimiter
 from backend.domain.services import CheckInService, EmployeeAdmin, EnrollmentService
-from backend.handler import employees, health
+from backend.handler import attendance, employees, health
 from backend.handler.context import Services
 from backend.handler.errors import install_error_handlers
+from backend.handler.observability import GallerySize, Metrics, install_observability
 from backend.handler.pages import mount_pages
 from backend.infrastructure.database import make_engine, migrate, transaction
 from backend.infrastructure.http_embedder import HttpEmbedder
+from backend.infrastructure.pg_checkins import PgCheckinLog
 from backend.infrastructure.pg_faces import PgFaceRepository
-from backend.infrastructure.pg_records import PgApiKeyStore, PgCheckinLog
+from backend.infrastructure.pg_keys import PgApiKeyStore
 from backend.infrastructure.s3_store import S3ImageStore
 
 log = logging.getLogger("facegate.backend")
@@ -43,7 +47,9 @@ class Infrastructure:
         self.engine.dispose()
 
 
-def connect(settings: BackendSettings) -> Infrastructure:
+def connect(
+    settings: BackendSettings, observe_embedder: Callable[[str, float], None] | None = None
+) -> Infrastructure:
     """Open every adapter, migrate the schema and bind the gallery to the embedder's model.
 
     Raises a DomainError whose message says what is wrong when any part is not usable."""
@@ -60,7 +66,7 @@ def connect(settings: BackendSettings) -> Infrastructure:
         public_url=settings.public_url,
     )
     images.ensure_bucket()
-    embedder = HttpEmbedder(settings.embedder_url, settings.embedder_timeout)
+    embedder = HttpEmbedder(settings.embedder_url, settings.embedder_timeout, observe_embedder)
     model = wait_for_model(embedder, settings.embedder_start_timeout)
     faces = PgFaceRepository(engine, settings.hnsw_ef_search)
     faces.adopt_model(model, settings.match_metric)
@@ -93,6 +99,8 @@ def build_services(settings: BackendSettings, infra: Infrastructure) -> Services
         settings.max_brightness,
     )
 
+    checkins = PgCheckinLog(infra.engine)
+
     def database_probe() -> None:
         with transaction(infra.engine) as db:
             db.execute(text("SELECT 1"))
@@ -108,11 +116,13 @@ def build_services(settings: BackendSettings, infra: Infrastructure) -> Services
         checkin=CheckInService(
             embedder=infra.embedder,
             faces=infra.faces,
-            checkins=PgCheckinLog(infra.engine),
+            checkins=checkins,
             policy=policy,
         ),
         admin=EmployeeAdmin(faces=infra.faces, images=infra.images),
         keys=ApiKeys(store=PgApiKeyStore(infra.engine)),
+        attendance=Attendance(checkins=checkins, timezone=settings.timezone),
+        search_limiter=RateLimiter(settings.search_rate_per_minute),
         probes={
             "database": database_probe,
             "storage": infra.images.ping,
@@ -131,7 +141,8 @@ def create_app(settings: BackendSettings, services: Services | None = None) -> F
             app.state.services = services
             yield
             return
-        infra = await anyio.to_thread.run_sync(connect, settings)
+        infra = await anyio.to_thread.run_sync(connect, settings, metrics.observe_embedder)
+        metrics.registry.register(GallerySize(infra.faces.count_faces))
         app.state.services = build_services(settings, infra)
         log.info("backend ready: gallery model %s (%s-d)", infra.model.model, infra.model.dim)
         try:
@@ -140,9 +151,13 @@ def create_app(settings: BackendSettings, services: Services | None = None) -> F
             infra.close()
 
     app = FastAPI(title="facegate", version="0.1.0", lifespan=lifespan)
+    metrics = Metrics()
+    app.state.metrics = metrics
+    install_observability(app, metrics)
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(employees.router)
+    app.include_router(attendance.router)
     mount_pages(app, settings.static_dir)
     return app
 

@@ -1,44 +1,124 @@
-"""End-to-end check-in latency over HTTP on a running stack (`make run`).
+"""Check-in latency end to end over HTTP, against DeepFace.represent on the same image.
 
-Run: FACEGATE_URL=http://127.0.0.1:8502 FACEGATE_KEY=<admin key> \
-     .venv/bin/python -m bench.checkin_latency
-Enrolls obama.jpg as BENCH-1 if missing, then posts a 640x480 frame of obama2.jpg 30 times.
+Run: .venv/bin/python -m bench --only checkin_latency [--quick]
+Starts its own stack (PostgreSQL, S3, embedder, backend) in a temporary folder, enrolls
+obama.jpg through the API, fills the gallery to 1,000 employees with synthetic vectors, then
+posts a 640x480 frame of obama2.jpg, and the 320x320 crop the kiosk page sends, to
+POST /api/v1/employees/search. The embedder alone (its timing_ms) shows where the time goes.
 """
 
-import os
+from typing import Any
 
 import httpx
+import numpy as np
 
-from bench.common import kiosk_frame, photo, save, summary, time_ms
+from bench.common import (
+    RunOptions,
+    decode_bgr,
+    image_size,
+    kiosk_crop,
+    kiosk_frame,
+    load_deepface,
+    photo,
+    print_table,
+    save,
+    summary,
+    time_ms,
+)
+from bench.cpu import CpuMeter
+from bench.stack import running_stack, seed_gallery
 
-REPEAT = 30
-
-
-def main() -> None:
-    url = os.environ.get("FACEGATE_URL", "http://127.0.0.1:8502")
-    headers = {"X-API-Key": os.environ["FACEGATE_KEY"]}
-    with httpx.Client(base_url=url, headers=headers, timeout=60, verify=False) as client:
-        if client.get("/api/v1/employees/BENCH-1").status_code == 404:
-            client.post(
-                "/api/v1/employees/insert",
-                data={"employee_id": "BENCH-1", "employee_name": "Bench Person"},
-                files={"image": ("o.jpg", photo("obama.jpg"))},
-            ).raise_for_status()
-        data = kiosk_frame("obama2.jpg")
-
-        def check_in() -> None:
-            answer = client.post("/api/v1/employees/search", files={"image": ("f.jpg", data)})
-            assert answer.json()["matched"], answer.text
-
-        gallery = client.get("/api/v1/employees", params={"limit": 1}).json()["total"]
-        result = {
-            "frame": "640x480 JPEG (obama2.jpg)",
-            "gallery_employees": gallery,
-            "checkin_http": summary(time_ms(check_in, REPEAT)),
-        }
-    path = save("checkin_latency", result)
-    print(f"check-in over HTTP, gallery {gallery}: {result['checkin_http']}  ({path})")
+GALLERY = 1000
 
 
-if __name__ == "__main__":
-    main()
+def post_image(client: httpx.Client, path: str, image: bytes) -> dict[str, Any]:
+    answer = client.post(path, files={"image": ("frame.jpg", image, "image/jpeg")})
+    if answer.status_code != 200:
+        raise RuntimeError(f"{path} answered {answer.status_code}: {answer.text}")
+    body: dict[str, Any] = answer.json()
+    return body
+
+
+def over_backend(client: httpx.Client, image: bytes, repeat: int) -> dict[str, Any]:
+    """POST /api/v1/employees/search repeat times; latency and the last answer."""
+    answers: list[dict[str, Any]] = []
+    timings = time_ms(lambda: answers.append(post_image(client, "/api/v1/employees/search", image)),
+                      repeat)
+    last = answers[-1]
+    return {**summary(timings), "matched": last["matched"], "distance": last.get("distance"),
+            "matched_all": all(a["matched"] for a in answers)}
+
+
+def over_embedder(url: str, image: bytes, repeat: int) -> dict[str, Any]:
+    """POST /api/v1/extract on the embedder directly; latency and its own stage timings."""
+    stages: list[dict[str, float]] = []
+    with httpx.Client(base_url=url, timeout=60) as client:
+        timings = time_ms(
+            lambda: stages.append(post_image(client, "/api/v1/extract", image)["timing_ms"]), repeat
+        )
+    medians = {k: round(float(np.median([s[k] for s in stages[-repeat:]])), 1) for k in stages[0]}
+    return {**summary(timings), "stages_p50_ms": medians,
+            "inside_p50_ms": round(sum(medians.values()), 1)}
+
+
+def deepface_represent(image: bytes, repeat: int) -> dict[str, Any]:
+    """DeepFace.represent(model Dlib, detector dlib) in process, decoding included."""
+    deepface = load_deepface()
+
+    def represent() -> None:
+        deepface.represent(decode_bgr(image), model_name="Dlib", detector_backend="dlib")
+
+    return summary(time_ms(represent, repeat))
+
+
+def run(options: RunOptions) -> dict[str, Any]:
+    repeat = 5 if options.quick else 30
+    frame = kiosk_frame("obama2.jpg")
+    images: dict[str, bytes] = {}
+    cases: dict[str, dict[str, Any]] = {}
+    with running_stack() as (store, running):
+        gallery = seed_gallery(store, running, photo("obama.jpg"), GALLERY)
+        with httpx.Client(base_url=running.embedder_url, timeout=60) as client:
+            box = post_image(client, "/api/v1/extract", frame)["faces"][0]["facial_area"]
+        images = {"frame": frame, "kiosk_crop": kiosk_crop(frame, box)}
+        roots = {"embedder": running.embedder.pid, "backend": running.backend.pid,
+                 "postgres": store.postgres_pid}
+        with running.client() as client:
+            for name, image in images.items():
+                meter = CpuMeter(roots)
+                meter.start()
+                http = over_backend(client, image, repeat)
+                used = meter.stop()
+                per_request = {k: round(v * used["wall_s"] * 1000 / (repeat + 2), 1)
+                               for k, v in used["cores_by_process"].items()}
+                cases[name] = {"size": image_size(image), "checkin_http": http,
+                               "cpu_ms_per_checkin": per_request,
+                               "embedder_http": over_embedder(running.embedder_url, image, repeat)}
+    for name, image in images.items():
+        reference = deepface_represent(image, repeat)
+        cases[name]["deepface_represent"] = reference
+        cases[name]["ratio_p50"] = round(cases[name]["checkin_http"]["p50_ms"] / reference["p50_ms"], 2)
+        cases[name]["backend_overhead_p50_ms"] = round(
+            cases[name]["checkin_http"]["p50_ms"] - cases[name]["embedder_http"]["p50_ms"], 1)
+    result = {"photo_enrolled": "obama.jpg", "photo_sent": "obama2.jpg",
+              "gallery_employees": gallery, "repeat": repeat, "cases": cases}
+    save("checkin_latency", result)
+    rows = [[name, c["size"], c["checkin_http"]["p50_ms"], c["checkin_http"]["p95_ms"],
+             c["embedder_http"]["p50_ms"], c["embedder_http"]["stages_p50_ms"],
+             c["deepface_represent"]["p50_ms"], c["ratio_p50"]] for name, c in cases.items()]
+    print_table(["image", "size", "check-in p50", "p95", "embedder p50", "stages p50",
+                 "DeepFace p50", "ratio"], rows)
+    return result
+
+
+def summary_rows(result: dict[str, Any]) -> list[list[Any]]:
+    rows = []
+    for name, case in result["cases"].items():
+        http = case["checkin_http"]
+        rows.append(["checkin_latency", f"{name} {case['size']}: p50 / p95",
+                     f"{http['p50_ms']} / {http['p95_ms']} ms", "p50 <= 200 ms",
+                     http["p50_ms"] <= 200])
+        rows.append(["checkin_latency", f"{name}: facegate / DeepFace.represent",
+                     f"{http['p50_ms']} / {case['deepface_represent']['p50_ms']} ms "
+                     f"= {case['ratio_p50']}", "< 1", case["ratio_p50"] < 1])
+    return rows

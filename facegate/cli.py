@@ -27,10 +27,17 @@ def _models_pull(args: argparse.Namespace) -> int:
     return 0
 
 
-def _keys(args: argparse.Namespace) -> int:
-    from backend.cli import run_keys_command
+def _backend(module: str, function: str) -> Callable[[argparse.Namespace], int]:
+    """A backend command, imported only when it runs."""
 
-    return run_keys_command(args)
+    def handler(args: argparse.Namespace) -> int:
+        import importlib
+
+        from backend.cli.common import run
+
+        return run(getattr(importlib.import_module(f"backend.cli.{module}"), function), args)
+
+    return handler
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -68,7 +75,25 @@ def build_parser() -> argparse.ArgumentParser:
     keys_sub.add_parser("list", help="list keys (never the secrets)")
     revoke = keys_sub.add_parser("revoke", help="revoke a key by name")
     revoke.add_argument("name")
-    keys.set_defaults(handler=_keys)
+    keys.set_defaults(handler=_backend("keys", "run_keys_command"))
+
+    checkins = commands.add_parser("checkins", help="attendance records")
+    checkins_sub = checkins.add_subparsers(dest="action", required=True)
+    export = checkins_sub.add_parser("export", help="write check-ins to a CSV file")
+    export.add_argument("--from", dest="start", help="ISO 8601 date or time (office time zone)")
+    export.add_argument("--to", dest="end", help="ISO 8601; a bare date is included")
+    export.add_argument("--employee", help="only this employee id")
+    export.add_argument("--out", type=Path, required=True)
+    export.set_defaults(handler=_backend("export", "export_checkins"))
+
+    enroll = commands.add_parser("enroll-dir", help="enroll DIR/<employee_id>/*.jpg")
+    enroll.add_argument("folder", type=Path)
+    enroll.set_defaults(handler=_backend("enroll_dir", "enroll_dir"))
+
+    reembed = commands.add_parser("reembed", help="re-embed every stored photo with a model")
+    reembed.add_argument("--model", required=True, help="the model the embedder runs")
+    reembed.add_argument("--embedder-url", help="an embedder running it (default EMBEDDER_URL)")
+    reembed.set_defaults(handler=_backend("reembed", "reembed"))
 
     certs = commands.add_parser("certs", help="write a self-signed certificate for HTTPS")
     certs.add_argument("--folder", type=Path, default=REPO_ROOT / "certs")

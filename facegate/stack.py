@@ -26,7 +26,7 @@ def first_admin_key(database_url: str) -> str | None:
     from backend.domain.keys import ApiKeys
     from backend.domain.model import Role
     from backend.infrastructure.database import make_engine, migrate
-    from backend.infrastructure.pg_records import PgApiKeyStore
+    from backend.infrastructure.pg_keys import PgApiKeyStore
 
     engine = make_engine(database_url, pool_size=1)
     try:

@@ -42,6 +42,18 @@ class FaceAlreadyEnrolled(DomainError):
     code = "face_already_enrolled"
 
 
+class PhotoAlreadyEnrolled(DomainError):
+    code = "photo_already_enrolled"
+
+
+class RateLimited(DomainError):
+    code = "rate_limited"
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message, {"retry_after": retry_after})
+        self.retry_after = retry_after
+
+
 class EmployeeNotFound(DomainError):
     code = "employee_not_found"
 

@@ -58,6 +58,8 @@ class Extraction:
 class Employee:
     employee_id: str
     name: str
+    department: str | None = None
+    email: str | None = None
     created_at: datetime | None = None
 
 
@@ -70,6 +72,7 @@ class FaceRecord:
     image_key: str
     quality: Quality
     created_at: datetime | None = None
+    content_sha256: str | None = None
 
 
 @dataclass(frozen=True)
@@ -91,6 +94,33 @@ class Checkin:
     distance: float | None
     api_key_name: str
     created_at: datetime
+
+
+@dataclass(frozen=True)
+class CheckinFilter:
+    """Which check-ins to read: a time window [start, end), an employee, matched or not."""
+
+    start: datetime | None = None
+    end: datetime | None = None
+    employee_id: str | None = None
+    matched: bool | None = None
+
+
+@dataclass(frozen=True)
+class CheckinRow:
+    """A check-in as attendance exports show it, with the employee's name."""
+
+    checkin: Checkin
+    employee_name: str | None
+
+
+@dataclass(frozen=True)
+class DailyAttendance:
+    employee_id: str
+    employee_name: str
+    first_checkin: datetime
+    last_checkin: datetime
+    checkins: int
 
 
 @dataclass(frozen=True)

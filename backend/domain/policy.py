@@ -10,6 +10,8 @@ from backend.domain.model import Metric, ModelInfo, Quality
 
 EMPLOYEE_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 MAX_NAME_LENGTH = 128
+MAX_DEPARTMENT_LENGTH = 128
+EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]+\.[^@\s]+")
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,31 @@ def validate_employee(employee_id: str, name: str) -> tuple[str, str]:
     if fields:
         raise ValidationFailed("some fields are not valid", {"fields": fields})
     return employee_id, clean
+
+
+def validate_details(department: str | None, email: str | None) -> tuple[str | None, str | None]:
+    """Optional department and email, trimmed (empty means none), or ValidationFailed."""
+    fields: dict[str, Any] = {}
+    department = (department or "").strip() or None
+    email = (email or "").strip() or None
+    if department is not None and len(department) > MAX_DEPARTMENT_LENGTH:
+        fields["department"] = f"at most {MAX_DEPARTMENT_LENGTH} characters"
+    if email is not None and (len(email) > 254 or not EMAIL.fullmatch(email)):
+        fields["email"] = "an e-mail address such as name@example.com"
+    if fields:
+        raise ValidationFailed("some fields are not valid", {"fields": fields})
+    return department, email
+
+
+def validate_name(name: str) -> str:
+    """A trimmed employee name, or ValidationFailed."""
+    clean = (name or "").strip()
+    if not 1 <= len(clean) <= MAX_NAME_LENGTH:
+        raise ValidationFailed(
+            "some fields are not valid",
+            {"fields": {"employee_name": f"1 to {MAX_NAME_LENGTH} characters"}},
+        )
+    return clean
 
 
 def image_extension(data: bytes) -> tuple[str, str]:

@@ -1,10 +1,15 @@
 """What the domain needs from the outside world, declared on the consuming side."""
 
+from collections.abc import Iterator
+from datetime import date
 from typing import Protocol
 
 from backend.domain.model import (
     ApiKey,
     Checkin,
+    CheckinFilter,
+    CheckinRow,
+    DailyAttendance,
     Employee,
     Extraction,
     FaceRecord,
@@ -41,7 +46,31 @@ class FaceRepository(Protocol):
         insert nothing; else create the employee if new and insert the face."""
         ...
 
+    def face_with_photo(self, employee_id: str, content_sha256: str) -> str | None:
+        """The id of this employee's face stored from a photo with this hash, if any."""
+        ...
+
     def get_employee(self, employee_id: str) -> Employee | None: ...
+
+    def update_employee(self, employee_id: str, changes: dict[str, str | None]) -> Employee | None:
+        """Apply changes (name, department, email); None when there is no such employee."""
+        ...
+
+    def count_faces(self) -> int: ...
+
+    def all_faces(self) -> list[FaceRecord]: ...
+
+    # Re-embedding: new vectors are staged, then swapped in all at once.
+    def start_staging(self) -> None: ...
+
+    def stage(self, face_id: str, embedding: list[float]) -> None: ...
+
+    def switch_to_staged(self, model: ModelInfo, metric: Metric) -> None:
+        """In one transaction: every face takes its staged vector and the gallery the
+        model; raises if any face has no staged vector."""
+        ...
+
+    def drop_staging(self) -> None: ...
 
     def list_employees(self, limit: int, offset: int) -> Page: ...
 
@@ -63,6 +92,8 @@ class ImageStore(Protocol):
 
     def delete_prefix(self, prefix: str) -> None: ...
 
+    def get(self, key: str) -> bytes: ...
+
     def url(self, key: str) -> str: ...
 
 
@@ -72,6 +103,16 @@ class CheckinLog(Protocol):
     def record(
         self, employee_id: str | None, matched: bool, distance: float | None, api_key_name: str
     ) -> Checkin: ...
+
+    def query(self, where: CheckinFilter, limit: int, offset: int) -> Page: ...
+
+    def stream(self, where: CheckinFilter) -> Iterator[CheckinRow]:
+        """Every matching check-in, oldest first, without holding them all in memory."""
+        ...
+
+    def daily(self, day: date, timezone: str) -> list[DailyAttendance]:
+        """Each employee's first and last matched check-in on that day in that zone."""
+        ...
 
 
 class ApiKeyStore(Protocol):

@@ -1,5 +1,6 @@
 """Use cases: enroll an employee from a photo, check someone in, administer the gallery."""
 
+import hashlib
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -11,6 +12,7 @@ from backend.domain.errors import (
     LowQuality,
     MultipleFaces,
     NoFaceDetected,
+    PhotoAlreadyEnrolled,
 )
 from backend.domain.model import Checkin, DetectedFace, Employee, FaceRecord, Match, Page
 from backend.domain.policy import (
@@ -18,7 +20,9 @@ from backend.domain.policy import (
     QualityFloor,
     image_extension,
     unit_vector,
+    validate_details,
     validate_employee,
+    validate_name,
 )
 from backend.domain.ports import CheckinLog, Embedder, FaceRepository, ImageStore
 
@@ -50,9 +54,24 @@ class EnrollmentService:
         self._floor = quality_floor
         self._new_id = new_id
 
-    def enroll(self, employee_id: str, employee_name: str, image: bytes) -> Enrolled:
+    def enroll(
+        self,
+        employee_id: str,
+        employee_name: str,
+        image: bytes,
+        department: str | None = None,
+        email: str | None = None,
+    ) -> Enrolled:
         """Enroll one photo; nothing is stored unless everything succeeds."""
         employee_id, employee_name = validate_employee(employee_id, employee_name)
+        department, email = validate_details(department, email)
+        digest = hashlib.sha256(image).hexdigest()
+        existing = self._faces.face_with_photo(employee_id, digest)
+        if existing is not None:
+            raise PhotoAlreadyEnrolled(
+                f"this photo is already enrolled for {employee_id}",
+                {"employee_id": employee_id, "face_id": existing},
+            )
         face = self._single_face(image)
         embedding = unit_vector(face.embedding)
         face_id = self._new_id()
@@ -64,13 +83,14 @@ class EnrollmentService:
             detector=self._policy.model.detector,
             image_key=f"employees/{employee_id}/{face_id}.{extension}",
             quality=face.quality,
+            content_sha256=digest,
         )
         # Photo first, row second: the row never points at a photo that is not there,
         # and a failed insert takes its photo away again.
         self._images.put(record.image_key, image, content_type)
         try:
             conflict = self._faces.add_face_unless_near(
-                Employee(employee_id, employee_name),
+                Employee(employee_id, employee_name, department, email),
                 record,
                 embedding,
                 self._policy.metric,
@@ -181,6 +201,21 @@ class EmployeeAdmin:
         self._images.delete_prefix(f"employees/{employee_id}/")
         if not existed:
             raise EmployeeNotFound(f"no employee {employee_id}", {"employee_id": employee_id})
+
+    def update(self, employee_id: str, changes: dict[str, str | None]) -> Employee:
+        """Rename an employee or change the department or e-mail (None clears those)."""
+        clean: dict[str, str | None] = {}
+        if "name" in changes:
+            clean["name"] = validate_name(changes["name"] or "")
+        if "department" in changes or "email" in changes:
+            department, email = validate_details(changes.get("department"), changes.get("email"))
+            clean.update(
+                {k: v for k, v in (("department", department), ("email", email)) if k in changes}
+            )
+        updated = self._faces.update_employee(employee_id, clean)
+        if updated is None:
+            raise EmployeeNotFound(f"no employee {employee_id}", {"employee_id": employee_id})
+        return updated
 
     def remove_face(self, employee_id: str, face_id: str) -> None:
         removed = self._faces.delete_face(employee_id, face_id)

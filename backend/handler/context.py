@@ -5,7 +5,9 @@ from dataclasses import dataclass
 
 from fastapi import Request
 
+from backend.domain.attendance import Attendance
 from backend.domain.keys import ApiKeys
+from backend.domain.ratelimit import RateLimiter
 from backend.domain.services import CheckInService, EmployeeAdmin, EnrollmentService
 
 
@@ -15,6 +17,8 @@ class Services:
     checkin: CheckInService
     admin: EmployeeAdmin
     keys: ApiKeys
+    attendance: Attendance
+    search_limiter: RateLimiter
     # name -> a check that raises a DomainError when that dependency is down
     probes: dict[str, Callable[[], None]]
     max_upload_bytes: int

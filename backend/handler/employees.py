@@ -4,6 +4,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel
 
 from backend.domain.model import ApiKey, Employee, FaceRecord
 from backend.handler.auth import ADMIN, ANY_KEY
@@ -25,6 +26,8 @@ async def insert(
         text_field(form, "employee_id"),
         text_field(form, "employee_name"),
         image,
+        text_field(form, "department"),
+        text_field(form, "email"),
     )
     return {
         "employee_id": enrolled.employee_id,
@@ -38,9 +41,14 @@ async def search(
     request: Request, key: ApiKey = Depends(ANY_KEY), found: Services = Depends(services)
 ) -> dict[str, Any]:
     """Who is the largest face in this frame? Records a check-in when a face is seen."""
+    found.search_limiter.take(key.name)
     form = await read_form(request, found.max_upload_bytes)
     image = await image_field(form, found.max_upload_bytes)
     outcome = await run_in_threadpool(found.checkin.check_in, image, key.name)
+    if outcome.checkin is not None:
+        request.app.state.metrics.checkins.labels(
+            "matched" if outcome.matched else "unmatched"
+        ).inc()
     if outcome.matched and outcome.match and outcome.checkin:
         return {
             "matched": True,
@@ -86,6 +94,26 @@ async def get_employee(
     return {**_employee(details.employee), "faces": faces}
 
 
+class EmployeeChanges(BaseModel):
+    """Fields to change; a field left out stays, department or email null clears it."""
+
+    name: str | None = None
+    department: str | None = None
+    email: str | None = None
+
+
+@router.patch("/employees/{employee_id}")
+async def update_employee(
+    employee_id: str,
+    changes: EmployeeChanges,
+    _: ApiKey = Depends(ADMIN),
+    found: Services = Depends(services),
+) -> dict[str, Any]:
+    given = changes.model_dump(include=changes.model_fields_set)
+    employee = await run_in_threadpool(found.admin.update, employee_id, given)
+    return _employee(employee)
+
+
 @router.delete("/employees/{employee_id}", status_code=204)
 async def erase_employee(
     employee_id: str, _: ApiKey = Depends(ADMIN), found: Services = Depends(services)
@@ -113,7 +141,13 @@ async def whoami(key: ApiKey = Depends(ANY_KEY)) -> dict[str, str]:
 
 def _employee(employee: Employee) -> dict[str, Any]:
     created = employee.created_at.isoformat() if employee.created_at else None
-    return {"employee_id": employee.employee_id, "name": employee.name, "created_at": created}
+    return {
+        "employee_id": employee.employee_id,
+        "name": employee.name,
+        "department": employee.department,
+        "email": employee.email,
+        "created_at": created,
+    }
 
 
 def _face(face: FaceRecord, found: Services) -> dict[str, Any]:

@@ -20,6 +20,8 @@ STATUS: dict[type[errors.DomainError], int] = {
     errors.MultipleFaces: 422,
     errors.LowQuality: 422,
     errors.FaceAlreadyEnrolled: 409,
+    errors.PhotoAlreadyEnrolled: 409,
+    errors.RateLimited: 429,
     errors.KeyNameTaken: 409,
     errors.ModelMismatch: 409,
     errors.EmployeeNotFound: 404,
@@ -52,7 +54,12 @@ def install_error_handlers(app: FastAPI) -> None:
         status = status_of(error)
         if status >= 500:
             log.warning("%s: %s", error.code, error.message)
-        return JSONResponse(error_body(error.code, error.message, error.details), status)
+        headers = {}
+        if isinstance(error, errors.RateLimited):
+            headers["Retry-After"] = str(error.retry_after)
+        return JSONResponse(
+            error_body(error.code, error.message, error.details), status, headers=headers
+        )
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_: Request, error: RequestValidationError) -> JSONResponse:

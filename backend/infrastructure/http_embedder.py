@@ -1,5 +1,7 @@
 """The embedder service over HTTP."""
 
+import time
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -22,7 +24,13 @@ REFUSALS: dict[str, type[DomainError]] = {
 class HttpEmbedder:
     """Embedder port on the embedder service's /api/v1/extract and /api/v1/model."""
 
-    def __init__(self, base_url: str, timeout: float = 30.0) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        timeout: float = 30.0,
+        observe: Callable[[str, float], None] | None = None,
+    ) -> None:
+        self._observe = observe
         # One pooled client: keep-alive spares a TCP handshake per check-in.
         self._client = httpx.Client(
             base_url=base_url.rstrip("/"),
@@ -56,10 +64,14 @@ class HttpEmbedder:
         self._call("GET", "/readyz")
 
     def _call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        started = time.perf_counter()
         try:
             response = self._client.request(method, path, **kwargs)
         except httpx.HTTPError as error:
             raise EmbedderUnavailable(f"the embedder is not reachable ({error})") from error
+        finally:
+            if self._observe is not None:
+                self._observe(path.rsplit("/", 1)[-1], time.perf_counter() - started)
         if response.status_code == 200:
             body: dict[str, Any] = response.json()
             return body

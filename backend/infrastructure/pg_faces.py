@@ -54,22 +54,85 @@ class PgFaceRepository:
                     {"m": model.model, "d": model.detector, "n": model.dim},
                 )
                 self._type_embeddings(db, model.dim)
-            _, opclass, _ = OPERATORS[metric]
-            db.execute(
-                text(
-                    f"CREATE INDEX IF NOT EXISTS face_embedding_{opclass} ON face "
-                    f"USING hnsw (embedding {opclass})"
-                )
-            )
+            self._index(db, metric)
 
     @staticmethod
     def _type_embeddings(db: Connection, dim: int) -> None:
         # An HNSW index needs a typed column; the face table is empty at this point.
-        for index in db.execute(
-            text("SELECT indexname FROM pg_indexes WHERE indexname LIKE 'face_embedding_%'")
-        ).scalars():
-            db.execute(text(f'DROP INDEX "{index}"'))
+        _drop_embedding_indexes(db)
         db.execute(text(f"ALTER TABLE face ALTER COLUMN embedding TYPE vector({int(dim)})"))
+
+    @staticmethod
+    def _index(db: Connection, metric: Metric) -> None:
+        _, opclass, _ = OPERATORS[metric]
+        db.execute(
+            text(
+                f"CREATE INDEX IF NOT EXISTS face_embedding_{opclass} ON face "
+                f"USING hnsw (embedding {opclass})"
+            )
+        )
+
+    # -- re-embedding ------------------------------------------------------------------
+    def all_faces(self) -> list[FaceRecord]:
+        with transaction(self._engine) as db:
+            rows = db.execute(
+                text(
+                    "SELECT id, employee_id, model, detector, image_key, quality, created_at "
+                    "FROM face ORDER BY id"
+                )
+            )
+            return [_face(r) for r in rows]
+
+    def start_staging(self) -> None:
+        with transaction(self._engine) as db:
+            db.execute(text("DROP TABLE IF EXISTS face_restaged"))
+            db.execute(
+                text(
+                    "CREATE TABLE face_restaged (face_id varchar(32) PRIMARY KEY "
+                    "REFERENCES face(id) ON DELETE CASCADE, embedding vector NOT NULL)"
+                )
+            )
+
+    def stage(self, face_id: str, embedding: list[float]) -> None:
+        with transaction(self._engine) as db:
+            db.execute(
+                text("INSERT INTO face_restaged VALUES (:f, CAST(:e AS vector))"),
+                {"f": face_id, "e": vector_literal(embedding)},
+            )
+
+    def switch_to_staged(self, model: ModelInfo, metric: Metric) -> None:
+        with transaction(self._engine) as db:
+            # No enrollment may slip in between the check and the swap.
+            db.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": ENROLL_LOCK})
+            missing = db.execute(
+                text(
+                    "SELECT count(*) FROM face f "
+                    "LEFT JOIN face_restaged s ON s.face_id = f.id WHERE s.face_id IS NULL"
+                )
+            ).scalar_one()
+            if missing:
+                raise ModelMismatch(f"{missing} faces have no new vector; nothing was switched")
+            _drop_embedding_indexes(db)
+            db.execute(text("ALTER TABLE face ALTER COLUMN embedding TYPE vector"))
+            db.execute(
+                text(
+                    "UPDATE face SET embedding = s.embedding, model = :m, detector = :d "
+                    "FROM face_restaged s WHERE s.face_id = face.id"
+                ),
+                {"m": model.model, "d": model.detector},
+            )
+            db.execute(
+                text(f"ALTER TABLE face ALTER COLUMN embedding TYPE vector({int(model.dim)})")
+            )
+            db.execute(
+                text("UPDATE gallery SET model = :m, detector = :d, dim = :n"),
+                {"m": model.model, "d": model.detector, "n": model.dim},
+            )
+            self._index(db, metric)
+
+    def drop_staging(self) -> None:
+        with transaction(self._engine) as db:
+            db.execute(text("DROP TABLE IF EXISTS face_restaged"))
 
     # -- search ------------------------------------------------------------------------
     def nearest(self, embedding: list[float], metric: Metric, limit: int = 1) -> list[Match]:
@@ -127,14 +190,23 @@ class PgFaceRepository:
             if near and near[0].distance <= within:
                 return near[0]
             db.execute(
-                text("INSERT INTO employee (id, name) VALUES (:id, :name) ON CONFLICT DO NOTHING"),
-                {"id": employee.employee_id, "name": employee.name},
+                text(
+                    "INSERT INTO employee (id, name, department, email) "
+                    "VALUES (:id, :name, :department, :email) ON CONFLICT DO NOTHING"
+                ),
+                {
+                    "id": employee.employee_id,
+                    "name": employee.name,
+                    "department": employee.department,
+                    "email": employee.email,
+                },
             )
             db.execute(
                 text(
                     "INSERT INTO face (id, employee_id, embedding, model, detector, image_key, "
-                    "quality) VALUES (:id, :employee_id, CAST(:embedding AS vector), :model, "
-                    ":detector, :image_key, CAST(:quality AS jsonb))"
+                    "quality, content_sha256) VALUES (:id, :employee_id, "
+                    "CAST(:embedding AS vector), :model, :detector, :image_key, "
+                    "CAST(:quality AS jsonb), :sha)"
                 ),
                 {
                     "id": face.face_id,
@@ -144,28 +216,57 @@ class PgFaceRepository:
                     "detector": face.detector,
                     "image_key": face.image_key,
                     "quality": json.dumps(face.quality.__dict__),
+                    "sha": face.content_sha256,
                 },
             )
         return None
 
     # -- administration ------------------------------------------------------------------
+    def face_with_photo(self, employee_id: str, content_sha256: str) -> str | None:
+        with transaction(self._engine) as db:
+            found: str | None = db.execute(
+                text("SELECT id FROM face WHERE employee_id = :e AND content_sha256 = :h"),
+                {"e": employee_id, "h": content_sha256},
+            ).scalar()
+        return found
+
     def get_employee(self, employee_id: str) -> Employee | None:
         with transaction(self._engine) as db:
             row = db.execute(
-                text("SELECT id, name, created_at FROM employee WHERE id = :id"),
+                text(f"SELECT {EMPLOYEE_COLUMNS} FROM employee WHERE id = :id"),
                 {"id": employee_id},
             ).first()
-        return None if row is None else Employee(row.id, row.name, row.created_at)
+        return None if row is None else _employee(row)
+
+    def update_employee(self, employee_id: str, changes: dict[str, str | None]) -> Employee | None:
+        columns = [c for c in ("name", "department", "email") if c in changes]
+        with transaction(self._engine) as db:
+            if columns:
+                assignments = ", ".join(f"{c} = :{c}" for c in columns)
+                db.execute(
+                    text(f"UPDATE employee SET {assignments} WHERE id = :id"),
+                    {**{c: changes[c] for c in columns}, "id": employee_id},
+                )
+            row = db.execute(
+                text(f"SELECT {EMPLOYEE_COLUMNS} FROM employee WHERE id = :id"),
+                {"id": employee_id},
+            ).first()
+        return None if row is None else _employee(row)
 
     def list_employees(self, limit: int, offset: int) -> Page:
         with transaction(self._engine) as db:
             total = db.execute(text("SELECT count(*) FROM employee")).scalar_one()
             rows = db.execute(
-                text("SELECT id, name, created_at FROM employee ORDER BY id LIMIT :l OFFSET :o"),
+                text(f"SELECT {EMPLOYEE_COLUMNS} FROM employee ORDER BY id LIMIT :l OFFSET :o"),
                 {"l": limit, "o": offset},
             )
-            items = [Employee(r.id, r.name, r.created_at) for r in rows]
+            items = [_employee(r) for r in rows]
         return Page(items, total, limit, offset)
+
+    def count_faces(self) -> int:
+        with transaction(self._engine) as db:
+            count: int = db.execute(text("SELECT count(*) FROM face")).scalar_one()
+        return count
 
     def faces_of(self, employee_id: str) -> list[FaceRecord]:
         with transaction(self._engine) as db:
@@ -196,6 +297,20 @@ class PgFaceRepository:
                 {"f": face_id, "e": employee_id},
             ).first()
         return None if row is None else _face(row)
+
+
+EMPLOYEE_COLUMNS = "id, name, department, email, created_at"
+
+
+def _drop_embedding_indexes(db: Connection) -> None:
+    for index in db.execute(
+        text("SELECT indexname FROM pg_indexes WHERE indexname LIKE 'face_embedding_%'")
+    ).scalars():
+        db.execute(text(f'DROP INDEX "{index}"'))
+
+
+def _employee(row: Any) -> Employee:
+    return Employee(row.id, row.name, row.department, row.email, row.created_at)
 
 
 def _face(row: Any) -> FaceRecord:

@@ -9,7 +9,8 @@ from backend.domain.errors import DatabaseUnavailable, KeyNameTaken, ModelMismat
 from backend.domain.model import Employee, FaceRecord, Metric, ModelInfo, Quality, Role
 from backend.infrastructure.database import make_engine, migrate
 from backend.infrastructure.pg_faces import PgFaceRepository
-from backend.infrastructure.pg_records import PgApiKeyStore, PgCheckinLog
+from backend.infrastructure.pg_checkins import PgCheckinLog
+from backend.infrastructure.pg_keys import PgApiKeyStore
 from tests.integration.conftest import MODEL
 
 Q = Quality(200, 300.0, 120.0)
@@ -45,7 +46,7 @@ def test_migrations_from_empty_create_every_table(engine):
         )
         version = db.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
     assert {"gallery", "employee", "face", "checkin", "api_key"} <= tables
-    assert version == "0001"
+    assert version == "0002"
     migrate(engine)  # a second run is a no-op
 
 

@@ -3,11 +3,15 @@
 import math
 from dataclasses import replace
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from backend.domain.errors import DomainError
 from backend.domain.model import (
     ApiKey,
     Checkin,
+    CheckinFilter,
+    CheckinRow,
+    DailyAttendance,
     DetectedFace,
     Employee,
     Extraction,
@@ -85,8 +89,23 @@ class FakeFaceRepository:
         self.faces[face.face_id] = (face, embedding)
         return None
 
+    def face_with_photo(self, employee_id: str, content_sha256: str) -> str | None:
+        for record, _ in self.faces.values():
+            if record.employee_id == employee_id and record.content_sha256 == content_sha256:
+                return record.face_id
+        return None
+
     def get_employee(self, employee_id: str) -> Employee | None:
         return self.employees.get(employee_id)
+
+    def update_employee(self, employee_id: str, changes: dict) -> Employee | None:  # type: ignore[type-arg]
+        if employee_id not in self.employees:
+            return None
+        self.employees[employee_id] = replace(self.employees[employee_id], **changes)
+        return self.employees[employee_id]
+
+    def count_faces(self) -> int:
+        return len(self.faces)
 
     def list_employees(self, limit: int, offset: int) -> Page:
         items = sorted(self.employees.values(), key=lambda e: e.employee_id)
@@ -138,8 +157,37 @@ class FakeImageStore:
 
 
 class FakeCheckinLog:
-    def __init__(self) -> None:
+    def __init__(self, names: dict[str, Employee] | None = None) -> None:
         self.rows: list[Checkin] = []
+        self.names = names if names is not None else {}
+
+    def _matching(self, where: CheckinFilter) -> list[CheckinRow]:
+        return [
+            CheckinRow(c, self.names[c.employee_id].name if c.employee_id in self.names else None)
+            for c in self.rows
+            if (where.start is None or c.created_at >= where.start)
+            and (where.end is None or c.created_at < where.end)
+            and (where.employee_id is None or c.employee_id == where.employee_id)
+            and (where.matched is None or c.matched == where.matched)
+        ]
+
+    def query(self, where: CheckinFilter, limit: int, offset: int) -> Page:
+        rows = self._matching(where)
+        return Page(rows[offset : offset + limit], len(rows), limit, offset)
+
+    def stream(self, where: CheckinFilter):  # type: ignore[no-untyped-def]
+        yield from self._matching(where)
+
+    def daily(self, day, timezone):  # type: ignore[no-untyped-def]
+        zone = ZoneInfo(timezone)
+        seen: dict[str, list[datetime]] = {}
+        for c in self.rows:
+            if c.matched and c.created_at.astimezone(zone).date() == day:
+                seen.setdefault(c.employee_id, []).append(c.created_at)
+        return [
+            DailyAttendance(e, self.names[e].name, min(t), max(t), len(t))
+            for e, t in sorted(seen.items())
+        ]
 
     def record(self, employee_id, matched, distance, api_key_name):  # type: ignore[no-untyped-def]
         row = Checkin(

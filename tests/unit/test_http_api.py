@@ -5,7 +5,9 @@ from fastapi.testclient import TestClient
 
 from backend.config import BackendSettings
 from backend.domain import errors
+from backend.domain.attendance import Attendance
 from backend.domain.keys import ApiKeys
+from backend.domain.ratelimit import RateLimiter
 from backend.domain.model import Metric, Role
 from backend.domain.policy import MatchPolicy, QualityFloor
 from backend.domain.services import CheckInService, EmployeeAdmin, EnrollmentService
@@ -44,6 +46,8 @@ def api(tmp_path):
         ),
         admin=EmployeeAdmin(faces=faces, images=images),
         keys=keys,
+        attendance=Attendance(checkins=FakeCheckinLog(faces.employees), timezone="UTC"),
+        search_limiter=RateLimiter(per_minute=600),
         probes=probes,
         max_upload_bytes=1000,
     )

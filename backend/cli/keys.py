@@ -3,19 +3,16 @@
 import argparse
 import sys
 
-from backend.config import BackendSettings
+from backend.cli.common import settings_or_fail
 from backend.domain.errors import DomainError
 from backend.domain.keys import ApiKeys
 from backend.domain.model import Role
 from backend.infrastructure.database import make_engine, migrate
-from backend.infrastructure.pg_records import PgApiKeyStore
+from backend.infrastructure.pg_keys import PgApiKeyStore
 
 
 def run_keys_command(args: argparse.Namespace) -> int:
-    settings = BackendSettings()
-    if not settings.database_url:
-        print("facegate: set DATABASE_URL (make run prints it)", file=sys.stderr)
-        return 2
+    settings = settings_or_fail()
     engine = make_engine(settings.database_url, pool_size=1)
     try:
         migrate(engine)

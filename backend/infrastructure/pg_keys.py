@@ -1,30 +1,10 @@
-"""Check-ins and API keys in PostgreSQL."""
+"""API keys in PostgreSQL: only SHA-256 hashes are stored."""
 
 from sqlalchemy import Engine, exc, text
 
 from backend.domain.errors import KeyNameTaken
-from backend.domain.model import ApiKey, Checkin, Role
+from backend.domain.model import ApiKey, Role
 from backend.infrastructure.database import transaction
-
-
-class PgCheckinLog:
-    """CheckinLog on PostgreSQL."""
-
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
-
-    def record(
-        self, employee_id: str | None, matched: bool, distance: float | None, api_key_name: str
-    ) -> Checkin:
-        with transaction(self._engine) as db:
-            row = db.execute(
-                text(
-                    "INSERT INTO checkin (employee_id, matched, distance, api_key_name) "
-                    "VALUES (:e, :m, :d, :k) RETURNING id, created_at"
-                ),
-                {"e": employee_id, "m": matched, "d": distance, "k": api_key_name},
-            ).one()
-        return Checkin(row.id, employee_id, matched, distance, api_key_name, row.created_at)
 
 
 class PgApiKeyStore:

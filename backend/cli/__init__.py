@@ -1,0 +1,1 @@
+"""The backend's `facegate` commands: keys, exports, bulk enrollment, re-embedding."""

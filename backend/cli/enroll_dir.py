@@ -1,0 +1,103 @@
+"""`facegate enroll-dir DIR`: DIR/<employee_id>/*.jpg through the same enrollment service
+as the API, going on past bad photos and ending with a summary table."""
+
+import argparse
+import csv
+from collections import Counter
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+
+from backend.cli.common import CommandFailed, connected, settings_or_fail
+from backend.domain.errors import (
+    DatabaseUnavailable,
+    DomainError,
+    EmbedderUnavailable,
+    StorageUnavailable,
+)
+
+PHOTO_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp"}
+# Outcome label per error code; the order is the summary table's.
+OUTCOMES = {
+    "enrolled": "enrolled",
+    "photo_already_enrolled": "already enrolled (skipped)",
+    "no_face_detected": "no face",
+    "multiple_faces": "multiple faces",
+    "low_quality": "low quality",
+    "face_already_enrolled": "duplicate of another employee",
+    "invalid_image": "unreadable",
+    "image_too_large": "unreadable",
+    "validation_error": "invalid id or name",
+}
+STOPPERS = (EmbedderUnavailable, DatabaseUnavailable, StorageUnavailable)
+
+
+def photos_of(folder: Path) -> list[tuple[str, Path]]:
+    """(employee_id, photo) for every photo in DIR/<employee_id>/, sorted."""
+    return sorted(
+        (person.name, photo)
+        for person in folder.iterdir()
+        if person.is_dir()
+        for photo in person.iterdir()
+        if photo.suffix.lower() in PHOTO_SUFFIXES
+    )
+
+
+def names_of(folder: Path) -> dict[str, str]:
+    """employee_id -> employee_name from DIR/people.csv when it exists."""
+    people = folder / "people.csv"
+    if not people.exists():
+        return {}
+    with open(people, encoding="utf-8-sig", newline="") as file:
+        return {
+            row["employee_id"].strip(): row["employee_name"].strip()
+            for row in csv.DictReader(file)
+            if row.get("employee_id")
+        }
+
+
+def enroll_dir(args: argparse.Namespace) -> int:
+    folder: Path = args.folder
+    if not folder.is_dir():
+        raise CommandFailed(f"{folder} is not a folder")
+    names = names_of(folder)
+    work = photos_of(folder)
+    console = Console(stderr=True)
+    outcomes: Counter[str] = Counter()
+    problems: list[tuple[str, str, str]] = []
+    with connected(settings_or_fail()) as (_, services), Progress(console=console) as bar:
+        task = bar.add_task("enrolling", total=len(work))
+        for employee_id, photo in work:
+            code, message = "enrolled", ""
+            try:
+                services.enrollment.enroll(
+                    employee_id, names.get(employee_id, employee_id), photo.read_bytes()
+                )
+            except STOPPERS as error:
+                raise CommandFailed(f"stopped at {photo}: {error.message}") from error
+            except DomainError as error:
+                code, message = error.code, error.message
+            except OSError as error:
+                code, message = "invalid_image", str(error)
+            outcomes[OUTCOMES.get(code, code)] += 1
+            if code not in ("enrolled", "photo_already_enrolled"):
+                problems.append((employee_id, photo.name, message))
+            bar.advance(task)
+    print_summary(console, outcomes, problems)
+    return 0
+
+
+def print_summary(
+    console: Console, outcomes: Counter[str], problems: list[tuple[str, str, str]]
+) -> None:
+    table = Table(title="enroll-dir summary")
+    table.add_column("outcome")
+    table.add_column("photos", justify="right")
+    for label in dict.fromkeys(OUTCOMES.values()):
+        table.add_row(label, str(outcomes.get(label, 0)))
+    table.add_row("total", str(sum(outcomes.values())), style="bold")
+    Console().print(table)
+    for employee_id, photo, message in problems:
+        console.print(f"  {employee_id}/{photo}: {message}")

@@ -1,0 +1,101 @@
+"""The attendance API: check-ins as JSON or CSV, and each employee's day."""
+
+from datetime import date, datetime
+from typing import Any, Literal
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import StreamingResponse
+
+from backend.domain.errors import ValidationFailed
+from backend.domain.model import ApiKey, CheckinFilter
+from backend.handler.auth import ADMIN
+from backend.handler.context import Services, services
+
+router = APIRouter(prefix="/api/v1")
+
+
+@router.get("/checkins", response_model=None)
+async def list_checkins(
+    start: str | None = Query(None, alias="from", description="ISO 8601 date or time"),
+    end: str | None = Query(None, alias="to", description="ISO 8601; a bare date is included"),
+    employee_id: str | None = None,
+    matched: bool | None = None,
+    limit: int = Query(100, ge=1, le=1000),
+    offset: int = Query(0, ge=0),
+    format: Literal["json", "csv"] = "json",
+    _: ApiKey = Depends(ADMIN),
+    found: Services = Depends(services),
+) -> dict[str, Any] | StreamingResponse:
+    """Check-ins oldest first; `format=csv` streams all of them for payroll tools."""
+    attendance = found.attendance
+    where = CheckinFilter(
+        attendance.moment(start, "from"),
+        attendance.moment(end, "to", end_of_day=True),
+        employee_id,
+        matched,
+    )
+    if format == "csv":
+        lines = attendance.csv_lines(where)
+        first = await run_in_threadpool(next, lines)  # validation errors surface as JSON
+        return StreamingResponse(
+            _prepend(first, lines),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": 'attachment; filename="checkins.csv"'},
+        )
+    page = await run_in_threadpool(attendance.page, where, limit, offset)
+    return {
+        "items": [
+            {
+                "checkin_id": row.checkin.checkin_id,
+                "checked_in_at": attendance.local(row.checkin.created_at).isoformat(),
+                "employee_id": row.checkin.employee_id,
+                "employee_name": row.employee_name,
+                "matched": row.checkin.matched,
+                "distance": row.checkin.distance,
+                "api_key_name": row.checkin.api_key_name,
+            }
+            for row in page.items
+        ],
+        "total": page.total,
+        "limit": page.limit,
+        "offset": page.offset,
+    }
+
+
+@router.get("/attendance/daily")
+async def daily(
+    day: str | None = Query(None, alias="date", description="YYYY-MM-DD; default today"),
+    _: ApiKey = Depends(ADMIN),
+    found: Services = Depends(services),
+) -> dict[str, Any]:
+    """Each employee's first and last check-in of the day, in the office's time zone."""
+    attendance = found.attendance
+    try:
+        when = (
+            date.fromisoformat(day) if day else attendance.local(datetime.now().astimezone()).date()
+        )
+    except ValueError as error:
+        raise ValidationFailed(
+            "date must be YYYY-MM-DD", {"fields": {"date": "YYYY-MM-DD"}}
+        ) from error
+    rows = await run_in_threadpool(attendance.daily, when)
+    return {
+        "date": when.isoformat(),
+        "timezone": attendance.timezone,
+        "employees": [
+            {
+                "employee_id": r.employee_id,
+                "employee_name": r.employee_name,
+                "first_checkin": r.first_checkin.isoformat(),
+                "last_checkin": r.last_checkin.isoformat(),
+                "checkins": r.checkins,
+            }
+            for r in rows
+        ],
+    }
+
+
+def _prepend(first: str, rest: Any) -> Any:
+    yield first
+    yield from rest

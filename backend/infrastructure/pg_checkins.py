@@ -1,0 +1,98 @@
+"""The check-in log in PostgreSQL: one row per answer that saw a face."""
+
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Engine, text
+
+from backend.domain.model import Checkin, CheckinFilter, CheckinRow, DailyAttendance, Page
+from backend.infrastructure.database import transaction, translated_errors
+
+
+class PgCheckinLog:
+    """CheckinLog on PostgreSQL: the attendance record, written and read."""
+
+    SELECT = (
+        "SELECT c.id, c.employee_id, c.matched, c.distance, c.api_key_name, c.created_at, "
+        "e.name AS employee_name FROM checkin c LEFT JOIN employee e ON e.id = c.employee_id"
+    )
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def record(
+        self, employee_id: str | None, matched: bool, distance: float | None, api_key_name: str
+    ) -> Checkin:
+        with transaction(self._engine) as db:
+            row = db.execute(
+                text(
+                    "INSERT INTO checkin (employee_id, matched, distance, api_key_name) "
+                    "VALUES (:e, :m, :d, :k) RETURNING id, created_at"
+                ),
+                {"e": employee_id, "m": matched, "d": distance, "k": api_key_name},
+            ).one()
+        return Checkin(row.id, employee_id, matched, distance, api_key_name, row.created_at)
+
+    @staticmethod
+    def _where(where: CheckinFilter) -> tuple[str, dict[str, Any]]:
+        clauses, params = [], {}
+        if where.start is not None:
+            clauses.append("c.created_at >= :start")
+            params["start"] = where.start
+        if where.end is not None:
+            clauses.append("c.created_at < :end")
+            params["end"] = where.end
+        if where.employee_id is not None:
+            clauses.append("c.employee_id = :employee_id")
+            params["employee_id"] = where.employee_id
+        if where.matched is not None:
+            clauses.append("c.matched = :matched")
+            params["matched"] = where.matched
+        return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+    def query(self, where: CheckinFilter, limit: int, offset: int) -> Page:
+        condition, params = self._where(where)
+        with transaction(self._engine) as db:
+            total = db.execute(
+                text(f"SELECT count(*) FROM checkin c{condition}"), params
+            ).scalar_one()
+            rows = db.execute(
+                text(f"{self.SELECT}{condition} ORDER BY c.created_at, c.id LIMIT :l OFFSET :o"),
+                {**params, "l": limit, "o": offset},
+            )
+            items = [_row(r) for r in rows]
+        return Page(items, total, limit, offset)
+
+    def stream(self, where: CheckinFilter) -> Iterator[CheckinRow]:
+        condition, params = self._where(where)
+        with translated_errors(), self._engine.connect() as db:
+            result = db.execution_options(yield_per=1000).execute(
+                text(f"{self.SELECT}{condition} ORDER BY c.created_at, c.id"), params
+            )
+            for row in result:
+                yield _row(row)
+
+    def daily(self, day: date, timezone: str) -> list[DailyAttendance]:
+        with transaction(self._engine) as db:
+            rows = db.execute(
+                text(
+                    "SELECT c.employee_id, e.name, min(c.created_at) AS first, "
+                    "max(c.created_at) AS last, count(*) AS n "
+                    "FROM checkin c JOIN employee e ON e.id = c.employee_id "
+                    # the day's local midnights, as instants
+                    "WHERE c.matched "
+                    "AND c.created_at >= (CAST(:day AS date)::timestamp AT TIME ZONE :tz) "
+                    "AND c.created_at < ((CAST(:day AS date) + 1)::timestamp AT TIME ZONE :tz) "
+                    "GROUP BY c.employee_id, e.name ORDER BY c.employee_id"
+                ),
+                {"day": day, "tz": timezone},
+            )
+            return [DailyAttendance(r.employee_id, r.name, r.first, r.last, r.n) for r in rows]
+
+
+def _row(row: Any) -> CheckinRow:
+    checkin = Checkin(
+        row.id, row.employee_id, row.matched, row.distance, row.api_key_name, row.created_at
+    )
+    return CheckinRow(checkin, row.employee_name)

@@ -1,0 +1,69 @@
+"""Where the CPU goes: cores used by each started process tree and by the whole machine."""
+
+import os
+import time
+from typing import Any
+
+import psutil
+
+
+def tree_cpu_seconds(pid: int) -> dict[int, float]:
+    """User+system CPU seconds of a process and all its descendants, by pid."""
+    seconds: dict[int, float] = {}
+    try:
+        root = psutil.Process(pid)
+        family = [root, *root.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return seconds
+    for process in family:
+        try:
+            times = process.cpu_times()
+            seconds[process.pid] = times.user + times.system
+        except psutil.NoSuchProcess:
+            continue
+    return seconds
+
+
+def machine_busy_seconds() -> float:
+    """CPU seconds all cores spent not idle since boot."""
+    times = psutil.cpu_times()
+    return sum(times) - times.idle - getattr(times, "iowait", 0.0)
+
+
+class CpuMeter:
+    """Cores used between start() and stop(), per named process tree and machine-wide.
+
+    roots: name -> pid; the calling process (the load generator) is measured alone."""
+
+    def __init__(self, roots: dict[str, int]) -> None:
+        self._roots = roots
+        self._before: dict[str, dict[int, float]] = {}
+        self._started = 0.0
+        self._machine = 0.0
+
+    def _snapshot(self) -> dict[str, dict[int, float]]:
+        taken = {name: tree_cpu_seconds(pid) for name, pid in self._roots.items()}
+        own = psutil.Process(os.getpid()).cpu_times()
+        taken["bench client"] = {os.getpid(): own.user + own.system}
+        return taken
+
+    def start(self) -> None:
+        self._before = self._snapshot()
+        self._machine = machine_busy_seconds()
+        self._started = time.monotonic()
+
+    def stop(self) -> dict[str, Any]:
+        """Average cores busy over the window, per tree and for the machine."""
+        wall = time.monotonic() - self._started
+        after = self._snapshot()
+        machine = machine_busy_seconds() - self._machine
+        cores = {}
+        for name, pids in after.items():
+            before = self._before.get(name, {})
+            used = sum(s - before.get(pid, 0.0) for pid, s in pids.items())
+            cores[name] = round(used / wall, 2)
+        return {
+            "wall_s": round(wall, 1),
+            "machine_busy_cores": round(machine / wall, 2),
+            "cores_by_process": cores,
+        }

@@ -1,0 +1,145 @@
+"""pgvector HNSW indexes on facegate's face table: build them, search them, check them."""
+
+import time
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+import psycopg
+
+from bench.common import percentile
+
+INDEX_NAME = "face_embedding_vector_cosine_ops"  # the name the backend gives it
+
+
+@dataclass(frozen=True)
+class IndexConfig:
+    """One way to build the HNSW index; the first fields are pgvector's, the rest Postgres'."""
+
+    label: str
+    m: int = 16
+    ef_construction: int = 64
+    halfvec: bool = False
+    # None: the server's default (64MB and 2 on a stock PostgreSQL)
+    maintenance_work_mem: str | None = None
+    parallel_workers: int | None = None
+
+    def settings(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def prepare_table(database_url: str, dim: int) -> None:
+    """facegate's schema (the backend's own migration), with vector(dim) as the gallery sets."""
+    from backend.infrastructure.database import make_engine, migrate
+
+    engine = make_engine(database_url, pool_size=1)
+    try:
+        migrate(engine)
+    finally:
+        engine.dispose()
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute(f"ALTER TABLE face ALTER COLUMN embedding TYPE vector({int(dim)})")
+
+
+def build(conn: psycopg.Connection, config: IndexConfig, dim: int) -> dict[str, Any]:
+    """Drop any index on embedding and build config's; returns seconds and size."""
+    drop(conn)
+    conn.execute("RESET maintenance_work_mem")
+    conn.execute("RESET max_parallel_maintenance_workers")
+    if config.maintenance_work_mem:
+        conn.execute(f"SET maintenance_work_mem = '{config.maintenance_work_mem}'")
+    if config.parallel_workers is not None:
+        conn.execute(f"SET max_parallel_maintenance_workers = {int(config.parallel_workers)}")
+    column = f"(embedding::halfvec({dim})) halfvec_cosine_ops" if config.halfvec else (
+        "embedding vector_cosine_ops"
+    )
+    started = time.perf_counter()
+    conn.execute(
+        f"CREATE INDEX {INDEX_NAME} ON face USING hnsw ({column}) "
+        f"WITH (m = {int(config.m)}, ef_construction = {int(config.ef_construction)})"
+    )
+    seconds = time.perf_counter() - started
+    size = conn.execute("SELECT pg_relation_size(%s::regclass)", (INDEX_NAME,)).fetchone()
+    conn.execute("RESET maintenance_work_mem")
+    conn.execute("RESET max_parallel_maintenance_workers")
+    return {"build_s": round(seconds, 1), "index_mb": round(size[0] / 2**20, 1) if size else 0}
+
+
+def drop(conn: psycopg.Connection) -> None:
+    conn.execute(f"DROP INDEX IF EXISTS {INDEX_NAME}")
+
+
+def search_sql(config: IndexConfig | None, dim: int) -> str:
+    """The nearest face and its exact cosine distance, through config's index."""
+    order = "embedding <=> %(q)s"
+    if config is not None and config.halfvec:
+        order = f"embedding::halfvec({dim}) <=> %(q)s::halfvec({dim})"
+    return f"SELECT id, embedding <=> %(q)s AS distance FROM face ORDER BY {order} LIMIT 1"
+
+
+def search(
+    conn: psycopg.Connection,
+    queries: np.ndarray,
+    config: IndexConfig | None,
+    dim: int,
+    ef_search: int | None = None,
+    exact: bool = False,
+) -> tuple[list[int], list[float], list[float]]:
+    """Nearest row index, distance and milliseconds per query (exact: no index scan)."""
+    sql = search_sql(config, dim)
+    conn.execute(f"SET hnsw.ef_search = {int(ef_search or 40)}")
+    conn.execute(f"SET enable_indexscan = {'off' if exact else 'on'}")
+    found, distances, timings = [], [], []
+    try:
+        for query in queries[:5]:  # let psycopg prepare the statement first
+            conn.execute(sql, {"q": query}, prepare=True).fetchone()
+        for query in queries:
+            started = time.perf_counter()
+            row = conn.execute(sql, {"q": query}, prepare=True).fetchone()
+            timings.append((time.perf_counter() - started) * 1000)
+            found.append(int(row[0], 16) if row else -1)
+            distances.append(float(row[1]) if row else 2.0)
+    finally:
+        conn.execute("RESET enable_indexscan")
+    return found, distances, timings
+
+
+def exact_neighbours(gallery: np.ndarray, queries: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Brute force in numpy: the nearest gallery row and its cosine distance per query."""
+    best = np.full(len(queries), -1, dtype=np.int64)
+    best_similarity = np.full(len(queries), -np.inf, dtype=np.float64)
+    for start in range(0, len(gallery), 200_000):
+        chunk = gallery[start : start + 200_000]
+        similarity = queries @ chunk.T
+        local = similarity.argmax(axis=1)
+        value = similarity[np.arange(len(queries)), local]
+        better = value > best_similarity
+        best[better] = local[better] + start
+        best_similarity[better] = value[better]
+    return best, 1 - best_similarity
+
+
+def judge(
+    found: list[int],
+    distances: list[float],
+    timings: list[float],
+    truth: np.ndarray,
+    targets: np.ndarray,
+    threshold: float,
+) -> dict[str, Any]:
+    """Latency, recall@1 against the exact answer, hits and false accepts at threshold.
+
+    The first len(targets) queries are enrolled people (targets: their gallery rows); the
+    rest are strangers."""
+    found_arr, dist_arr = np.asarray(found), np.asarray(distances)
+    enrolled = len(targets)
+    same = found_arr == truth
+    right = (found_arr[:enrolled] == targets) & (dist_arr[:enrolled] <= threshold)
+    return {
+        "p50_ms": round(float(np.median(timings)), 2),
+        "p95_ms": round(percentile(timings, 0.95), 2),
+        "recall_at_1": round(float(same.mean()), 4),
+        "recall_at_1_enrolled": round(float(same[:enrolled].mean()), 4),
+        "hits": int(right.sum()),
+        "false_accepts": int((dist_arr[enrolled:] <= threshold).sum()),
+    }
