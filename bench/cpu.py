@@ -66,4 +66,26 @@ class CpuMeter:
             "wall_s": round(wall, 1),
             "machine_busy_cores": round(machine / wall, 2),
             "cores_by_process": cores,
+            # anything else on the machine: another job skews the latencies measured
+            "other_cores": round(max(0.0, machine / wall - sum(cores.values())), 2),
         }
+
+
+def busy_cores(seconds: float = 3.0) -> float:
+    """Cores the whole machine keeps busy over a short window."""
+    before = machine_busy_seconds()
+    time.sleep(seconds)
+    return (machine_busy_seconds() - before) / seconds
+
+
+def wait_for_quiet(limit: float = 0.3, patience_s: float = 900) -> float:
+    """Wait (up to patience_s) until the machine is nearly idle; returns the last load seen.
+
+    Benchmarks on 2 cores are meaningless while something else (a test run) is busy."""
+    deadline = time.monotonic() + patience_s
+    load = busy_cores()
+    while load > limit and time.monotonic() < deadline:
+        print(f"  waiting: the machine is busy ({load:.2f} cores in use by others)", flush=True)
+        time.sleep(20)
+        load = busy_cores()
+    return round(load, 2)

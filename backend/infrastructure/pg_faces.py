@@ -8,18 +8,16 @@ from sqlalchemy import Connection, Engine, text
 from backend.domain.errors import ModelMismatch
 from backend.domain.model import Employee, FaceRecord, Match, Metric, ModelInfo, Page, Quality
 from backend.infrastructure.database import transaction, vector_literal
-
-# pgvector operator and HNSW operator class per metric. Stored vectors are unit length,
-# so for inner product 1 + (a <#> b) = 1 - a.b is the cosine distance.
-OPERATORS = {
-    Metric.COSINE: ("<=>", "vector_cosine_ops", "{d}"),
-    Metric.EUCLIDEAN: ("<->", "vector_l2_ops", "{d}"),
-    Metric.INNER_PRODUCT: ("<#>", "vector_ip_ops", "1 + ({d})"),
-}
-ENROLL_LOCK = 0x6661636567617465  # pg_advisory_xact_lock key: "facegate"
+from backend.infrastructure.pg_restage import (
+    ENROLL_LOCK,
+    OPERATORS,
+    RestagingMixin,
+    create_embedding_index,
+    drop_embedding_indexes,
+)
 
 
-class PgFaceRepository:
+class PgFaceRepository(RestagingMixin):
     """FaceRepository on PostgreSQL+pgvector."""
 
     def __init__(self, engine: Engine, ef_search: int = 64) -> None:
@@ -54,85 +52,13 @@ class PgFaceRepository:
                     {"m": model.model, "d": model.detector, "n": model.dim},
                 )
                 self._type_embeddings(db, model.dim)
-            self._index(db, metric)
+            create_embedding_index(db, metric)
 
     @staticmethod
     def _type_embeddings(db: Connection, dim: int) -> None:
         # An HNSW index needs a typed column; the face table is empty at this point.
-        _drop_embedding_indexes(db)
+        drop_embedding_indexes(db)
         db.execute(text(f"ALTER TABLE face ALTER COLUMN embedding TYPE vector({int(dim)})"))
-
-    @staticmethod
-    def _index(db: Connection, metric: Metric) -> None:
-        _, opclass, _ = OPERATORS[metric]
-        db.execute(
-            text(
-                f"CREATE INDEX IF NOT EXISTS face_embedding_{opclass} ON face "
-                f"USING hnsw (embedding {opclass})"
-            )
-        )
-
-    # -- re-embedding ------------------------------------------------------------------
-    def all_faces(self) -> list[FaceRecord]:
-        with transaction(self._engine) as db:
-            rows = db.execute(
-                text(
-                    "SELECT id, employee_id, model, detector, image_key, quality, created_at "
-                    "FROM face ORDER BY id"
-                )
-            )
-            return [_face(r) for r in rows]
-
-    def start_staging(self) -> None:
-        with transaction(self._engine) as db:
-            db.execute(text("DROP TABLE IF EXISTS face_restaged"))
-            db.execute(
-                text(
-                    "CREATE TABLE face_restaged (face_id varchar(32) PRIMARY KEY "
-                    "REFERENCES face(id) ON DELETE CASCADE, embedding vector NOT NULL)"
-                )
-            )
-
-    def stage(self, face_id: str, embedding: list[float]) -> None:
-        with transaction(self._engine) as db:
-            db.execute(
-                text("INSERT INTO face_restaged VALUES (:f, CAST(:e AS vector))"),
-                {"f": face_id, "e": vector_literal(embedding)},
-            )
-
-    def switch_to_staged(self, model: ModelInfo, metric: Metric) -> None:
-        with transaction(self._engine) as db:
-            # No enrollment may slip in between the check and the swap.
-            db.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": ENROLL_LOCK})
-            missing = db.execute(
-                text(
-                    "SELECT count(*) FROM face f "
-                    "LEFT JOIN face_restaged s ON s.face_id = f.id WHERE s.face_id IS NULL"
-                )
-            ).scalar_one()
-            if missing:
-                raise ModelMismatch(f"{missing} faces have no new vector; nothing was switched")
-            _drop_embedding_indexes(db)
-            db.execute(text("ALTER TABLE face ALTER COLUMN embedding TYPE vector"))
-            db.execute(
-                text(
-                    "UPDATE face SET embedding = s.embedding, model = :m, detector = :d "
-                    "FROM face_restaged s WHERE s.face_id = face.id"
-                ),
-                {"m": model.model, "d": model.detector},
-            )
-            db.execute(
-                text(f"ALTER TABLE face ALTER COLUMN embedding TYPE vector({int(model.dim)})")
-            )
-            db.execute(
-                text("UPDATE gallery SET model = :m, detector = :d, dim = :n"),
-                {"m": model.model, "d": model.detector, "n": model.dim},
-            )
-            self._index(db, metric)
-
-    def drop_staging(self) -> None:
-        with transaction(self._engine) as db:
-            db.execute(text("DROP TABLE IF EXISTS face_restaged"))
 
     # -- search ------------------------------------------------------------------------
     def nearest(self, embedding: list[float], metric: Metric, limit: int = 1) -> list[Match]:
@@ -268,6 +194,16 @@ class PgFaceRepository:
             count: int = db.execute(text("SELECT count(*) FROM face")).scalar_one()
         return count
 
+    def all_faces(self) -> list[FaceRecord]:
+        with transaction(self._engine) as db:
+            rows = db.execute(
+                text(
+                    "SELECT id, employee_id, model, detector, image_key, quality, created_at "
+                    "FROM face ORDER BY id"
+                )
+            )
+            return [_face(r) for r in rows]
+
     def faces_of(self, employee_id: str) -> list[FaceRecord]:
         with transaction(self._engine) as db:
             rows = db.execute(
@@ -300,13 +236,6 @@ class PgFaceRepository:
 
 
 EMPLOYEE_COLUMNS = "id, name, department, email, created_at"
-
-
-def _drop_embedding_indexes(db: Connection) -> None:
-    for index in db.execute(
-        text("SELECT indexname FROM pg_indexes WHERE indexname LIKE 'face_embedding_%'")
-    ).scalars():
-        db.execute(text(f'DROP INDEX "{index}"'))
 
 
 def _employee(row: Any) -> Employee:

@@ -8,8 +8,8 @@ from sqlalchemy import text
 from backend.domain.errors import DatabaseUnavailable, KeyNameTaken, ModelMismatch
 from backend.domain.model import Employee, FaceRecord, Metric, ModelInfo, Quality, Role
 from backend.infrastructure.database import make_engine, migrate
-from backend.infrastructure.pg_faces import PgFaceRepository
 from backend.infrastructure.pg_checkins import PgCheckinLog
+from backend.infrastructure.pg_faces import PgFaceRepository
 from backend.infrastructure.pg_keys import PgApiKeyStore
 from tests.integration.conftest import MODEL
 

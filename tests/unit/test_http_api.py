@@ -7,9 +7,9 @@ from backend.config import BackendSettings
 from backend.domain import errors
 from backend.domain.attendance import Attendance
 from backend.domain.keys import ApiKeys
-from backend.domain.ratelimit import RateLimiter
 from backend.domain.model import Metric, Role
 from backend.domain.policy import MatchPolicy, QualityFloor
+from backend.domain.ratelimit import RateLimiter
 from backend.domain.services import CheckInService, EmployeeAdmin, EnrollmentService
 from backend.handler.context import Services
 from backend.main import create_app

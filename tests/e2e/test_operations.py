@@ -1,0 +1,173 @@
+"""Attendance exports, enroll-dir and reembed against the real stack and real photos."""
+
+import csv
+import io
+import re
+
+import httpx
+import pytest
+from sqlalchemy import text
+
+from backend.infrastructure.database import make_engine
+from tests.conftest import blank_image, frame, run_cli
+
+
+@pytest.fixture
+def db(stack):
+    engine = make_engine(stack.env["DATABASE_URL"], pool_size=1)
+    yield engine
+    engine.dispose()
+
+
+def admin(stack, method, path, **kwargs):
+    return httpx.request(
+        method, stack.url + path, headers={"X-API-Key": stack.admin_key}, timeout=60, **kwargs
+    )
+
+
+def search(stack, image):
+    return httpx.post(
+        stack.url + "/api/v1/employees/search",
+        headers={"X-API-Key": stack.kiosk_key},
+        files={"image": ("f.jpg", image)},
+        timeout=60,
+    ).json()
+
+
+@pytest.fixture
+def people_dir(tmp_path, photos, stack):
+    """DIR/<employee_id>/*.jpg with good photos, a broken file and a photo with no face."""
+    folder = tmp_path / "staff"
+    for employee_id, names in {
+        "OPS-OBAMA": ["obama.jpg", "obama2.jpg"],
+        "OPS-BIDEN": ["biden.jpg"],
+        "OPS-NOBODY": [],
+    }.items():
+        (folder / employee_id).mkdir(parents=True)
+        for name in names:
+            (folder / employee_id / name).write_bytes(photos[name])
+    (folder / "OPS-NOBODY" / "wall.jpg").write_bytes(blank_image())
+    (folder / "OPS-BIDEN" / "broken.jpg").write_bytes(b"\xff\xd8 truncated")
+    (folder / "people.csv").write_text(
+        "employee_id,employee_name\nOPS-OBAMA,Barack Obama\nOPS-BIDEN,Joe Biden\n"
+    )
+    yield folder
+    for employee_id in ("OPS-OBAMA", "OPS-BIDEN", "OPS-NOBODY"):
+        admin(stack, "DELETE", f"/api/v1/employees/{employee_id}")
+
+
+def summary_counts(output: str) -> dict[str, int]:
+    counts = {}
+    for line in output.splitlines():
+        found = re.match(r"^\W*([a-z][a-z ()]+?)\s*\W\s*(\d+)\s*\W*$", line)
+        if found:
+            counts[found.group(1)] = int(found.group(2))
+    return counts
+
+
+def test_enroll_dir_counts_each_case_and_adds_nothing_twice(stack, people_dir, db):
+    first = run_cli("enroll-dir", str(people_dir), env=stack.env)
+    assert first.returncode == 0, first.stderr
+    counts = summary_counts(first.stdout)
+    assert counts["enrolled"] == 3
+    assert counts["no face"] == 1 and counts["unreadable"] == 1
+    assert counts["total"] == 5
+    with db.connect() as c:
+        faces = c.execute(text("SELECT count(*) FROM face WHERE employee_id LIKE 'OPS-%'")).scalar()
+        name = c.execute(text("SELECT name FROM employee WHERE id = 'OPS-BIDEN'")).scalar()
+    assert faces == 3 and name == "Joe Biden"
+
+    second = run_cli("enroll-dir", str(people_dir), env=stack.env)
+    again = summary_counts(second.stdout)
+    assert again["enrolled"] == 0 and again["already enrolled (skipped)"] == 3
+    with db.connect() as c:
+        assert (
+            c.execute(text("SELECT count(*) FROM face WHERE employee_id LIKE 'OPS-%'")).scalar()
+            == 3
+        )
+
+
+def test_exports_agree_with_the_checkin_rows(stack, people_dir, photos, db, tmp_path):
+    assert run_cli("enroll-dir", str(people_dir), env=stack.env).returncode == 0
+    for name in ("obama2.jpg", "obama3.jpg", "biden.jpg", "obama2.jpg"):
+        search(stack, frame(photos[name]))
+    with db.connect() as c:
+        rows = c.execute(
+            text("SELECT id, employee_id, matched FROM checkin ORDER BY created_at, id")
+        ).all()
+    listed = admin(stack, "GET", "/api/v1/checkins", params={"limit": 1000}).json()
+    assert [(i["checkin_id"], i["employee_id"], i["matched"]) for i in listed["items"]] == [
+        tuple(r) for r in rows
+    ]
+    exported = admin(stack, "GET", "/api/v1/checkins", params={"format": "csv"})
+    assert exported.headers["content-type"].startswith("text/csv")
+    table = list(csv.DictReader(io.StringIO(exported.text)))
+    assert [
+        (int(r["checkin_id"]), r["employee_id"] or None, r["matched"] == "true") for r in table
+    ] == [tuple(r) for r in rows]
+    assert all(re.search(r"[+-]\d\d:\d\d$", r["checked_in_at"]) for r in table)
+
+    cli_file = tmp_path / "out.csv"
+    assert run_cli("checkins", "export", "--out", str(cli_file), env=stack.env).returncode == 0
+    assert cli_file.read_text() == exported.text
+
+    mine = admin(
+        stack, "GET", "/api/v1/checkins", params={"employee_id": "OPS-OBAMA", "matched": "true"}
+    ).json()
+    assert mine["total"] == 3
+    today = listed["items"][-1]["checked_in_at"][:10]
+    daily = admin(stack, "GET", "/api/v1/attendance/daily", params={"date": today}).json()
+    obama = next(e for e in daily["employees"] if e["employee_id"] == "OPS-OBAMA")
+    times = [i["checked_in_at"] for i in mine["items"]]
+    assert obama["checkins"] == 3
+    assert (obama["first_checkin"], obama["last_checkin"]) == (times[0], times[-1])
+
+
+def test_reembed_recomputes_every_vector_and_a_failed_run_changes_nothing(
+    stack, people_dir, photos, db
+):
+    assert run_cli("enroll-dir", str(people_dir), env=stack.env).returncode == 0
+    with db.begin() as c:  # spoil every stored vector: only a real re-embed brings them back
+        c.execute(
+            text(
+                "UPDATE face SET embedding = (SELECT array_agg(random())::vector(128) "
+                "FROM generate_series(1, 128)) WHERE employee_id LIKE 'OPS-%'"
+            )
+        )
+        spoiled = dict(c.execute(text("SELECT id, embedding::text FROM face")).all())
+    assert search(stack, frame(photos["obama3.jpg"]))["matched"] is False
+
+    # A photo gone from the store: the run fails and the gallery is left as it was.
+    victim = next(iter(spoiled))
+    with db.connect() as c:
+        key = c.execute(text("SELECT image_key FROM face WHERE id = :f"), {"f": victim}).scalar()
+    from minio import Minio
+
+    store = Minio(
+        stack.env["S3_ENDPOINT"].removeprefix("http://"),
+        access_key=stack.env["S3_ACCESS_KEY"],
+        secret_key=stack.env["S3_SECRET_KEY"],
+        secure=False,
+    )
+    original = store.get_object(stack.env["S3_BUCKET"], key).read()
+    store.remove_object(stack.env["S3_BUCKET"], key)
+    failed = run_cli("reembed", "--model", "Dlib", env=stack.env)
+    assert failed.returncode != 0 and "unchanged" in failed.stderr
+    with db.connect() as c:
+        assert dict(c.execute(text("SELECT id, embedding::text FROM face")).all()) == spoiled
+        assert c.execute(text("SELECT to_regclass('face_restaged')")).scalar() is None
+
+    store.put_object(stack.env["S3_BUCKET"], key, io.BytesIO(original), len(original))
+    done = run_cli("reembed", "--model", "Dlib", env=stack.env)
+    assert done.returncode == 0, done.stderr
+    with db.connect() as c:
+        now = dict(c.execute(text("SELECT id, embedding::text FROM face")).all())
+        assert c.execute(text("SELECT model, dim FROM gallery")).one() == ("Dlib", 128)
+    assert all(now[f] != spoiled[f] for f in spoiled)
+    found = search(stack, frame(photos["obama3.jpg"]))
+    assert found["matched"] is True and found["employee_id"] == "OPS-OBAMA"
+
+
+def test_reembed_refuses_an_embedder_of_another_model(stack):
+    refused = run_cli("reembed", "--model", "ArcFace", env=stack.env)
+    assert refused.returncode != 0 and "EMBEDDER_MODEL=ArcFace" in refused.stderr
