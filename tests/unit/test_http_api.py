@@ -5,57 +5,25 @@ from fastapi.testclient import TestClient
 
 from backend.config import BackendSettings
 from backend.domain import errors
-from backend.domain.attendance import Attendance
 from backend.domain.keys import ApiKeys
-from backend.domain.model import Metric, Role
-from backend.domain.policy import MatchPolicy, QualityFloor
-from backend.domain.ratelimit import RateLimiter
-from backend.domain.services import CheckInService, EmployeeAdmin, EnrollmentService
-from backend.handler.context import Services
+from backend.domain.model import Role
 from backend.main import create_app
-from tests.unit.fakes import (
-    DLIB,
-    FakeApiKeyStore,
-    FakeCheckinLog,
-    FakeEmbedder,
-    FakeFaceRepository,
-    FakeImageStore,
-    face,
-)
+from tests.unit.fakes import FakeApiKeyStore, face
+from tests.unit.world import FakeWorld
 
 PHOTO = b"\xff\xd8photo"
 
 
 @pytest.fixture
 def api(tmp_path):
-    embedder, faces, images = FakeEmbedder(), FakeFaceRepository(), FakeImageStore()
-    embedder.faces[PHOTO] = [face((1.0, 0.0, 0.0))]
-    policy = MatchPolicy.for_model(DLIB, Metric.COSINE)
-    keys = ApiKeys(store=FakeApiKeyStore())
-    probes = {"embedder": lambda: None}
-    services = Services(
-        enrollment=EnrollmentService(
-            embedder=embedder,
-            faces=faces,
-            images=images,
-            policy=policy,
-            quality_floor=QualityFloor(),
-        ),
-        checkin=CheckInService(
-            embedder=embedder, faces=faces, checkins=FakeCheckinLog(), policy=policy
-        ),
-        admin=EmployeeAdmin(faces=faces, images=images),
-        keys=keys,
-        attendance=Attendance(checkins=FakeCheckinLog(faces.employees), timezone="UTC"),
-        search_limiter=RateLimiter(per_minute=600),
-        probes=probes,
-        max_upload_bytes=1000,
-    )
+    world = FakeWorld()
+    world.embedder.faces[PHOTO] = [face((1.0, 0.0, 0.0))]
+    services = world.services(max_upload_bytes=1000)
     app = create_app(BackendSettings(static_dir=tmp_path), services=services)
-    admin = keys.create("hr", Role.ADMIN)[1]
-    kiosk = keys.create("door", Role.KIOSK)[1]
+    admin = world.keys.create("hr", Role.ADMIN)[1]
+    kiosk = world.keys.create("door", Role.KIOSK)[1]
     with TestClient(app) as client:
-        yield client, {"admin": admin, "kiosk": kiosk}, embedder, probes
+        yield client, {"admin": admin, "kiosk": kiosk}, world.embedder, services.probes
 
 
 def enroll(client, key, employee_id="E1", image=PHOTO):

@@ -10,52 +10,23 @@ from fastapi.testclient import TestClient
 from backend.config import BackendSettings
 from backend.domain import errors
 from backend.domain.attendance import Attendance
-from backend.domain.keys import ApiKeys
-from backend.domain.model import Checkin, CheckinFilter, Employee, Metric, Role
-from backend.domain.policy import MatchPolicy, QualityFloor
+from backend.domain.model import Checkin, CheckinFilter, Employee, Role
 from backend.domain.ratelimit import RateLimiter
-from backend.domain.services import CheckInService, EmployeeAdmin, EnrollmentService
-from backend.handler.context import Services
 from backend.logs import JsonFormatter
 from backend.main import create_app
-from tests.unit.fakes import (
-    DLIB,
-    FakeApiKeyStore,
-    FakeCheckinLog,
-    FakeEmbedder,
-    FakeFaceRepository,
-    FakeImageStore,
-    face,
-)
+from tests.unit.fakes import FakeCheckinLog, face
+from tests.unit.world import FakeWorld
 
 PHOTO = b"\xff\xd8photo"
 
 
 @pytest.fixture
 def api(tmp_path):
-    embedder, faces, images = FakeEmbedder(), FakeFaceRepository(), FakeImageStore()
-    embedder.faces[PHOTO] = [face((1.0, 0.0, 0.0))]
-    log = FakeCheckinLog(faces.employees)
-    policy = MatchPolicy.for_model(DLIB, Metric.COSINE)
-    keys = ApiKeys(store=FakeApiKeyStore())
-    services = Services(
-        enrollment=EnrollmentService(
-            embedder=embedder,
-            faces=faces,
-            images=images,
-            policy=policy,
-            quality_floor=QualityFloor(),
-        ),
-        checkin=CheckInService(embedder=embedder, faces=faces, checkins=log, policy=policy),
-        admin=EmployeeAdmin(faces=faces, images=images),
-        keys=keys,
-        attendance=Attendance(checkins=log, timezone="Europe/Paris"),
-        search_limiter=RateLimiter(per_minute=12),  # a burst of 2
-        probes={},
-        max_upload_bytes=10_000,
-    )
+    world = FakeWorld()
+    world.embedder.faces[PHOTO] = [face((1.0, 0.0, 0.0))]
+    services = world.services(timezone="Europe/Paris", per_minute=12)  # a burst of 2
     app = create_app(BackendSettings(static_dir=tmp_path), services=services)
-    admin = keys.create("hr", Role.ADMIN)[1]
+    admin = world.keys.create("hr", Role.ADMIN)[1]
     with TestClient(app) as client:
         client.headers["X-API-Key"] = admin
         yield client, admin

@@ -1,0 +1,51 @@
+"""The backend's services wired to in-memory fakes, as create_app(services=...) takes them."""
+
+from dataclasses import dataclass, field
+
+from backend.domain.attendance import Attendance
+from backend.domain.keys import ApiKeys
+from backend.domain.model import Metric
+from backend.domain.policy import MatchPolicy, QualityFloor
+from backend.domain.ratelimit import RateLimiter
+from backend.domain.services import CheckInService, EmployeeAdmin, EnrollmentService
+from backend.handler.context import Services
+from tests.unit.fakes import (
+    DLIB,
+    FakeApiKeyStore,
+    FakeCheckinLog,
+    FakeEmbedder,
+    FakeFaceRepository,
+    FakeImageStore,
+)
+
+
+@dataclass
+class FakeWorld:
+    embedder: FakeEmbedder = field(default_factory=FakeEmbedder)
+    faces: FakeFaceRepository = field(default_factory=FakeFaceRepository)
+    images: FakeImageStore = field(default_factory=FakeImageStore)
+    keys: ApiKeys = field(default_factory=lambda: ApiKeys(store=FakeApiKeyStore()))
+
+    def services(
+        self, *, timezone: str = "UTC", per_minute: int = 600, max_upload_bytes: int = 10_000
+    ) -> Services:
+        self.checkins = FakeCheckinLog(self.faces.employees)
+        policy = MatchPolicy.for_model(DLIB, Metric.COSINE)
+        return Services(
+            enrollment=EnrollmentService(
+                embedder=self.embedder,
+                faces=self.faces,
+                images=self.images,
+                policy=policy,
+                quality_floor=QualityFloor(),
+            ),
+            checkin=CheckInService(
+                embedder=self.embedder, faces=self.faces, checkins=self.checkins, policy=policy
+            ),
+            admin=EmployeeAdmin(faces=self.faces, images=self.images),
+            keys=self.keys,
+            attendance=Attendance(checkins=self.checkins, timezone=timezone),
+            search_limiter=RateLimiter(per_minute=per_minute),
+            probes={"embedder": lambda: None},
+            max_upload_bytes=max_upload_bytes,
+        )
