@@ -45,6 +45,8 @@ bench: install
 
 lint: $(STAMP)
 	$(BIN)/ruff check embedder backend facegate tests bench
+	$(BIN)/ruff format --check embedder backend facegate tests
+	$(BIN)/mypy embedder backend facegate
 	$(BIN)/lint-imports
 
 clean:

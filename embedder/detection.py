@@ -100,4 +100,5 @@ def _shrink(rgb: NDArray[np.uint8], max_side: int) -> tuple[NDArray[np.uint8], f
         return rgb, 1.0
     scale = max_side / longest
     size = (max(1, round(width * scale)), max(1, round(height * scale)))
-    return cv2.resize(rgb, size, interpolation=cv2.INTER_AREA), scale
+    shrunk = np.asarray(cv2.resize(rgb, size, interpolation=cv2.INTER_AREA), dtype=np.uint8)
+    return shrunk, scale

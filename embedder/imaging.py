@@ -31,18 +31,18 @@ def decode_image(data: bytes, *, max_pixels: int, work_max_side: int) -> Decoded
         with warnings.catch_warnings():
             # Our own pixel limit below replaces Pillow's global bomb guard.
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data))
-            if image.format not in ACCEPTED_FORMATS:
-                raise InvalidImage(f"unsupported image format {image.format}")
-            width, height = image.size
+            opened = Image.open(io.BytesIO(data))
+            if opened.format not in ACCEPTED_FORMATS:
+                raise InvalidImage(f"unsupported image format {opened.format}")
+            width, height = opened.size
             if width * height > max_pixels:
                 raise ImageTooLarge(
                     f"image has {width * height} pixels, more than the limit of {max_pixels}"
                 )
             # JPEG can decode at 1/2, 1/4 or 1/8 scale almost for free: big phone photos
             # are never decoded at full size only to be shrunk again.
-            image.draft("RGB", _fit(width, height, work_max_side))
-            image = ImageOps.exif_transpose(image).convert("RGB")
+            opened.draft("RGB", _fit(width, height, work_max_side))
+            image: Image.Image = ImageOps.exif_transpose(opened).convert("RGB")
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise InvalidImage(f"the upload is not a readable image ({exc})") from exc
     except Image.DecompressionBombError as exc:

@@ -20,7 +20,7 @@ SERVER_DAYS = 825  # the longest lifetime Apple devices accept for a server cert
 
 def machine_names() -> tuple[list[str], list[str]]:
     """This machine's DNS names and IP addresses (loopback included)."""
-    names = {"localhost", socket.gethostname(), socket.getfqdn()}
+    names: set[str] = {"localhost", socket.gethostname(), socket.getfqdn()}
     addresses = {"127.0.0.1", "::1"}
     try:
         import psutil
@@ -30,7 +30,7 @@ def machine_names() -> tuple[list[str], list[str]]:
                 if entry.family in (socket.AF_INET, socket.AF_INET6):
                     addresses.add(entry.address.split("%")[0])
     except ImportError:
-        addresses.update(info[4][0] for info in socket.getaddrinfo(socket.gethostname(), None))
+        addresses.update(str(info[4][0]) for info in socket.getaddrinfo(socket.gethostname(), None))
     return sorted(n for n in names if n), sorted(addresses)
 
 

@@ -79,7 +79,7 @@ def run_stack() -> int:
         print(f"embedder    {env['EMBEDDER_URL']}", flush=True)
 
         key = first_admin_key(env["DATABASE_URL"])
-        settings = BackendSettings(**{k.lower(): v for k, v in env.items()})
+        settings = BackendSettings(**{k.lower(): v for k, v in env.items()})  # type: ignore[arg-type]
         if not settings.tls_cert.exists():
             # Browsers open the camera only on a secure origin: HTTPS from the first start.
             write_certificates(settings.tls_cert.parent)

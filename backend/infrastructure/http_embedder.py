@@ -76,12 +76,12 @@ class HttpEmbedder:
             body: dict[str, Any] = response.json()
             return body
         try:
-            error = response.json()["error"]
+            refused: dict[str, str] = response.json()["error"]
         except (ValueError, KeyError, TypeError):
-            error = {"code": "", "message": response.text[:200]}
-        refusal = REFUSALS.get(error.get("code", ""))
+            refused = {"code": "", "message": response.text[:200]}
+        refusal = REFUSALS.get(refused.get("code", ""))
         if refusal is not None:
-            raise refusal(error.get("message", "the image was refused"))
+            raise refusal(refused.get("message", "the image was refused"))
         raise EmbedderUnavailable(
-            f"the embedder answered {response.status_code}: {error.get('message', '')}"
+            f"the embedder answered {response.status_code}: {refused.get('message', '')}"
         )

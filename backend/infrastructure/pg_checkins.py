@@ -36,7 +36,8 @@ class PgCheckinLog:
 
     @staticmethod
     def _where(where: CheckinFilter) -> tuple[str, dict[str, Any]]:
-        clauses, params = [], {}
+        clauses: list[str] = []
+        params: dict[str, Any] = {}
         if where.start is not None:
             clauses.append("c.created_at >= :start")
             params["start"] = where.start

@@ -171,7 +171,7 @@ class PgFaceRepository(RestagingMixin):
                 assignments = ", ".join(f"{c} = :{c}" for c in columns)
                 db.execute(
                     text(f"UPDATE employee SET {assignments} WHERE id = :id"),
-                    {**{c: changes[c] for c in columns}, "id": employee_id},
+                    {**{c: changes[c] for c in columns}, "id": employee_id},  # type: ignore[misc]
                 )
             row = db.execute(
                 text(f"SELECT {EMPLOYEE_COLUMNS} FROM employee WHERE id = :id"),
