@@ -12,7 +12,7 @@ from deepface.models.Detector import FacialAreaRegion
 from deepface.modules import detection, modeling, preprocessing
 from numpy.typing import NDArray
 
-from embedder.detection import FaceDetector, build_detector
+from embedder.detection import Detection, FaceDetector, build_detector
 from embedder.imaging import DecodedImage
 from embedder.quality import FaceQuality, measure
 
@@ -46,18 +46,27 @@ class FaceAnalyzer:
         # dlib's network keeps its activations in the object, so sharing would mix requests.
         self._model = modeling.get_model_class("facial_recognition", model)()
         self.dim = int(self._model.output_shape)
+        # dlib's ResNet was trained on dlib's own face chips, cut by the 5 landmarks; fed
+        # those instead of deepface's eye-levelled detector box, the same person's photos
+        # come out closer and different people further apart (bench/README.md, accuracy),
+        # and the HOG box's coarse position no longer moves the vector.
+        self._dlib_chips = model == "Dlib" and detector == "dlib" and align
 
     def analyze(self, image: DecodedImage) -> Analysis:
         """Detect, align and embed every face, largest first."""
         started = time.perf_counter()
-        regions = sorted(self._detector.detect(image.bgr), key=lambda r: r.w * r.h, reverse=True)
-        crops = [self._crop(image.bgr, region) for region in regions]
+        found = sorted(
+            self._detector.detect(image.bgr),
+            key=lambda d: d.region.w * d.region.h,
+            reverse=True,
+        )
+        crops = [self._crop(image.bgr, detection) for detection in found]
         detected = time.perf_counter()
         embeddings = self._embed(crops)
         embedded = time.perf_counter()
         faces = [
-            _face(region, crop, embedding, image)
-            for region, crop, embedding in zip(regions, crops, embeddings)
+            _face(detection.region, crop, embedding, image)
+            for detection, crop, embedding in zip(found, crops, embeddings)
         ]
         return Analysis(
             faces=faces,
@@ -65,10 +74,17 @@ class FaceAnalyzer:
             embed_ms=(embedded - detected) * 1000,
         )
 
-    def _crop(self, bgr: NDArray[np.uint8], region: FacialAreaRegion) -> NDArray[np.uint8]:
-        # deepface's own alignment: rotate a margin around the box so the eyes are level.
+    def _crop(self, bgr: NDArray[np.uint8], found: Detection) -> NDArray[np.uint8]:
+        """The aligned face, BGR: dlib's chip for Dlib, else deepface's own alignment."""
+        if self._dlib_chips and found.landmarks is not None:
+            import dlib
+
+            rgb = np.ascontiguousarray(bgr[:, :, ::-1])
+            chip = dlib.get_face_chip(rgb, found.landmarks, size=150, padding=0.25)
+            return np.ascontiguousarray(np.asarray(chip, dtype=np.uint8)[:, :, ::-1])
+        # deepface's alignment: rotate a margin around the box so the eyes are level.
         aligned = detection.extract_face(
-            facial_area=region,
+            facial_area=found.region,
             img=bgr,
             align=self._align,
             expand_percentage=0,
@@ -82,6 +98,11 @@ class FaceAnalyzer:
         """deepface.represent's steps for detector 'skip', on this worker's own model."""
         if not crops:
             return []
+        if self._dlib_chips:
+            # The chips are already the network's 150x150 input: straight to dlib.
+            network = self._model.model.model  # deepface DlibClient -> DlibResNet -> dlib
+            chips = [np.ascontiguousarray(crop[:, :, ::-1]) for crop in crops]
+            return [list(map(float, vector)) for vector in network.compute_face_descriptor(chips)]
         height, width = self._model.input_shape
         batch = [
             preprocessing.normalize_input(

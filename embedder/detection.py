@@ -8,6 +8,7 @@ upsampling, upsample only when that finds nothing (small faces), then place the 
 landmarks on the full-resolution image exactly as deepface's own dlib client does.
 """
 
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import cv2
@@ -16,10 +17,18 @@ from deepface.models.Detector import FacialAreaRegion
 from numpy.typing import NDArray
 
 
+@dataclass(frozen=True)
+class Detection:
+    """A face found: deepface's region (box, eyes) and, from dlib, its 5 landmarks."""
+
+    region: FacialAreaRegion
+    landmarks: Any = None  # dlib.full_object_detection, when the detector has them
+
+
 class FaceDetector(Protocol):
     """Finds faces and their eyes in a BGR image, coordinates in that image."""
 
-    def detect(self, bgr: NDArray[np.uint8]) -> list[FacialAreaRegion]: ...
+    def detect(self, bgr: NDArray[np.uint8]) -> list[Detection]: ...
 
 
 class DlibHogDetector:
@@ -34,7 +43,7 @@ class DlibHogDetector:
         self._landmarks = model["sp"]
         self._detect_max_side = detect_max_side
 
-    def detect(self, bgr: NDArray[np.uint8]) -> list[FacialAreaRegion]:
+    def detect(self, bgr: NDArray[np.uint8]) -> list[Detection]:
         rgb = np.ascontiguousarray(bgr[:, :, ::-1])
         small, scale = _shrink(rgb, self._detect_max_side)
         rects, scores, _ = self._hog.run(small, 0)
@@ -42,7 +51,7 @@ class DlibHogDetector:
             rects, scores, _ = self._hog.run(small, 1)
         return [self._region(rgb, rect, score, scale) for rect, score in zip(rects, scores)]
 
-    def _region(self, rgb: NDArray[np.uint8], rect: Any, score: float, scale: float) -> Any:
+    def _region(self, rgb: NDArray[np.uint8], rect: Any, score: float, scale: float) -> Detection:
         import dlib
 
         full = dlib.rectangle(
@@ -63,7 +72,7 @@ class DlibHogDetector:
         )
         height, width = rgb.shape[:2]
         x, y = max(0, full.left()), max(0, full.top())
-        return FacialAreaRegion(
+        region = FacialAreaRegion(
             x=x,
             y=y,
             w=min(full.right(), width) - x,
@@ -72,6 +81,7 @@ class DlibHogDetector:
             right_eye=right_eye,
             confidence=min(max(0.0, float(score)), 1.0),
         )
+        return Detection(region, shape)
 
 
 class DeepFaceDetector:
@@ -82,8 +92,8 @@ class DeepFaceDetector:
 
         self._client = modeling.get_model_class("face_detector", name)()
 
-    def detect(self, bgr: NDArray[np.uint8]) -> list[FacialAreaRegion]:
-        return list(self._client.detect_faces(bgr))
+    def detect(self, bgr: NDArray[np.uint8]) -> list[Detection]:
+        return [Detection(region) for region in self._client.detect_faces(bgr)]
 
 
 def build_detector(name: str, detect_max_side: int) -> FaceDetector:
