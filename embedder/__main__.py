@@ -1,9 +1,11 @@
 """`python -m embedder`: check the weights, then serve on EMBEDDER_HOST:EMBEDDER_PORT."""
 
 import logging
+import socket
 import sys
 
 import uvicorn
+from uvicorn.supervisors import Multiprocess
 
 from embedder.config import EmbedderSettings
 from embedder.errors import WeightsMissing
@@ -20,7 +22,7 @@ def main() -> None:
     except WeightsMissing as missing:
         print(f"embedder: {missing}", file=sys.stderr)
         sys.exit(2)
-    uvicorn.run(
+    config = uvicorn.Config(
         "embedder.app:app_from_env",
         factory=True,
         host=settings.host,
@@ -28,6 +30,15 @@ def main() -> None:
         workers=settings.processes,
         log_level="warning",
     )
+    if settings.processes == 1:
+        uvicorn.Server(config).run()
+        return
+    # uvicorn's multi-process mode binds its socket with protocol 0, so asyncio never sets
+    # TCP_NODELAY on accepted connections and each keep-alive answer waits ~40 ms for the
+    # client's delayed ACK (bench/README.md, throughput). Hand it a socket that says TCP.
+    bound = config.bind_socket()
+    tcp = socket.socket(bound.family, socket.SOCK_STREAM, socket.IPPROTO_TCP, bound.detach())
+    Multiprocess(config, sockets=[tcp]).run()
 
 
 if __name__ == "__main__":
