@@ -11,6 +11,7 @@ import traceback
 from typing import Any
 
 from bench.common import RunOptions, machine, print_table, save
+from bench.cpu import wait_for_quiet
 
 # Run in this order by default; embedder_latency (in-process stage timings) runs with --only.
 PARTS = ["checkin_latency", "throughput", "gallery_scale", "accuracy"]
@@ -19,8 +20,12 @@ EXTRA_PARTS = ["embedder_latency"]
 
 def parse(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("--only", choices=PARTS + EXTRA_PARTS, action="append",
-                        help="run only this part (repeatable)")
+    parser.add_argument(
+        "--only",
+        choices=PARTS + EXTRA_PARTS,
+        action="append",
+        help="run only this part (repeatable)",
+    )
     size = parser.add_mutually_exclusive_group()
     size.add_argument("--quick", action="store_true", help="a short smoke run")
     size.add_argument("--full", action="store_true", help="gallery_scale up to 1M vectors")
@@ -45,12 +50,15 @@ def main(argv: list[str] | None = None) -> int:
     options = RunOptions(quick=args.quick, full=args.full)
     names = args.only or PARTS
     where = machine()
-    print(f"facegate bench on {where['cpus']} x {where['cpu']}, {where['ram_gb']} GB RAM"
-          f"{' (quick)' if options.quick else ''}{' (full)' if options.full else ''}")
+    print(
+        f"facegate bench on {where['cpus']} x {where['cpu']}, {where['ram_gb']} GB RAM"
+        f"{' (quick)' if options.quick else ''}{' (full)' if options.full else ''}"
+    )
     rows: list[list[Any]] = []
     failures = {}
     for name in names:
         print(f"\n== {name} ==", flush=True)
+        print(f"  other load before the part: {wait_for_quiet()} cores", flush=True)
         part_rows, seconds, error = run_part(name, options)
         rows += part_rows
         if error:
@@ -59,7 +67,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"({name}: {seconds:.0f} s)", flush=True)
     print("\n== summary ==")
     print_table(["part", "figure", "value", "target", "met"], rows)
-    save("summary", {"options": vars(args), "rows": rows, "failures": failures})
+    if not args.only:  # the summary of a complete run, for bench/README.md
+        save("summary", {"options": vars(args), "rows": rows, "failures": failures})
     return 1 if failures else 0
 
 

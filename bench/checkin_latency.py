@@ -42,11 +42,16 @@ def post_image(client: httpx.Client, path: str, image: bytes) -> dict[str, Any]:
 def over_backend(client: httpx.Client, image: bytes, repeat: int) -> dict[str, Any]:
     """POST /api/v1/employees/search repeat times; latency and the last answer."""
     answers: list[dict[str, Any]] = []
-    timings = time_ms(lambda: answers.append(post_image(client, "/api/v1/employees/search", image)),
-                      repeat)
+    timings = time_ms(
+        lambda: answers.append(post_image(client, "/api/v1/employees/search", image)), repeat
+    )
     last = answers[-1]
-    return {**summary(timings), "matched": last["matched"], "distance": last.get("distance"),
-            "matched_all": all(a["matched"] for a in answers)}
+    return {
+        **summary(timings),
+        "matched": last["matched"],
+        "distance": last.get("distance"),
+        "matched_all": all(a["matched"] for a in answers),
+    }
 
 
 def over_embedder(url: str, image: bytes, repeat: int) -> dict[str, Any]:
@@ -57,8 +62,11 @@ def over_embedder(url: str, image: bytes, repeat: int) -> dict[str, Any]:
             lambda: stages.append(post_image(client, "/api/v1/extract", image)["timing_ms"]), repeat
         )
     medians = {k: round(float(np.median([s[k] for s in stages[-repeat:]])), 1) for k in stages[0]}
-    return {**summary(timings), "stages_p50_ms": medians,
-            "inside_p50_ms": round(sum(medians.values()), 1)}
+    return {
+        **summary(timings),
+        "stages_p50_ms": medians,
+        "inside_p50_ms": round(sum(medians.values()), 1),
+    }
 
 
 def deepface_represent(image: bytes, repeat: int) -> dict[str, Any]:
@@ -81,33 +89,70 @@ def run(options: RunOptions) -> dict[str, Any]:
         with httpx.Client(base_url=running.embedder_url, timeout=60) as client:
             box = post_image(client, "/api/v1/extract", frame)["faces"][0]["facial_area"]
         images = {"frame": frame, "kiosk_crop": kiosk_crop(frame, box)}
-        roots = {"embedder": running.embedder.pid, "backend": running.backend.pid,
-                 "postgres": store.postgres_pid}
+        roots = {
+            "embedder": running.embedder.pid,
+            "backend": running.backend.pid,
+            "postgres": store.postgres_pid,
+        }
         with running.client() as client:
             for name, image in images.items():
                 meter = CpuMeter(roots)
                 meter.start()
                 http = over_backend(client, image, repeat)
                 used = meter.stop()
-                per_request = {k: round(v * used["wall_s"] * 1000 / (repeat + 2), 1)
-                               for k, v in used["cores_by_process"].items()}
-                cases[name] = {"size": image_size(image), "checkin_http": http,
-                               "cpu_ms_per_checkin": per_request,
-                               "embedder_http": over_embedder(running.embedder_url, image, repeat)}
+                per_request = {
+                    k: round(v * used["wall_s"] * 1000 / (repeat + 2), 1)
+                    for k, v in used["cores_by_process"].items()
+                }
+                cases[name] = {
+                    "size": image_size(image),
+                    "checkin_http": http,
+                    "cpu_ms_per_checkin": per_request,
+                    "embedder_http": over_embedder(running.embedder_url, image, repeat),
+                }
     for name, image in images.items():
         reference = deepface_represent(image, repeat)
         cases[name]["deepface_represent"] = reference
-        cases[name]["ratio_p50"] = round(cases[name]["checkin_http"]["p50_ms"] / reference["p50_ms"], 2)
+        cases[name]["ratio_p50"] = round(
+            cases[name]["checkin_http"]["p50_ms"] / reference["p50_ms"], 2
+        )
         cases[name]["backend_overhead_p50_ms"] = round(
-            cases[name]["checkin_http"]["p50_ms"] - cases[name]["embedder_http"]["p50_ms"], 1)
-    result = {"photo_enrolled": "obama.jpg", "photo_sent": "obama2.jpg",
-              "gallery_employees": gallery, "repeat": repeat, "cases": cases}
+            cases[name]["checkin_http"]["p50_ms"] - cases[name]["embedder_http"]["p50_ms"], 1
+        )
+    result = {
+        "photo_enrolled": "obama.jpg",
+        "photo_sent": "obama2.jpg",
+        "gallery_employees": gallery,
+        "repeat": repeat,
+        "cases": cases,
+    }
     save("checkin_latency", result)
-    rows = [[name, c["size"], c["checkin_http"]["p50_ms"], c["checkin_http"]["p95_ms"],
-             c["embedder_http"]["p50_ms"], c["embedder_http"]["stages_p50_ms"],
-             c["deepface_represent"]["p50_ms"], c["ratio_p50"]] for name, c in cases.items()]
-    print_table(["image", "size", "check-in p50", "p95", "embedder p50", "stages p50",
-                 "DeepFace p50", "ratio"], rows)
+    rows = [
+        [
+            name,
+            c["size"],
+            c["checkin_http"]["p50_ms"],
+            c["checkin_http"]["p95_ms"],
+            c["embedder_http"]["p50_ms"],
+            c["embedder_http"]["stages_p50_ms"],
+            c["deepface_represent"]["p50_ms"],
+            c["ratio_p50"],
+        ]
+        for name, c in cases.items()
+    ]
+    print_table(
+        [
+            "image",
+            "size",
+            "check-in p50",
+            "p95",
+            "embedder p50",
+            "stages p50",
+            "DeepFace p50",
+            "ratio",
+        ],
+        rows,
+    )
     return result
 
 
@@ -115,10 +160,23 @@ def summary_rows(result: dict[str, Any]) -> list[list[Any]]:
     rows = []
     for name, case in result["cases"].items():
         http = case["checkin_http"]
-        rows.append(["checkin_latency", f"{name} {case['size']}: p50 / p95",
-                     f"{http['p50_ms']} / {http['p95_ms']} ms", "p50 <= 200 ms",
-                     http["p50_ms"] <= 200])
-        rows.append(["checkin_latency", f"{name}: facegate / DeepFace.represent",
-                     f"{http['p50_ms']} / {case['deepface_represent']['p50_ms']} ms "
-                     f"= {case['ratio_p50']}", "< 1", case["ratio_p50"] < 1])
+        rows.append(
+            [
+                "checkin_latency",
+                f"{name} {case['size']}: p50 / p95",
+                f"{http['p50_ms']} / {http['p95_ms']} ms",
+                "p50 <= 200 ms",
+                http["p50_ms"] <= 200,
+            ]
+        )
+        rows.append(
+            [
+                "checkin_latency",
+                f"{name}: facegate / DeepFace.represent",
+                f"{http['p50_ms']} / {case['deepface_represent']['p50_ms']} ms "
+                f"= {case['ratio_p50']}",
+                "< 1",
+                case["ratio_p50"] < 1,
+            ]
+        )
     return rows

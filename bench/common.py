@@ -76,7 +76,10 @@ def load_deepface() -> Any:
 def decode_bgr(data: bytes) -> np.ndarray:
     import cv2
 
-    return cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+    image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+    if image is None:
+        raise ValueError("not a decodable image")
+    return np.asarray(image)
 
 
 def cosine_distance(a: Any, b: Any) -> float:

@@ -75,7 +75,7 @@ def busy_cores(seconds: float = 3.0) -> float:
     """Cores the whole machine keeps busy over a short window."""
     before = machine_busy_seconds()
     time.sleep(seconds)
-    return (machine_busy_seconds() - before) / seconds
+    return max(0.0, (machine_busy_seconds() - before) / seconds)
 
 
 def wait_for_quiet(limit: float = 0.3, patience_s: float = 900) -> float:

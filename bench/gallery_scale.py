@@ -5,27 +5,24 @@ Insert and index build times, search p50/p95, recall@1 against an exact scan, an
 accepts of strangers at the match threshold, for several index and search settings.
 """
 
-import contextlib
-import shutil
-import tempfile
-import time
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from bench.common import MATCH_THRESHOLD, RunOptions, photo, print_table, save, summary
+from bench.cpu import wait_for_quiet
 from bench.pg_index import (
     IndexConfig,
+    backend_path_ms,
     build,
     exact_neighbours,
+    fresh_database,
+    indexed_insert_ms,
     judge,
     prepare_table,
     search,
 )
 from bench.synthetic import connect, copy_gallery, moved, unit_vectors
-from facegate.processes import start_postgres
 
 DIM = 128
 CURRENT_EF_SEARCH = 64  # backend default (HNSW_EF_SEARCH)
@@ -69,57 +66,35 @@ def same_person_distance() -> dict[str, float]:
         name: embedder.extract(photo(f"{name}.jpg"))["faces"][0]["embedding"]
         for name in ("obama", "obama2", "obama3", "biden")
     }
-    pairs = {f"obama-{other}": cosine_distance(vectors["obama"], vectors[other])
-             for other in ("obama2", "obama3", "biden")}
+    pairs = {
+        f"obama-{other}": cosine_distance(vectors["obama"], vectors[other])
+        for other in ("obama2", "obama3", "biden")
+    }
     return {k: round(v, 4) for k, v in pairs.items()}
 
 
-@contextlib.contextmanager
-def fresh_database() -> Iterator[str]:
-    """A new embedded PostgreSQL+pgvector server in a temporary folder."""
-    folder = Path(tempfile.mkdtemp(prefix="facegate-gallery-"))
-    server = start_postgres(folder / "postgres", database="gallery")
-    try:
-        yield server.url
-    finally:
-        server.stop()
-        shutil.rmtree(folder, ignore_errors=True)
-
-
-def backend_path_ms(url: str, queries: np.ndarray, ef_search: int) -> dict[str, float]:
-    """PgFaceRepository.nearest, the backend's own query (SQLAlchemy, join, SET LOCAL)."""
-    from backend.domain.model import Metric
-    from backend.infrastructure.database import make_engine
-    from backend.infrastructure.pg_faces import PgFaceRepository
-
-    engine = make_engine(url, pool_size=1)
-    try:
-        repository = PgFaceRepository(engine, ef_search=ef_search)
-        rows = [list(map(float, q)) for q in queries]
-        timings = []
-        for row in rows[:5] + rows:
-            started = time.perf_counter()
-            repository.nearest(row, Metric.COSINE, limit=1)
-            timings.append((time.perf_counter() - started) * 1000)
-        return summary(timings[5:])
-    finally:
-        engine.dispose()
-
-
-def indexed_insert_ms(conn: Any, first: int, count: int, rng: np.random.Generator) -> float:
-    """p50 ms to write one employee and face (own transaction) with the index in place."""
-    timings = []
-    for i, vector in enumerate(unit_vectors(count, DIM, rng), start=first):
-        started = time.perf_counter()
-        copy_gallery(conn, vector[None, :], first=i)
-        timings.append((time.perf_counter() - started) * 1000)
-    return round(float(np.median(timings)), 2)
+def measure_build(
+    conn: Any,
+    config: IndexConfig,
+    queries: np.ndarray,
+    truth: np.ndarray,
+    targets: np.ndarray,
+    options: RunOptions,
+) -> dict[str, Any]:
+    """Build one index variant and search it at each ef_search."""
+    built = {**config.settings(), **build(conn, config, DIM), "search": {}}
+    for ef in ef_values(options):
+        outcome = search(conn, queries, config, DIM, ef_search=ef)
+        built["search"][str(ef)] = judge(*outcome, truth, targets, MATCH_THRESHOLD)
+    print(f"    {config.label}: built in {built['build_s']} s, {built['search']}", flush=True)
+    return built
 
 
 def measure_size(n: int, distance: float, options: RunOptions) -> dict[str, Any]:
     """Everything for one gallery size, on its own fresh server."""
     rng = np.random.default_rng(n)
     per_kind = 100 if options.quick else 500
+    other_load = wait_for_quiet()
     with fresh_database() as url:
         prepare_table(url, DIM)
         with connect(url) as conn:
@@ -127,23 +102,30 @@ def measure_size(n: int, distance: float, options: RunOptions) -> dict[str, Any]
             insert_s = copy_gallery(conn, gallery)
             conn.execute("VACUUM ANALYZE face")
             targets = rng.choice(n, per_kind, replace=False)
-            queries = np.vstack([moved(gallery[targets], distance, rng), unit_vectors(per_kind, DIM, rng)])
+            queries = np.vstack(
+                [moved(gallery[targets], distance, rng), unit_vectors(per_kind, DIM, rng)]
+            )
             truth, _ = exact_neighbours(gallery, queries)
             found, _, timings = search(conn, queries[:20], None, DIM, exact=True)
-            exact = {**summary(timings), "agrees_with_numpy": bool(np.array_equal(found, truth[:20]))}
-            print(f"  {n:>9,}: inserted in {insert_s:.1f} s, exact scan p50 {exact['p50_ms']} ms", flush=True)
-            builds = []
-            for config in index_configs(n, options):
-                built = {**config.settings(), **build(conn, config, DIM), "search": {}}
-                for ef in ef_values(options):
-                    outcome = search(conn, queries, config, DIM, ef_search=ef)
-                    built["search"][str(ef)] = judge(*outcome, truth, targets, MATCH_THRESHOLD)
-                print(f"    {config.label}: built in {built['build_s']} s, {built['search']}", flush=True)
-                builds.append(built)
-            backend = {str(ef): backend_path_ms(url, queries[:200], ef) for ef in (40, CURRENT_EF_SEARCH)}
-            insert_ms = indexed_insert_ms(conn, n + 1, 50 if options.quick else 300, rng)
+            exact = {
+                **summary(timings),
+                "agrees_with_numpy": bool(np.array_equal(found, truth[:20])),
+            }
+            print(
+                f"  {n:>9,}: inserted in {insert_s:.1f} s, exact scan p50 {exact['p50_ms']} ms",
+                flush=True,
+            )
+            builds = [
+                measure_build(conn, config, queries, truth, targets, options)
+                for config in index_configs(n, options)
+            ]
+            backend = {
+                str(ef): backend_path_ms(url, queries[:200], ef) for ef in (40, CURRENT_EF_SEARCH)
+            }
+            insert_ms = indexed_insert_ms(conn, n + 1, 50 if options.quick else 300, DIM, rng)
     return {
         "n": n,
+        "other_load_before": other_load,
         "queries": {"enrolled": per_kind, "strangers": per_kind},
         "insert_s": round(insert_s, 1),
         "insert_rows_per_s": round(n / insert_s),
@@ -183,8 +165,18 @@ def run(options: RunOptions) -> dict[str, Any]:
     for size in results:
         for b in size["builds"]:
             for ef, s in b["search"].items():
-                rows.append([f"{size['n']:,}", b["label"], b["build_s"], ef, s["p50_ms"],
-                             s["p95_ms"], s["recall_at_1_enrolled"], s["false_accepts"]])
+                rows.append(
+                    [
+                        f"{size['n']:,}",
+                        b["label"],
+                        b["build_s"],
+                        ef,
+                        s["p50_ms"],
+                        s["p95_ms"],
+                        s["recall_at_1_enrolled"],
+                        s["false_accepts"],
+                    ]
+                )
     print_table(["N", "index", "build s", "ef", "p50 ms", "p95 ms", "recall@1", "FA"], rows)
     return result
 
@@ -207,18 +199,43 @@ def summary_rows(result: dict[str, Any]) -> list[list[Any]]:
         limit = 10.0 if n >= 1_000_000 else 5.0
         now = current_figures(size)
         if now:
-            rows.append(["gallery_scale", f"{label}: p95 (m16 efc64, ef 64)", f"{now['p95_ms']} ms",
-                         f"<= {limit} ms", now["p95_ms"] <= limit])
-            rows.append(["gallery_scale", f"{label}: recall@1 / false accepts",
-                         f"{now['recall_at_1_enrolled']} / {now['false_accepts']}",
-                         ">= 0.99 / 0", now["recall_at_1_enrolled"] >= 0.99
-                         and now["false_accepts"] == 0])
+            rows.append(
+                [
+                    "gallery_scale",
+                    f"{label}: p95 (m16 efc64, ef 64)",
+                    f"{now['p95_ms']} ms",
+                    f"<= {limit} ms",
+                    now["p95_ms"] <= limit,
+                ]
+            )
+            rows.append(
+                [
+                    "gallery_scale",
+                    f"{label}: recall@1 / false accepts",
+                    f"{now['recall_at_1_enrolled']} / {now['false_accepts']}",
+                    ">= 0.99 / 0",
+                    now["recall_at_1_enrolled"] >= 0.99 and now["false_accepts"] == 0,
+                ]
+            )
         name, ef, figures = best(size)
         if figures:
-            rows.append(["gallery_scale", f"{label}: fastest with recall >= 0.99",
-                         f"{name}, ef {ef}: p95 {figures['p95_ms']} ms", "", ""])
-        rows.append(["gallery_scale", f"{label}: insert (COPY) / backend nearest p95",
-                     f"{size['insert_s']} s / "
-                     f"{size['backend_nearest_ms_by_ef_search'][str(CURRENT_EF_SEARCH)]['p95_ms']} ms",
-                     "", ""])
+            rows.append(
+                [
+                    "gallery_scale",
+                    f"{label}: fastest with recall >= 0.99",
+                    f"{name}, ef {ef}: p95 {figures['p95_ms']} ms",
+                    "",
+                    "",
+                ]
+            )
+        rows.append(
+            [
+                "gallery_scale",
+                f"{label}: insert (COPY) / backend nearest p95",
+                f"{size['insert_s']} s / "
+                f"{size['backend_nearest_ms_by_ef_search'][str(CURRENT_EF_SEARCH)]['p95_ms']} ms",
+                "",
+                "",
+            ]
+        )
     return rows

@@ -1,13 +1,20 @@
 """pgvector HNSW indexes on facegate's face table: build them, search them, check them."""
 
+import contextlib
+import shutil
+import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import psycopg
 
-from bench.common import percentile
+from bench.common import percentile, summary
+from bench.synthetic import copy_gallery, unit_vectors
+from facegate.processes import start_postgres
 
 INDEX_NAME = "face_embedding_vector_cosine_ops"  # the name the backend gives it
 
@@ -50,8 +57,10 @@ def build(conn: psycopg.Connection, config: IndexConfig, dim: int) -> dict[str, 
         conn.execute(f"SET maintenance_work_mem = '{config.maintenance_work_mem}'")
     if config.parallel_workers is not None:
         conn.execute(f"SET max_parallel_maintenance_workers = {int(config.parallel_workers)}")
-    column = f"(embedding::halfvec({dim})) halfvec_cosine_ops" if config.halfvec else (
-        "embedding vector_cosine_ops"
+    column = (
+        f"(embedding::halfvec({dim})) halfvec_cosine_ops"
+        if config.halfvec
+        else ("embedding vector_cosine_ops")
     )
     started = time.perf_counter()
     conn.execute(
@@ -143,3 +152,47 @@ def judge(
         "hits": int(right.sum()),
         "false_accepts": int((dist_arr[enrolled:] <= threshold).sum()),
     }
+
+
+@contextlib.contextmanager
+def fresh_database() -> Iterator[str]:
+    """A new embedded PostgreSQL+pgvector server in a temporary folder."""
+    folder = Path(tempfile.mkdtemp(prefix="facegate-gallery-"))
+    server = start_postgres(folder / "postgres", database="gallery")
+    try:
+        yield server.url
+    finally:
+        server.stop()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def backend_path_ms(url: str, queries: np.ndarray, ef_search: int) -> dict[str, float]:
+    """PgFaceRepository.nearest, the backend's own query (SQLAlchemy, join, SET LOCAL)."""
+    from backend.domain.model import Metric
+    from backend.infrastructure.database import make_engine
+    from backend.infrastructure.pg_faces import PgFaceRepository
+
+    engine = make_engine(url, pool_size=1)
+    try:
+        repository = PgFaceRepository(engine, ef_search=ef_search)
+        rows = [list(map(float, q)) for q in queries]
+        timings = []
+        for row in rows[:5] + rows:
+            started = time.perf_counter()
+            repository.nearest(row, Metric.COSINE, limit=1)
+            timings.append((time.perf_counter() - started) * 1000)
+        return summary(timings[5:])
+    finally:
+        engine.dispose()
+
+
+def indexed_insert_ms(
+    conn: psycopg.Connection, first: int, count: int, dim: int, rng: np.random.Generator
+) -> float:
+    """p50 ms to write one employee and face (own transaction) with the index in place."""
+    timings = []
+    for i, vector in enumerate(unit_vectors(count, dim, rng), start=first):
+        started = time.perf_counter()
+        copy_gallery(conn, vector[None, :], first=i)
+        timings.append((time.perf_counter() - started) * 1000)
+    return round(float(np.median(timings)), 2)

@@ -35,6 +35,13 @@ class Storage:
     s3: Process
     env: dict[str, str]
     admin_key: str = ""
+    kiosks: list[str] = field(default_factory=list)
+
+    def kiosk_keys(self, count: int) -> list[str]:
+        """`count` kiosk keys, one per simulated kiosk (the search rate limit is per key)."""
+        while len(self.kiosks) < count:
+            self.kiosks.append(create_key(self.env, "kiosk", f"kiosk-{len(self.kiosks) + 1}"))
+        return self.kiosks[:count]
 
     @property
     def postgres_pid(self) -> int:
@@ -52,9 +59,10 @@ class Services:
     backend: Process
     embedder_env: dict[str, str] = field(default_factory=dict)
 
-    def client(self, timeout: float = 60) -> httpx.Client:
+    def client(self, key: str = "", timeout: float = 60) -> httpx.Client:
+        """An HTTP client on the backend with `key` (default: the admin key)."""
         return httpx.Client(
-            base_url=self.url, headers={"X-API-Key": self.admin_key}, timeout=timeout
+            base_url=self.url, headers={"X-API-Key": key or self.admin_key}, timeout=timeout
         )
 
 
@@ -119,7 +127,11 @@ def services(store: Storage, embedder_env: dict[str, str] | None = None) -> Iter
         backend = start_backend(port, env, store.folder / f"backend-{tag}.log")
         started.append(backend)
         yield Services(
-            f"http://127.0.0.1:{port}", embedder_url, store.admin_key, embedder, backend,
+            f"http://127.0.0.1:{port}",
+            embedder_url,
+            store.admin_key,
+            embedder,
+            backend,
             embedder_env,
         )
     finally:
@@ -157,9 +169,12 @@ def seed_gallery(store: Storage, running: Services, photo_jpeg: bytes, size: int
     with running.client() as client:
         enroll(client, "BENCH-1", "Bench Person", photo_jpeg)
     with connect(store.env["DATABASE_URL"]) as conn:
-        model, detector, dim = conn.execute("SELECT model, detector, dim FROM gallery").fetchone()
+        row = conn.execute("SELECT model, detector, dim FROM gallery").fetchone()
+        if row is None:
+            raise RuntimeError("the backend has not bound the gallery to a model")
+        model, detector, dim = row
         vectors = unit_vectors(size - 1, dim, np.random.default_rng(size))
         copy_gallery(conn, vectors, first=1, model=model, detector=detector)
         conn.execute("ANALYZE face")
-        count: int = conn.execute("SELECT count(*) FROM employee").fetchone()[0]
-    return count
+        counted = conn.execute("SELECT count(*) FROM employee").fetchone()
+    return int(counted[0]) if counted else 0

@@ -1,5 +1,6 @@
 """Embedder settings, read from EMBEDDER_* environment variables."""
 
+import os
 from pathlib import Path
 
 from pydantic import Field
@@ -23,11 +24,12 @@ class EmbedderSettings(BaseSettings):
     engine: str = ""
     max_upload_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
     max_pixels: int = Field(default=40_000_000, gt=0)
-    # Inference threads; each owns its own model instances, so requests never share state.
-    workers: int = Field(default=2, ge=1, le=64)
-    # uvicorn processes; dlib holds the GIL while embedding, so throughput on N cores
-    # needs N processes.
-    processes: int = Field(default=1, ge=1, le=64)
+    # Inference threads per process; each owns its own model instances, so requests never
+    # share state.
+    workers: int = Field(default=1, ge=1, le=64)
+    # uvicorn processes: dlib holds the GIL while embedding, so using N cores takes N
+    # processes (threads alone peaked at 1.2 of 2 cores, bench/README.md).
+    processes: int = Field(default_factory=lambda: min(os.cpu_count() or 1, 4), ge=1, le=64)
     # Frames are detected at most this large (longest side); faces are cropped from the
     # image at up to work_max_side, so big photos cost no more than a kiosk frame.
     detect_max_side: int = Field(default=640, ge=160)
