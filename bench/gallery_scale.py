@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from backend.config import BackendSettings
 from bench.common import MATCH_THRESHOLD, RunOptions, photo, print_table, save, summary
 from bench.cpu import wait_for_quiet
 from bench.pg_index import (
@@ -25,7 +26,9 @@ from bench.pg_index import (
 from bench.synthetic import connect, copy_gallery, moved, unit_vectors
 
 DIM = 128
-CURRENT_EF_SEARCH = 64  # backend default (HNSW_EF_SEARCH)
+# What the backend builds and searches with today (pg_restage, config): read, not copied.
+CURRENT_EF_SEARCH = int(BackendSettings.model_fields["hnsw_ef_search"].default)
+CURRENT_M, CURRENT_EF_CONSTRUCTION, CURRENT_BUILD_MEMORY = 16, 128, "512MB"
 
 
 def sizes(options: RunOptions) -> list[int]:
@@ -41,18 +44,28 @@ def index_configs(n: int, options: RunOptions) -> list[IndexConfig]:
     def tuned(label: str, **kw: Any) -> IndexConfig:
         return IndexConfig(label, maintenance_work_mem=memory, parallel_workers=1, **kw)
 
-    current = IndexConfig("current: m16 efc64, server build settings")
+    current = IndexConfig(
+        f"current: m{CURRENT_M} efc{CURRENT_EF_CONSTRUCTION}",
+        m=CURRENT_M,
+        ef_construction=CURRENT_EF_CONSTRUCTION,
+        maintenance_work_mem=CURRENT_BUILD_MEMORY,
+    )
+    before = IndexConfig("before: m16 efc64, server build settings")
     last = tuned("m16 efc64, build tuned")
     if options.quick:
         return [current, last]
-    variants = [tuned("halfvec m16 efc64", halfvec=True), tuned("m16 efc128", ef_construction=128)]
+    variants = [tuned("halfvec m16 efc64", halfvec=True)]
     if n >= 1_000_000:  # a 1M build at 64MB maintenance_work_mem takes far too long
-        return [*variants, last]
-    return [current, *variants, tuned("m32 efc128", m=32, ef_construction=128), last]
+        return [current, *variants, last]
+    return [current, before, *variants, tuned("m32 efc128", m=32, ef_construction=128), last]
 
 
 def ef_values(options: RunOptions) -> list[int]:
-    return [40, 64] if options.quick else [20, 40, 64, 100, 200]
+    return (
+        [40, CURRENT_EF_SEARCH]
+        if options.quick
+        else sorted({20, 40, 64, 100, 200, CURRENT_EF_SEARCH})
+    )
 
 
 def same_person_distance() -> dict[str, float]:
@@ -182,9 +195,13 @@ def run(options: RunOptions) -> dict[str, Any]:
 
 
 def current_figures(size: dict[str, Any]) -> dict[str, Any]:
-    """The search figures of the index the backend builds today, at ef_search 64."""
+    """The search figures of the index the backend builds today, at its ef_search."""
     for b in size["builds"]:
-        if b["m"] == 16 and b["ef_construction"] == 64 and not b["halfvec"]:
+        if (b["m"], b["ef_construction"], b["halfvec"]) == (
+            CURRENT_M,
+            CURRENT_EF_CONSTRUCTION,
+            False,
+        ):
             found = b["search"].get(str(CURRENT_EF_SEARCH))
             if found:
                 return {**found, "build_s": b["build_s"]}
@@ -202,7 +219,8 @@ def summary_rows(result: dict[str, Any]) -> list[list[Any]]:
             rows.append(
                 [
                     "gallery_scale",
-                    f"{label}: p95 (m16 efc64, ef 64)",
+                    f"{label}: p95 (m{CURRENT_M} efc{CURRENT_EF_CONSTRUCTION}, "
+                    f"ef {CURRENT_EF_SEARCH})",
                     f"{now['p95_ms']} ms",
                     f"<= {limit} ms",
                     now["p95_ms"] <= limit,
