@@ -8,7 +8,7 @@ import uvicorn
 from backend.config import BackendSettings
 from backend.domain.errors import DomainError
 from backend.logs import configure_json_logging
-from backend.main import connect
+from backend.main import connect, create_app
 
 
 def main() -> None:
@@ -16,14 +16,13 @@ def main() -> None:
     configure_json_logging(logging.INFO)
     try:
         # Refuse to start, in one clear line, when a dependency is unusable.
-        connect(settings).close()
+        infra = connect(settings)
     except DomainError as error:
         print(f"backend: {error.message}", file=sys.stderr)
         sys.exit(2)
     tls = settings.tls_enabled
     uvicorn.run(
-        "backend.main:app_from_env",
-        factory=True,
+        create_app(settings, connected=infra),
         host=settings.listen_host,
         port=settings.backend_port,
         log_level="warning",

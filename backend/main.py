@@ -2,7 +2,7 @@
 
 import logging
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
@@ -47,9 +47,7 @@ class Infrastructure:
         self.engine.dispose()
 
 
-def connect(
-    settings: BackendSettings, observe_embedder: Callable[[str, float], None] | None = None
-) -> Infrastructure:
+def connect(settings: BackendSettings) -> Infrastructure:
     """Open every adapter, migrate the schema and bind the gallery to the embedder's model.
 
     Raises a DomainError whose message says what is wrong when any part is not usable."""
@@ -66,7 +64,7 @@ def connect(
         public_url=settings.public_url,
     )
     images.ensure_bucket()
-    embedder = HttpEmbedder(settings.embedder_url, settings.embedder_timeout, observe_embedder)
+    embedder = HttpEmbedder(settings.embedder_url, settings.embedder_timeout)
     model = wait_for_model(embedder, settings.embedder_start_timeout)
     faces = PgFaceRepository(engine, settings.hnsw_ef_search)
     faces.adopt_model(model, settings.match_metric)
@@ -132,8 +130,13 @@ def build_services(settings: BackendSettings, infra: Infrastructure) -> Services
     )
 
 
-def create_app(settings: BackendSettings, services: Services | None = None) -> FastAPI:
-    """The backend app. Adapters are built in the lifespan; tests may hand in services."""
+def create_app(
+    settings: BackendSettings,
+    services: Services | None = None,
+    connected: Infrastructure | None = None,
+) -> FastAPI:
+    """The backend app. Adapters are built in the lifespan unless `python -m backend`
+    already connected them (to refuse to start in one line); tests may hand in services."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -141,7 +144,12 @@ def create_app(settings: BackendSettings, services: Services | None = None) -> F
             app.state.services = services
             yield
             return
-        infra = await anyio.to_thread.run_sync(connect, settings, metrics.observe_embedder)
+        infra = (
+            connected
+            if connected is not None
+            else await anyio.to_thread.run_sync(connect, settings)
+        )
+        infra.embedder.observe = metrics.observe_embedder
         metrics.registry.register(GallerySize(infra.faces.count_faces))
         app.state.services = build_services(settings, infra)
         log.info("backend ready: gallery model %s (%s-d)", infra.model.model, infra.model.dim)

@@ -30,7 +30,7 @@ class HttpEmbedder:
         timeout: float = 30.0,
         observe: Callable[[str, float], None] | None = None,
     ) -> None:
-        self._observe = observe
+        self.observe = observe  # told the operation and seconds of each call (metrics)
         # One pooled client: keep-alive spares a TCP handshake per check-in.
         self._client = httpx.Client(
             base_url=base_url.rstrip("/"),
@@ -70,8 +70,8 @@ class HttpEmbedder:
         except httpx.HTTPError as error:
             raise EmbedderUnavailable(f"the embedder is not reachable ({error})") from error
         finally:
-            if self._observe is not None:
-                self._observe(path.rsplit("/", 1)[-1], time.perf_counter() - started)
+            if self.observe is not None:
+                self.observe(path.rsplit("/", 1)[-1], time.perf_counter() - started)
         if response.status_code == 200:
             body: dict[str, Any] = response.json()
             return body
