@@ -168,8 +168,3 @@ def create_app(
     app.include_router(attendance.router)
     mount_pages(app, settings.static_dir)
     return app
-
-
-def app_from_env() -> FastAPI:
-    """uvicorn factory: settings from the environment."""
-    return create_app(BackendSettings())

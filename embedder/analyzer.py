@@ -60,7 +60,8 @@ class FaceAnalyzer:
             key=lambda d: d.region.w * d.region.h,
             reverse=True,
         )
-        crops = [self._crop(image.bgr, detection) for detection in found]
+        rgb = np.ascontiguousarray(image.bgr[:, :, ::-1]) if self._dlib_chips and found else None
+        crops = [self._crop(image.bgr, rgb, detection) for detection in found]
         detected = time.perf_counter()
         embeddings = self._embed(crops)
         embedded = time.perf_counter()
@@ -74,12 +75,13 @@ class FaceAnalyzer:
             embed_ms=(embedded - detected) * 1000,
         )
 
-    def _crop(self, bgr: NDArray[np.uint8], found: Detection) -> NDArray[np.uint8]:
+    def _crop(
+        self, bgr: NDArray[np.uint8], rgb: NDArray[np.uint8] | None, found: Detection
+    ) -> NDArray[np.uint8]:
         """The aligned face, BGR: dlib's chip for Dlib, else deepface's own alignment."""
-        if self._dlib_chips and found.landmarks is not None:
+        if rgb is not None and found.landmarks is not None:
             import dlib
 
-            rgb = np.ascontiguousarray(bgr[:, :, ::-1])
             chip = dlib.get_face_chip(rgb, found.landmarks, size=150, padding=0.25)
             return np.ascontiguousarray(np.asarray(chip, dtype=np.uint8)[:, :, ::-1])
         # deepface's alignment: rotate a margin around the box so the eyes are level.

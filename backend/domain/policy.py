@@ -10,6 +10,7 @@ from backend.domain.model import Metric, ModelInfo, Quality
 
 EMPLOYEE_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 MAX_NAME_LENGTH = 128
+NAME_RULE = f"1 to {MAX_NAME_LENGTH} characters"
 MAX_DEPARTMENT_LENGTH = 128
 EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]+\.[^@\s]+")
 
@@ -87,12 +88,12 @@ def validate_employee(employee_id: str, name: str) -> tuple[str, str]:
     fields: dict[str, Any] = {}
     if not EMPLOYEE_ID.fullmatch(employee_id or ""):
         fields["employee_id"] = "1 to 64 characters of A-Z, a-z, 0-9, '.', '_' or '-'"
-    clean = (name or "").strip()
-    if not 1 <= len(clean) <= MAX_NAME_LENGTH:
-        fields["employee_name"] = f"1 to {MAX_NAME_LENGTH} characters"
+    clean = _clean_name(name)
+    if clean is None:
+        fields["employee_name"] = NAME_RULE
     if fields:
         raise ValidationFailed("some fields are not valid", {"fields": fields})
-    return employee_id, clean
+    return employee_id, str(clean)
 
 
 def validate_details(department: str | None, email: str | None) -> tuple[str | None, str | None]:
@@ -111,13 +112,18 @@ def validate_details(department: str | None, email: str | None) -> tuple[str | N
 
 def validate_name(name: str) -> str:
     """A trimmed employee name, or ValidationFailed."""
-    clean = (name or "").strip()
-    if not 1 <= len(clean) <= MAX_NAME_LENGTH:
+    clean = _clean_name(name)
+    if clean is None:
         raise ValidationFailed(
-            "some fields are not valid",
-            {"fields": {"employee_name": f"1 to {MAX_NAME_LENGTH} characters"}},
+            "some fields are not valid", {"fields": {"employee_name": NAME_RULE}}
         )
     return clean
+
+
+def _clean_name(name: str | None) -> str | None:
+    """The trimmed name when it keeps to NAME_RULE, else None."""
+    clean = (name or "").strip()
+    return clean if 1 <= len(clean) <= MAX_NAME_LENGTH else None
 
 
 def image_extension(data: bytes) -> tuple[str, str]:

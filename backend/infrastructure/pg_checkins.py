@@ -9,6 +9,13 @@ from sqlalchemy import Engine, text
 from backend.domain.model import Checkin, CheckinFilter, CheckinRow, DailyAttendance, Page
 from backend.infrastructure.database import transaction, translated_errors
 
+FILTER_CLAUSES = {
+    "start": "c.created_at >= :start",
+    "end": "c.created_at < :end",
+    "employee_id": "c.employee_id = :employee_id",
+    "matched": "c.matched = :matched",
+}
+
 
 class PgCheckinLog:
     """CheckinLog on PostgreSQL: the attendance record, written and read."""
@@ -36,20 +43,17 @@ class PgCheckinLog:
 
     @staticmethod
     def _where(where: CheckinFilter) -> tuple[str, dict[str, Any]]:
-        clauses: list[str] = []
-        params: dict[str, Any] = {}
-        if where.start is not None:
-            clauses.append("c.created_at >= :start")
-            params["start"] = where.start
-        if where.end is not None:
-            clauses.append("c.created_at < :end")
-            params["end"] = where.end
-        if where.employee_id is not None:
-            clauses.append("c.employee_id = :employee_id")
-            params["employee_id"] = where.employee_id
-        if where.matched is not None:
-            clauses.append("c.matched = :matched")
-            params["matched"] = where.matched
+        params = {
+            name: value
+            for name, value in (
+                ("start", where.start),
+                ("end", where.end),
+                ("employee_id", where.employee_id),
+                ("matched", where.matched),
+            )
+            if value is not None
+        }
+        clauses = [FILTER_CLAUSES[name] for name in params]
         return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
     def query(self, where: CheckinFilter, limit: int, offset: int) -> Page:
