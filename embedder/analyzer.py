@@ -9,12 +9,12 @@ from typing import Any
 
 import numpy as np
 from deepface.models.Detector import FacialAreaRegion
-from deepface.modules import detection, modeling, preprocessing
 from numpy.typing import NDArray
 
-from embedder.detection import Detection, FaceDetector, build_detector
+from embedder.detection import FaceDetector, build_detector
 from embedder.imaging import DecodedImage
 from embedder.quality import FaceQuality, measure
+from embedder.recognition import Recognizer, build_recognizer
 
 
 @dataclass(frozen=True)
@@ -37,20 +37,21 @@ class Analysis:
 class FaceAnalyzer:
     """One worker's own detector and recognition model: never shared between threads."""
 
-    def __init__(self, model: str, detector: str, align: bool, detect_max_side: int) -> None:
+    def __init__(
+        self,
+        model: str,
+        detector: str,
+        align: bool,
+        detect_max_side: int,
+        detect_score_threshold: float = 0.8,
+    ) -> None:
         self.model_name = model
         self.detector_name = detector
-        self._align = align
-        self._detector: FaceDetector = build_detector(detector, detect_max_side)
-        # A fresh instance, not deepface's process-wide cached one (DeepFace.build_model):
-        # dlib's network keeps its activations in the object, so sharing would mix requests.
-        self._model = modeling.get_model_class("facial_recognition", model)()
-        self.dim = int(self._model.output_shape)
-        # dlib's ResNet was trained on dlib's own face chips, cut by the 5 landmarks; fed
-        # those instead of deepface's eye-levelled detector box, the same person's photos
-        # come out closer and different people further apart (bench/README.md, accuracy),
-        # and the HOG box's coarse position no longer moves the vector.
-        self._dlib_chips = model == "Dlib" and detector == "dlib" and align
+        self._detector: FaceDetector = build_detector(
+            detector, detect_max_side, detect_score_threshold
+        )
+        self._recognizer: Recognizer = build_recognizer(model, detector, align)
+        self.dim = self._recognizer.dim
 
     def analyze(self, image: DecodedImage) -> Analysis:
         """Detect, align and embed every face, largest first."""
@@ -60,10 +61,9 @@ class FaceAnalyzer:
             key=lambda d: d.region.w * d.region.h,
             reverse=True,
         )
-        rgb = np.ascontiguousarray(image.bgr[:, :, ::-1]) if self._dlib_chips and found else None
-        crops = [self._crop(image.bgr, rgb, detection) for detection in found]
+        crops = [self._recognizer.crop(image.bgr, detection) for detection in found]
         detected = time.perf_counter()
-        embeddings = self._embed(crops)
+        embeddings = self._recognizer.embed(crops) if crops else []
         embedded = time.perf_counter()
         faces = [
             _face(detection.region, crop, embedding, image)
@@ -75,47 +75,9 @@ class FaceAnalyzer:
             embed_ms=(embedded - detected) * 1000,
         )
 
-    def _crop(
-        self, bgr: NDArray[np.uint8], rgb: NDArray[np.uint8] | None, found: Detection
-    ) -> NDArray[np.uint8]:
-        """The aligned face, BGR: dlib's chip for Dlib, else deepface's own alignment."""
-        if rgb is not None and found.landmarks is not None:
-            import dlib
-
-            chip = dlib.get_face_chip(rgb, found.landmarks, size=150, padding=0.25)
-            return np.ascontiguousarray(np.asarray(chip, dtype=np.uint8)[:, :, ::-1])
-        # deepface's alignment: rotate a margin around the box so the eyes are level.
-        aligned = detection.extract_face(
-            facial_area=found.region,
-            img=bgr,
-            align=self._align,
-            expand_percentage=0,
-            width_border=0,
-            height_border=0,
-            detector_backend=self.detector_name,
-        )
-        return np.asarray(aligned.img, dtype=np.uint8)
-
-    def _embed(self, crops: list[NDArray[np.uint8]]) -> list[list[float]]:
-        """deepface.represent's steps for detector 'skip', on this worker's own model."""
-        if not crops:
-            return []
-        if self._dlib_chips:
-            # The chips are already the network's 150x150 input: straight to dlib.
-            network = self._model.model.model  # deepface DlibClient -> DlibResNet -> dlib
-            chips = [np.ascontiguousarray(crop[:, :, ::-1]) for crop in crops]
-            return [list(map(float, vector)) for vector in network.compute_face_descriptor(chips)]
-        height, width = self._model.input_shape
-        batch = [
-            preprocessing.normalize_input(
-                preprocessing.resize_image(crop / 255.0, target_size=(width, height)), "base"
-            )
-            for crop in crops
-        ]
-        vectors = self._model.forward(np.concatenate(batch, axis=0))
-        if len(crops) == 1:
-            return [list(map(float, vectors))]
-        return [list(map(float, vector)) for vector in vectors]
+    def embed_crops(self, crops: list[NDArray[np.uint8]]) -> list[list[float]]:
+        """Embed already aligned crops (the warm-up's first forward pass)."""
+        return self._recognizer.embed(crops)
 
 
 def _face(

@@ -1,5 +1,9 @@
 """Face detectors. Each instance belongs to one worker: dlib's are not thread-safe.
 
+For detector "yunet" facegate runs OpenCV's FaceDetectorYN itself and keeps all five
+landmarks (eyes, nose tip, mouth corners): deepface's YuNet client keeps only the eyes,
+and SFace was trained on faces aligned by all five (cv2.FaceRecognizerSF.alignCrop).
+
 For detector "dlib" facegate runs dlib's HOG detector itself instead of through
 deepface.extract_faces, for speed: deepface pads the frame with a 50 % black border
 (4x the pixels) and always upsamples once (4x again), ~330 ms on a 640x480 frame where
@@ -16,13 +20,16 @@ import numpy as np
 from deepface.models.Detector import FacialAreaRegion
 from numpy.typing import NDArray
 
+YUNET_WEIGHTS = "face_detection_yunet_2023mar.onnx"
+
 
 @dataclass(frozen=True)
 class Detection:
-    """A face found: deepface's region (box, eyes) and, from dlib, its 5 landmarks."""
+    """A face found: deepface's region (box, eyes) and, where the detector has them, its
+    5 landmarks (dlib: a full_object_detection; YuNet: its 15-float row, image scale)."""
 
     region: FacialAreaRegion
-    landmarks: Any = None  # dlib.full_object_detection, when the detector has them
+    landmarks: Any = None
 
 
 class FaceDetector(Protocol):
@@ -84,6 +91,47 @@ class DlibHogDetector:
         return Detection(region, shape)
 
 
+class YuNetDetector:
+    """OpenCV Zoo's YuNet (weights through deepface's file name), boxes plus 5 landmarks."""
+
+    def __init__(self, detect_max_side: int, score_threshold: float) -> None:
+        from deepface.commons import weight_utils
+        from deepface.models.face_detection.YuNet import WEIGHTS_URL
+
+        weights = weight_utils.download_weights_if_necessary(
+            file_name=YUNET_WEIGHTS, source_url=WEIGHTS_URL
+        )
+        self._net = cv2.FaceDetectorYN.create(weights, "", (320, 320), score_threshold, 0.3)
+        self._detect_max_side = detect_max_side
+
+    def detect(self, bgr: NDArray[np.uint8]) -> list[Detection]:
+        small, scale = _shrink(bgr, self._detect_max_side)
+        self._net.setInputSize((small.shape[1], small.shape[0]))
+        _, rows = self._net.detect(small)
+        if rows is None:
+            return []
+        return [self._detection(row, scale, bgr.shape[1], bgr.shape[0]) for row in rows]
+
+    @staticmethod
+    def _detection(row: NDArray[np.float32], scale: float, width: int, height: int) -> Detection:
+        full = np.array(row, dtype=np.float32)
+        full[:14] /= scale  # box and landmarks back to the image's own pixels
+        x0, y0 = max(0.0, float(full[0])), max(0.0, float(full[1]))
+        x1 = min(float(full[0] + full[2]), float(width))
+        y1 = min(float(full[1] + full[3]), float(height))
+        # YuNet's order: right eye, left eye (the person's), nose, right and left mouth.
+        region = FacialAreaRegion(
+            x=int(round(x0)),
+            y=int(round(y0)),
+            w=max(1, int(round(x1 - x0))),
+            h=max(1, int(round(y1 - y0))),
+            left_eye=(int(round(full[6])), int(round(full[7]))),
+            right_eye=(int(round(full[4])), int(round(full[5]))),
+            confidence=min(max(0.0, float(full[14])), 1.0),
+        )
+        return Detection(region, full)
+
+
 class DeepFaceDetector:
     """Any other deepface detector (mtcnn, retinaface, ...) through its client class."""
 
@@ -96,10 +144,12 @@ class DeepFaceDetector:
         return [Detection(region) for region in self._client.detect_faces(bgr)]
 
 
-def build_detector(name: str, detect_max_side: int) -> FaceDetector:
+def build_detector(name: str, detect_max_side: int, score_threshold: float) -> FaceDetector:
     """A fresh detector instance for one worker."""
     if name == "dlib":
         return DlibHogDetector(detect_max_side)
+    if name == "yunet":
+        return YuNetDetector(detect_max_side, score_threshold)
     return DeepFaceDetector(name)
 
 

