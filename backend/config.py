@@ -6,6 +6,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from backend.domain.model import Metric
+from backend.domain.thresholds import DEFAULT_THRESHOLDS
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -25,9 +26,18 @@ class BackendSettings(BaseSettings):
     embedder_start_timeout: float = Field(default=120.0, ge=0)
     embedder_timeout: float = Field(default=30.0, gt=0)
     match_metric: Metric = Metric.COSINE
-    # Default: DeepFace's threshold for the gallery's model and metric.
+    # The share of strangers at the door the gallery may accept as someone: the match
+    # threshold follows from it, the model's LFW calibration and the number of enrolled
+    # faces (backend/domain/calibration.py). 0.005: at most 1 stranger in 200.
+    match_stranger_accept_rate: float = Field(
+        default=DEFAULT_THRESHOLDS.stranger_accept_target, gt=0, lt=1
+    )
+    # Fixed thresholds instead (on the metric's scale): MATCH_THRESHOLD for check-in,
+    # DUPLICATE_THRESHOLD below which enrollment refuses a look-alike outright.
     match_threshold: float | None = Field(default=None, gt=0)
     duplicate_threshold: float | None = Field(default=None, gt=0)
+    # How much nearer (cosine distance) the matched employee must be than the next one.
+    match_margin: float = Field(default=DEFAULT_THRESHOLDS.ambiguity_margin, ge=0, lt=1)
     # 100 keeps recall@1 >= 0.99 at 100k faces for +0.8 ms (bench/README.md, gallery_scale)
     hnsw_ef_search: int = Field(default=100, ge=1, le=1000)
     public_url: str = ""

@@ -11,14 +11,17 @@ import anyio
 from fastapi import FastAPI
 from sqlalchemy import Engine, text
 
+from backend.calibration import load_calibration
 from backend.config import BackendSettings
 from backend.domain.attendance import Attendance
 from backend.domain.errors import EmbedderUnavailable
+from backend.domain.gallery import GalleryStatus
 from backend.domain.keys import ApiKeys
 from backend.domain.model import ModelInfo
 from backend.domain.policy import MatchPolicy, QualityFloor
 from backend.domain.ratelimit import RateLimiter
 from backend.domain.services import CheckInService, EmployeeAdmin, EnrollmentService
+from backend.domain.thresholds import ThresholdSettings
 from backend.handler import attendance, employees, health
 from backend.handler.context import Services
 from backend.handler.errors import install_error_handlers
@@ -84,11 +87,17 @@ def wait_for_model(embedder: HttpEmbedder, timeout: float) -> ModelInfo:
 
 
 def build_services(settings: BackendSettings, infra: Infrastructure) -> Services:
-    policy = MatchPolicy.for_model(
+    policy = MatchPolicy(
         infra.model,
         settings.match_metric,
-        settings.match_threshold,
-        settings.duplicate_threshold,
+        calibration=load_calibration(infra.model.model),
+        settings=ThresholdSettings(
+            stranger_accept_target=settings.match_stranger_accept_rate,
+            match_override=settings.match_threshold,
+            duplicate_override=settings.duplicate_threshold,
+            ambiguity_margin=settings.match_margin,
+        ),
+        gallery_size=infra.faces.count_employees,
     )
     floor = QualityFloor(
         settings.min_face_size,
@@ -118,6 +127,7 @@ def build_services(settings: BackendSettings, infra: Infrastructure) -> Services
             policy=policy,
         ),
         admin=EmployeeAdmin(faces=infra.faces, images=infra.images),
+        gallery=GalleryStatus(policy=policy, stats=infra.faces),
         keys=ApiKeys(store=PgApiKeyStore(infra.engine)),
         attendance=Attendance(checkins=checkins, timezone=settings.timezone),
         search_limiter=RateLimiter(settings.search_rate_per_minute),

@@ -42,6 +42,12 @@ class FaceAlreadyEnrolled(DomainError):
     code = "face_already_enrolled"
 
 
+class PossibleDuplicate(DomainError):
+    """Near an enrolled face of someone else, but not near enough to be sure: HR decides."""
+
+    code = "possible_duplicate"
+
+
 class PhotoAlreadyEnrolled(DomainError):
     code = "photo_already_enrolled"
 

@@ -73,6 +73,9 @@ class FaceRecord:
     quality: Quality
     created_at: datetime | None = None
     content_sha256: str | None = None
+    # HR's word that this face is not the look-alike it was enrolled near (possible_duplicate)
+    confirmed_distinct_from: str | None = None
+    confirmed_by: str | None = None
 
 
 @dataclass(frozen=True)
@@ -84,6 +87,15 @@ class Match:
     face_id: str
     image_key: str
     distance: float
+
+
+@dataclass(frozen=True)
+class GuardedInsert:
+    """What the duplicate guard saw: the nearest face of another employee within the
+    asking distance (if any), and whether the new face was stored."""
+
+    inserted: bool
+    look_alike: Match | None = None
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from backend.domain.model import (
     Employee,
     Extraction,
     FaceRecord,
+    GuardedInsert,
     Match,
     Metric,
     ModelInfo,
@@ -40,11 +41,17 @@ class FaceRepository(Protocol):
         face: FaceRecord,
         embedding: list[float],
         metric: Metric,
-        within: float,
-    ) -> Match | None:
-        """Atomically: if a face of another employee lies within `within`, return it and
-        insert nothing; else create the employee if new and insert the face."""
+        *,
+        refuse_within: float,
+        ask_within: float,
+        confirmed: bool,
+    ) -> GuardedInsert:
+        """Atomically, against the nearest face of another employee: store nothing when it
+        lies within `refuse_within`, or within `ask_within` unless `confirmed`; else create
+        the employee if new and insert the face, naming a confirmed look-alike with it."""
         ...
+
+    def count_faces(self) -> int: ...
 
     def face_with_photo(self, employee_id: str, content_sha256: str) -> str | None:
         """The id of this employee's face stored from a photo with this hash, if any."""
@@ -55,8 +62,6 @@ class FaceRepository(Protocol):
     def update_employee(self, employee_id: str, changes: dict[str, str | None]) -> Employee | None:
         """Apply changes (name, department, email); None when there is no such employee."""
         ...
-
-    def count_faces(self) -> int: ...
 
     def all_faces(self) -> list[FaceRecord]: ...
 
@@ -81,6 +86,14 @@ class FaceRepository(Protocol):
         ...
 
     def delete_face(self, employee_id: str, face_id: str) -> FaceRecord | None: ...
+
+
+class GalleryStats(Protocol):
+    """How big the gallery is: its threshold depends on it."""
+
+    def count_faces(self) -> int: ...
+
+    def count_employees(self) -> int: ...
 
 
 class ImageStore(Protocol):

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from backend.domain.errors import (
+    DomainError,
     EmployeeNotFound,
     FaceAlreadyEnrolled,
     FaceNotFound,
@@ -13,12 +14,15 @@ from backend.domain.errors import (
     MultipleFaces,
     NoFaceDetected,
     PhotoAlreadyEnrolled,
+    PossibleDuplicate,
 )
 from backend.domain.model import Checkin, DetectedFace, Employee, FaceRecord, Match, Page
 from backend.domain.policy import (
     MatchPolicy,
     QualityFloor,
+    employee_prefix,
     image_extension,
+    photo_key,
     unit_vector,
     validate_details,
     validate_employee,
@@ -61,8 +65,15 @@ class EnrollmentService:
         image: bytes,
         department: str | None = None,
         email: str | None = None,
+        *,
+        confirm_distinct: bool = False,
+        confirmed_by: str | None = None,
     ) -> Enrolled:
-        """Enroll one photo; nothing is stored unless everything succeeds."""
+        """Enroll one photo; nothing is stored unless everything succeeds.
+
+        A face within the strict threshold of another employee's is refused outright; one
+        between that and the match threshold is refused as a possible duplicate unless HR
+        confirms they are different people (confirm_distinct), which is recorded."""
         employee_id, employee_name = validate_employee(employee_id, employee_name)
         department, email = validate_details(department, email)
         digest = hashlib.sha256(image).hexdigest()
@@ -81,36 +92,50 @@ class EnrollmentService:
             employee_id=employee_id,
             model=self._policy.model.model,
             detector=self._policy.model.detector,
-            image_key=f"employees/{employee_id}/{face_id}.{extension}",
+            image_key=photo_key(employee_id, face_id, extension),
             quality=face.quality,
             content_sha256=digest,
+            confirmed_by=confirmed_by if confirm_distinct else None,
         )
+        thresholds = self._policy.thresholds()
         # Photo first, row second: the row never points at a photo that is not there,
         # and a failed insert takes its photo away again.
         self._images.put(record.image_key, image, content_type)
         try:
-            conflict = self._faces.add_face_unless_near(
+            guarded = self._faces.add_face_unless_near(
                 Employee(employee_id, employee_name, department, email),
                 record,
                 embedding,
                 self._policy.metric,
-                within=self._policy.duplicate_threshold,
+                refuse_within=thresholds.duplicate_refuse,
+                ask_within=thresholds.match,
+                confirmed=confirm_distinct,
             )
         except BaseException:
             self._images.delete(record.image_key)
             raise
-        if conflict is not None:
+        if not guarded.inserted:
             self._images.delete(record.image_key)
-            raise FaceAlreadyEnrolled(
-                f"this face is already enrolled as {conflict.employee_name} "
-                f"({conflict.employee_id})",
-                {
-                    "employee_id": conflict.employee_id,
-                    "employee_name": conflict.employee_name,
-                    "distance": round(conflict.distance, 4),
-                },
-            )
+            raise self._duplicate_error(guarded.look_alike, thresholds.duplicate_refuse)
         return Enrolled(employee_id, face_id, record.image_key)
+
+    @staticmethod
+    def _duplicate_error(look_alike: Match | None, refuse_within: float) -> DomainError:
+        assert look_alike is not None, "the guard refuses only near another employee's face"
+        details = {
+            "employee_id": look_alike.employee_id,
+            "employee_name": look_alike.employee_name,
+            "face_id": look_alike.face_id,
+            "distance": round(look_alike.distance, 4),
+        }
+        who = f"{look_alike.employee_name} ({look_alike.employee_id})"
+        if look_alike.distance <= refuse_within:
+            return FaceAlreadyEnrolled(f"this face is already enrolled as {who}", details)
+        return PossibleDuplicate(
+            f"this face looks like {who}; if they are different people, enroll again "
+            "with confirm_distinct=true",
+            details,
+        )
 
     def _single_face(self, image: bytes) -> DetectedFace:
         extraction = self._embedder.extract(image)
@@ -132,10 +157,17 @@ class EnrollmentService:
         return face
 
 
+# Faces read per check-in: enough to find the nearest face of another employee than the
+# nearest one even when that one has three photos (the ambiguity margin needs it).
+NEAREST_FACES = 8
+
+
 @dataclass(frozen=True)
 class CheckInOutcome:
     matched: bool
-    reason: str | None = None  # "no_match" or "no_face_detected" when not matched
+    # when not matched: "no_match", "ambiguous" (two employees about as near) or
+    # "no_face_detected"
+    reason: str | None = None
     match: Match | None = None
     checkin: Checkin | None = None
 
@@ -162,14 +194,14 @@ class CheckInService:
         if not extraction.faces:
             return CheckInOutcome(matched=False, reason="no_face_detected")
         embedding = unit_vector(extraction.faces[0].embedding)
-        nearest = self._faces.nearest(embedding, self._policy.metric, limit=1)
-        best = nearest[0] if nearest else None
-        if best is not None and best.distance <= self._policy.match_threshold:
-            checkin = self._checkins.record(best.employee_id, True, best.distance, api_key_name)
-            return CheckInOutcome(matched=True, match=best, checkin=checkin)
-        distance = best.distance if best else None
+        nearest = self._faces.nearest(embedding, self._policy.metric, limit=NEAREST_FACES)
+        match, reason = self._policy.decide(nearest)
+        if match is not None:
+            checkin = self._checkins.record(match.employee_id, True, match.distance, api_key_name)
+            return CheckInOutcome(matched=True, match=match, checkin=checkin)
+        distance = nearest[0].distance if nearest else None
         checkin = self._checkins.record(None, False, distance, api_key_name)
-        return CheckInOutcome(matched=False, reason="no_match", checkin=checkin)
+        return CheckInOutcome(matched=False, reason=reason, checkin=checkin)
 
 
 @dataclass(frozen=True)
@@ -198,7 +230,7 @@ class EmployeeAdmin:
         """Remove the employee, every face, every check-in and every stored photo."""
         existed = self._faces.delete_employee(employee_id)
         # By prefix, so a retry also sweeps photos a failed earlier erase left behind.
-        self._images.delete_prefix(f"employees/{employee_id}/")
+        self._images.delete_prefix(employee_prefix(employee_id))
         if not existed:
             raise EmployeeNotFound(f"no employee {employee_id}", {"employee_id": employee_id})
 
@@ -228,3 +260,14 @@ class EmployeeAdmin:
 
     def image_url(self, key: str) -> str:
         return self._images.url(key)
+
+    def photo(self, employee_id: str, face_id: str) -> tuple[bytes, str]:
+        """An enrolled photo and its content type, read through the backend."""
+        face = next((f for f in self._faces.faces_of(employee_id) if f.face_id == face_id), None)
+        if face is None:
+            raise FaceNotFound(
+                f"employee {employee_id} has no face {face_id}",
+                {"employee_id": employee_id, "face_id": face_id},
+            )
+        data = self._images.get(face.image_key)
+        return data, image_extension(data)[1]

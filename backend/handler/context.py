@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from fastapi import Request
 
 from backend.domain.attendance import Attendance
+from backend.domain.gallery import GalleryStatus
 from backend.domain.keys import ApiKeys
 from backend.domain.ratelimit import RateLimiter
 from backend.domain.services import CheckInService, EmployeeAdmin, EnrollmentService
@@ -16,6 +17,7 @@ class Services:
     enrollment: EnrollmentService
     checkin: CheckInService
     admin: EmployeeAdmin
+    gallery: GalleryStatus
     keys: ApiKeys
     attendance: Attendance
     search_limiter: RateLimiter

@@ -1,5 +1,6 @@
 """The employee API: enroll, check in, read, erase."""
 
+from functools import partial
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -9,25 +10,30 @@ from pydantic import BaseModel
 from backend.domain.model import ApiKey, Employee, FaceRecord
 from backend.handler.auth import ADMIN, ANY_KEY
 from backend.handler.context import Services, services
-from backend.handler.uploads import image_field, read_form, text_field
+from backend.handler.uploads import flag_field, image_field, read_form, text_field
 
 router = APIRouter(prefix="/api/v1")
 
 
 @router.post("/employees/insert", status_code=201)
 async def insert(
-    request: Request, _: ApiKey = Depends(ADMIN), found: Services = Depends(services)
+    request: Request, key: ApiKey = Depends(ADMIN), found: Services = Depends(services)
 ) -> dict[str, Any]:
-    """Enroll a photo (multipart `image`, `employee_id`, `employee_name`)."""
+    """Enroll a photo (multipart `image`, `employee_id`, `employee_name`, optional
+    `department`, `email`, and `confirm_distinct=true` after a possible_duplicate)."""
     form = await read_form(request, found.max_upload_bytes)
     image = await image_field(form, found.max_upload_bytes)
     enrolled = await run_in_threadpool(
-        found.enrollment.enroll,
-        text_field(form, "employee_id"),
-        text_field(form, "employee_name"),
-        image,
-        text_field(form, "department"),
-        text_field(form, "email"),
+        partial(
+            found.enrollment.enroll,
+            text_field(form, "employee_id"),
+            text_field(form, "employee_name"),
+            image,
+            text_field(form, "department"),
+            text_field(form, "email"),
+            confirm_distinct=flag_field(form, "confirm_distinct"),
+            confirmed_by=key.name,
+        )
     )
     return {
         "employee_id": enrolled.employee_id,
@@ -133,6 +139,22 @@ async def remove_face(
     return Response(status_code=204)
 
 
+@router.get(
+    "/employees/{employee_id}/faces/{face_id}/photo",
+    response_class=Response,
+    responses={200: {"content": {"image/jpeg": {}, "image/png": {}, "image/webp": {}}}},
+)
+async def face_photo(
+    employee_id: str,
+    face_id: str,
+    _: ApiKey = Depends(ADMIN),
+    found: Services = Depends(services),
+) -> Response:
+    """An enrolled photo, through the backend and for admin keys only."""
+    data, content_type = await run_in_threadpool(found.admin.photo, employee_id, face_id)
+    return Response(data, media_type=content_type, headers={"Cache-Control": "private, no-store"})
+
+
 @router.get("/auth/whoami")
 async def whoami(key: ApiKey = Depends(ANY_KEY)) -> dict[str, str]:
     """The calling key's name and role (the pages check a key with it)."""
@@ -156,6 +178,8 @@ def _face(face: FaceRecord, found: Services) -> dict[str, Any]:
         "model": face.model,
         "detector": face.detector,
         "quality": face.quality.__dict__,
+        "confirmed_distinct_from": face.confirmed_distinct_from,
+        "confirmed_by": face.confirmed_by,
         "image_url": found.admin.image_url(face.image_key),
         "created_at": face.created_at.isoformat() if face.created_at else None,
     }

@@ -20,6 +20,7 @@ STATUS: dict[type[errors.DomainError], int] = {
     errors.MultipleFaces: 422,
     errors.LowQuality: 422,
     errors.FaceAlreadyEnrolled: 409,
+    errors.PossibleDuplicate: 409,
     errors.PhotoAlreadyEnrolled: 409,
     errors.RateLimited: 429,
     errors.KeyNameTaken: 409,

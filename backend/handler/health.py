@@ -7,6 +7,8 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from backend.domain.errors import DomainError
+from backend.domain.model import ApiKey
+from backend.handler.auth import ADMIN
 from backend.handler.context import Services, services
 from backend.handler.errors import error_body
 
@@ -34,4 +36,14 @@ async def readyz(found: Services = Depends(services)) -> dict[str, Any] | JSONRe
         names = ", ".join(sorted(down))
         body = error_body("not_ready", f"not ready: {names} down", {"checks": checks, **down})
         return JSONResponse(body, 503)
-    return {"status": "ready", "checks": checks}
+    report = await run_in_threadpool(found.gallery.report)
+    return {"status": "ready", "checks": checks, "gallery": report.as_dict()}
+
+
+@router.get("/api/v1/gallery")
+async def gallery(
+    _: ApiKey = Depends(ADMIN), found: Services = Depends(services)
+) -> dict[str, Any]:
+    """The gallery's model and size, the thresholds in use and what to expect of them."""
+    report = await run_in_threadpool(found.gallery.report)
+    return report.as_dict()

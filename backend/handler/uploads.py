@@ -36,3 +36,27 @@ async def image_field(form: FormData, limit: int, name: str = "image") -> bytes:
 def text_field(form: FormData, name: str) -> str:
     value = form.get(name)
     return value if isinstance(value, str) else ""
+
+
+def flag_field(form: FormData, name: str) -> bool:
+    """A yes/no form field: true, 1, yes or on (any case) mean yes; absent means no."""
+    value = form.get(name)
+    if value is None or value == "":
+        return False
+    if not isinstance(value, str) or value.lower() not in FLAG_WORDS:
+        raise ValidationFailed(
+            f"'{name}' must be true or false", {"fields": {name: "true or false"}}
+        )
+    return FLAG_WORDS[value.lower()]
+
+
+FLAG_WORDS = {
+    "true": True,
+    "1": True,
+    "yes": True,
+    "on": True,
+    "false": False,
+    "0": False,
+    "no": False,
+    "off": False,
+}

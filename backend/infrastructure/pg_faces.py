@@ -6,7 +6,16 @@ from typing import Any
 from sqlalchemy import Connection, Engine, text
 
 from backend.domain.errors import ModelMismatch
-from backend.domain.model import Employee, FaceRecord, Match, Metric, ModelInfo, Page, Quality
+from backend.domain.model import (
+    Employee,
+    FaceRecord,
+    GuardedInsert,
+    Match,
+    Metric,
+    ModelInfo,
+    Page,
+    Quality,
+)
 from backend.infrastructure.database import transaction, vector_literal
 from backend.infrastructure.pg_restage import (
     ENROLL_LOCK,
@@ -41,8 +50,9 @@ class PgFaceRepository(RestagingMixin):
                     raise ModelMismatch(
                         f"the gallery holds {faces} {row.model} ({row.dim}-d) faces but the "
                         f"embedder runs {model.model} ({model.dim}-d); start the embedder "
-                        f"with EMBEDDER_MODEL={row.model}, or re-embed the stored photos "
-                        f"with {model.model} before switching"
+                        f"with EMBEDDER_MODEL={row.model}, or move the gallery to "
+                        f"{model.model} with `facegate reembed --model {model.model}` "
+                        "(README, Face model)"
                     )
                 db.execute(text("DELETE FROM gallery"))
                 row = None
@@ -106,15 +116,19 @@ class PgFaceRepository(RestagingMixin):
         face: FaceRecord,
         embedding: list[float],
         metric: Metric,
-        within: float,
-    ) -> Match | None:
+        *,
+        refuse_within: float,
+        ask_within: float,
+        confirmed: bool,
+    ) -> GuardedInsert:
         with transaction(self._engine) as db:
             # One enrollment at a time: two photos of one face under two ids at the same
             # moment must not both pass the duplicate guard.
             db.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": ENROLL_LOCK})
             near = self._nearest(db, embedding, metric, 1, exclude_employee=employee.employee_id)
-            if near and near[0].distance <= within:
-                return near[0]
+            look_alike = near[0] if near and near[0].distance <= ask_within else None
+            if look_alike is not None and (look_alike.distance <= refuse_within or not confirmed):
+                return GuardedInsert(inserted=False, look_alike=look_alike)
             db.execute(
                 text(
                     "INSERT INTO employee (id, name, department, email) "
@@ -130,9 +144,9 @@ class PgFaceRepository(RestagingMixin):
             db.execute(
                 text(
                     "INSERT INTO face (id, employee_id, embedding, model, detector, image_key, "
-                    "quality, content_sha256) VALUES (:id, :employee_id, "
-                    "CAST(:embedding AS vector), :model, :detector, :image_key, "
-                    "CAST(:quality AS jsonb), :sha)"
+                    "quality, content_sha256, confirmed_distinct_from, confirmed_by) "
+                    "VALUES (:id, :employee_id, CAST(:embedding AS vector), :model, :detector, "
+                    ":image_key, CAST(:quality AS jsonb), :sha, :distinct_from, :confirmed_by)"
                 ),
                 {
                     "id": face.face_id,
@@ -143,9 +157,11 @@ class PgFaceRepository(RestagingMixin):
                     "image_key": face.image_key,
                     "quality": json.dumps(face.quality.__dict__),
                     "sha": face.content_sha256,
+                    "distinct_from": look_alike.employee_id if look_alike else None,
+                    "confirmed_by": face.confirmed_by if look_alike else None,
                 },
             )
-        return None
+        return GuardedInsert(inserted=True, look_alike=look_alike)
 
     # -- administration ------------------------------------------------------------------
     def face_with_photo(self, employee_id: str, content_sha256: str) -> str | None:
@@ -194,22 +210,22 @@ class PgFaceRepository(RestagingMixin):
             count: int = db.execute(text("SELECT count(*) FROM face")).scalar_one()
         return count
 
+    def count_employees(self) -> int:
+        with transaction(self._engine) as db:
+            count: int = db.execute(text("SELECT count(*) FROM employee")).scalar_one()
+        return count
+
     def all_faces(self) -> list[FaceRecord]:
         with transaction(self._engine) as db:
-            rows = db.execute(
-                text(
-                    "SELECT id, employee_id, model, detector, image_key, quality, created_at "
-                    "FROM face ORDER BY id"
-                )
-            )
+            rows = db.execute(text(f"SELECT {FACE_COLUMNS} FROM face ORDER BY id"))
             return [_face(r) for r in rows]
 
     def faces_of(self, employee_id: str) -> list[FaceRecord]:
         with transaction(self._engine) as db:
             rows = db.execute(
                 text(
-                    "SELECT id, employee_id, model, detector, image_key, quality, created_at "
-                    "FROM face WHERE employee_id = :id ORDER BY created_at, id"
+                    f"SELECT {FACE_COLUMNS} FROM face WHERE employee_id = :id "
+                    "ORDER BY created_at, id"
                 ),
                 {"id": employee_id},
             )
@@ -227,8 +243,7 @@ class PgFaceRepository(RestagingMixin):
         with transaction(self._engine) as db:
             row = db.execute(
                 text(
-                    "DELETE FROM face WHERE id = :f AND employee_id = :e RETURNING id, "
-                    "employee_id, model, detector, image_key, quality, created_at"
+                    f"DELETE FROM face WHERE id = :f AND employee_id = :e RETURNING {FACE_COLUMNS}"
                 ),
                 {"f": face_id, "e": employee_id},
             ).first()
@@ -236,6 +251,10 @@ class PgFaceRepository(RestagingMixin):
 
 
 EMPLOYEE_COLUMNS = "id, name, department, email, created_at"
+FACE_COLUMNS = (
+    "id, employee_id, model, detector, image_key, quality, created_at, "
+    "confirmed_distinct_from, confirmed_by"
+)
 
 
 def _employee(row: Any) -> Employee:
@@ -251,4 +270,6 @@ def _face(row: Any) -> FaceRecord:
         image_key=row.image_key,
         quality=Quality(**row.quality),
         created_at=row.created_at,
+        confirmed_distinct_from=row.confirmed_distinct_from,
+        confirmed_by=row.confirmed_by,
     )

@@ -24,7 +24,7 @@ def service(repo, images) -> EnrollmentService:
         embedder=embedder,
         faces=repo,
         images=images,
-        policy=MatchPolicy.for_model(MODEL, Metric.COSINE),
+        policy=MatchPolicy(MODEL, Metric.COSINE, calibration=None),
         quality_floor=QualityFloor(),
     )
 

@@ -1,6 +1,7 @@
 """PgFaceRepository and the record stores against real PostgreSQL + pgvector."""
 
 import math
+from dataclasses import replace
 
 import pytest
 from sqlalchemy import text
@@ -27,14 +28,20 @@ def record(face_id: str, employee_id: str) -> FaceRecord:
     )
 
 
-def add(repo, employee_id, face_id, vector, within=0.0):
-    return repo.add_face_unless_near(
+def add(repo, employee_id, face_id, vector, refuse=0.0, ask=None, confirmed=False):
+    """Enroll through the guard; None when stored with no look-alike, else the look-alike."""
+    guarded = repo.add_face_unless_near(
         Employee(employee_id, employee_id.lower()),
-        record(face_id, employee_id),
+        replace(record(face_id, employee_id), confirmed_by="hr" if confirmed else None),
         vector,
         repo.metric,
-        within=within,
+        refuse_within=refuse,
+        ask_within=refuse if ask is None else ask,
+        confirmed=confirmed,
     )
+    if guarded.inserted and guarded.look_alike is None:
+        return None
+    return guarded
 
 
 def test_migrations_from_empty_create_every_table(engine):
@@ -46,7 +53,7 @@ def test_migrations_from_empty_create_every_table(engine):
         )
         version = db.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
     assert {"gallery", "employee", "face", "checkin", "api_key"} <= tables
-    assert version == "0002"
+    assert version == "0003"
     migrate(engine)  # a second run is a no-op
 
 
@@ -79,12 +86,27 @@ def test_search_uses_the_hnsw_index(repository, engine):
 
 def test_guard_refuses_a_near_face_of_another_employee(repository):
     assert add(repository, "A", "a1", unit(1, 0, 0, 0)) is None
-    conflict = add(repository, "B", "b1", unit(1, 0.01, 0, 0), within=0.07)
-    assert conflict is not None and conflict.employee_id == "A"
+    conflict = add(repository, "B", "b1", unit(1, 0.01, 0, 0), refuse=0.07)
+    assert not conflict.inserted and conflict.look_alike.employee_id == "A"
     assert repository.get_employee("B") is None
     # the same employee's own faces never count as a conflict
-    assert add(repository, "A", "a2", unit(1, 0.01, 0, 0), within=0.07) is None
+    assert add(repository, "A", "a2", unit(1, 0.01, 0, 0), refuse=0.07) is None
     assert len(repository.faces_of("A")) == 2
+
+
+def test_guard_asks_between_the_thresholds_and_records_a_confirmation(repository):
+    add(repository, "A", "a1", unit(1, 0, 0, 0))
+    near = unit(1, 0.2, 0, 0)  # cosine ~0.019, euclidean ~0.196 from A
+    asked = add(repository, "B", "b1", near, refuse=0.001, ask=0.5)
+    assert not asked.inserted and asked.look_alike.employee_id == "A"
+    assert repository.get_employee("B") is None
+    # HR's confirmation does not pass a face within the strict threshold ...
+    assert not add(repository, "B", "b1", near, refuse=0.3, ask=0.5, confirmed=True).inserted
+    # ... but does between the two, and the look-alike and who confirmed are kept
+    stored = add(repository, "B", "b1", near, refuse=0.001, ask=0.5, confirmed=True)
+    assert stored.inserted and stored.look_alike.employee_id == "A"
+    [face] = repository.faces_of("B")
+    assert (face.confirmed_distinct_from, face.confirmed_by) == ("A", "hr")
 
 
 def test_delete_employee_cascades_to_faces_and_checkins(repository, engine):

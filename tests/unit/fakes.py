@@ -16,6 +16,7 @@ from backend.domain.model import (
     Employee,
     Extraction,
     FaceRecord,
+    GuardedInsert,
     Match,
     Metric,
     ModelInfo,
@@ -79,15 +80,30 @@ class FakeFaceRepository:
         ]
         return sorted(matches, key=lambda m: m.distance)
 
-    def add_face_unless_near(self, employee, face, embedding, metric, within):  # type: ignore[no-untyped-def]
+    def add_face_unless_near(
+        self,
+        employee: Employee,
+        face: FaceRecord,
+        embedding: list[float],
+        metric: Metric,
+        *,
+        refuse_within: float,
+        ask_within: float,
+        confirmed: bool,
+    ) -> GuardedInsert:
         if self.error is not None:
             raise self.error
         near = self._ranked(embedding, metric, employee.employee_id)
-        if near and near[0].distance <= within:
-            return near[0]
+        look_alike = near[0] if near and near[0].distance <= ask_within else None
+        if look_alike is not None and (look_alike.distance <= refuse_within or not confirmed):
+            return GuardedInsert(inserted=False, look_alike=look_alike)
         self.employees.setdefault(employee.employee_id, employee)
+        if look_alike is not None:
+            face = replace(face, confirmed_distinct_from=look_alike.employee_id)
+        else:
+            face = replace(face, confirmed_by=None)
         self.faces[face.face_id] = (face, embedding)
-        return None
+        return GuardedInsert(inserted=True, look_alike=look_alike)
 
     def face_with_photo(self, employee_id: str, content_sha256: str) -> str | None:
         for record, _ in self.faces.values():
@@ -106,6 +122,9 @@ class FakeFaceRepository:
 
     def count_faces(self) -> int:
         return len(self.faces)
+
+    def count_employees(self) -> int:
+        return len(self.employees)
 
     def list_employees(self, limit: int, offset: int) -> Page:
         items = sorted(self.employees.values(), key=lambda e: e.employee_id)
@@ -154,6 +173,9 @@ class FakeImageStore:
 
     def url(self, key: str) -> str:
         return f"http://store.test/{key}"
+
+    def get(self, key: str) -> bytes:
+        return self.objects[key]
 
 
 class FakeCheckinLog:

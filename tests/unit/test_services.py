@@ -6,6 +6,7 @@ from backend.domain import errors
 from backend.domain.model import Metric, ModelInfo, Quality
 from backend.domain.policy import MatchPolicy, QualityFloor
 from backend.domain.services import CheckInService, EmployeeAdmin, EnrollmentService
+from backend.domain.thresholds import ThresholdSettings
 from tests.unit.fakes import (
     DLIB,
     FakeCheckinLog,
@@ -18,11 +19,28 @@ from tests.unit.fakes import (
 ALICE = (1.0, 0.0, 0.0)
 ALICE_AGAIN = (0.999, 0.04, 0.0)  # cosine distance ~0.0008
 BOB = (0.0, 1.0, 0.0)
+TWIN = (0.995, 0.0, 0.1)  # cosine ~0.005 from ALICE: another person who looks alike
 PHOTO_A, PHOTO_A2, PHOTO_B, GROUP, EMPTY = b"\xff\xd8a", b"\xff\xd8a2", b"\xff\xd8b", b"g", b"e"
+PHOTO_TWIN = b"\xff\xd8t"
+# ALICE_AGAIN is ~0.0008 from ALICE: refused outright below 0.0005 is not, so HR is asked.
+ASK_HR = {"duplicate_override": 0.0005}
+
+
+def dlib_policy(
+    faces: FakeFaceRepository, metric: Metric = Metric.COSINE, **settings: float
+) -> MatchPolicy:
+    """Dlib without a calibration: DeepFace's 1:1 threshold unless settings fix one."""
+    return MatchPolicy(
+        DLIB,
+        metric,
+        calibration=None,
+        settings=ThresholdSettings(**settings),
+        gallery_size=faces.count_employees,
+    )
 
 
 @pytest.fixture
-def world():
+def world(request):
     embedder, faces, images, log = (
         FakeEmbedder(),
         FakeFaceRepository(),
@@ -33,9 +51,10 @@ def world():
         PHOTO_A: [face(ALICE)],
         PHOTO_A2: [face(ALICE_AGAIN)],
         PHOTO_B: [face(BOB)],
+        PHOTO_TWIN: [face(TWIN)],
         GROUP: [face(ALICE), face(BOB)],
     }
-    policy = MatchPolicy.for_model(DLIB, Metric.COSINE)
+    policy = dlib_policy(faces, **getattr(request, "param", {}))
     enroll = EnrollmentService(
         embedder=embedder,
         faces=faces,
@@ -159,6 +178,25 @@ def test_no_face_writes_no_checkin(world):
     assert outcome.reason == "no_face_detected" and log.rows == []
 
 
+@pytest.mark.parametrize("world", [ASK_HR], indirect=True)
+def test_two_employees_about_as_near_is_ambiguous_not_a_guess(world):
+    _, _, _, log, enroll, checkin, _ = world
+    enroll.enroll("E1", "Alice", PHOTO_A)
+    enroll.enroll("E2", "Alice's twin", PHOTO_TWIN, confirm_distinct=True, confirmed_by="hr")
+    outcome = checkin.check_in(PHOTO_A2, "door")
+    assert not outcome.matched and outcome.reason == "ambiguous"
+    assert log.rows[-1].matched is False and log.rows[-1].employee_id is None
+
+
+def test_an_employees_own_faces_never_make_a_check_in_ambiguous(world):
+    _, _, _, _, enroll, checkin, _ = world
+    enroll.enroll("E1", "Alice", PHOTO_A)
+    enroll.enroll("E1", "Alice", PHOTO_A2)
+    enroll.enroll("E2", "Bob", PHOTO_B)
+    outcome = checkin.check_in(PHOTO_A2, "door")
+    assert outcome.matched and outcome.match.employee_id == "E1"
+
+
 def test_check_in_uses_the_largest_face(world):
     _, _, _, _, enroll, checkin, _ = world
     enroll.enroll("E2", "Bob", PHOTO_B)
@@ -194,8 +232,56 @@ def test_remove_one_face(world):
         admin.remove_face("E1", first.face_id)
 
 
-def test_thresholds_follow_deepface_table_and_config():
-    assert MatchPolicy.for_model(DLIB, Metric.COSINE).match_threshold == 0.07
-    assert MatchPolicy.for_model(DLIB, Metric.EUCLIDEAN).match_threshold == 0.4
-    custom = MatchPolicy.for_model(DLIB, Metric.INNER_PRODUCT, 0.05, 0.1)
-    assert (custom.match_threshold, custom.duplicate_threshold) == (0.05, 0.1)
+def test_uncalibrated_model_uses_deepface_table_or_config_and_warns():
+    faces = FakeFaceRepository()
+    cosine = dlib_policy(faces).thresholds()
+    assert (cosine.match, cosine.duplicate_refuse, cosine.basis) == (0.07, 0.07, "deepface_1to1")
+    assert cosine.warning is not None and "no calibration" in cosine.warning
+    assert dlib_policy(faces, Metric.EUCLIDEAN).thresholds().match == 0.4
+    custom = dlib_policy(
+        faces, Metric.INNER_PRODUCT, match_override=0.05, duplicate_override=0.01
+    ).thresholds()
+    assert (custom.match, custom.duplicate_refuse, custom.basis) == (0.05, 0.01, "configured")
+
+
+
+
+@pytest.mark.parametrize("world", [ASK_HR], indirect=True)
+def test_look_alike_between_the_thresholds_asks_hr_and_stores_nothing(world):
+    _, faces, images, _, enroll, _, _ = world
+    enroll.enroll("E1", "Alice", PHOTO_A)
+    with pytest.raises(errors.PossibleDuplicate) as asked:
+        enroll.enroll("E2", "Alicia", PHOTO_A2)
+    assert asked.value.code == "possible_duplicate"
+    assert asked.value.details["employee_id"] == "E1"
+    assert asked.value.details["face_id"] == faces.faces_of("E1")[0].face_id
+    assert "E2" not in faces.employees
+    assert [k for k in images.objects if k.startswith("employees/E2/")] == []
+
+
+@pytest.mark.parametrize("world", [ASK_HR], indirect=True)
+def test_hr_confirmation_enrolls_the_look_alike_and_records_it(world):
+    _, faces, images, _, enroll, _, _ = world
+    enroll.enroll("E1", "Alice", PHOTO_A)
+    enrolled = enroll.enroll(
+        "E2", "Alicia", PHOTO_A2, confirm_distinct=True, confirmed_by="hr-desk"
+    )
+    [stored] = faces.faces_of("E2")
+    assert (stored.confirmed_distinct_from, stored.confirmed_by) == ("E1", "hr-desk")
+    assert images.objects[enrolled.image_key] == PHOTO_A2
+
+
+def test_confirmation_does_not_override_a_refusal_outright(world):
+    _, faces, _, _, enroll, _, _ = world
+    enroll.enroll("E1", "Alice", PHOTO_A)
+    with pytest.raises(errors.FaceAlreadyEnrolled):
+        enroll.enroll("E2", "Mallory", PHOTO_A2, confirm_distinct=True, confirmed_by="hr")
+    assert "E2" not in faces.employees
+
+
+def test_confirmation_is_not_recorded_when_nobody_looked_alike(world):
+    _, faces, _, _, enroll, _, _ = world
+    enroll.enroll("E1", "Alice", PHOTO_A)
+    enroll.enroll("E2", "Bob", PHOTO_B, confirm_distinct=True, confirmed_by="hr")
+    [stored] = faces.faces_of("E2")
+    assert (stored.confirmed_distinct_from, stored.confirmed_by) == (None, None)

@@ -3,11 +3,13 @@
 from dataclasses import dataclass, field
 
 from backend.domain.attendance import Attendance
+from backend.domain.gallery import GalleryStatus
 from backend.domain.keys import ApiKeys
 from backend.domain.model import Metric
 from backend.domain.policy import MatchPolicy, QualityFloor
 from backend.domain.ratelimit import RateLimiter
 from backend.domain.services import CheckInService, EmployeeAdmin, EnrollmentService
+from backend.domain.thresholds import ThresholdSettings
 from backend.handler.context import Services
 from tests.unit.fakes import (
     DLIB,
@@ -25,12 +27,20 @@ class FakeWorld:
     faces: FakeFaceRepository = field(default_factory=FakeFaceRepository)
     images: FakeImageStore = field(default_factory=FakeImageStore)
     keys: ApiKeys = field(default_factory=lambda: ApiKeys(store=FakeApiKeyStore()))
+    # below this a look-alike is refused outright; up to DLIB's 0.07 HR is asked
+    duplicate_threshold: float | None = None
 
     def services(
         self, *, timezone: str = "UTC", per_minute: int = 600, max_upload_bytes: int = 10_000
     ) -> Services:
         self.checkins = FakeCheckinLog(self.faces.employees)
-        policy = MatchPolicy.for_model(DLIB, Metric.COSINE)
+        policy = MatchPolicy(
+            DLIB,
+            Metric.COSINE,
+            calibration=None,
+            settings=ThresholdSettings(duplicate_override=self.duplicate_threshold),
+            gallery_size=self.faces.count_employees,
+        )
         return Services(
             enrollment=EnrollmentService(
                 embedder=self.embedder,
@@ -43,6 +53,7 @@ class FakeWorld:
                 embedder=self.embedder, faces=self.faces, checkins=self.checkins, policy=policy
             ),
             admin=EmployeeAdmin(faces=self.faces, images=self.images),
+            gallery=GalleryStatus(policy=policy, stats=self.faces),
             keys=self.keys,
             attendance=Attendance(checkins=self.checkins, timezone=timezone),
             search_limiter=RateLimiter(per_minute=per_minute),
