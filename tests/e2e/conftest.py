@@ -41,3 +41,15 @@ def stack(postgres, s3, embedder_url, session_dir) -> Iterator[Stack]:
     backend = start_backend(port, env, session_dir / "backend.log")
     yield Stack(f"http://127.0.0.1:{port}", keys["admin"], keys["kiosk"], env)
     backend.stop()
+
+
+@pytest.fixture(scope="module")
+def cautious_backend(stack, session_dir) -> Iterator[str]:
+    """A second backend on the same gallery that refuses look-alikes outright only below
+    0.05: photos of one person then land between that and the match threshold, where
+    enrollment asks HR (possible_duplicate) instead of refusing."""
+    port = free_port()
+    env = {**stack.env, "DUPLICATE_THRESHOLD": "0.05"}
+    backend = start_backend(port, env, session_dir / f"cautious-{port}.log")
+    yield f"http://127.0.0.1:{port}"
+    backend.stop()

@@ -50,7 +50,8 @@ def test_enroll_search_duplicate_erase(stack, photos):
 
     found = search(stack, frame(photos["obama2.jpg"])).json()
     assert found["matched"] is True and found["employee_id"] == "E1"
-    assert found["employee_name"] == "Barack Obama" and found["distance"] < 0.07
+    threshold = gallery(stack)["match_threshold"]
+    assert found["employee_name"] == "Barack Obama" and found["distance"] < threshold
 
     stranger = search(stack, frame(photos["biden.jpg"])).json()
     assert stranger == {
@@ -75,6 +76,79 @@ def test_enroll_search_duplicate_erase(stack, photos):
     assert bucket_keys(stack, "employees/E1/") == []
     gone = httpx.get(f"{stack.url}/api/v1/employees/E1", headers={"X-API-Key": stack.admin_key})
     assert gone.status_code == 404
+
+
+def gallery(stack):
+    answer = httpx.get(f"{stack.url}/api/v1/gallery", headers={"X-API-Key": stack.admin_key})
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+def test_gallery_reports_model_size_and_the_threshold_for_that_size(stack, photos):
+    before = gallery(stack)
+    assert (before["model"], before["detector"], before["metric"]) == ("SFace", "yunet", "cosine")
+    assert before["threshold_basis"] == "calibrated" and "LFW View 1" in before["calibration"]
+    assert before["stranger_accept_target"] == 0.005
+    assert 0 < before["duplicate_refuse_threshold"] < before["match_threshold"] < 1
+    assert before["expected_stranger_accept"] <= 0.005
+    ready = httpx.get(f"{stack.url}/readyz").json()
+    assert ready["gallery"]["model"] == "SFace"
+    assert ready["gallery"]["match_threshold"] == before["match_threshold"]
+    kiosk = httpx.get(f"{stack.url}/api/v1/gallery", headers={"X-API-Key": stack.kiosk_key})
+    assert kiosk.status_code == 403
+
+
+def enroll_at(url, key, employee_id, name, image, **fields):
+    return httpx.post(
+        f"{url}/api/v1/employees/insert",
+        headers={"X-API-Key": key},
+        data={"employee_id": employee_id, "employee_name": name, **fields},
+        files={"image": ("photo.jpg", image, "image/jpeg")},
+        timeout=60,
+    )
+
+
+def test_a_look_alike_is_left_to_hr_and_their_confirmation_is_recorded(
+    stack, cautious_backend, photos
+):
+    admin = {"X-API-Key": stack.admin_key}
+    assert insert(stack, stack.admin_key, "LA-1", "Barack Obama", photos["obama.jpg"]).is_success
+    try:
+        asked = enroll_at(cautious_backend, stack.admin_key, "LA-2", "Alike", photos["obama2.jpg"])
+        assert asked.status_code == 409, asked.text
+        error = asked.json()["error"]
+        assert error["code"] == "possible_duplicate"
+        assert error["details"]["employee_id"] == "LA-1"
+        assert bucket_keys(stack, "employees/LA-2/") == []
+        # the look-alike's photo, through the backend, for HR to compare
+        face_id = error["details"]["face_id"]
+        photo = httpx.get(f"{stack.url}/api/v1/employees/LA-1/faces/{face_id}/photo", headers=admin)
+        assert photo.status_code == 200 and photo.content == photos["obama.jpg"]
+        assert photo.headers["content-type"] == "image/jpeg"
+
+        unclear = enroll_at(
+            cautious_backend,
+            stack.admin_key,
+            "LA-2",
+            "Alike",
+            photos["obama2.jpg"],
+            confirm_distinct="perhaps",
+        )
+        assert (unclear.status_code, unclear.json()["error"]["code"]) == (422, "validation_error")
+        confirmed = enroll_at(
+            cautious_backend,
+            stack.admin_key,
+            "LA-2",
+            "Alike",
+            photos["obama2.jpg"],
+            confirm_distinct="true",
+        )
+        assert confirmed.status_code == 201, confirmed.text
+        [face] = httpx.get(f"{stack.url}/api/v1/employees/LA-2", headers=admin).json()["faces"]
+        assert (face["confirmed_distinct_from"], face["confirmed_by"]) == ("LA-1", "admin-e2e")
+    finally:
+        for employee in ("LA-1", "LA-2"):
+            httpx.delete(f"{stack.url}/api/v1/employees/{employee}", headers=admin)
 
 
 def test_no_face_in_frame(stack):

@@ -3,12 +3,14 @@
 import csv
 import io
 import re
+import uuid
 
 import httpx
 import pytest
 from sqlalchemy import text
 
 from backend.infrastructure.database import make_engine
+from facegate.processes import free_port, start_backend
 from tests.conftest import blank_image, frame, run_cli
 
 
@@ -151,18 +153,18 @@ def test_reembed_recomputes_every_vector_and_a_failed_run_changes_nothing(
     )
     original = store.get_object(stack.env["S3_BUCKET"], key).read()
     store.remove_object(stack.env["S3_BUCKET"], key)
-    failed = run_cli("reembed", "--model", "Dlib", env=stack.env)
+    failed = run_cli("reembed", "--model", "SFace", env=stack.env)
     assert failed.returncode != 0 and "unchanged" in failed.stderr
     with db.connect() as c:
         assert dict(c.execute(text("SELECT id, embedding::text FROM face")).all()) == spoiled
         assert c.execute(text("SELECT to_regclass('face_restaged')")).scalar() is None
 
     store.put_object(stack.env["S3_BUCKET"], key, io.BytesIO(original), len(original))
-    done = run_cli("reembed", "--model", "Dlib", env=stack.env)
+    done = run_cli("reembed", "--model", "SFace", env=stack.env)
     assert done.returncode == 0, done.stderr
     with db.connect() as c:
         now = dict(c.execute(text("SELECT id, embedding::text FROM face")).all())
-        assert c.execute(text("SELECT model, dim FROM gallery")).one() == ("Dlib", 128)
+        assert c.execute(text("SELECT model, dim FROM gallery")).one() == ("SFace", 128)
     assert all(now[f] != spoiled[f] for f in spoiled)
     found = search(stack, frame(photos["obama3.jpg"]))
     assert found["matched"] is True and found["employee_id"] == "OPS-OBAMA"
@@ -171,3 +173,47 @@ def test_reembed_recomputes_every_vector_and_a_failed_run_changes_nothing(
 def test_reembed_refuses_an_embedder_of_another_model(stack):
     refused = run_cli("reembed", "--model", "ArcFace", env=stack.env)
     assert refused.returncode != 0 and "EMBEDDER_MODEL=ArcFace" in refused.stderr
+
+
+def test_a_dlib_gallery_moves_to_sface_with_reembed(
+    stack, people_dir, photos, postgres, dlib_embedder_url, embedder_url, session_dir
+):
+    """The README's upgrade path: a gallery enrolled with Dlib, re-embedded with SFace."""
+    database = "dlib_" + uuid.uuid4().hex[:8]
+    postgres.server.psql(f"CREATE DATABASE {database};")
+    env = {
+        **stack.env,
+        "DATABASE_URL": postgres.url.replace("/facegate?", f"/{database}?"),
+        "S3_BUCKET": "dlib-" + uuid.uuid4().hex[:8],
+        "EMBEDDER_URL": dlib_embedder_url,
+    }
+    assert run_cli("enroll-dir", str(people_dir), env=env).returncode == 0
+    engine = make_engine(env["DATABASE_URL"], pool_size=1)
+    try:
+        with engine.connect() as c:
+            assert c.execute(text("SELECT model FROM gallery")).scalar() == "Dlib"
+            faces = c.execute(text("SELECT count(*) FROM face")).scalar()
+        # a backend on SFace refuses the Dlib gallery, naming the way out
+        refused = run_cli("enroll-dir", str(people_dir), env={**env, "EMBEDDER_URL": embedder_url})
+        assert refused.returncode != 0 and "facegate reembed --model SFace" in refused.stderr
+
+        moved = run_cli("reembed", "--model", "SFace", "--embedder-url", embedder_url, env=env)
+        assert moved.returncode == 0, moved.stderr
+        assert f"re-embedded {faces} faces with SFace" in moved.stdout
+        with engine.connect() as c:
+            assert c.execute(text("SELECT model, dim FROM gallery")).one() == ("SFace", 128)
+            assert c.execute(text("SELECT DISTINCT model FROM face")).scalars().all() == ["SFace"]
+    finally:
+        engine.dispose()
+    port = free_port()
+    backend = start_backend(port, {**env, "EMBEDDER_URL": embedder_url}, session_dir / "moved.log")
+    try:
+        found = httpx.post(
+            f"http://127.0.0.1:{port}/api/v1/employees/search",
+            headers={"X-API-Key": stack.kiosk_key},
+            files={"image": ("f.jpg", frame(photos["obama3.jpg"]))},
+            timeout=60,
+        ).json()
+        assert found["matched"] is True and found["employee_id"] == "OPS-OBAMA"
+    finally:
+        backend.stop()

@@ -30,7 +30,7 @@ def enrolled(stack, photos):
     )
     assert created.status_code == 201, created.text
     yield
-    for employee in (ENROLLED[0], "PAGE-BIDEN", "PAGE-OTHER"):
+    for employee in (ENROLLED[0], "PAGE-BIDEN", "PAGE-OTHER", "PAGE-TWIN", "PAGE-TWIN2"):
         api(stack, "DELETE", f"/api/v1/employees/{employee}")
 
 
@@ -103,6 +103,67 @@ def test_enroll_page_enrolls_by_upload_and_refuses_a_duplicate(
 
     assert api(stack, "GET", "/api/v1/employees/PAGE-BIDEN").status_code == 200
     assert api(stack, "GET", "/api/v1/employees/PAGE-OTHER").status_code == 404
+
+
+def sign_in_to_enroll(page, url, key):
+    page.goto(f"{url}/enroll")
+    page.fill("#admin-key", key)
+    page.click("#key-submit")
+    page.wait_for_selector("#enroll-form", state="visible")
+
+
+def test_enroll_page_takes_up_to_three_photos_of_one_person(stack, enrolled, tmp_path, output_dir):
+    camera = write_y4m(None, tmp_path / "blank.y4m")
+    with browser_page(camera) as page:
+        sign_in_to_enroll(page, stack.url, stack.admin_key)
+        assert "Photo 1 of 3" in page.inner_text("#shot-hint")
+        assert "three photos" in page.inner_text("#why-three").lower()
+        names = ["obama2.jpg", "obama3.jpg", "obama_partial_face.jpg", "biden.jpg"]
+        page.set_input_files("#photo-file", [str(CACHE / n) for n in names])
+        assert page.evaluate("window.facegate.shots") == 3  # the fourth is refused
+        assert "at most 3" in page.inner_text("#photo-error")
+        page.click("#shots li:nth-child(3) button")  # remove one again
+        assert page.evaluate("window.facegate.shots") == 2
+        page.fill("#employee-id", ENROLLED[0])
+        page.fill("#employee-name", ENROLLED[1])
+        page.screenshot(path=str(output_dir / "enroll-three-photos.png"))
+        page.click("#submit")
+        wait_for(page, "document.querySelector('#outcome').dataset.state === 'success'", 60)
+        assert "with 2 of 2 photos" in page.inner_text("#outcome")
+        assert page.evaluate("window.facegate.insertRequests") == 2
+    faces = api(stack, "GET", f"/api/v1/employees/{ENROLLED[0]}").json()["faces"]
+    assert len(faces) == 3
+
+
+def test_enroll_page_shows_a_look_alike_and_lets_hr_decide(
+    stack, enrolled, cautious_backend, tmp_path, output_dir
+):
+    camera = write_y4m(None, tmp_path / "blank.y4m")
+    with browser_page(camera) as page:
+        sign_in_to_enroll(page, cautious_backend, stack.admin_key)
+        for employee_id, decision in (("PAGE-TWIN2", "#cancel-distinct"), ("PAGE-TWIN", None)):
+            page.fill("#employee-id", employee_id)
+            page.fill("#employee-name", "Look Alike")
+            page.set_input_files("#photo-file", str(CACHE / "obama_partial_face2.jpg"))
+            page.click("#submit")
+            page.wait_for_selector("#compare", state="visible", timeout=60_000)
+            assert ENROLLED[0] in page.inner_text("#compare-text")
+            # both photos shown: this one, and the enrolled look-alike's through the backend
+            wait_for(page, "document.querySelector('#compare-enrolled').naturalWidth > 0", 30)
+            wait_for(page, "document.querySelector('#compare-new').naturalWidth > 0", 30)
+            if decision:
+                page.click(decision)
+                wait_for(page, "document.querySelector('#outcome').dataset.state === 'error'")
+                assert "cancelled" in page.inner_text("#outcome")
+                page.click("#shots li:nth-child(1) button")
+                continue
+            page.screenshot(path=str(output_dir / "enroll-possible-duplicate.png"))
+            page.click("#confirm-distinct")
+            wait_for(page, "document.querySelector('#outcome').dataset.state === 'success'", 60)
+            assert "Enrolled Look Alike (PAGE-TWIN)" in page.inner_text("#outcome")
+    assert api(stack, "GET", "/api/v1/employees/PAGE-TWIN2").status_code == 404
+    [face] = api(stack, "GET", "/api/v1/employees/PAGE-TWIN").json()["faces"]
+    assert face["confirmed_distinct_from"] == ENROLLED[0]
 
 
 def test_pages_and_scripts_carry_no_key(stack):
