@@ -75,6 +75,13 @@ def evaluate(lfw: Lfw, vectors: Vectors, seeds: int) -> tuple[dict[str, Any], di
                     strangers, missed = protocol.det_curve(found, MARGIN)
                     curve = {"strangers": strangers, "missed": missed, "at": outcome}
             open_set.append(_row(size, photos, runs))
+    one_to_one = deepface_threshold(vectors.model)
+    at_one_to_one = [
+        protocol.outcome(
+            protocol.nearest(protocol.draw_gallery(lfw, vectors, 1000, 1, seed)), one_to_one, 0.0
+        )
+        for seed in range(seeds)
+    ]
     guard = protocol.duplicate_guard(
         lfw,
         vectors,
@@ -93,8 +100,23 @@ def evaluate(lfw: Lfw, vectors: Vectors, seeds: int) -> tuple[dict[str, Any], di
         "calibration": calibration.source,
         "view2": view2,
         "open_set": open_set,
+        "deepface_1to1_at_1000": {
+            "threshold": one_to_one,
+            "right": round(statistics.fmean(o.right for o in at_one_to_one), 5),
+            "someone_else": round(statistics.fmean(o.someone_else for o in at_one_to_one), 5),
+            "strangers_accepted": round(
+                statistics.fmean(o.strangers_accepted for o in at_one_to_one), 5
+            ),
+        },
         "duplicate_guard": guard,
     }, curve
+
+
+def deepface_threshold(model: str) -> float:
+    """DeepFace's own 1:1 cosine threshold for the model (what facegate used before)."""
+    from deepface.modules.verification import find_threshold
+
+    return float(find_threshold(model, "cosine"))
 
 
 def _row(size: int | None, photos: int, runs: list[Any]) -> dict[str, Any]:

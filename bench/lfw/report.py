@@ -20,6 +20,18 @@ def markdown(result: dict[str, Any]) -> str:
             )
     lines += [
         "",
+        "| model | at DeepFace's 1:1 threshold, 1,000 x 1 photo | right | as someone else "
+        "| strangers accepted |",
+        "|---|---|---|---|---|",
+    ]
+    for model, figures in models.items():
+        old = figures["deepface_1to1_at_1000"]
+        lines.append(
+            f"| {model} | cosine {old['threshold']:.3f} | {old['right']:.1%} | "
+            f"{old['someone_else']:.2%} | {old['strangers_accepted']:.2%} |"
+        )
+    lines += [
+        "",
         "| model | View 2 10-fold | at the 1,000-employee threshold | duplicate guard: refused "
         "outright / asked (of people) | photos without a face | frame p50 (1 worker) |",
         "|---|---|---|---|---|---|",

@@ -205,12 +205,13 @@ def test_a_dlib_gallery_moves_to_sface_with_reembed(
             assert c.execute(text("SELECT DISTINCT model FROM face")).scalars().all() == ["SFace"]
     finally:
         engine.dispose()
+    kiosk_key = run_cli("keys", "create", "--role", "kiosk", "--name", "moved", env=env)
     port = free_port()
     backend = start_backend(port, {**env, "EMBEDDER_URL": embedder_url}, session_dir / "moved.log")
     try:
         found = httpx.post(
             f"http://127.0.0.1:{port}/api/v1/employees/search",
-            headers={"X-API-Key": stack.kiosk_key},
+            headers={"X-API-Key": kiosk_key.stdout.strip()},
             files={"image": ("f.jpg", frame(photos["obama3.jpg"]))},
             timeout=60,
         ).json()
