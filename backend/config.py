@@ -36,7 +36,8 @@ class BackendSettings(BaseSettings):
     # DUPLICATE_THRESHOLD below which enrollment refuses a look-alike outright.
     match_threshold: float | None = Field(default=None, gt=0)
     duplicate_threshold: float | None = Field(default=None, gt=0)
-    # How much nearer (cosine distance) the matched employee must be than the next one.
+    # How much nearer the matched employee must be than the next one, as a share of the
+    # match threshold (in cosine distance); else the check-in is "ambiguous".
     match_margin: float = Field(default=DEFAULT_THRESHOLDS.ambiguity_margin, ge=0, lt=1)
     # 100 keeps recall@1 >= 0.99 at 100k faces for +0.8 ms (bench/README.md, gallery_scale)
     hnsw_ef_search: int = Field(default=100, ge=1, le=1000)

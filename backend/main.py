@@ -97,7 +97,7 @@ def build_services(settings: BackendSettings, infra: Infrastructure) -> Services
             duplicate_override=settings.duplicate_threshold,
             ambiguity_margin=settings.match_margin,
         ),
-        gallery_size=infra.faces.count_employees,
+        gallery_size=infra.faces.count_faces,
     )
     floor = QualityFloor(
         settings.min_face_size,

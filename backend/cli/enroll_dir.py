@@ -27,6 +27,7 @@ OUTCOMES = {
     "multiple_faces": "multiple faces",
     "low_quality": "low quality",
     "face_already_enrolled": "duplicate of another employee",
+    "possible_duplicate": "look-alike of another employee (enroll on /enroll to decide)",
     "invalid_image": "unreadable",
     "image_too_large": "unreadable",
     "validation_error": "invalid id or name",

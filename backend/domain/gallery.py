@@ -47,16 +47,16 @@ class GalleryStatus:
         self._stats = stats
 
     def report(self) -> GalleryReport:
-        employees = self._stats.count_employees()
+        faces = self._stats.count_faces()
         model = self._policy.model
         calibration = self._policy.calibration
         return GalleryReport(
             model=model.model,
             dim=model.dim,
             detector=model.detector,
-            employees=employees,
-            faces=self._stats.count_faces(),
+            employees=self._stats.count_employees(),
+            faces=faces,
             stranger_accept_target=self._policy.stranger_accept_target,
             calibration=calibration.source if calibration else None,
-            thresholds=self._policy.thresholds_at(employees),
+            thresholds=self._policy.thresholds_at(faces),
         )

@@ -50,13 +50,14 @@ class MatchPolicy:
         """The employee a query is, from its nearest faces (nearest first): the nearest
         face when it is within the match threshold and no other employee's face is within
         the ambiguity margin of it; else None with "no_match" or "ambiguous"."""
-        if not nearest or nearest[0].distance > self.thresholds().match:
+        threshold = self.thresholds().match
+        if not nearest or nearest[0].distance > threshold:
             return None, "no_match"
         best = nearest[0]
         runner_up = next((m for m in nearest if m.employee_id != best.employee_id), None)
         if runner_up is not None:
             gap = to_cosine(self.metric, runner_up.distance) - to_cosine(self.metric, best.distance)
-            if gap < self._settings.ambiguity_margin:
+            if gap < self._settings.ambiguity_margin * to_cosine(self.metric, threshold):
                 return None, "ambiguous"
         return best, "matched"
 
@@ -64,17 +65,17 @@ class MatchPolicy:
         """The thresholds for the gallery's size now.
 
         The size is read at most every SIZE_REFRESH_SECONDS: a cache that is harmless when
-        stale, because a few employees more or less move the threshold by a hair, and
-        every replica reads the same count from the database."""
+        stale, because a few faces more or less move the threshold by a hair, and every
+        replica reads the same count from the database."""
         now = self._clock()
         if self._cached is None or now - self._cached[0] >= SIZE_REFRESH_SECONDS:
             self._cached = (now, self.thresholds_at(self._gallery_size()))
         return self._cached[1]
 
-    def thresholds_at(self, employees: int) -> GalleryThresholds:
-        """The thresholds a gallery of `employees` people would use."""
+    def thresholds_at(self, faces: int) -> GalleryThresholds:
+        """The thresholds a gallery of `faces` enrolled faces would use."""
         return thresholds_for(
-            employees,
+            faces,
             self.metric,
             self.calibration,
             self.model.thresholds.get(self.metric.deepface_name),

@@ -18,12 +18,13 @@ class ThresholdSettings:
     stranger_accept_target: float = 0.005
     match_override: float | None = None
     duplicate_override: float | None = None
-    # A match must be nearer than the next employee by this much (cosine distance), else
-    # the answer is "ambiguous": booking a check-in to the wrong person is worse than
-    # asking the person to see reception. 0.05 was chosen on LFW View 1's training people
-    # (bench/README.md, lfw): it cut check-ins as someone else from 0.24 % to 0.08 % at
-    # 1,000 employees for 0.4 points of recognition.
-    ambiguity_margin: float = 0.05
+    # A match must be nearer than the next employee by this share of the match threshold
+    # (in cosine distance, so it scales with each model's distances), else the answer is
+    # "ambiguous": booking a check-in to the wrong person is worse than asking the person
+    # to see reception. 0.1 was chosen on LFW View 1's training people (bench/README.md,
+    # lfw): with SFace at 1,000 employees it cut check-ins as someone else from 0.24 % to
+    # 0.08 % for 0.4 points of recognition.
+    ambiguity_margin: float = 0.1
 
 
 DEFAULT_THRESHOLDS = ThresholdSettings()
@@ -34,7 +35,7 @@ class GalleryThresholds:
     """Distances (on the metric's scale) that decide a match and a refused duplicate."""
 
     metric: Metric
-    employees: int
+    faces: int  # enrolled faces: a stranger at the door is compared with each
     match: float
     duplicate_refuse: float
     basis: str  # "calibrated", "configured" or "deepface_1to1"
@@ -44,33 +45,38 @@ class GalleryThresholds:
 
 
 def thresholds_for(
-    employees: int,
+    faces: int,
     metric: Metric,
     calibration: Calibration | None,
     deepface_default: float | None,
     settings: ThresholdSettings,
 ) -> GalleryThresholds:
-    """The match threshold for a gallery of `employees` people: from the calibration and
-    the stranger target, unless MATCH_THRESHOLD fixes it; the duplicate guard's strict
-    threshold below it."""
+    """The match threshold for a gallery of `faces` enrolled faces: from the calibration
+    and the stranger target, unless MATCH_THRESHOLD fixes it; the duplicate guard's strict
+    threshold below it.
+
+    The calibration measured galleries of one photo per person; counting every face of an
+    employee enrolled with three photos as one more comparison is conservative (the three
+    are alike), and on LFW kept strangers within the target where counting people did not
+    (bench/README.md, lfw)."""
     if calibration is None:
-        return _uncalibrated(employees, metric, deepface_default, settings)
+        return _uncalibrated(faces, metric, deepface_default, settings)
     warning = None
     target = settings.stranger_accept_target
     if settings.match_override is not None:
         match_cosine, basis = to_cosine(metric, settings.match_override), "configured"
     else:
-        match_cosine, basis = calibration.distance_for_strangers(target, employees), "calibrated"
-    expected_strangers = calibration.stranger_accept_at(match_cosine, employees)
+        match_cosine, basis = calibration.distance_for_strangers(target, faces), "calibrated"
+    expected_strangers = calibration.stranger_accept_at(match_cosine, faces)
     expected_recognition = calibration.genuine_accept_at(match_cosine)
     if expected_strangers > target * 1.05:
         warning = (
-            f"with {employees} employees the threshold in use accepts about "
+            f"with {faces} faces enrolled the threshold in use accepts about "
             f"{expected_strangers:.2%} of strangers, above the target of {target:.2%}"
         )
     elif expected_recognition < WARN_BELOW_RECOGNITION:
         warning = (
-            f"{calibration.model} keeps strangers at {target:.2%} with {employees} employees "
+            f"{calibration.model} keeps strangers at {target:.2%} with {faces} faces enrolled "
             f"only by recognising about {expected_recognition:.0%} of check-ins at the first "
             "look; enroll three photos per person"
         )
@@ -82,7 +88,7 @@ def thresholds_for(
     )
     return GalleryThresholds(
         metric=metric,
-        employees=employees,
+        faces=faces,
         match=_down(to_metric(metric, match_cosine)),
         duplicate_refuse=_down(duplicate),
         basis=basis,
@@ -98,7 +104,7 @@ def _down(distance: float) -> float:
 
 
 def _uncalibrated(
-    employees: int, metric: Metric, deepface_default: float | None, settings: ThresholdSettings
+    faces: int, metric: Metric, deepface_default: float | None, settings: ThresholdSettings
 ) -> GalleryThresholds:
     """A model without a calibration table: DeepFace's 1:1 threshold or the configured one."""
     match = settings.match_override if settings.match_override is not None else deepface_default
@@ -107,7 +113,7 @@ def _uncalibrated(
     duplicate = settings.duplicate_override if settings.duplicate_override is not None else match
     return GalleryThresholds(
         metric=metric,
-        employees=employees,
+        faces=faces,
         match=match,
         duplicate_refuse=duplicate,
         basis="configured" if settings.match_override is not None else "deepface_1to1",

@@ -35,7 +35,7 @@ def dlib_policy(
         metric,
         calibration=None,
         settings=ThresholdSettings(**settings),
-        gallery_size=faces.count_employees,
+        gallery_size=faces.count_faces,
     )
 
 
@@ -242,8 +242,6 @@ def test_uncalibrated_model_uses_deepface_table_or_config_and_warns():
         faces, Metric.INNER_PRODUCT, match_override=0.05, duplicate_override=0.01
     ).thresholds()
     assert (custom.match, custom.duplicate_refuse, custom.basis) == (0.05, 0.01, "configured")
-
-
 
 
 @pytest.mark.parametrize("world", [ASK_HR], indirect=True)

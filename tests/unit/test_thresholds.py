@@ -37,17 +37,17 @@ def test_threshold_tightens_as_the_gallery_grows():
     assert len(set(matches)) == len(matches)
 
 
-@pytest.mark.parametrize("employees", [1, 30, 1000, 3000])
-def test_calibrated_threshold_keeps_the_stranger_target(employees):
+@pytest.mark.parametrize("faces", [1, 30, 1000, 3000])
+def test_calibrated_threshold_keeps_the_stranger_target(faces):
     calibration = synthetic_calibration()
     used = thresholds_for(
-        employees, Metric.COSINE, calibration, None, ThresholdSettings(stranger_accept_target=0.01)
+        faces, Metric.COSINE, calibration, None, ThresholdSettings(stranger_accept_target=0.01)
     )
     assert used.basis == "calibrated"
     assert used.expected_stranger_accept == pytest.approx(0.01, rel=0.02)
     # what the table says of that distance, by 1 - (1 - FAR)^N, agrees
     far = calibration.false_accept_at(used.match)
-    assert 1 - (1 - far) ** employees == pytest.approx(0.01, rel=0.05)
+    assert 1 - (1 - far) ** faces == pytest.approx(0.01, rel=0.05)
 
 
 def test_gallery_sizes_between_and_beyond_the_measured_ones():
@@ -103,17 +103,17 @@ def test_a_model_that_cannot_keep_the_target_says_so():
 
 
 def test_policy_follows_the_gallery_size_with_a_short_cache():
-    size = {"employees": 10}
+    size = {"faces": 10}
     now = {"t": 0.0}
     policy = MatchPolicy(
         ModelInfo("Synthetic", 3, "none"),
         Metric.COSINE,
         calibration=synthetic_calibration(),
-        gallery_size=lambda: size["employees"],
+        gallery_size=lambda: size["faces"],
         clock=lambda: now["t"],
     )
     small = policy.thresholds()
-    size["employees"] = 10_000
+    size["faces"] = 10_000
     assert policy.thresholds() == small  # within the refresh period
     now["t"] = 10.0
     assert policy.thresholds().match < small.match

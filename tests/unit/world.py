@@ -39,7 +39,7 @@ class FakeWorld:
             Metric.COSINE,
             calibration=None,
             settings=ThresholdSettings(duplicate_override=self.duplicate_threshold),
-            gallery_size=self.faces.count_employees,
+            gallery_size=self.faces.count_faces,
         )
         return Services(
             enrollment=EnrollmentService(
