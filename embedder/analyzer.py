@@ -45,6 +45,11 @@ class FaceAnalyzer:
         detect_max_side: int,
         detect_score_threshold: float = 0.8,
     ) -> None:
+        import cv2
+
+        # OpenCV 5's dnn warns at every model load that it ignores a target setting it
+        # never got; real errors still show.
+        cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
         self.model_name = model
         self.detector_name = detector
         self._detector: FaceDetector = build_detector(

@@ -35,8 +35,15 @@ class EmbedderSettings(BaseSettings):
     # uvicorn processes: dlib holds the GIL while embedding, so using N cores takes N
     # processes (threads alone peaked at 1.2 of 2 cores, bench/README.md).
     processes: int = Field(default_factory=lambda: min(os.cpu_count() or 1, 4), ge=1, le=64)
+    # OpenCV threads per process (YuNet and SFace run on OpenCV's dnn). Unset: the cores
+    # shared among the processes, so that processes x threads never oversubscribe.
+    threads: int | None = Field(default=None, ge=1, le=64)
     # Frames are detected at most this large (longest side); faces are cropped from the
     # image at up to work_max_side, so big photos cost no more than a kiosk frame.
     detect_max_side: int = Field(default=640, ge=160)
     work_max_side: int = Field(default=1600, ge=320)
     deepface_home: Path = REPO_ROOT / "var" / "deepface"
+
+    @property
+    def opencv_threads(self) -> int:
+        return self.threads or max(1, (os.cpu_count() or 1) // self.processes)

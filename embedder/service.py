@@ -18,7 +18,10 @@ class Embedder:
     """Loads the model once per worker and turns image bytes into the /extract answer."""
 
     def __init__(self, settings: EmbedderSettings) -> None:
+        import cv2
+
         self.settings = settings
+        cv2.setNumThreads(settings.opencv_threads)
         point_deepface_at(settings.deepface_home, engine_for(settings.model, settings.engine))
         with no_downloads(settings.model):
             analyzers = [
