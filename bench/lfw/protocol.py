@@ -207,9 +207,24 @@ def outcome(found: Nearest, cosine: float, margin: float) -> Outcome:
     )
 
 
-def det_curve(found: Nearest, margin: float) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """Stranger-accept rate against not-checked-in-right rate over every threshold."""
-    curve = [outcome(found, t, margin) for t in np.linspace(0.0, 1.2, 601)]
+def pooled(draws: list[Nearest]) -> Nearest:
+    """Several draws' probes as one, for a smoother curve."""
+    return Nearest(
+        np.concatenate([d.genuine_distance for d in draws]),
+        np.concatenate([d.genuine_runner_up for d in draws]),
+        np.concatenate([d.genuine_correct for d in draws]),
+        np.concatenate([d.stranger_distance for d in draws]),
+        np.concatenate([d.stranger_runner_up for d in draws]),
+        sum(d.genuine_missing for d in draws),
+    )
+
+
+def det_curve(
+    found: Nearest, around: float, margin: float
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Stranger-accept rate against not-checked-in-right rate, for thresholds from a tenth
+    to three times `around`, with a fixed ambiguity margin."""
+    curve = [outcome(found, t, margin) for t in np.geomspace(around / 10, around * 3, 400)]
     return np.array([o.strangers_accepted for o in curve]), np.array([1 - o.right for o in curve])
 
 
