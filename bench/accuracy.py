@@ -1,6 +1,9 @@
 """Verification accuracy on every pair of test photos: facegate's embedder against DeepFace.verify.
 
 Run: .venv/bin/python -m bench --only accuracy
+Both run the default model (SFace); facegate decides at the threshold a gallery of 1,000
+faces uses, DeepFace.verify at its own 1:1 threshold. The office-scale figures are the
+lfw part's.
 The obama* photos are one person, biden.jpg another (32bit.png is obama2.jpg again, as an
 RGBA PNG, so it is left out). A photo where a system finds no face makes each of its pairs
 a "no face" answer, counted as a rejection in the all-pairs accuracy.
@@ -20,6 +23,7 @@ from bench.common import RunOptions, cosine_distance, load_deepface, photo, prin
 from facegate.processes import free_port, start_embedder
 from tests.fixtures import fetch_images
 
+DETECTORS = {"SFace": "yunet", "Dlib": "dlib"}
 PHOTOS = [
     "obama.jpg",
     "obama2.jpg",
@@ -47,10 +51,23 @@ def embedder_service() -> Iterator[str]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def facegate_decisions(pairs: list[tuple[str, str]]) -> tuple[dict[str, Any], float]:
-    """Cosine distance of the largest faces per pair (None: no face), and the threshold."""
+def facegate_decisions(pairs: list[tuple[str, str]]) -> tuple[dict[str, Any], float, str]:
+    """Cosine distance of the largest faces per pair (None: no face), the threshold a
+    gallery of 1,000 faces uses with the embedder's model, and that model."""
+    from backend.calibration import load_calibration
+    from backend.domain.model import Metric
+    from backend.domain.thresholds import ThresholdSettings, thresholds_for
+
     with embedder_service() as url, httpx.Client(base_url=url, timeout=120) as client:
-        threshold = float(client.get("/api/v1/model").json()["thresholds"]["cosine"])
+        model = client.get("/api/v1/model").json()
+        calibration = load_calibration(model["model"])
+        threshold = thresholds_for(
+            1000,
+            Metric.COSINE,
+            calibration,
+            float(model["thresholds"]["cosine"]),
+            ThresholdSettings(),
+        ).match
         vectors = {}
         for name in PHOTOS:
             answer = client.post("/api/v1/extract", files={"image": (name, photo(name))})
@@ -65,11 +82,13 @@ def facegate_decisions(pairs: list[tuple[str, str]]) -> tuple[dict[str, Any], fl
         )
         for a, b in pairs
     }
-    return distances, threshold
+    return distances, threshold, model["model"]
 
 
-def deepface_decisions(pairs: list[tuple[str, str]]) -> tuple[dict[str, Any], float]:
-    """DeepFace.verify(Dlib, dlib, cosine) per pair; None where it found no face."""
+def deepface_decisions(
+    pairs: list[tuple[str, str]], model: str
+) -> tuple[dict[str, Any], float]:
+    """DeepFace.verify(model, its detector, cosine) per pair; None where it found no face."""
     deepface = load_deepface()
     distances: dict[str, Any] = {}
     threshold = 0.0
@@ -78,8 +97,8 @@ def deepface_decisions(pairs: list[tuple[str, str]]) -> tuple[dict[str, Any], fl
             verdict = deepface.verify(
                 str(fetch_images.CACHE / a),
                 str(fetch_images.CACHE / b),
-                model_name="Dlib",
-                detector_backend="dlib",
+                model_name=model,
+                detector_backend=DETECTORS[model],
                 distance_metric="cosine",
             )
             distances[f"{a} ~ {b}"] = round(float(verdict["distance"]), 4)
@@ -113,9 +132,10 @@ def score(distances: dict[str, Any], threshold: float) -> dict[str, Any]:
 
 def run(options: RunOptions) -> dict[str, Any]:
     pairs = list(itertools.combinations(PHOTOS, 2))
-    facegate, facegate_threshold = facegate_decisions(pairs)
-    reference, reference_threshold = deepface_decisions(pairs)
+    facegate, facegate_threshold, model = facegate_decisions(pairs)
+    reference, reference_threshold = deepface_decisions(pairs, model)
     result = {
+        "model": model,
         "photos": PHOTOS,
         "facegate": score(facegate, facegate_threshold),
         "deepface_verify": score(reference, reference_threshold),
