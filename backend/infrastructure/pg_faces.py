@@ -5,7 +5,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, text
 
-from backend.domain.errors import ModelMismatch
+from backend.domain.errors import ModelMismatch, PhotoAlreadyEnrolled
 from backend.domain.model import (
     Employee,
     FaceRecord,
@@ -125,6 +125,7 @@ class PgFaceRepository(RestagingMixin):
             # One enrollment at a time: two photos of one face under two ids at the same
             # moment must not both pass the duplicate guard.
             db.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": ENROLL_LOCK})
+            self._refuse_enrolled_photo(db, face)
             near = self._nearest(db, embedding, metric, 1, exclude_employee=employee.employee_id)
             look_alike = near[0] if near and near[0].distance <= ask_within else None
             if look_alike is not None and (look_alike.distance <= refuse_within or not confirmed):
@@ -162,6 +163,22 @@ class PgFaceRepository(RestagingMixin):
                 },
             )
         return GuardedInsert(inserted=True, look_alike=look_alike)
+
+    @staticmethod
+    def _refuse_enrolled_photo(db: Connection, face: FaceRecord) -> None:
+        # Under the enrollment lock, so that of simultaneous uploads of one photo only the
+        # first is stored (the unique index face_employee_content backs this up).
+        if face.content_sha256 is None:
+            return
+        existing = db.execute(
+            text("SELECT id FROM face WHERE employee_id = :e AND content_sha256 = :h"),
+            {"e": face.employee_id, "h": face.content_sha256},
+        ).scalar()
+        if existing is not None:
+            raise PhotoAlreadyEnrolled(
+                f"this photo is already enrolled for {face.employee_id}",
+                {"employee_id": face.employee_id, "face_id": existing},
+            )
 
     # -- administration ------------------------------------------------------------------
     def face_with_photo(self, employee_id: str, content_sha256: str) -> str | None:

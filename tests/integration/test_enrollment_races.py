@@ -1,0 +1,63 @@
+"""Enrollment under concurrency against the real PostgreSQL: the content-hash check holds."""
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+from sqlalchemy import text
+
+from backend.domain.errors import PhotoAlreadyEnrolled
+from backend.domain.model import Extraction, Metric
+from backend.domain.policy import MatchPolicy, QualityFloor
+from backend.domain.services import EnrollmentService
+from backend.infrastructure.pg_faces import PgFaceRepository
+from tests.integration.conftest import MODEL
+from tests.unit.fakes import FakeEmbedder, FakeImageStore, face
+
+PHOTO = b"\xff\xd8\xff a photo uploaded sixteen times"
+UPLOADS = 16
+
+
+class GatheringEmbedder(FakeEmbedder):
+    """Holds every extraction until all uploads got that far: the worst interleaving."""
+
+    def __init__(self, parties: int) -> None:
+        super().__init__(MODEL)
+        self.faces[PHOTO] = [face((1.0, 0.0, 0.0, 0.0))]
+        self._barrier = threading.Barrier(parties, timeout=5)
+
+    def extract(self, image: bytes) -> Extraction:
+        try:
+            self._barrier.wait()
+        except threading.BrokenBarrierError:
+            pass  # a fixed implementation may refuse some uploads before they get here
+        return super().extract(image)
+
+
+def test_sixteen_identical_uploads_enroll_one_face(engine):
+    repo = PgFaceRepository(engine)
+    repo.adopt_model(MODEL, Metric.COSINE)
+    images = FakeImageStore()
+    service = EnrollmentService(
+        embedder=GatheringEmbedder(UPLOADS),
+        faces=repo,
+        images=images,
+        policy=MatchPolicy.for_model(MODEL, Metric.COSINE),
+        quality_floor=QualityFloor(),
+    )
+
+    def upload(_: int) -> str:
+        try:
+            service.enroll("E1", "Alice", PHOTO)
+            return "created"
+        except PhotoAlreadyEnrolled:
+            return "photo_already_enrolled"
+
+    with ThreadPoolExecutor(UPLOADS) as pool:
+        outcomes = list(pool.map(upload, range(UPLOADS)))
+
+    assert outcomes.count("created") == 1
+    assert outcomes.count("photo_already_enrolled") == UPLOADS - 1
+    with engine.connect() as db:
+        assert db.execute(text("SELECT count(*) FROM face")).scalar_one() == 1
+    # The losers took their photos away again: one photo for one row.
+    assert len(images.objects) == 1
