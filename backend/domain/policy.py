@@ -175,10 +175,23 @@ def employee_prefix(employee_id: str) -> str:
     return f"employees/{employee_id}/"
 
 
+# Photos are stored as they were sent, with their real type (never converted): the
+# first bytes decide. A type the embedder read but that is not listed here is stored as
+# application/octet-stream rather than under a name it does not have.
+IMAGE_TYPES: tuple[tuple[tuple[bytes, ...], str, str], ...] = (
+    ((b"\xff\xd8",), "jpg", "image/jpeg"),
+    ((b"\x89PNG\r\n\x1a\n",), "png", "image/png"),
+    ((b"GIF87a", b"GIF89a"), "gif", "image/gif"),
+    ((b"II*\x00", b"MM\x00*"), "tiff", "image/tiff"),
+    ((b"BM",), "bmp", "image/bmp"),
+)
+
+
 def image_extension(data: bytes) -> tuple[str, str]:
     """File extension and content type of a stored photo, from its first bytes."""
-    if data.startswith(b"\x89PNG"):
-        return "png", "image/png"
     if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
         return "webp", "image/webp"
-    return "jpg", "image/jpeg"
+    for signatures, extension, content_type in IMAGE_TYPES:
+        if data.startswith(signatures):
+            return extension, content_type
+    return "bin", "application/octet-stream"

@@ -4,7 +4,7 @@ import pytest
 
 from backend.domain import errors
 from backend.domain.model import Metric, ModelInfo, Quality
-from backend.domain.policy import MatchPolicy, QualityFloor
+from backend.domain.policy import MatchPolicy, QualityFloor, image_extension
 from backend.domain.services import CheckInService, EmployeeAdmin, EnrollmentService
 from backend.domain.thresholds import ThresholdSettings
 from tests.unit.fakes import (
@@ -283,3 +283,20 @@ def test_confirmation_is_not_recorded_when_nobody_looked_alike(world):
     enroll.enroll("E2", "Bob", PHOTO_B, confirm_distinct=True, confirmed_by="hr")
     [stored] = faces.faces_of("E2")
     assert (stored.confirmed_distinct_from, stored.confirmed_by) == (None, None)
+
+
+@pytest.mark.parametrize(
+    "start, extension, content_type",
+    [
+        (b"\xff\xd8\xff\xe0", "jpg", "image/jpeg"),
+        (b"\x89PNG\r\n\x1a\n", "png", "image/png"),
+        (b"GIF89a", "gif", "image/gif"),
+        (b"II*\x00", "tiff", "image/tiff"),
+        (b"MM\x00*", "tiff", "image/tiff"),
+        (b"BM\x36\x00", "bmp", "image/bmp"),
+        (b"RIFF\x00\x00\x00\x00WEBPVP8 ", "webp", "image/webp"),
+        (b"\x00\x00\x00\x18ftypheic", "bin", "application/octet-stream"),
+    ],
+)
+def test_photos_are_stored_with_their_real_type(start, extension, content_type):
+    assert image_extension(start + b"rest") == (extension, content_type)
