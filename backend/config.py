@@ -70,3 +70,9 @@ class BackendSettings(BaseSettings):
         return "0.0.0.0" if self.tls_enabled else "127.0.0.1"
 
     db_pool_size: int = Field(default=10, ge=1, le=100)
+    # The sweep of photos without a face row (left by a crash between the two writes of an
+    # enrollment): how often it runs, and how old a photo must be to count as left behind.
+    sweep_interval_seconds: float = Field(default=300.0, gt=0)
+    sweep_grace_seconds: float = Field(default=900.0, ge=0)
+    # Test-only: wait this long between storing a photo and inserting its row.
+    fault_pause_after_photo_put: float = Field(default=0.0, ge=0)

@@ -1,5 +1,6 @@
 """The composition root: create_app(settings) wires handler, domain and infrastructure."""
 
+import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -21,7 +22,9 @@ from backend.domain.model import ModelInfo
 from backend.domain.policy import MatchPolicy, QualityFloor
 from backend.domain.ratelimit import RateLimiter
 from backend.domain.services import CheckInService, EmployeeAdmin, EnrollmentService
+from backend.domain.sweep import PhotoSweep
 from backend.domain.thresholds import ThresholdSettings
+from backend.faults import PausingImageStore
 from backend.handler import attendance, employees, health
 from backend.handler.context import Services
 from backend.handler.errors import install_error_handlers
@@ -32,7 +35,9 @@ from backend.infrastructure.http_embedder import HttpEmbedder
 from backend.infrastructure.pg_checkins import PgCheckinLog
 from backend.infrastructure.pg_faces import PgFaceRepository
 from backend.infrastructure.pg_keys import PgApiKeyStore
+from backend.infrastructure.pg_sweep import PgSweptGallery
 from backend.infrastructure.s3_store import S3ImageStore
+from backend.sweeping import sweep_periodically
 
 log = logging.getLogger("facegate.backend")
 
@@ -112,11 +117,14 @@ def build_services(settings: BackendSettings, infra: Infrastructure) -> Services
         with transaction(infra.engine) as db:
             db.execute(text("SELECT 1"))
 
+    images = infra.images
+    if settings.fault_pause_after_photo_put:
+        images = PausingImageStore(images, settings.fault_pause_after_photo_put)  # type: ignore[assignment]
     return Services(
         enrollment=EnrollmentService(
             embedder=infra.embedder,
             faces=infra.faces,
-            images=infra.images,
+            images=images,
             policy=policy,
             quality_floor=floor,
         ),
@@ -162,10 +170,17 @@ def create_app(
         infra.embedder.observe = metrics.observe_embedder
         metrics.registry.register(GallerySize(infra.faces.count_faces))
         app.state.services = build_services(settings, infra)
+        sweep = PhotoSweep(
+            gallery=PgSweptGallery(infra.engine),
+            photos=infra.images,
+            grace=timedelta(seconds=settings.sweep_grace_seconds),
+        )
+        sweeping = asyncio.create_task(sweep_periodically(sweep, settings.sweep_interval_seconds))
         log.info("backend ready: gallery model %s (%s-d)", infra.model.model, infra.model.dim)
         try:
             yield
         finally:
+            sweeping.cancel()
             infra.close()
 
     app = FastAPI(title="facegate", version="0.1.0", lifespan=lifespan)

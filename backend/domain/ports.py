@@ -1,7 +1,8 @@
 """What the domain needs from the outside world, declared on the consuming side."""
 
 from collections.abc import Iterator
-from datetime import date
+from contextlib import AbstractContextManager
+from datetime import date, datetime
 from typing import Protocol
 
 from backend.domain.model import (
@@ -108,6 +109,28 @@ class ImageStore(Protocol):
     def get(self, key: str) -> bytes: ...
 
     def url(self, key: str) -> str: ...
+
+
+class SweptGallery(Protocol):
+    """What the photo sweep needs of the gallery: one sweeper at a time, and names."""
+
+    def sweeping(self) -> AbstractContextManager[bool]:
+        """Held while sweeping: True when this process may sweep (no other one does)."""
+        ...
+
+    def image_keys_named(self, keys: list[str]) -> set[str]:
+        """Those of `keys` that a face row names."""
+        ...
+
+
+class SweptPhotos(Protocol):
+    """What the photo sweep needs of the object store."""
+
+    def listing(self, prefix: str) -> Iterator[tuple[str, datetime]]:
+        """Every stored key under prefix with the time it was stored."""
+        ...
+
+    def delete(self, key: str) -> None: ...
 
 
 class CheckinLog(Protocol):

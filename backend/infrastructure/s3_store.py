@@ -1,7 +1,8 @@
 """Enrollment photos in S3-compatible storage (MinIO, SeaweedFS) through the minio SDK."""
 
 import io
-from datetime import timedelta
+from collections.abc import Iterator
+from datetime import datetime, timedelta
 from urllib.parse import quote, urlsplit
 
 import urllib3
@@ -92,6 +93,18 @@ class S3ImageStore:
             ]
         except TRANSPORT_ERRORS as error:
             raise StorageUnavailable("could not list photos") from error
+
+    def listing(self, prefix: str) -> Iterator[tuple[str, datetime]]:
+        """Every key under prefix with its last-modified time."""
+        try:
+            found = [
+                (o.object_name, o.last_modified)
+                for o in self._client.list_objects(self._bucket, prefix=prefix, recursive=True)
+                if o.object_name and o.last_modified
+            ]
+        except TRANSPORT_ERRORS as error:
+            raise StorageUnavailable("could not list photos") from error
+        return iter(found)
 
     def delete(self, key: str) -> None:
         try:

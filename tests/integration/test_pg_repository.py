@@ -152,3 +152,14 @@ def test_unreachable_database_is_database_unavailable(tmp_path):
     repo = PgFaceRepository(make_engine(f"postgresql://nobody@/x?host={tmp_path}"))
     with pytest.raises(DatabaseUnavailable):
         repo.nearest(unit(1, 0, 0, 0), Metric.COSINE)
+
+
+def test_one_sweeper_at_a_time_and_named_keys(engine):
+    from backend.infrastructure.pg_sweep import PgSweptGallery
+
+    first, second = PgSweptGallery(engine), PgSweptGallery(engine)
+    with first.sweeping() as ours, second.sweeping() as theirs:
+        assert (ours, theirs) == (True, False)
+    with second.sweeping() as theirs:
+        assert theirs
+    assert first.image_keys_named(["employees/none.jpg"]) == set()

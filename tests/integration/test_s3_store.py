@@ -49,3 +49,10 @@ def test_wrong_credentials_or_dead_server_are_storage_unavailable(s3):
     dead = S3ImageStore("http://127.0.0.1:9", "a", "b", "facegate")
     with pytest.raises(StorageUnavailable):
         dead.ensure_bucket()
+
+
+def test_listing_gives_each_key_with_its_time(store):
+    store.put("employees/E1/a.jpg", b"x", "image/jpeg")
+    [(key, stored)] = list(store.listing("employees/"))
+    assert key == "employees/E1/a.jpg"
+    assert stored.tzinfo is not None

@@ -28,9 +28,7 @@ def upgrade() -> None:
         """
     )
     op.drop_index("face_employee_content", "face")
-    op.create_index(
-        "face_employee_content", "face", ["employee_id", "content_sha256"], unique=True
-    )
+    op.create_index("face_employee_content", "face", ["employee_id", "content_sha256"], unique=True)
 
 
 def downgrade() -> None:

@@ -1,0 +1,27 @@
+"""The photo sweep, run by every backend at start and then periodically (one at a time
+across replicas: PhotoSweep takes a PostgreSQL advisory lock)."""
+
+import asyncio
+import logging
+
+import anyio
+
+from backend.domain.errors import DomainError
+from backend.domain.sweep import PhotoSweep
+
+log = logging.getLogger("facegate.backend")
+
+
+async def sweep_periodically(sweep: PhotoSweep, interval: float) -> None:
+    """Sweep now, then every `interval` seconds, until cancelled."""
+    while True:
+        try:
+            removed = await anyio.to_thread.run_sync(sweep.run)
+        except DomainError as error:  # the store or database is down: next time
+            log.warning("photo sweep skipped: %s", error.message)
+        except Exception:
+            log.exception("photo sweep failed")
+        else:
+            if removed:
+                log.warning("photo sweep removed %d photos that no face row named", removed)
+        await asyncio.sleep(interval)
