@@ -1,6 +1,9 @@
 """The embedder's HTTP face: POST /api/v1/extract and the health and model routes."""
 
+import ctypes
 import logging
+import os
+import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -103,4 +106,16 @@ def create_app(settings: EmbedderSettings) -> FastAPI:
 
 def app_from_env() -> FastAPI:
     """uvicorn factory: settings from the environment (one per worker process)."""
+    _die_with_parent()
     return create_app(EmbedderSettings())
+
+
+def _die_with_parent() -> None:
+    """A worker process must not outlive the process that started it (and holds the
+    port with it): Linux sends it SIGTERM when its parent dies (PR_SET_PDEATHSIG)."""
+    try:
+        ctypes.CDLL(None).prctl(1, signal.SIGTERM, 0, 0, 0)
+    except (OSError, AttributeError):  # not Linux
+        return
+    if os.getppid() == 1:
+        os.kill(os.getpid(), signal.SIGTERM)

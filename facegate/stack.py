@@ -1,24 +1,29 @@
-"""`make run`: the whole local stack in the foreground, stopped together on Ctrl-C."""
+"""`make run`: the whole local stack in the foreground, supervised, stopped together on
+Ctrl-C or SIGTERM."""
 
+import json
 import os
 import signal
 import sys
-import threading
 from pathlib import Path
 
 from backend.config import BackendSettings
+from backend.domain.errors import DomainError
 from facegate.certs import machine_names, write_certificates
+from facegate.pg_child import prepare_postgres, stale_postmaster, stop_stale_postmaster
 from facegate.processes import (
-    Process,
     S3Credentials,
-    port_is_free,
-    start_backend,
-    start_embedder,
-    start_postgres,
-    start_s3,
+    http_ok,
+    port_answers,
+    spawn_backend,
+    spawn_embedder,
+    spawn_s3,
+    weed_ports,
 )
+from facegate.supervisor import Child, Supervisor, clear_stale, say
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+STACK_FILE = "stack.json"
 
 
 def first_admin_key(database_url: str) -> str | None:
@@ -41,43 +46,11 @@ def first_admin_key(database_url: str) -> str | None:
 
 def run_stack() -> int:
     var = Path(os.environ.get("FACEGATE_VAR", REPO_ROOT / "var"))
-    logs = var / "logs"
-    stopping: list[Process] = []
-    postgres = None
-    env: dict[str, str] = {}
+    supervisor = Supervisor([])
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: supervisor.stopping.set())
     try:
-        if os.environ.get("DATABASE_URL"):
-            env["DATABASE_URL"] = os.environ["DATABASE_URL"]
-        else:
-            postgres = start_postgres(var / "postgres")
-            env["DATABASE_URL"] = postgres.url
-        print(f"database    {_safe(env['DATABASE_URL'])}", flush=True)
-
-        if os.environ.get("S3_ENDPOINT"):
-            env["S3_ENDPOINT"] = os.environ["S3_ENDPOINT"]
-        else:
-            s3_port = int(os.environ.get("FACEGATE_S3_PORT", "8333"))
-            if not port_is_free(s3_port):
-                print(f"port {s3_port} is taken; set FACEGATE_S3_PORT", file=sys.stderr)
-                return 1
-            credentials = S3Credentials.load_or_create(var / "s3-credentials.json")
-            stopping.append(start_s3(var / "s3", s3_port, credentials, logs / "s3.log"))
-            env.update(
-                S3_ENDPOINT=f"http://127.0.0.1:{s3_port}",
-                S3_ACCESS_KEY=credentials.access_key,
-                S3_SECRET_KEY=credentials.secret_key,
-            )
-        print(f"object store {env['S3_ENDPOINT']}", flush=True)
-
-        if os.environ.get("EMBEDDER_URL"):
-            env["EMBEDDER_URL"] = os.environ["EMBEDDER_URL"]
-        else:
-            embedder_port = int(os.environ.get("EMBEDDER_PORT", "8501"))
-            print("embedder    loading the face model ...", flush=True)
-            stopping.append(start_embedder(embedder_port, {}, logs / "embedder.log"))
-            env["EMBEDDER_URL"] = f"http://127.0.0.1:{embedder_port}"
-        print(f"embedder    {env['EMBEDDER_URL']}", flush=True)
-
+        env = start_dependencies(supervisor, var)
         key = first_admin_key(env["DATABASE_URL"])
         settings = BackendSettings(**{k.lower(): v for k, v in env.items()})  # type: ignore[arg-type]
         if not settings.tls_cert.exists():
@@ -85,7 +58,18 @@ def run_stack() -> int:
             write_certificates(settings.tls_cert.parent)
         scheme = "https" if settings.tls_enabled else "http"
         port = settings.backend_port
-        stopping.append(start_backend(port, env, logs / "backend.log", scheme))
+        logs, run = var / "logs", var / "run"
+        clear_stale("backend", run / "backend.pid", [port])
+        supervisor.start(
+            Child(
+                "backend",
+                lambda: spawn_backend(port, env, logs / "backend.log", run / "backend.pid"),
+                lambda: http_ok(f"{scheme}://127.0.0.1:{port}/healthz"),
+                start_timeout=180,
+                ports=[port],
+            )
+        )
+        write_stack_file(var, env, f"{scheme}://127.0.0.1:{port}")
         print(f"\nfacegate is running\n  logs           {logs}", flush=True)
         for base in _base_urls(scheme, settings.listen_host, port):
             print(f"  check-in page  {base}/checkin\n  enroll page    {base}/enroll", flush=True)
@@ -96,16 +80,110 @@ def run_stack() -> int:
         if key:
             print(f"first admin API key (shown once, keep it):\n{key}\n", flush=True)
         print("Ctrl-C stops everything.", flush=True)
-        _wait_for_signal(stopping)
+        supervisor.watch()
         return 0
-    except RuntimeError as error:
-        print(f"facegate: {error}", file=sys.stderr)
+    except (RuntimeError, DomainError) as error:
+        message = getattr(error, "message", None) or str(error)
+        print(f"facegate: {message}", file=sys.stderr)
         return 1
     finally:
-        for process in reversed(stopping):
-            process.stop()
-        if postgres is not None:
-            postgres.stop()
+        supervisor.stop()
+        (var / STACK_FILE).unlink(missing_ok=True)
+
+
+def start_dependencies(supervisor: Supervisor, var: Path) -> dict[str, str]:
+    """PostgreSQL, the S3 server and the embedder, each ours unless its URL is given."""
+    logs, run = var / "logs", var / "run"
+    env: dict[str, str] = {}
+    if os.environ.get("DATABASE_URL"):
+        env["DATABASE_URL"] = os.environ["DATABASE_URL"]
+        check_database(env["DATABASE_URL"])
+    else:
+        data_dir = var / "postgres"
+        stale = stale_postmaster(data_dir)
+        if stale is not None:
+            say(f"a stale PostgreSQL (pid {stale.pid}) from an earlier run is up; stopping it")
+            stop_stale_postmaster(stale)
+        setup = prepare_postgres(data_dir)
+        supervisor.start(
+            Child(
+                "postgres",
+                lambda: setup.spawn(logs / "postgres.log", run / "postgres.pid"),
+                setup.ready,
+                start_timeout=60,
+            )
+        )
+        setup.create_database()
+        env["DATABASE_URL"] = setup.url()
+    print(f"database    {_safe(env['DATABASE_URL'])}", flush=True)
+
+    if os.environ.get("S3_ENDPOINT"):
+        env["S3_ENDPOINT"] = os.environ["S3_ENDPOINT"]
+        for name in ("S3_ACCESS_KEY", "S3_SECRET_KEY"):
+            if os.environ.get(name):
+                env[name] = os.environ[name]
+    else:
+        s3_port = int(os.environ.get("FACEGATE_S3_PORT", "8333"))
+        ports = weed_ports(s3_port)
+        clear_stale("s3", run / "s3.pid", ports)
+        credentials = S3Credentials.load_or_create(var / "s3-credentials.json")
+        supervisor.start(
+            Child(
+                "s3",
+                lambda: spawn_s3(var / "s3", s3_port, credentials, logs / "s3.log", run / "s3.pid"),
+                lambda: port_answers(s3_port),
+                start_timeout=60,
+                ports=ports,
+            )
+        )
+        env.update(
+            S3_ENDPOINT=f"http://127.0.0.1:{s3_port}",
+            S3_ACCESS_KEY=credentials.access_key,
+            S3_SECRET_KEY=credentials.secret_key,
+        )
+    print(f"object store {env['S3_ENDPOINT']}", flush=True)
+
+    if os.environ.get("EMBEDDER_URL"):
+        env["EMBEDDER_URL"] = os.environ["EMBEDDER_URL"]
+    else:
+        embedder_port = int(os.environ.get("EMBEDDER_PORT", "8501"))
+        clear_stale("embedder", run / "embedder.pid", [embedder_port])
+        print("embedder    loading the face model ...", flush=True)
+        supervisor.start(
+            Child(
+                "embedder",
+                lambda: spawn_embedder(
+                    embedder_port, {}, logs / "embedder.log", run / "embedder.pid"
+                ),
+                lambda: http_ok(f"http://127.0.0.1:{embedder_port}/readyz"),
+                start_timeout=180,
+                ports=[embedder_port],
+            )
+        )
+        env["EMBEDDER_URL"] = f"http://127.0.0.1:{embedder_port}"
+    print(f"embedder    {env['EMBEDDER_URL']}", flush=True)
+    return env
+
+
+def check_database(url: str) -> None:
+    """One line, not a traceback, when the given database does not answer."""
+    import psycopg
+
+    try:
+        psycopg.connect(url, connect_timeout=5).close()
+    except psycopg.Error as error:
+        reason = str(error).strip().splitlines()[-1] if str(error).strip() else type(error).__name__
+        raise RuntimeError(f"the database at {_safe(url)} is not reachable ({reason})") from None
+
+
+def write_stack_file(var: Path, env: dict[str, str], backend_url: str) -> None:
+    """var/stack.json: how the CLI reaches this stack when DATABASE_URL etc. are unset.
+    It holds passwords, so only this user may read it."""
+    path = var / STACK_FILE
+    path.unlink(missing_ok=True)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w") as out:
+        json.dump({**{k: v for k, v in env.items()}, "BACKEND_URL": backend_url}, out, indent=2)
 
 
 def _base_urls(scheme: str, host: str, port: int) -> list[str]:
@@ -117,18 +195,6 @@ def _base_urls(scheme: str, host: str, port: int) -> list[str]:
         a for a in addresses if ":" not in a and not a.startswith("127.")
     ]
     return [f"{scheme}://{n}:{port}" for n in ["127.0.0.1", *reachable]]
-
-
-def _wait_for_signal(children: list[Process]) -> None:
-    """Block until Ctrl-C / SIGTERM, or until a child dies on its own."""
-    stop = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
-    while not stop.wait(1.0):
-        dead = [c for c in children if not c.alive()]
-        if dead:
-            print(f"{dead[0].name} stopped unexpectedly:\n{dead[0].log_tail()}", file=sys.stderr)
-            return
 
 
 def _safe(url: str) -> str:
