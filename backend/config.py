@@ -44,6 +44,8 @@ class BackendSettings(BaseSettings):
     public_url: str = ""
     presign_expiry_seconds: int = Field(default=3600, ge=60, le=7 * 24 * 3600)
     max_upload_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
+    # Any body that is not a multipart upload (JSON): far more than a PATCH needs.
+    max_json_bytes: int = Field(default=64 * 1024, gt=0)
     min_face_size: int = Field(default=80, ge=0)
     min_sharpness: float = Field(default=25.0, ge=0)
     min_brightness: float = Field(default=40.0, ge=0, le=255)

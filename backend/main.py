@@ -28,8 +28,10 @@ from backend.faults import PausingImageStore
 from backend.handler import attendance, employees, health
 from backend.handler.context import Services
 from backend.handler.errors import install_error_handlers
+from backend.handler.limits import BodyLimit
 from backend.handler.observability import GallerySize, Metrics, install_observability
 from backend.handler.pages import mount_pages
+from backend.handler.uploads import FORM_OVERHEAD
 from backend.infrastructure.database import make_engine, migrate, transaction
 from backend.infrastructure.http_embedder import HttpEmbedder
 from backend.infrastructure.pg_checkins import PgCheckinLog
@@ -186,6 +188,13 @@ def create_app(
     app = FastAPI(title="facegate", version="0.1.0", lifespan=lifespan)
     metrics = Metrics()
     app.state.metrics = metrics
+    # Inside the observability middleware: the limit is raised straight into the route
+    # reading the body, and the 413 is logged and counted like any answer.
+    app.add_middleware(
+        BodyLimit,
+        upload_limit=settings.max_upload_bytes + FORM_OVERHEAD,
+        other_limit=settings.max_json_bytes,
+    )
     install_observability(app, metrics)
     install_error_handlers(app)
     app.include_router(health.router)

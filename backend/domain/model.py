@@ -1,6 +1,7 @@
 """The domain's data: plain frozen dataclasses."""
 
 import enum
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -76,6 +77,14 @@ class FaceRecord:
     # HR's word that this face is not the look-alike it was enrolled near (possible_duplicate)
     confirmed_distinct_from: str | None = None
     confirmed_by: str | None = None
+
+
+@dataclass(frozen=True)
+class StoredPhoto:
+    """A stored photo read as it streams: its chunks are read once, then closed."""
+
+    chunks: Iterator[bytes]
+    content_type: str
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from backend.domain.model import (
     ModelInfo,
     Page,
     Role,
+    StoredPhoto,
 )
 
 
@@ -108,7 +109,9 @@ class ImageStore(Protocol):
 
     def get(self, key: str) -> bytes: ...
 
-    def url(self, key: str) -> str: ...
+    def open(self, key: str) -> StoredPhoto | None:
+        """The photo as it streams from the store; None when there is none under key."""
+        ...
 
 
 class SweptGallery(Protocol):

@@ -16,7 +16,15 @@ from backend.domain.errors import (
     PhotoAlreadyEnrolled,
     PossibleDuplicate,
 )
-from backend.domain.model import Checkin, DetectedFace, Employee, FaceRecord, Match, Page
+from backend.domain.model import (
+    Checkin,
+    DetectedFace,
+    Employee,
+    FaceRecord,
+    Match,
+    Page,
+    StoredPhoto,
+)
 from backend.domain.policy import (
     MatchPolicy,
     QualityFloor,
@@ -258,16 +266,13 @@ class EmployeeAdmin:
             )
         self._images.delete(removed.image_key)
 
-    def image_url(self, key: str) -> str:
-        return self._images.url(key)
-
-    def photo(self, employee_id: str, face_id: str) -> tuple[bytes, str]:
-        """An enrolled photo and its content type, read through the backend."""
+    def photo(self, employee_id: str, face_id: str) -> StoredPhoto:
+        """The enrolled photo of one face, as stored (for admins only: it is personal data)."""
         face = next((f for f in self._faces.faces_of(employee_id) if f.face_id == face_id), None)
-        if face is None:
+        stored = None if face is None else self._images.open(face.image_key)
+        if stored is None:
             raise FaceNotFound(
                 f"employee {employee_id} has no face {face_id}",
                 {"employee_id": employee_id, "face_id": face_id},
             )
-        data = self._images.get(face.image_key)
-        return data, image_extension(data)[1]
+        return stored

@@ -2,9 +2,11 @@
 
 from functools import partial
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from fastapi.concurrency import run_in_threadpool
+from fastapi.concurrency import iterate_in_threadpool, run_in_threadpool
+from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
 from backend.domain.model import ApiKey, Employee, FaceRecord
@@ -38,7 +40,7 @@ async def insert(
     return {
         "employee_id": enrolled.employee_id,
         "face_id": enrolled.face_id,
-        "image_url": await run_in_threadpool(found.admin.image_url, enrolled.image_key),
+        "image_url": photo_path(enrolled.employee_id, enrolled.face_id),
     }
 
 
@@ -60,7 +62,6 @@ async def search(
             "matched": True,
             "employee_id": outcome.match.employee_id,
             "employee_name": outcome.match.employee_name,
-            "image_path": await run_in_threadpool(found.admin.image_url, outcome.match.image_key),
             "distance": round(outcome.match.distance, 4),
             "checkin_id": outcome.checkin.checkin_id,
             "checked_in_at": outcome.checkin.created_at.isoformat(),
@@ -96,8 +97,7 @@ async def get_employee(
     employee_id: str, _: ApiKey = Depends(ADMIN), found: Services = Depends(services)
 ) -> dict[str, Any]:
     details = await run_in_threadpool(found.admin.details, employee_id)
-    faces = [await run_in_threadpool(_face, f, found) for f in details.faces]
-    return {**_employee(details.employee), "faces": faces}
+    return {**_employee(details.employee), "faces": [_face(f) for f in details.faces]}
 
 
 class EmployeeChanges(BaseModel):
@@ -141,18 +141,22 @@ async def remove_face(
 
 @router.get(
     "/employees/{employee_id}/faces/{face_id}/photo",
-    response_class=Response,
-    responses={200: {"content": {"image/jpeg": {}, "image/png": {}, "image/webp": {}}}},
+    response_class=StreamingResponse,
+    responses={200: {"content": {"image/*": {"schema": {"type": "string", "format": "binary"}}}}},
 )
 async def face_photo(
     employee_id: str,
     face_id: str,
     _: ApiKey = Depends(ADMIN),
     found: Services = Depends(services),
-) -> Response:
-    """An enrolled photo, through the backend and for admin keys only."""
-    data, content_type = await run_in_threadpool(found.admin.photo, employee_id, face_id)
-    return Response(data, media_type=content_type, headers={"Cache-Control": "private, no-store"})
+) -> StreamingResponse:
+    """The enrolled photo of one face, streamed from the object store (admin keys only)."""
+    photo = await run_in_threadpool(found.admin.photo, employee_id, face_id)
+    return StreamingResponse(
+        iterate_in_threadpool(photo.chunks),
+        media_type=photo.content_type,
+        headers={"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"},
+    )
 
 
 @router.get("/auth/whoami")
@@ -172,7 +176,12 @@ def _employee(employee: Employee) -> dict[str, Any]:
     }
 
 
-def _face(face: FaceRecord, found: Services) -> dict[str, Any]:
+def photo_path(employee_id: str, face_id: str) -> str:
+    """Where an admin reads a face's photo: through the backend, never the store itself."""
+    return f"/api/v1/employees/{quote(employee_id)}/faces/{quote(face_id)}/photo"
+
+
+def _face(face: FaceRecord) -> dict[str, Any]:
     return {
         "face_id": face.face_id,
         "model": face.model,
@@ -180,6 +189,6 @@ def _face(face: FaceRecord, found: Services) -> dict[str, Any]:
         "quality": face.quality.__dict__,
         "confirmed_distinct_from": face.confirmed_distinct_from,
         "confirmed_by": face.confirmed_by,
-        "image_url": found.admin.image_url(face.image_key),
+        "image_url": photo_path(face.employee_id, face.face_id),
         "created_at": face.created_at.isoformat() if face.created_at else None,
     }

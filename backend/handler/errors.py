@@ -74,8 +74,24 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, error: StarletteHTTPException) -> JSONResponse:
+        if error.status_code == 413:
+            limit = getattr(error, "limit", None)
+            code = getattr(error, "code", "body_too_large")
+            details = {"limit": limit} if limit else {}
+            return JSONResponse(
+                error_body(code, str(error.detail), details),
+                413,
+                headers={"Connection": "close"},
+            )
+        if error.status_code == 400:
+            # A body FastAPI could not parse (for instance JSON nested too deep to read).
+            return JSONResponse(
+                error_body("validation_error", "the request body could not be read"), 422
+            )
         code = HTTP_CODES.get(error.status_code, "http_error")
-        return JSONResponse(error_body(code, str(error.detail)), error.status_code)
+        return JSONResponse(
+            error_body(code, str(error.detail)), error.status_code, headers=error.headers
+        )
 
     @app.exception_handler(Exception)
     async def unexpected(_: Request, error: Exception) -> JSONResponse:

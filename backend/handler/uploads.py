@@ -2,6 +2,7 @@
 
 from fastapi import Request
 from starlette.datastructures import FormData, UploadFile
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from backend.domain.errors import ImageTooLarge, ValidationFailed
 
@@ -14,6 +15,8 @@ async def read_form(request: Request, limit: int) -> FormData:
         raise ImageTooLarge(f"the upload is over the limit of {limit} bytes", {"limit": limit})
     try:
         return await request.form(max_files=1, max_fields=16)
+    except StarletteHTTPException:  # the body passed its limit while streaming (BodyLimit)
+        raise
     except Exception as error:  # a malformed multipart body
         raise ValidationFailed(f"the request is not a readable multipart form ({error})") from error
 

@@ -3,6 +3,7 @@
 import io
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from typing import Any
 from urllib.parse import quote, urlsplit
 
 import urllib3
@@ -11,8 +12,22 @@ from minio.deleteobjects import DeleteObject
 from minio.error import MinioException
 
 from backend.domain.errors import StorageUnavailable
+from backend.domain.model import StoredPhoto
 
 TRANSPORT_ERRORS = (MinioException, urllib3.exceptions.HTTPError, OSError)
+MISSING = ("NoSuchKey", "NoSuchObject", "ResourceNotFound")
+CHUNK = 64 * 1024
+
+
+def _streamed(response: Any) -> Iterator[bytes]:
+    """The body in chunks; the connection goes back to the pool however reading ends."""
+    try:
+        yield from response.stream(CHUNK)
+    except TRANSPORT_ERRORS as error:
+        raise StorageUnavailable("the photo could not be read to the end") from error
+    finally:
+        response.close()
+        response.release_conn()
 
 
 class S3ImageStore:
@@ -73,12 +88,24 @@ class S3ImageStore:
         except TRANSPORT_ERRORS as error:
             raise StorageUnavailable("could not read the photo") from error
 
+    def open(self, key: str) -> StoredPhoto | None:
+        try:
+            response = self._client.get_object(self._bucket, key)
+        except MinioException as error:
+            if getattr(error, "code", "") in MISSING:
+                return None
+            raise StorageUnavailable("could not read the photo") from error
+        except TRANSPORT_ERRORS as error:
+            raise StorageUnavailable("could not read the photo") from error
+        content_type = response.headers.get("Content-Type") or "application/octet-stream"
+        return StoredPhoto(_streamed(response), content_type)
+
     def exists(self, key: str) -> bool:
         try:
             self._client.stat_object(self._bucket, key)
             return True
         except MinioException as error:
-            if getattr(error, "code", "") in ("NoSuchKey", "NoSuchObject", "ResourceNotFound"):
+            if getattr(error, "code", "") in MISSING:
                 return False
             raise StorageUnavailable("could not reach the photo store") from error
         except TRANSPORT_ERRORS as error:

@@ -2,7 +2,6 @@
 
 import io
 import random
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
@@ -45,8 +44,12 @@ def bucket_keys(stack, prefix):
 def test_enroll_search_duplicate_erase(stack, photos):
     created = insert(stack, stack.admin_key, "E1", "Barack Obama", photos["obama.jpg"])
     assert created.status_code == 201, created.text
-    with urllib.request.urlopen(created.json()["image_url"]) as photo:  # noqa: S310
-        assert photo.read() == photos["obama.jpg"]
+    # The photo comes through the backend, to admin keys only; the store is not exposed.
+    photo_url = stack.url + created.json()["image_url"]
+    photo = httpx.get(photo_url, headers={"X-API-Key": stack.admin_key})
+    assert photo.status_code == 200 and photo.content == photos["obama.jpg"]
+    assert photo.headers["content-type"] == "image/jpeg"
+    assert httpx.get(photo_url, headers={"X-API-Key": stack.kiosk_key}).status_code == 403
 
     found = search(stack, frame(photos["obama2.jpg"])).json()
     assert found["matched"] is True and found["employee_id"] == "E1"

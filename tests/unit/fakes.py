@@ -23,6 +23,7 @@ from backend.domain.model import (
     Page,
     Quality,
     Role,
+    StoredPhoto,
 )
 
 DLIB = ModelInfo("Dlib", 3, "dlib", {"cosine": 0.07, "euclidean_l2": 0.4, "euclidean": 0.6})
@@ -176,6 +177,11 @@ class FakeImageStore:
 
     def get(self, key: str) -> bytes:
         return self.objects[key]
+    def open(self, key: str) -> StoredPhoto | None:
+        if key not in self.objects:
+            return None
+        data = self.objects[key]
+        return StoredPhoto(iter([data[:4], data[4:]]), "image/jpeg")
 
 
 class FakeCheckinLog:
