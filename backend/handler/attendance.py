@@ -11,14 +11,29 @@ from backend.domain.errors import ValidationFailed
 from backend.domain.model import ApiKey, CheckinFilter
 from backend.handler.auth import ADMIN
 from backend.handler.context import Services, services
+from backend.handler.openapi import API_ERRORS, ISO_DATE, ISO_MOMENT
 
-router = APIRouter(prefix="/api/v1")
+router = APIRouter(prefix="/api/v1", responses=API_ERRORS)
+
+CHECKINS_CONTENT: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "JSON page, or with format=csv every matching check-in as CSV",
+        "content": {
+            "application/json": {"schema": {"type": "object"}},
+            "text/csv": {"schema": {"type": "string"}},
+        },
+    }
+}
 
 
-@router.get("/checkins", response_model=None)
+@router.get("/checkins", response_model=None, responses=CHECKINS_CONTENT)
 async def list_checkins(
-    start: str | None = Query(None, alias="from", description="ISO 8601 date or time"),
-    end: str | None = Query(None, alias="to", description="ISO 8601; a bare date is included"),
+    start: str | None = Query(
+        None, alias="from", pattern=ISO_MOMENT, description="ISO 8601 date or time"
+    ),
+    end: str | None = Query(
+        None, alias="to", pattern=ISO_MOMENT, description="ISO 8601; a bare date is included"
+    ),
     employee_id: str | None = None,
     matched: bool | None = None,
     limit: int = Query(100, ge=1, le=1000),
@@ -65,7 +80,9 @@ async def list_checkins(
 
 @router.get("/attendance/daily")
 async def daily(
-    day: str | None = Query(None, alias="date", description="YYYY-MM-DD; default today"),
+    day: str | None = Query(
+        None, alias="date", pattern=ISO_DATE, description="YYYY-MM-DD; default today"
+    ),
     _: ApiKey = Depends(ADMIN),
     found: Services = Depends(services),
 ) -> dict[str, Any]:

@@ -7,17 +7,24 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.concurrency import iterate_in_threadpool, run_in_threadpool
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from backend.domain.model import ApiKey, Employee, FaceRecord
+from backend.domain.policy import MAX_DEPARTMENT_LENGTH, MAX_NAME_LENGTH
 from backend.handler.auth import ADMIN, ANY_KEY
 from backend.handler.context import Services, services
+from backend.handler.openapi import API_ERRORS, CHECKIN_FORM, ENROLLMENT_FORM, errors
 from backend.handler.uploads import flag_field, image_field, read_form, text_field
 
-router = APIRouter(prefix="/api/v1")
+router = APIRouter(prefix="/api/v1", responses=API_ERRORS)
 
 
-@router.post("/employees/insert", status_code=201)
+@router.post(
+    "/employees/insert",
+    status_code=201,
+    responses=errors(404, 409),
+    openapi_extra=ENROLLMENT_FORM,
+)
 async def insert(
     request: Request, key: ApiKey = Depends(ADMIN), found: Services = Depends(services)
 ) -> dict[str, Any]:
@@ -44,7 +51,7 @@ async def insert(
     }
 
 
-@router.post("/employees/search")
+@router.post("/employees/search", responses=errors(409, 429), openapi_extra=CHECKIN_FORM)
 async def search(
     request: Request, key: ApiKey = Depends(ANY_KEY), found: Services = Depends(services)
 ) -> dict[str, Any]:
@@ -92,7 +99,7 @@ async def list_employees(
     }
 
 
-@router.get("/employees/{employee_id}")
+@router.get("/employees/{employee_id}", responses=errors(404))
 async def get_employee(
     employee_id: str, _: ApiKey = Depends(ADMIN), found: Services = Depends(services)
 ) -> dict[str, Any]:
@@ -103,12 +110,12 @@ async def get_employee(
 class EmployeeChanges(BaseModel):
     """Fields to change; a field left out stays, department or email null clears it."""
 
-    name: str | None = None
-    department: str | None = None
-    email: str | None = None
+    name: str = Field(default=None, min_length=1, max_length=MAX_NAME_LENGTH)  # type: ignore[assignment]
+    department: str | None = Field(default=None, max_length=MAX_DEPARTMENT_LENGTH)
+    email: str | None = Field(default=None, max_length=254)
 
 
-@router.patch("/employees/{employee_id}")
+@router.patch("/employees/{employee_id}", responses=errors(404))
 async def update_employee(
     employee_id: str,
     changes: EmployeeChanges,
@@ -120,7 +127,7 @@ async def update_employee(
     return _employee(employee)
 
 
-@router.delete("/employees/{employee_id}", status_code=204)
+@router.delete("/employees/{employee_id}", status_code=204, responses=errors(404))
 async def erase_employee(
     employee_id: str, _: ApiKey = Depends(ADMIN), found: Services = Depends(services)
 ) -> Response:
@@ -128,7 +135,7 @@ async def erase_employee(
     return Response(status_code=204)
 
 
-@router.delete("/employees/{employee_id}/faces/{face_id}", status_code=204)
+@router.delete("/employees/{employee_id}/faces/{face_id}", status_code=204, responses=errors(404))
 async def remove_face(
     employee_id: str,
     face_id: str,
@@ -142,7 +149,10 @@ async def remove_face(
 @router.get(
     "/employees/{employee_id}/faces/{face_id}/photo",
     response_class=StreamingResponse,
-    responses={200: {"content": {"image/*": {"schema": {"type": "string", "format": "binary"}}}}},
+    responses={
+        200: {"content": {"image/*": {"schema": {"type": "string", "format": "binary"}}}},
+        **errors(404),
+    },
 )
 async def face_photo(
     employee_id: str,

@@ -1,6 +1,7 @@
 """Domain errors to HTTP: one table of status codes, one error body shape."""
 
 import logging
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -40,6 +41,22 @@ def error_body(code: str, message: str, details: dict[str, Any] | None = None) -
     return {"error": {"code": code, "message": message, "details": details or {}}}
 
 
+def allowed_methods(request: Request) -> list[str] | None:
+    """The methods the schema documents for this path (Starlette names only the first
+    route's, and /employees/insert is also an /employees/{employee_id}); None when the
+    path is not in the schema."""
+    paths: dict[str, dict[str, Any]] = request.app.openapi().get("paths", {})
+    matching = [
+        template
+        for template in paths
+        if re.fullmatch(re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template)), request.url.path)
+    ]
+    if not matching:
+        return None
+    literal = min(matching, key=lambda template: template.count("{"))
+    return [method.upper() for method in paths[literal]]
+
+
 def status_of(error: errors.DomainError) -> int:
     for kind in type(error).__mro__:
         if kind in STATUS:
@@ -73,7 +90,14 @@ def install_error_handlers(app: FastAPI) -> None:
         )
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_: Request, error: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
+        allowed = allowed_methods(request) if error.status_code == 405 else None
+        if allowed is not None:
+            return JSONResponse(
+                error_body("method_not_allowed", f"use {', '.join(allowed)} on this path"),
+                405,
+                headers={"Allow": ", ".join(allowed)},
+            )
         if error.status_code == 413:
             limit = getattr(error, "limit", None)
             code = getattr(error, "code", "body_too_large")

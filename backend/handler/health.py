@@ -11,6 +11,7 @@ from backend.domain.model import ApiKey
 from backend.handler.auth import ADMIN
 from backend.handler.context import Services, services
 from backend.handler.errors import error_body
+from backend.handler.openapi import errors
 
 router = APIRouter()
 
@@ -20,7 +21,7 @@ async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz", response_model=None)
+@router.get("/readyz", response_model=None, responses=errors(503))
 async def readyz(found: Services = Depends(services)) -> dict[str, Any] | JSONResponse:
     """Database, object store and embedder, each said to be up or down."""
     checks: dict[str, str] = {}

@@ -1,0 +1,88 @@
+"""What the OpenAPI schema says beyond the route signatures: the error body and which
+errors each route may answer, and the multipart bodies the upload routes read."""
+
+from typing import Any
+
+from pydantic import BaseModel
+
+from backend.domain.policy import EMPLOYEE_ID, MAX_DEPARTMENT_LENGTH, MAX_NAME_LENGTH
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+    details: dict[str, Any]
+
+
+class ErrorBody(BaseModel):
+    """Every error answer: {"error": {"code", "message", "details"}}."""
+
+    error: ErrorDetail
+
+
+MEANINGS = {
+    401: "no API key, or one that is unknown or revoked (unauthorized)",
+    403: "the key's role may not use this route (forbidden)",
+    404: "no such employee or face (employee_not_found, face_not_found)",
+    409: "a conflict: photo_already_enrolled, face_already_enrolled, model_mismatch",
+    413: "the body is over its limit (image_too_large, body_too_large)",
+    422: "the request is not valid (validation_error, invalid_image, no_face_detected, "
+    "multiple_faces, low_quality)",
+    429: "too many check-ins for this key (rate_limited); Retry-After says when to retry",
+    503: "a dependency is down (database_unavailable, storage_unavailable, embedder_unavailable)",
+}
+
+
+def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` for these error statuses, each with the error body."""
+    documented: dict[int | str, dict[str, Any]] = {}
+    for status in statuses:
+        documented[status] = {"model": ErrorBody, "description": MEANINGS[status]}
+    if 429 in statuses:
+        documented[429]["headers"] = {
+            "Retry-After": {"schema": {"type": "integer"}, "description": "seconds to wait"}
+        }
+    return documented
+
+
+# Every /api/v1 route needs a key, may meet a body limit, a bad request or a dependency down.
+API_ERRORS = errors(401, 403, 413, 422, 503)
+
+_IMAGE = {
+    "type": "string",
+    "format": "binary",
+    "description": "a JPEG, PNG, WebP, GIF, TIFF or BMP photo",
+}
+
+
+def multipart(properties: dict[str, Any], required: list[str]) -> dict[str, Any]:
+    """openapi_extra for a route that reads a multipart form itself."""
+    schema = {"type": "object", "properties": properties, "required": required}
+    return {
+        "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": schema}}}
+    }
+
+
+ENROLLMENT_FORM = multipart(
+    {
+        "image": _IMAGE,
+        "employee_id": {"type": "string", "pattern": f"^{EMPLOYEE_ID.pattern}$"},
+        "employee_name": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": MAX_NAME_LENGTH,
+            "description": "trimmed; must not be blank",
+        },
+        "department": {"type": "string", "maxLength": MAX_DEPARTMENT_LENGTH},
+        "email": {"type": "string", "maxLength": 254, "description": "name@example.com"},
+    },
+    ["image", "employee_id", "employee_name"],
+)
+CHECKIN_FORM = multipart({"image": _IMAGE}, ["image"])
+
+# ISO 8601: a date, or a date and time with an optional zone.
+ISO_MOMENT = (
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}"
+    r"([T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?(Z|[+-][0-9]{2}:[0-9]{2})?)?$"
+)
+ISO_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
