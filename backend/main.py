@@ -185,7 +185,10 @@ def create_app(
             sweeping.cancel()
             infra.close()
 
-    app = FastAPI(title="facegate", version="0.1.0", lifespan=lifespan)
+    # /docs is served by mount_pages from vendored Swagger UI files; no ReDoc (a CDN script).
+    app = FastAPI(
+        title="facegate", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None
+    )
     metrics = Metrics()
     app.state.metrics = metrics
     # Inside the observability middleware: the limit is raised straight into the route

@@ -3,7 +3,8 @@
 from pathlib import Path
 
 from fastapi import FastAPI
-from fastapi.responses import FileResponse, RedirectResponse
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 # The pages need nothing from elsewhere and no inline code; the camera only for themselves.
@@ -33,6 +34,17 @@ def mount_pages(app: FastAPI, static_dir: Path) -> None:
     @app.get("/checkin", include_in_schema=False)
     async def checkin_page() -> FileResponse:
         return FileResponse(static_dir / "checkin.html", headers=PAGE_HEADERS)
+
+    @app.get("/docs", include_in_schema=False)
+    async def api_docs() -> HTMLResponse:
+        # Swagger UI from static/vendor (scripts/vendor_static.sh), not a CDN: works offline.
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="facegate API",
+            swagger_js_url="/static/vendor/swagger-ui/swagger-ui-bundle.js",
+            swagger_css_url="/static/vendor/swagger-ui/swagger-ui.css",
+            swagger_favicon_url="/static/vendor/swagger-ui/favicon-32x32.png",
+        )
 
     @app.get("/enroll", include_in_schema=False)
     async def enroll_page() -> FileResponse:

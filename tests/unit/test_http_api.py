@@ -225,3 +225,18 @@ def test_photos_are_served_to_admins_only_and_kiosks_get_no_links(api):
     ).json()
     assert matched["matched"] is True
     assert not any("image" in name or "url" in name for name in matched)
+
+
+def test_api_docs_load_nothing_from_elsewhere(tmp_path):
+    from backend.config import REPO_ROOT
+
+    world = FakeWorld()
+    app = create_app(BackendSettings(static_dir=REPO_ROOT / "static"), services=world.services())
+    with TestClient(app) as client:
+        page = client.get("/docs")
+        assert page.status_code == 200
+        assert "https://" not in page.text and "//cdn" not in page.text
+        for asset in ("swagger-ui-bundle.js", "swagger-ui.css"):
+            assert f"/static/vendor/swagger-ui/{asset}" in page.text
+            assert client.get(f"/static/vendor/swagger-ui/{asset}").status_code == 200
+        assert client.get("/redoc").status_code == 404
