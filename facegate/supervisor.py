@@ -168,15 +168,19 @@ def _recorded(pid_file: Path) -> tuple[int, list[str]] | None:
 
 
 def _stop_group(process: psutil.Process, timeout: float = 10.0) -> None:
-    try:
-        group = os.getpgid(process.pid)
-        members = [p for p in psutil.process_iter() if _group_of(p) == group]
-    except (OSError, psutil.Error):
-        members = [process]
+    """Stop a stale child of ours and what it started: its descendants, and the rest of
+    its process group when it leads one of its own (as every child of the stack does),
+    which catches workers whose parent died first. Never our own group."""
+    members = {process}
+    with contextlib.suppress(psutil.Error):
+        members.update(process.children(recursive=True))
+    group = _group_of(process)
+    if group == process.pid and group != os.getpgrp():
+        members.update(p for p in psutil.process_iter() if _group_of(p) == group)
     for member in members:
         with contextlib.suppress(psutil.Error):
             member.terminate()
-    _, alive = psutil.wait_procs(members, timeout=timeout)
+    _, alive = psutil.wait_procs(list(members), timeout=timeout)
     for member in alive:
         with contextlib.suppress(psutil.Error):
             member.kill()
