@@ -215,3 +215,43 @@ def test_keys_cli_list_and_revoke(stack):
 @pytest.mark.parametrize("path", ["/healthz", "/readyz"])
 def test_health(stack, path):
     assert httpx.get(stack.url + path).status_code == 200
+
+
+def test_chunked_upload_is_cut_off_at_the_limit(stack):
+    """A body without Content-Length is refused once it passes the limit, while it streams:
+    the server answers 413 long before the client has sent it all."""
+    import select
+    import socket
+    from urllib.parse import urlsplit
+
+    target = urlsplit(stack.url)
+    limit = 10 * 1024 * 1024 + 64 * 1024  # MAX_UPLOAD_BYTES + the form's allowance
+    chunk = b"\xff" * (256 * 1024)
+    sent = 0
+    answer = b""
+    with socket.create_connection((target.hostname, target.port), timeout=30) as conn:
+        conn.sendall(
+            b"POST /api/v1/employees/search HTTP/1.1\r\n"
+            + f"Host: {target.netloc}\r\nX-API-Key: {stack.kiosk_key}\r\n".encode()
+            + b"Content-Type: multipart/form-data; boundary=b\r\n"
+            + b"Transfer-Encoding: chunked\r\n\r\n"
+        )
+        start = b'--b\r\nContent-Disposition: form-data; name="image"; filename="a.jpg"\r\n\r\n'
+        conn.sendall(f"{len(start):x}\r\n".encode() + start + b"\r\n")
+        while sent < 20 * limit:
+            readable, _, _ = select.select([conn], [], [], 0)
+            if readable:
+                break
+            try:
+                conn.sendall(f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n")
+            except OSError:  # the server closed its side after answering
+                break
+            sent += len(chunk)
+        conn.settimeout(10)
+        while b"\r\n\r\n" not in answer:
+            data = conn.recv(65536)
+            if not data:
+                break
+            answer += data
+    assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
+    assert sent < 3 * limit  # stopped reading near the limit, not after the whole body
