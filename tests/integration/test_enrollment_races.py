@@ -61,3 +61,38 @@ def test_sixteen_identical_uploads_enroll_one_face(engine):
         assert db.execute(text("SELECT count(*) FROM face")).scalar_one() == 1
     # The losers took their photos away again: one photo for one row.
     assert len(images.objects) == 1
+
+
+def test_migration_0004_keeps_faces_enrolled_twice_by_the_old_race(database_url):
+    from alembic import command
+    from alembic.config import Config
+
+    from backend.infrastructure.database import MIGRATIONS, make_engine
+
+    engine = make_engine(database_url, pool_size=1)
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    try:
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "0003")
+        with engine.begin() as db:
+            db.execute(text("INSERT INTO employee (id, name) VALUES ('E1', 'Alice')"))
+            for face_id in ("f1", "f2"):
+                db.execute(
+                    text(
+                        "INSERT INTO face (id, employee_id, embedding, model, detector, "
+                        "image_key, quality, content_sha256) VALUES (:id, 'E1', '[1,0,0,0]', "
+                        "'Dlib', 'dlib', :key, '{}', 'same')"
+                    ),
+                    {"id": face_id, "key": f"employees/E1/{face_id}.jpg"},
+                )
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+        with engine.connect() as db:
+            hashes = dict(db.execute(text("SELECT id, content_sha256 FROM face")).all())
+        assert set(hashes.values()) == {None, "same"}
+        assert len(hashes) == 2  # both faces kept; only one still claims the photo's hash
+    finally:
+        engine.dispose()
