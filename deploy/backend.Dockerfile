@@ -28,6 +28,12 @@ RUN mkdir -p vendor/face-api \
     && cp node_modules/@vladmandic/face-api/dist/face-api.js \
           node_modules/@vladmandic/face-api/model/tiny_face_detector_model* \
           vendor/face-api/
+# Swagger UI for /docs (served locally, no CDN).
+RUN mkdir -p vendor/swagger-ui \
+    && cp node_modules/swagger-ui-dist/swagger-ui-bundle.js \
+          node_modules/swagger-ui-dist/swagger-ui.css \
+          node_modules/swagger-ui-dist/favicon-32x32.png \
+          vendor/swagger-ui/
 
 # ---- build: install the project into a venv; the source stays in this stage ----
 FROM python:3.11-slim AS build
@@ -54,6 +60,7 @@ RUN groupadd --system --gid 10001 facegate \
 COPY --from=build /opt/venv /opt/venv
 COPY static/ /app/static/
 COPY --from=static /build/vendor/face-api/ /app/static/vendor/face-api/
+COPY --from=static /build/vendor/swagger-ui/ /app/static/vendor/swagger-ui/
 
 # STATIC_DIR, TLS_CERT and TLS_KEY must be set: their defaults are paths under
 # the repository root, which for an installed package resolve inside site-packages
