@@ -16,9 +16,11 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from embedder.config import EmbedderSettings
 from embedder.errors import EmbedderError, ImageTooLarge, InvalidImage
+from embedder.limits import BodyLimit
 from embedder.service import Embedder
 
 log = logging.getLogger("embedder")
+FORM_OVERHEAD = 64 * 1024  # room for the multipart boundaries and headers
 
 
 def error_response(status: int, code: str, message: str) -> JSONResponse:
@@ -33,10 +35,12 @@ class MissingField(EmbedderError):
 async def read_upload(request: Request, field: str, limit: int) -> bytes:
     """The bytes of one multipart file field, refusing anything over limit early."""
     declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit + 64 * 1024:
+    if declared and declared.isdigit() and int(declared) > limit + FORM_OVERHEAD:
         raise ImageTooLarge(f"upload of {declared} bytes is over the limit of {limit} bytes")
     try:
         form = await request.form(max_files=1, max_fields=8)
+    except EmbedderError:  # over the limit while streaming (BodyLimit)
+        raise
     except Exception as exc:  # malformed multipart bodies
         raise InvalidImage(f"the request is not a readable multipart form ({exc})") from exc
     upload = form.get(field)
@@ -61,6 +65,7 @@ def create_app(settings: EmbedderSettings) -> FastAPI:
         yield
 
     app = FastAPI(title="facegate embedder", version="0.1.0", lifespan=lifespan)
+    app.add_middleware(BodyLimit, limit=settings.max_upload_bytes + FORM_OVERHEAD)
 
     @app.exception_handler(EmbedderError)
     async def refused(_: Request, exc: EmbedderError) -> JSONResponse:

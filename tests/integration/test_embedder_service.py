@@ -134,6 +134,23 @@ def test_upload_over_the_size_limit_is_413(embedder_url):
     assert answer.json()["error"]["code"] == "image_too_large"
 
 
+def test_chunked_upload_over_the_size_limit_is_413(embedder_url):
+    def body():  # no Content-Length: the limit must hold while the body streams
+        yield b'--b\r\nContent-Disposition: form-data; name="image"; filename="a.jpg"\r\n\r\n'
+        for _ in range(12 * 4):
+            yield b"\xff" * (256 * 1024)
+        yield b"\r\n--b--\r\n"
+
+    answer = httpx.post(
+        embedder_url + "/api/v1/extract",
+        content=body(),
+        headers={"Content-Type": "multipart/form-data; boundary=b"},
+        timeout=60,
+    )
+    assert answer.status_code == 413
+    assert answer.json()["error"]["code"] == "image_too_large"
+
+
 def test_decompression_bomb_is_413(embedder_url):
     bomb = io.BytesIO()
     Image.new("L", (8000, 6000)).save(bomb, "PNG")  # 48 MP in a few kB
