@@ -104,7 +104,14 @@ class Supervisor:
                 child.restart_at = now + 0.5
                 return
             child.restarts += 1
-            child.start()
+            try:
+                child.start()
+            except OSError as error:  # could not even spawn it: try again later
+                child.process = None
+                child.restart_at = now + child.backoff
+                say(f"{child.name} could not be started ({error}); retrying")
+                child.backoff = min(child.backoff * 2, MAX_BACKOFF)
+                return
             child.restart_at = None
             return
         if child.process is not None and child.ready_at is None:

@@ -84,3 +84,38 @@ def test_the_cli_without_a_stack_says_how_to_get_one(tmp_path):
     listed = run_cli("keys", "list", env=env)
     assert listed.returncode == 1
     assert "set DATABASE_URL, or start the local stack with make run" in listed.stderr
+
+
+def test_a_child_that_dies_is_restarted_with_a_line_saying_why(tmp_path, capsys):
+    import signal
+    import threading
+    import time
+
+    from facegate.processes import spawn
+    from facegate.supervisor import Child, Supervisor
+
+    command = [sys.executable, "-c", "import time; time.sleep(120)"]
+    child = Child(
+        "sleeper",
+        lambda: spawn("sleeper", command, {}, tmp_path / "sleeper.log"),
+        lambda: True,
+        start_timeout=10,
+    )
+    supervisor = Supervisor([])
+    supervisor.start(child)
+    first = child.process
+    watching = threading.Thread(target=supervisor.watch, kwargs={"tick": 0.05})
+    watching.start()
+    try:
+        os.kill(first.pid, signal.SIGKILL)
+        deadline = time.monotonic() + 10
+        while (child.process is None or child.process is first) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        second = child.process
+        assert second is not None and second.pid != first.pid and second.alive()
+    finally:
+        supervisor.stop()
+        watching.join(10)
+    assert not second.alive()
+    said = capsys.readouterr().err
+    assert f"sleeper (pid {first.pid}) died: killed by SIGKILL; restarting in 0.5 s" in said
