@@ -8,7 +8,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, exc
 
-from backend.domain.errors import DatabaseUnavailable
+from backend.domain.errors import DatabaseUnavailable, PhotoAlreadyEnrolled
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -48,6 +48,11 @@ def translated_errors() -> Iterator[None]:
         yield
     except (exc.OperationalError, exc.InterfaceError, exc.TimeoutError) as error:
         raise DatabaseUnavailable("the database is not reachable") from error
+    except exc.IntegrityError as error:
+        constraint = getattr(getattr(error.orig, "diag", None), "constraint_name", None)
+        if constraint == "face_employee_content":  # one face per photo and employee
+            raise PhotoAlreadyEnrolled("this photo is already enrolled for the employee") from error
+        raise
     except exc.DBAPIError as error:
         if error.connection_invalidated:
             raise DatabaseUnavailable("the database connection was lost") from error

@@ -96,3 +96,30 @@ def test_migration_0004_keeps_faces_enrolled_twice_by_the_old_race(database_url)
         assert len(hashes) == 2  # both faces kept; only one still claims the photo's hash
     finally:
         engine.dispose()
+
+
+def test_the_unique_index_backs_the_check(engine):
+    import pytest
+
+    from backend.domain.model import Employee, FaceRecord
+    from backend.infrastructure.database import transaction
+    from tests.unit.fakes import GOOD
+
+    repo = PgFaceRepository(engine)
+    repo.adopt_model(MODEL, Metric.COSINE)
+    alice = Employee("E1", "Alice")
+
+    def record(face_id: str) -> FaceRecord:
+        key = f"employees/E1/{face_id}.jpg"
+        return FaceRecord(face_id, "E1", "Dlib", "dlib", key, GOOD, content_sha256="same")
+
+    repo.add_face_unless_near(alice, record("f1"), [1.0, 0, 0, 0], Metric.COSINE, 0.01)
+    # A writer that skips the check meets the index, and the conflict keeps its code.
+    with pytest.raises(PhotoAlreadyEnrolled), transaction(engine) as db:
+        db.execute(
+            text(
+                "INSERT INTO face (id, employee_id, embedding, model, detector, image_key, "
+                "quality, content_sha256) VALUES ('f2', 'E1', '[0,1,0,0]', 'Dlib', 'dlib', "
+                "'employees/E1/f2.jpg', '{}', 'same')"
+            )
+        )
