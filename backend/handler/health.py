@@ -11,7 +11,7 @@ from backend.domain.model import ApiKey
 from backend.handler.auth import ADMIN
 from backend.handler.context import Services, services
 from backend.handler.errors import error_body
-from backend.handler.openapi import errors
+from backend.handler.openapi import API_ERRORS, errors
 
 router = APIRouter()
 
@@ -41,7 +41,7 @@ async def readyz(found: Services = Depends(services)) -> dict[str, Any] | JSONRe
     return {"status": "ready", "checks": checks, "gallery": report.as_dict()}
 
 
-@router.get("/api/v1/gallery")
+@router.get("/api/v1/gallery", responses=API_ERRORS)
 async def gallery(
     _: ApiKey = Depends(ADMIN), found: Services = Depends(services)
 ) -> dict[str, Any]:

@@ -24,7 +24,8 @@ MEANINGS = {
     401: "no API key, or one that is unknown or revoked (unauthorized)",
     403: "the key's role may not use this route (forbidden)",
     404: "no such employee or face (employee_not_found, face_not_found)",
-    409: "a conflict: photo_already_enrolled, face_already_enrolled, model_mismatch",
+    409: "a conflict: photo_already_enrolled, face_already_enrolled, possible_duplicate "
+    "(send again with confirm_distinct=true once HR has checked), model_mismatch",
     413: "the body is over its limit (image_too_large, body_too_large)",
     422: "the request is not valid (validation_error, invalid_image, no_face_detected, "
     "multiple_faces, low_quality)",
@@ -75,6 +76,11 @@ ENROLLMENT_FORM = multipart(
         },
         "department": {"type": "string", "maxLength": MAX_DEPARTMENT_LENGTH},
         "email": {"type": "string", "maxLength": 254, "description": "name@example.com"},
+        "confirm_distinct": {
+            "type": "string",
+            "pattern": "^(?i:true|false|1|0|yes|no|on|off)?$",
+            "description": "true after HR checked a possible_duplicate: two different people",
+        },
     },
     ["image", "employee_id", "employee_name"],
 )

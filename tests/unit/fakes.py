@@ -177,6 +177,7 @@ class FakeImageStore:
 
     def get(self, key: str) -> bytes:
         return self.objects[key]
+
     def open(self, key: str) -> StoredPhoto | None:
         if key not in self.objects:
             return None
