@@ -27,7 +27,7 @@ HEAL_WITHIN = 10.0
 DOCUMENTED = {
     200: {None},
     201: {None},
-    409: {"photo_already_enrolled", "face_already_enrolled"},
+    409: {"photo_already_enrolled", "face_already_enrolled", "possible_duplicate"},
     422: {"no_face_detected", "low_quality", "multiple_faces", "invalid_image"},
     429: {"rate_limited"},
     503: {"embedder_unavailable", "database_unavailable", "storage_unavailable"},

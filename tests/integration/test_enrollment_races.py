@@ -41,7 +41,7 @@ def test_sixteen_identical_uploads_enroll_one_face(engine):
         embedder=GatheringEmbedder(UPLOADS),
         faces=repo,
         images=images,
-        policy=MatchPolicy.for_model(MODEL, Metric.COSINE),
+        policy=MatchPolicy(MODEL, Metric.COSINE, calibration=None),
         quality_floor=QualityFloor(),
     )
 
@@ -113,7 +113,15 @@ def test_the_unique_index_backs_the_check(engine):
         key = f"employees/E1/{face_id}.jpg"
         return FaceRecord(face_id, "E1", "Dlib", "dlib", key, GOOD, content_sha256="same")
 
-    repo.add_face_unless_near(alice, record("f1"), [1.0, 0, 0, 0], Metric.COSINE, 0.01)
+    repo.add_face_unless_near(
+        alice,
+        record("f1"),
+        [1.0, 0, 0, 0],
+        Metric.COSINE,
+        refuse_within=0.01,
+        ask_within=0.01,
+        confirmed=False,
+    )
     # A writer that skips the check meets the index, and the conflict keeps its code.
     with pytest.raises(PhotoAlreadyEnrolled), transaction(engine) as db:
         db.execute(
