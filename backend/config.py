@@ -57,6 +57,15 @@ class BackendSettings(BaseSettings):
     timezone: str = "UTC"
     # Check-in requests a minute per API key; a kiosk sends about one per 3 s at most.
     search_rate_per_minute: int = Field(default=600, ge=1)
+    # A matched check-in of someone already checked in this many seconds ago writes no row.
+    checkin_repeat_seconds: float = Field(default=60.0, ge=0)
+    # Webhook deliveries: retries wait base, 2 base, 4 base ... up to max, for give_up hours.
+    webhook_backoff_base_seconds: float = Field(default=5.0, gt=0)
+    webhook_backoff_max_seconds: float = Field(default=3600.0, gt=0)
+    webhook_give_up_hours: float = Field(default=48.0, ge=24)
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0)
+    webhook_poll_seconds: float = Field(default=1.0, gt=0)
+    webhook_workers: int = Field(default=4, ge=1, le=32)
     tls_cert: Path = REPO_ROOT / "certs" / "facegate.crt"
     tls_key: Path = REPO_ROOT / "certs" / "facegate.key"
     static_dir: Path = REPO_ROOT / "static"

@@ -24,8 +24,9 @@ from backend.domain.ratelimit import RateLimiter
 from backend.domain.services import CheckInService, EmployeeAdmin, EnrollmentService
 from backend.domain.sweep import PhotoSweep
 from backend.domain.thresholds import ThresholdSettings
+from backend.domain.webhooks import DeliveryLoop, RetryPolicy, WebhookDispatcher, Webhooks
 from backend.faults import PausingImageStore
-from backend.handler import attendance, employees, health
+from backend.handler import attendance, employees, health, keys, webhooks
 from backend.handler.context import Services
 from backend.handler.errors import install_error_handlers
 from backend.handler.limits import BodyLimit
@@ -34,9 +35,11 @@ from backend.handler.pages import mount_pages
 from backend.handler.uploads import FORM_OVERHEAD
 from backend.infrastructure.database import make_engine, migrate, transaction
 from backend.infrastructure.http_embedder import HttpEmbedder
+from backend.infrastructure.http_webhooks import HttpWebhookSender
 from backend.infrastructure.pg_checkins import PgCheckinLog
 from backend.infrastructure.pg_faces import PgFaceRepository
 from backend.infrastructure.pg_keys import PgApiKeyStore
+from backend.infrastructure.pg_outbox import PgWebhooks
 from backend.infrastructure.pg_sweep import PgSweptGallery
 from backend.infrastructure.s3_store import S3ImageStore
 from backend.sweeping import sweep_periodically
@@ -135,11 +138,13 @@ def build_services(settings: BackendSettings, infra: Infrastructure) -> Services
             faces=infra.faces,
             checkins=checkins,
             policy=policy,
+            repeat_seconds=settings.checkin_repeat_seconds,
         ),
         admin=EmployeeAdmin(faces=infra.faces, images=infra.images),
         gallery=GalleryStatus(policy=policy, stats=infra.faces),
         keys=ApiKeys(store=PgApiKeyStore(infra.engine)),
         attendance=Attendance(checkins=checkins, timezone=settings.timezone),
+        webhooks=Webhooks(store=PgWebhooks(infra.engine)),
         search_limiter=RateLimiter(settings.search_rate_per_minute),
         probes={
             "database": database_probe,
@@ -147,6 +152,24 @@ def build_services(settings: BackendSettings, infra: Infrastructure) -> Services
             "embedder": infra.embedder.ready,
         },
         max_upload_bytes=settings.max_upload_bytes,
+    )
+
+
+def delivery_loop(settings: BackendSettings, infra: Infrastructure) -> DeliveryLoop:
+    """The webhook worker of this replica (every replica runs one; they share the work)."""
+    sender = HttpWebhookSender(settings.webhook_timeout_seconds)
+    dispatcher = WebhookDispatcher(
+        outbox=PgWebhooks(infra.engine),
+        sender=sender,
+        retry=RetryPolicy(
+            base=timedelta(seconds=settings.webhook_backoff_base_seconds),
+            cap=timedelta(seconds=settings.webhook_backoff_max_seconds),
+            give_up=timedelta(hours=settings.webhook_give_up_hours),
+        ),
+        lease=timedelta(seconds=max(60.0, 4 * settings.webhook_timeout_seconds)),
+    )
+    return DeliveryLoop(
+        dispatcher, poll=settings.webhook_poll_seconds, workers=settings.webhook_workers
     )
 
 
@@ -178,11 +201,14 @@ def create_app(
             grace=timedelta(seconds=settings.sweep_grace_seconds),
         )
         sweeping = asyncio.create_task(sweep_periodically(sweep, settings.sweep_interval_seconds))
+        loop = delivery_loop(settings, infra)
+        loop.start()
         log.info("backend ready: gallery model %s (%s-d)", infra.model.model, infra.model.dim)
         try:
             yield
         finally:
             sweeping.cancel()
+            await anyio.to_thread.run_sync(loop.stop)
             infra.close()
 
     # /docs is served by mount_pages from vendored Swagger UI files; no ReDoc (a CDN script).
@@ -203,5 +229,7 @@ def create_app(
     app.include_router(health.router)
     app.include_router(employees.router)
     app.include_router(attendance.router)
+    app.include_router(keys.router)
+    app.include_router(webhooks.router)
     mount_pages(app, settings.static_dir)
     return app

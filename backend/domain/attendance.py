@@ -89,6 +89,11 @@ class Attendance:
             for d in self._checkins.daily(day, self.timezone)
         ]
 
+    def unknown_by_hour(self, day: date) -> list[int]:
+        """Unmatched attempts of that day in each local hour, 24 numbers."""
+        counts = self._checkins.unknown_by_hour(day, self.timezone)
+        return [counts.get(hour, 0) for hour in range(24)]
+
 
 def _check_window(where: CheckinFilter) -> None:
     if where.start and where.end and where.start >= where.end:

@@ -84,6 +84,14 @@ class KeyNameTaken(DomainError):
     code = "key_name_taken"
 
 
+class KeyNotFound(DomainError):
+    code = "key_not_found"
+
+
+class WebhookNotFound(DomainError):
+    code = "webhook_not_found"
+
+
 class EmbedderUnavailable(DomainError):
     code = "embedder_unavailable"
 
@@ -94,3 +102,13 @@ class DatabaseUnavailable(DomainError):
 
 class StorageUnavailable(DomainError):
     code = "storage_unavailable"
+
+
+class DeliveryFailed(DomainError):
+    """A webhook receiver did not take an event (unreachable, timeout, non-2xx)."""
+
+    code = "delivery_failed"
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message, {"status": status})
+        self.status = status

@@ -4,7 +4,7 @@ import hashlib
 import hmac
 import secrets
 
-from backend.domain.errors import Forbidden, Unauthorized
+from backend.domain.errors import Forbidden, KeyNotFound, Unauthorized, ValidationFailed
 from backend.domain.model import ApiKey, Role
 from backend.domain.ports import ApiKeyStore
 
@@ -22,6 +22,12 @@ class ApiKeys:
 
     def create(self, name: str, role: Role) -> tuple[ApiKey, str]:
         """A new key and its plaintext, which is never stored or shown again."""
+        name = (name or "").strip()
+        if not 1 <= len(name) <= 64 or not name.isprintable():
+            raise ValidationFailed(
+                "a key needs a name of 1 to 64 printable characters",
+                {"fields": {"name": "1 to 64 printable characters"}},
+            )
         plaintext = KEY_PREFIX + secrets.token_urlsafe(32)
         return self._store.create(name, role, hash_key(plaintext)), plaintext
 
@@ -44,3 +50,7 @@ class ApiKeys:
 
     def revoke(self, name: str) -> bool:
         return self._store.revoke(name)
+
+    def revoke_or_fail(self, name: str) -> None:
+        if not self._store.revoke(name):
+            raise KeyNotFound(f"no live key named {name}", {"name": name})

@@ -150,6 +150,7 @@ class ApiKey:
     role: Role
     created_at: datetime | None = None
     revoked_at: datetime | None = None
+    last_used_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -158,3 +159,39 @@ class Page:
     total: int
     limit: int
     offset: int
+
+
+@dataclass(frozen=True)
+class EmployeeSummary:
+    """A line of HR's list: the employee, how many faces, when last checked in."""
+
+    employee: Employee
+    faces: int
+    last_checkin: datetime | None
+
+
+@dataclass(frozen=True)
+class Webhook:
+    webhook_id: int
+    url: str
+    events: tuple[str, ...]
+    created_at: datetime | None = None
+    secret: str = field(default="", repr=False)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One event on its way to one webhook (a row of the outbox)."""
+
+    delivery_id: int
+    webhook_id: int
+    event_id: str
+    event: str
+    payload: dict[str, Any]
+    created_at: datetime
+    attempts: int = 0
+    state: str = "pending"  # pending | delivered | failed
+    next_attempt_at: datetime | None = None
+    last_error: str | None = None
+    last_status: int | None = None
+    delivered_at: datetime | None = None

@@ -2,7 +2,7 @@
 
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Protocol
 
 from backend.domain.model import (
@@ -11,6 +11,7 @@ from backend.domain.model import (
     CheckinFilter,
     CheckinRow,
     DailyAttendance,
+    Delivery,
     Employee,
     Extraction,
     FaceRecord,
@@ -21,6 +22,7 @@ from backend.domain.model import (
     Page,
     Role,
     StoredPhoto,
+    Webhook,
 )
 
 
@@ -80,6 +82,10 @@ class FaceRepository(Protocol):
     def drop_staging(self) -> None: ...
 
     def list_employees(self, limit: int, offset: int) -> Page: ...
+
+    def employee_summaries(self, search: str, limit: int, offset: int) -> Page:
+        """EmployeeSummary items whose id, name or department contains `search`."""
+        ...
 
     def faces_of(self, employee_id: str) -> list[FaceRecord]: ...
 
@@ -143,6 +149,22 @@ class CheckinLog(Protocol):
         self, employee_id: str | None, matched: bool, distance: float | None, api_key_name: str
     ) -> Checkin: ...
 
+    def record_matched_unless_repeat(
+        self, employee_id: str, distance: float, api_key_name: str, window_seconds: float
+    ) -> tuple[Checkin, bool]:
+        """Atomically across replicas: the employee's matched check-in of the last
+        `window_seconds` and True if there is one (nothing written), else a new one and
+        False."""
+        ...
+
+    def count_unknown(self, api_key_name: str, distance: float | None) -> None:
+        """Count an unmatched attempt in its hour for this kiosk (no row per attempt)."""
+        ...
+
+    def unknown_by_hour(self, day: date, timezone: str) -> dict[int, int]:
+        """Unmatched attempts of that day per local hour (0-23), hours with none left out."""
+        ...
+
     def query(self, where: CheckinFilter, limit: int, offset: int) -> Page: ...
 
     def stream(self, where: CheckinFilter) -> Iterator[CheckinRow]:
@@ -166,3 +188,50 @@ class ApiKeyStore(Protocol):
     def list(self) -> list[ApiKey]: ...
 
     def revoke(self, name: str) -> bool: ...
+
+
+class WebhookStore(Protocol):
+    """Registered webhooks and what was delivered to them."""
+
+    def create(self, url: str, events: tuple[str, ...], secret: str) -> Webhook: ...
+
+    def get(self, webhook_id: int) -> Webhook | None: ...
+
+    def delete(self, webhook_id: int) -> bool: ...
+
+    def deliveries(self, webhook_id: int, limit: int) -> list[Delivery]:
+        """The newest deliveries of a webhook first."""
+        ...
+
+    def list(self) -> list[Webhook]: ...
+
+
+class WebhookOutbox(Protocol):
+    """The outbox as the delivery worker sees it; safe with several replicas."""
+
+    def claim(self, limit: int, lease: timedelta) -> list[Webhook]:
+        """Lease up to `limit` webhooks whose oldest pending event is due and which no
+        other worker holds (SELECT ... FOR UPDATE SKIP LOCKED)."""
+        ...
+
+    def pending(self, webhook_id: int, limit: int) -> list[Delivery]:
+        """The webhook's pending events, oldest first."""
+        ...
+
+    def delivered(self, delivery_id: int, status: int) -> None: ...
+
+    def failed(
+        self, delivery_id: int, error: str, status: int | None, retry_at: datetime | None
+    ) -> None:
+        """Note a failed attempt; retry at `retry_at`, or give up when it is None."""
+        ...
+
+    def release(self, webhook_id: int) -> None: ...
+
+
+class WebhookSender(Protocol):
+    """POSTs one event to a receiver."""
+
+    def post(self, url: str, body: bytes, headers: dict[str, str]) -> int:
+        """The receiver's 2xx status; raises DeliveryFailed otherwise."""
+        ...

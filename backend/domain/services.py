@@ -178,6 +178,7 @@ class CheckInOutcome:
     reason: str | None = None
     match: Match | None = None
     checkin: Checkin | None = None
+    repeat: bool = False  # matched again within the repeat window: `checkin` is the earlier one
 
 
 class CheckInService:
@@ -190,11 +191,13 @@ class CheckInService:
         faces: FaceRepository,
         checkins: CheckinLog,
         policy: MatchPolicy,
+        repeat_seconds: float = 60.0,
     ) -> None:
         self._embedder = embedder
         self._faces = faces
         self._checkins = checkins
         self._policy = policy
+        self._repeat_seconds = repeat_seconds
 
     def check_in(self, image: bytes, api_key_name: str) -> CheckInOutcome:
         extraction = self._embedder.extract(image)
@@ -205,11 +208,17 @@ class CheckInService:
         nearest = self._faces.nearest(embedding, self._policy.metric, limit=NEAREST_FACES)
         match, reason = self._policy.decide(nearest)
         if match is not None:
-            checkin = self._checkins.record(match.employee_id, True, match.distance, api_key_name)
-            return CheckInOutcome(matched=True, match=match, checkin=checkin)
+            return self._matched(match, api_key_name)
         distance = nearest[0].distance if nearest else None
-        checkin = self._checkins.record(None, False, distance, api_key_name)
-        return CheckInOutcome(matched=False, reason=reason, checkin=checkin)
+        self._checkins.count_unknown(api_key_name, distance)
+        return CheckInOutcome(matched=False, reason=reason)
+
+    def _matched(self, match: Match, api_key_name: str) -> CheckInOutcome:
+        """One row per person per repeat window, whichever kiosk or replica sees them."""
+        checkin, repeat = self._checkins.record_matched_unless_repeat(
+            match.employee_id, match.distance, api_key_name, self._repeat_seconds
+        )
+        return CheckInOutcome(matched=True, match=match, checkin=checkin, repeat=repeat)
 
 
 @dataclass(frozen=True)
@@ -225,8 +234,9 @@ class EmployeeAdmin:
         self._faces = faces
         self._images = images
 
-    def list(self, limit: int, offset: int) -> Page:
-        return self._faces.list_employees(limit, offset)
+    def list(self, limit: int, offset: int, search: str = "") -> Page:
+        """EmployeeSummary items (face count, last check-in), filtered by `search`."""
+        return self._faces.employee_summaries(search.strip()[:128], limit, offset)
 
     def details(self, employee_id: str) -> EmployeeDetails:
         employee = self._faces.get_employee(employee_id)

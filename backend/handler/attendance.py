@@ -78,6 +78,31 @@ async def list_checkins(
     }
 
 
+def _day(day: str | None, found: Services) -> date:
+    try:
+        return (
+            date.fromisoformat(day)
+            if day
+            else found.attendance.local(datetime.now().astimezone()).date()
+        )
+    except ValueError as error:
+        raise ValidationFailed(
+            "date must be YYYY-MM-DD", {"fields": {"date": "YYYY-MM-DD"}}
+        ) from error
+
+
+@router.get("/attendance/unknown")
+async def unknown_attempts(
+    day: str | None = Query(None, alias="date", description="YYYY-MM-DD; default today"),
+    _: ApiKey = Depends(ADMIN),
+    found: Services = Depends(services),
+) -> dict[str, Any]:
+    """ "Not recognised" answers of the day per local hour (0-23), all kiosks together."""
+    when = _day(day, found)
+    hours = await run_in_threadpool(found.attendance.unknown_by_hour, when)
+    return {"date": when.isoformat(), "timezone": found.attendance.timezone, "hours": hours}
+
+
 @router.get("/attendance/daily")
 async def daily(
     day: str | None = Query(
@@ -88,14 +113,7 @@ async def daily(
 ) -> dict[str, Any]:
     """Each employee's first and last check-in of the day, in the office's time zone."""
     attendance = found.attendance
-    try:
-        when = (
-            date.fromisoformat(day) if day else attendance.local(datetime.now().astimezone()).date()
-        )
-    except ValueError as error:
-        raise ValidationFailed(
-            "date must be YYYY-MM-DD", {"fields": {"date": "YYYY-MM-DD"}}
-        ) from error
+    when = _day(day, found)
     rows = await run_in_threadpool(attendance.daily, when)
     return {
         "date": when.isoformat(),

@@ -10,6 +10,7 @@ from backend.domain.gallery import GalleryStatus
 from backend.domain.keys import ApiKeys
 from backend.domain.ratelimit import RateLimiter
 from backend.domain.services import CheckInService, EmployeeAdmin, EnrollmentService
+from backend.domain.webhooks import Webhooks
 
 
 @dataclass
@@ -20,6 +21,7 @@ class Services:
     gallery: GalleryStatus
     keys: ApiKeys
     attendance: Attendance
+    webhooks: Webhooks
     search_limiter: RateLimiter
     # name -> a check that raises a DomainError when that dependency is down
     probes: dict[str, Callable[[], None]]

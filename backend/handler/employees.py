@@ -9,7 +9,7 @@ from fastapi.concurrency import iterate_in_threadpool, run_in_threadpool
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
-from backend.domain.model import ApiKey, Employee, FaceRecord
+from backend.domain.model import ApiKey, Employee, EmployeeSummary, FaceRecord
 from backend.domain.policy import MAX_DEPARTMENT_LENGTH, MAX_NAME_LENGTH
 from backend.handler.auth import ADMIN, ANY_KEY
 from backend.handler.context import Services, services
@@ -60,39 +60,34 @@ async def search(
     form = await read_form(request, found.max_upload_bytes)
     image = await image_field(form, found.max_upload_bytes)
     outcome = await run_in_threadpool(found.checkin.check_in, image, key.name)
-    if outcome.checkin is not None:
-        request.app.state.metrics.checkins.labels(
-            "matched" if outcome.matched else "unmatched"
-        ).inc()
+    if outcome.reason != "no_face_detected":
+        result = "unmatched" if not outcome.matched else "repeat" if outcome.repeat else "matched"
+        request.app.state.metrics.checkins.labels(result).inc()
     if outcome.matched and outcome.match and outcome.checkin:
+        # A repeat within the window: the earlier check-in's id and time, no new row.
         return {
             "matched": True,
+            "repeat": outcome.repeat,
             "employee_id": outcome.match.employee_id,
             "employee_name": outcome.match.employee_name,
             "distance": round(outcome.match.distance, 4),
             "checkin_id": outcome.checkin.checkin_id,
             "checked_in_at": outcome.checkin.created_at.isoformat(),
         }
-    answer: dict[str, Any] = {
-        "matched": False,
-        "employee_name": "Unknown",
-        "reason": outcome.reason,
-    }
-    if outcome.checkin is not None:
-        answer["checkin_id"] = outcome.checkin.checkin_id
-    return answer
+    return {"matched": False, "employee_name": "Unknown", "reason": outcome.reason}
 
 
 @router.get("/employees")
 async def list_employees(
     limit: int = Query(50, ge=1, le=500),
     offset: int = Query(0, ge=0),
+    q: str = Query("", max_length=128, description="part of an id, name or department"),
     _: ApiKey = Depends(ADMIN),
     found: Services = Depends(services),
 ) -> dict[str, Any]:
-    page = await run_in_threadpool(found.admin.list, limit, offset)
+    page = await run_in_threadpool(found.admin.list, limit, offset, q)
     return {
-        "items": [_employee(e) for e in page.items],
+        "items": [_summary(e) for e in page.items],
         "total": page.total,
         "limit": page.limit,
         "offset": page.offset,
@@ -191,9 +186,15 @@ def photo_path(employee_id: str, face_id: str) -> str:
     return f"/api/v1/employees/{quote(employee_id)}/faces/{quote(face_id)}/photo"
 
 
+def _summary(summary: EmployeeSummary) -> dict[str, Any]:
+    last = summary.last_checkin.isoformat() if summary.last_checkin else None
+    return {**_employee(summary.employee), "faces": summary.faces, "last_checkin": last}
+
+
 def _face(face: FaceRecord) -> dict[str, Any]:
     return {
         "face_id": face.face_id,
+        "photo_path": photo_path(face.employee_id, face.face_id),
         "model": face.model,
         "detector": face.detector,
         "quality": face.quality.__dict__,

@@ -28,6 +28,8 @@ STATUS: dict[type[errors.DomainError], int] = {
     errors.ModelMismatch: 409,
     errors.EmployeeNotFound: 404,
     errors.FaceNotFound: 404,
+    errors.KeyNotFound: 404,
+    errors.WebhookNotFound: 404,
     errors.Unauthorized: 401,
     errors.Forbidden: 403,
     errors.EmbedderUnavailable: 503,

@@ -1,4 +1,4 @@
-"""The kiosk and enrollment pages and their static files."""
+"""The kiosk, enrollment and HR admin pages and their static files."""
 
 from pathlib import Path
 
@@ -49,3 +49,7 @@ def mount_pages(app: FastAPI, static_dir: Path) -> None:
     @app.get("/enroll", include_in_schema=False)
     async def enroll_page() -> FileResponse:
         return FileResponse(static_dir / "enroll.html", headers=PAGE_HEADERS)
+
+    @app.get("/admin", include_in_schema=False)
+    async def admin_page() -> FileResponse:
+        return FileResponse(static_dir / "admin.html", headers=PAGE_HEADERS)

@@ -1,4 +1,5 @@
-"""The check-in log in PostgreSQL: one row per answer that saw a face."""
+"""The check-in log in PostgreSQL: a row per matched check-in (repeats folded), a counter
+per hour and kiosk for unmatched attempts."""
 
 from collections.abc import Iterator
 from datetime import date
@@ -6,8 +7,14 @@ from typing import Any
 
 from sqlalchemy import Engine, text
 
+from backend.domain import events
 from backend.domain.model import Checkin, CheckinFilter, CheckinRow, DailyAttendance, Page
 from backend.infrastructure.database import transaction, translated_errors
+from backend.infrastructure.pg_outbox import enqueue
+
+# pg_advisory_xact_lock(CHECKIN_LOCK, hashtext(employee_id)): one employee's check-ins are
+# decided one at a time, whichever replica serves them.
+CHECKIN_LOCK = 0x6663
 
 FILTER_CLAUSES = {
     "start": "c.created_at >= :start",
@@ -40,6 +47,73 @@ class PgCheckinLog:
                 {"e": employee_id, "m": matched, "d": distance, "k": api_key_name},
             ).one()
         return Checkin(row.id, employee_id, matched, distance, api_key_name, row.created_at)
+
+    def record_matched_unless_repeat(
+        self, employee_id: str, distance: float, api_key_name: str, window_seconds: float
+    ) -> tuple[Checkin, bool]:
+        with transaction(self._engine) as db:
+            db.execute(
+                text("SELECT pg_advisory_xact_lock(:ns, hashtext(:e))"),
+                {"ns": CHECKIN_LOCK, "e": employee_id},
+            )
+            earlier = db.execute(
+                text(
+                    "SELECT id, distance, api_key_name, created_at FROM checkin "
+                    "WHERE employee_id = :e AND matched "
+                    "AND created_at > clock_timestamp() - make_interval(secs => :w) "
+                    "ORDER BY created_at DESC, id DESC LIMIT 1"
+                ),
+                {"e": employee_id, "w": window_seconds},
+            ).first()
+            if earlier is not None:
+                return Checkin(
+                    earlier.id,
+                    employee_id,
+                    True,
+                    earlier.distance,
+                    earlier.api_key_name,
+                    earlier.created_at,
+                ), True
+            # clock_timestamp(), not now(): the time after the lock, so rows keep the order
+            # in which they were decided.
+            row = db.execute(
+                text(
+                    "INSERT INTO checkin (employee_id, matched, distance, api_key_name, "
+                    "created_at) VALUES (:e, true, :d, :k, clock_timestamp()) "
+                    "RETURNING id, created_at, (SELECT name FROM employee WHERE id = :e) AS name"
+                ),
+                {"e": employee_id, "d": distance, "k": api_key_name},
+            ).one()
+            checkin = Checkin(row.id, employee_id, True, distance, api_key_name, row.created_at)
+            enqueue(db, events.checkin_matched(checkin, row.name))
+        return checkin, False
+
+    def count_unknown(self, api_key_name: str, distance: float | None) -> None:
+        with transaction(self._engine) as db:
+            db.execute(
+                text(
+                    "INSERT INTO unknown_attempt (hour, api_key_name, count) "
+                    "VALUES (date_trunc('hour', now()), :k, 1) "
+                    "ON CONFLICT (hour, api_key_name) "
+                    "DO UPDATE SET count = unknown_attempt.count + 1"
+                ),
+                {"k": api_key_name},
+            )
+            enqueue(db, events.checkin_unknown(api_key_name, distance))
+
+    def unknown_by_hour(self, day: date, timezone: str) -> dict[int, int]:
+        with transaction(self._engine) as db:
+            rows = db.execute(
+                text(
+                    "SELECT extract(hour FROM hour AT TIME ZONE :tz)::int AS h, "
+                    "sum(count)::int AS n FROM unknown_attempt "
+                    "WHERE hour >= (CAST(:day AS date)::timestamp AT TIME ZONE :tz) "
+                    "AND hour < ((CAST(:day AS date) + 1)::timestamp AT TIME ZONE :tz) "
+                    "GROUP BY 1 ORDER BY 1"
+                ),
+                {"day": day, "tz": timezone},
+            )
+            return {r.h: r.n for r in rows}
 
     @staticmethod
     def _where(where: CheckinFilter) -> tuple[str, dict[str, Any]]:

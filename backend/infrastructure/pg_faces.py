@@ -5,9 +5,11 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, text
 
+from backend.domain import events
 from backend.domain.errors import ModelMismatch, PhotoAlreadyEnrolled
 from backend.domain.model import (
     Employee,
+    EmployeeSummary,
     FaceRecord,
     GuardedInsert,
     Match,
@@ -17,6 +19,7 @@ from backend.domain.model import (
     Quality,
 )
 from backend.infrastructure.database import transaction, vector_literal
+from backend.infrastructure.pg_outbox import enqueue
 from backend.infrastructure.pg_restage import (
     ENROLL_LOCK,
     OPERATORS,
@@ -130,7 +133,7 @@ class PgFaceRepository(RestagingMixin):
             look_alike = near[0] if near and near[0].distance <= ask_within else None
             if look_alike is not None and (look_alike.distance <= refuse_within or not confirmed):
                 return GuardedInsert(inserted=False, look_alike=look_alike)
-            db.execute(
+            created = db.execute(
                 text(
                     "INSERT INTO employee (id, name, department, email) "
                     "VALUES (:id, :name, :department, :email) ON CONFLICT DO NOTHING"
@@ -161,6 +164,12 @@ class PgFaceRepository(RestagingMixin):
                     "distinct_from": look_alike.employee_id if look_alike else None,
                     "confirmed_by": face.confirmed_by if look_alike else None,
                 },
+            )
+            enqueue(
+                db,
+                events.employee_enrolled(
+                    employee.employee_id, employee.name, face.face_id, bool(created.rowcount)
+                ),
             )
         return GuardedInsert(inserted=True, look_alike=look_alike)
 
@@ -222,6 +231,26 @@ class PgFaceRepository(RestagingMixin):
             items = [_employee(r) for r in rows]
         return Page(items, total, limit, offset)
 
+    def employee_summaries(self, search: str, limit: int, offset: int) -> Page:
+        pattern = "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        where = "WHERE e.id ILIKE :p OR e.name ILIKE :p OR e.department ILIKE :p" if search else ""
+        with transaction(self._engine) as db:
+            total = db.execute(
+                text(f"SELECT count(*) FROM employee e {where}"), {"p": pattern}
+            ).scalar_one()
+            rows = db.execute(
+                text(
+                    f"SELECT e.id, e.name, e.department, e.email, e.created_at, "
+                    "(SELECT count(*) FROM face f WHERE f.employee_id = e.id) AS faces, "
+                    "(SELECT max(c.created_at) FROM checkin c "
+                    " WHERE c.employee_id = e.id AND c.matched) AS last_checkin "
+                    f"FROM employee e {where} ORDER BY e.id LIMIT :l OFFSET :o"
+                ),
+                {"p": pattern, "l": limit, "o": offset},
+            )
+            items = [EmployeeSummary(_employee(r), r.faces, r.last_checkin) for r in rows]
+        return Page(items, total, limit, offset)
+
     def count_faces(self) -> int:
         with transaction(self._engine) as db:
             count: int = db.execute(text("SELECT count(*) FROM face")).scalar_one()
@@ -254,6 +283,8 @@ class PgFaceRepository(RestagingMixin):
             deleted = db.execute(
                 text("DELETE FROM employee WHERE id = :id"), {"id": employee_id}
             ).rowcount
+            if deleted:
+                enqueue(db, events.employee_erased(employee_id))
         return bool(deleted)
 
     def delete_face(self, employee_id: str, face_id: str) -> FaceRecord | None:

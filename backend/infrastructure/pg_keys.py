@@ -1,5 +1,7 @@
 """API keys in PostgreSQL: only SHA-256 hashes are stored."""
 
+from datetime import UTC, datetime, timedelta
+
 from sqlalchemy import Engine, exc, text
 
 from backend.domain.errors import KeyNameTaken
@@ -31,11 +33,17 @@ class PgApiKeyStore:
         with transaction(self._engine) as db:
             row = db.execute(
                 text(
-                    "SELECT name, role, key_hash, created_at FROM api_key "
+                    "SELECT id, name, role, key_hash, created_at, last_used_at FROM api_key "
                     "WHERE key_hash = :h AND revoked_at IS NULL"
                 ),
                 {"h": key_hash},
             ).first()
+            # "Last used" to the minute: a write per minute per key, not per request.
+            stale = datetime.now(UTC) - timedelta(minutes=1)
+            if row is not None and (row.last_used_at is None or row.last_used_at < stale):
+                db.execute(
+                    text("UPDATE api_key SET last_used_at = now() WHERE id = :i"), {"i": row.id}
+                )
         if row is None:
             return None
         return ApiKey(row.name, Role(row.role), row.created_at), row.key_hash
@@ -43,9 +51,15 @@ class PgApiKeyStore:
     def list(self) -> list[ApiKey]:
         with transaction(self._engine) as db:
             rows = db.execute(
-                text("SELECT name, role, created_at, revoked_at FROM api_key ORDER BY name")
+                text(
+                    "SELECT name, role, created_at, revoked_at, last_used_at FROM api_key "
+                    "ORDER BY name"
+                )
             )
-            return [ApiKey(r.name, Role(r.role), r.created_at, r.revoked_at) for r in rows]
+            return [
+                ApiKey(r.name, Role(r.role), r.created_at, r.revoked_at, r.last_used_at)
+                for r in rows
+            ]
 
     def revoke(self, name: str) -> bool:
         with transaction(self._engine) as db:

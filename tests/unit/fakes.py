@@ -2,18 +2,20 @@
 
 import math
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from backend.domain.errors import DomainError
+from backend.domain.errors import DomainError, KeyNameTaken
 from backend.domain.model import (
     ApiKey,
     Checkin,
     CheckinFilter,
     CheckinRow,
     DailyAttendance,
+    Delivery,
     DetectedFace,
     Employee,
+    EmployeeSummary,
     Extraction,
     FaceRecord,
     GuardedInsert,
@@ -24,6 +26,7 @@ from backend.domain.model import (
     Quality,
     Role,
     StoredPhoto,
+    Webhook,
 )
 
 DLIB = ModelInfo("Dlib", 3, "dlib", {"cosine": 0.07, "euclidean_l2": 0.4, "euclidean": 0.6})
@@ -127,6 +130,15 @@ class FakeFaceRepository:
     def count_employees(self) -> int:
         return len(self.employees)
 
+    def employee_summaries(self, search: str, limit: int, offset: int) -> Page:
+        needle = search.lower()
+        items = [
+            EmployeeSummary(e, len(self.faces_of(e.employee_id)), None)
+            for e in sorted(self.employees.values(), key=lambda e: e.employee_id)
+            if needle in f"{e.employee_id}\n{e.name}\n{e.department or ''}".lower()
+        ]
+        return Page(items[offset : offset + limit], len(items), limit, offset)
+
     def list_employees(self, limit: int, offset: int) -> Page:
         items = sorted(self.employees.values(), key=lambda e: e.employee_id)
         return Page(items[offset : offset + limit], len(items), limit, offset)
@@ -172,9 +184,6 @@ class FakeImageStore:
         for key in [k for k in self.objects if k.startswith(prefix)]:
             del self.objects[key]
 
-    def url(self, key: str) -> str:
-        return f"http://store.test/{key}"
-
     def get(self, key: str) -> bytes:
         return self.objects[key]
 
@@ -189,6 +198,32 @@ class FakeCheckinLog:
     def __init__(self, names: dict[str, Employee] | None = None) -> None:
         self.rows: list[Checkin] = []
         self.names = names if names is not None else {}
+        self.unknown: dict[tuple[datetime, str], int] = {}
+        self.now = lambda: datetime.now(UTC)
+
+    def record_matched_unless_repeat(self, employee_id, distance, api_key_name, window_seconds):  # type: ignore[no-untyped-def]
+        now = self.now()
+        for row in reversed(self.rows):
+            if row.employee_id == employee_id and row.matched:
+                if now - row.created_at < timedelta(seconds=window_seconds):
+                    return row, True
+                break
+        row = Checkin(len(self.rows) + 1, employee_id, True, distance, api_key_name, now)
+        self.rows.append(row)
+        return row, False
+
+    def count_unknown(self, api_key_name: str, distance: float | None) -> None:
+        hour = self.now().replace(minute=0, second=0, microsecond=0)
+        self.unknown[hour, api_key_name] = self.unknown.get((hour, api_key_name), 0) + 1
+
+    def unknown_by_hour(self, day, timezone):  # type: ignore[no-untyped-def]
+        zone = ZoneInfo(timezone)
+        counts: dict[int, int] = {}
+        for (hour, _), n in self.unknown.items():
+            local = hour.astimezone(zone)
+            if local.date() == day:
+                counts[local.hour] = counts.get(local.hour, 0) + n
+        return counts
 
     def _matching(self, where: CheckinFilter) -> list[CheckinRow]:
         return [
@@ -231,6 +266,8 @@ class FakeApiKeyStore:
         self.keys: dict[str, tuple[ApiKey, str]] = {}
 
     def create(self, name: str, role: Role, key_hash: str) -> ApiKey:
+        if name in self.keys:
+            raise KeyNameTaken(f"a key named {name} already exists")
         key = ApiKey(name, role, datetime.now(UTC))
         self.keys[name] = (key, key_hash)
         return key
@@ -250,3 +287,26 @@ class FakeApiKeyStore:
         key, stored = self.keys[name]
         self.keys[name] = (replace(key, revoked_at=datetime.now(UTC)), stored)
         return True
+
+
+class FakeWebhookStore:
+    def __init__(self) -> None:
+        self.hooks: dict[int, Webhook] = {}
+        self.sent: dict[int, list[Delivery]] = {}
+
+    def create(self, url: str, events: tuple[str, ...], secret: str) -> Webhook:
+        hook = Webhook(len(self.hooks) + 1, url, events, datetime.now(UTC), secret)
+        self.hooks[hook.webhook_id] = hook
+        return hook
+
+    def get(self, webhook_id: int) -> Webhook | None:
+        return self.hooks.get(webhook_id)
+
+    def delete(self, webhook_id: int) -> bool:
+        return self.hooks.pop(webhook_id, None) is not None
+
+    def deliveries(self, webhook_id: int, limit: int) -> list[Delivery]:
+        return self.sent.get(webhook_id, [])[-limit:][::-1]
+
+    def list(self) -> list[Webhook]:
+        return list(self.hooks.values())

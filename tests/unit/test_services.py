@@ -1,5 +1,7 @@
 """Enrollment, check-in and erasure against in-memory fakes."""
 
+from datetime import timedelta
+
 import pytest
 
 from backend.domain import errors
@@ -163,13 +165,35 @@ def test_check_in_matches_and_records(world):
     assert log.rows[-1].employee_id == "E1" and log.rows[-1].api_key_name == "door"
 
 
-def test_stranger_is_not_matched_but_recorded(world):
+def test_stranger_is_counted_not_recorded_as_a_row(world):
     _, _, _, log, enroll, checkin, _ = world
     enroll.enroll("E1", "Alice", PHOTO_A)
-    outcome = checkin.check_in(PHOTO_B, "door")
-    assert not outcome.matched and outcome.reason == "no_match"
-    assert log.rows[-1].matched is False and log.rows[-1].employee_id is None
-    assert log.rows[-1].distance == pytest.approx(1.0)
+    for _ in range(3):
+        outcome = checkin.check_in(PHOTO_B, "door")
+        assert not outcome.matched and outcome.reason == "no_match"
+    assert log.rows == []
+    assert list(log.unknown.values()) == [3]
+
+
+def test_repeat_within_the_window_writes_no_row(world):
+    _, _, _, log, enroll, checkin, _ = world
+    enroll.enroll("E1", "Alice", PHOTO_A)
+    first = checkin.check_in(PHOTO_A2, "door")
+    again = checkin.check_in(PHOTO_A, "back-door")  # another kiosk, same person
+    assert first.matched and not first.repeat
+    assert again.matched and again.repeat
+    assert again.checkin == first.checkin and len(log.rows) == 1
+
+
+def test_after_the_window_a_new_row_is_written(world):
+    _, _, _, log, enroll, checkin, _ = world
+    enroll.enroll("E1", "Alice", PHOTO_A)
+    first = checkin.check_in(PHOTO_A2, "door")
+    later = first.checkin.created_at + timedelta(seconds=61)
+    log.now = lambda: later
+    again = checkin.check_in(PHOTO_A2, "door")
+    assert not again.repeat and again.checkin.checkin_id != first.checkin.checkin_id
+    assert len(log.rows) == 2
 
 
 def test_no_face_writes_no_checkin(world):
@@ -185,7 +209,7 @@ def test_two_employees_about_as_near_is_ambiguous_not_a_guess(world):
     enroll.enroll("E2", "Alice's twin", PHOTO_TWIN, confirm_distinct=True, confirmed_by="hr")
     outcome = checkin.check_in(PHOTO_A2, "door")
     assert not outcome.matched and outcome.reason == "ambiguous"
-    assert log.rows[-1].matched is False and log.rows[-1].employee_id is None
+    assert log.rows == [] and list(log.unknown.values()) == [1]  # counted as not recognised
 
 
 def test_an_employees_own_faces_never_make_a_check_in_ambiguous(world):

@@ -10,6 +10,7 @@ from backend.domain.policy import MatchPolicy, QualityFloor
 from backend.domain.ratelimit import RateLimiter
 from backend.domain.services import CheckInService, EmployeeAdmin, EnrollmentService
 from backend.domain.thresholds import ThresholdSettings
+from backend.domain.webhooks import Webhooks
 from backend.handler.context import Services
 from tests.unit.fakes import (
     DLIB,
@@ -18,6 +19,7 @@ from tests.unit.fakes import (
     FakeEmbedder,
     FakeFaceRepository,
     FakeImageStore,
+    FakeWebhookStore,
 )
 
 
@@ -29,6 +31,7 @@ class FakeWorld:
     keys: ApiKeys = field(default_factory=lambda: ApiKeys(store=FakeApiKeyStore()))
     # below this a look-alike is refused outright; up to DLIB's 0.07 HR is asked
     duplicate_threshold: float | None = None
+    webhook_store: FakeWebhookStore = field(default_factory=FakeWebhookStore)
 
     def services(
         self, *, timezone: str = "UTC", per_minute: int = 600, max_upload_bytes: int = 10_000
@@ -56,6 +59,7 @@ class FakeWorld:
             gallery=GalleryStatus(policy=policy, stats=self.faces),
             keys=self.keys,
             attendance=Attendance(checkins=self.checkins, timezone=timezone),
+            webhooks=Webhooks(store=self.webhook_store),
             search_limiter=RateLimiter(per_minute=per_minute),
             probes={"embedder": lambda: None},
             max_upload_bytes=max_upload_bytes,

@@ -1,0 +1,69 @@
+"""The events integrations can subscribe to, and the JSON each one carries.
+
+Adapters call these inside the transaction that makes the change, so an event is in the
+outbox exactly when its change is committed."""
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from backend.domain.model import Checkin
+
+CHECKIN_MATCHED = "checkin.matched"
+CHECKIN_UNKNOWN = "checkin.unknown"
+EMPLOYEE_ENROLLED = "employee.enrolled"
+EMPLOYEE_ERASED = "employee.erased"
+EVENTS = (CHECKIN_MATCHED, CHECKIN_UNKNOWN, EMPLOYEE_ENROLLED, EMPLOYEE_ERASED)
+
+
+def envelope(event: str, data: dict[str, Any], at: datetime | None = None) -> dict[str, Any]:
+    """{"id", "type", "created_at", "data"}: what a receiver gets as the request body."""
+    return {
+        "id": uuid.uuid4().hex,
+        "type": event,
+        "created_at": (at or datetime.now(UTC)).isoformat(),
+        "data": data,
+    }
+
+
+def checkin_matched(checkin: Checkin, employee_name: str | None) -> dict[str, Any]:
+    return envelope(
+        CHECKIN_MATCHED,
+        {
+            "checkin_id": checkin.checkin_id,
+            "employee_id": checkin.employee_id,
+            "employee_name": employee_name,
+            "distance": None if checkin.distance is None else round(checkin.distance, 4),
+            "api_key_name": checkin.api_key_name,
+            "checked_in_at": checkin.created_at.isoformat(),
+        },
+        checkin.created_at,
+    )
+
+
+def checkin_unknown(api_key_name: str, distance: float | None) -> dict[str, Any]:
+    return envelope(
+        CHECKIN_UNKNOWN,
+        {
+            "api_key_name": api_key_name,
+            "nearest_distance": None if distance is None else round(distance, 4),
+        },
+    )
+
+
+def employee_enrolled(
+    employee_id: str, employee_name: str, face_id: str, new_employee: bool
+) -> dict[str, Any]:
+    return envelope(
+        EMPLOYEE_ENROLLED,
+        {
+            "employee_id": employee_id,
+            "employee_name": employee_name,
+            "face_id": face_id,
+            "new_employee": new_employee,
+        },
+    )
+
+
+def employee_erased(employee_id: str) -> dict[str, Any]:
+    return envelope(EMPLOYEE_ERASED, {"employee_id": employee_id})

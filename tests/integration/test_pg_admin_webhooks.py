@@ -1,0 +1,114 @@
+"""Repeat folding, unmatched counters, key last use and the webhook outbox on PostgreSQL."""
+
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from sqlalchemy import text
+
+from backend.domain.model import Metric, Role
+from backend.infrastructure.pg_checkins import PgCheckinLog
+from backend.infrastructure.pg_faces import PgFaceRepository
+from backend.infrastructure.pg_keys import PgApiKeyStore
+from backend.infrastructure.pg_outbox import PgWebhooks
+from tests.integration.conftest import MODEL
+from tests.integration.test_pg_repository import add, unit
+
+
+@pytest.fixture
+def gallery(engine) -> PgFaceRepository:
+    repo = PgFaceRepository(engine)
+    repo.adopt_model(MODEL, Metric.COSINE)
+    repo.metric = Metric.COSINE  # type: ignore[attr-defined]
+    return repo
+
+
+def test_concurrent_matches_of_one_person_write_one_row(gallery, engine):
+    add(gallery, "A", "fa", unit(1, 0, 0, 0))
+    log = PgCheckinLog(engine)
+    with ThreadPoolExecutor(8) as pool:
+        results = list(
+            pool.map(
+                lambda i: log.record_matched_unless_repeat("A", 0.01, f"kiosk-{i % 3}", 60),
+                range(16),
+            )
+        )
+    new = [checkin for checkin, repeat in results if not repeat]
+    assert len(new) == 1
+    assert {checkin.checkin_id for checkin, _ in results} == {new[0].checkin_id}
+    with engine.connect() as db:
+        assert db.execute(text("SELECT count(*) FROM checkin")).scalar() == 1
+
+
+def test_a_match_after_the_window_is_a_new_row(gallery, engine):
+    add(gallery, "A", "fa", unit(1, 0, 0, 0))
+    log = PgCheckinLog(engine)
+    first, _ = log.record_matched_unless_repeat("A", 0.01, "door", 60)
+    with engine.begin() as db:  # as if it were two minutes ago
+        db.execute(text("UPDATE checkin SET created_at = created_at - interval '2 minutes'"))
+    second, repeat = log.record_matched_unless_repeat("A", 0.01, "door", 60)
+    assert not repeat and second.checkin_id != first.checkin_id
+
+
+def test_unmatched_attempts_are_one_counter_per_hour_and_kiosk(engine):
+    log = PgCheckinLog(engine)
+    for kiosk in ("door", "door", "door", "lobby"):
+        log.count_unknown(kiosk, 0.4)
+    with engine.connect() as db:
+        rows = db.execute(text("SELECT api_key_name, count FROM unknown_attempt ORDER BY 1")).all()
+        assert db.execute(text("SELECT count(*) FROM checkin")).scalar() == 0
+    assert [tuple(r) for r in rows] == [("door", 3), ("lobby", 1)]
+    today = datetime.now(UTC).date()
+    assert log.unknown_by_hour(today, "UTC") == {datetime.now(UTC).hour: 4}
+    assert log.unknown_by_hour(date(2000, 1, 1), "UTC") == {}
+
+
+def test_key_last_use_is_noted(engine):
+    keys = PgApiKeyStore(engine)
+    keys.create("door", Role.KIOSK, "h" * 64)
+    assert keys.list()[0].last_used_at is None
+    assert keys.find("h" * 64) is not None
+    assert keys.list()[0].last_used_at is not None
+
+
+def test_events_enter_the_outbox_with_their_change_in_order(gallery, engine):
+    hooks = PgWebhooks(engine)
+    everything = hooks.create(
+        "http://127.0.0.1:9/a",
+        ("checkin.matched", "checkin.unknown", "employee.enrolled", "employee.erased"),
+        "s",
+    )
+    erasures = hooks.create("http://127.0.0.1:9/b", ("employee.erased",), "s")
+    add(gallery, "A", "fa", unit(1, 0, 0, 0))
+    log = PgCheckinLog(engine)
+    checkin, _ = log.record_matched_unless_repeat("A", 0.01, "door", 60)
+    log.record_matched_unless_repeat("A", 0.01, "door", 60)  # a repeat: no event
+    log.count_unknown("door", None)
+    gallery.delete_employee("A")
+    sent = hooks.pending(everything.webhook_id, 100)
+    assert [d.event for d in sent] == [
+        "employee.enrolled",
+        "checkin.matched",
+        "checkin.unknown",
+        "employee.erased",
+    ]
+    assert sent[1].payload["data"]["checkin_id"] == checkin.checkin_id
+    assert [d.event for d in hooks.pending(erasures.webhook_id, 100)] == ["employee.erased"]
+
+
+def test_a_leased_webhook_is_not_claimed_twice(engine):
+    hooks = PgWebhooks(engine)
+    hook = hooks.create("http://127.0.0.1:9/a", ("checkin.unknown",), "s")
+    assert hooks.claim(5, timedelta(seconds=60)) == []  # nothing pending
+    PgCheckinLog(engine).count_unknown("door", None)
+    with ThreadPoolExecutor(4) as pool:
+        claims = list(pool.map(lambda _: hooks.claim(5, timedelta(seconds=60)), range(4)))
+    assert sorted(len(c) for c in claims) == [0, 0, 0, 1]
+    hooks.release(hook.webhook_id)
+    (pending,) = hooks.pending(hook.webhook_id, 10)
+    later = datetime.now(UTC) + timedelta(hours=1)
+    hooks.failed(pending.delivery_id, "down", None, later)
+    assert hooks.claim(5, timedelta(seconds=60)) == []  # not due before its retry time
+    hooks.failed(pending.delivery_id, "gave up", 500, None)
+    (gone,) = hooks.deliveries(hook.webhook_id, 10)
+    assert (gone.state, gone.attempts, gone.last_status) == ("failed", 2, 500)
