@@ -31,6 +31,10 @@ def stack(postgres, s3, embedder_url, session_dir) -> Iterator[Stack]:
         "EMBEDDER_URL": embedder_url,
         # no certificate: plain HTTP on loopback for the API tests
         "TLS_CERT": str(session_dir / "none.crt"),
+        # webhook retries in fractions of a second, so a receiver's outage is a short test
+        "WEBHOOK_BACKOFF_BASE_SECONDS": "0.2",
+        "WEBHOOK_BACKOFF_MAX_SECONDS": "2",
+        "WEBHOOK_POLL_SECONDS": "0.2",
     }
     keys = {}
     for role in ("admin", "kiosk"):
