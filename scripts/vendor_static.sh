@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Copy the browser-side face detector (face-api + tiny face detector weights)
-# and Swagger UI from node_modules into static/vendor/, where the backend serves
-# them at /static/vendor/. static/vendor/ is git-ignored: run this after
+# Copy the browser-side face detector (face-api + tiny face detector weights),
+# Swagger UI and the QR code generator of the admin page from node_modules into
+# static/vendor/, where the backend serves them at /static/vendor/. static/vendor/ is git-ignored: run this after
 # a checkout and whenever package-lock.json changes.
 # Idempotent and quick: npm is only run when node_modules is missing or older
 # than the lock file, and files are only copied when they differ.
@@ -15,6 +15,7 @@ cd "$root"
 # so that its mtime reflects this install, not the tarball's dates.
 marker="node_modules/.package-lock.json"
 if [[ ! -f node_modules/@vladmandic/face-api/package.json || ! -f node_modules/swagger-ui-dist/package.json ||
+      ! -f node_modules/qrcode-generator/package.json ||
       ! -f "$marker" || "package-lock.json" -nt "$marker" ]]; then
     npm ci --no-audit --no-fund
     touch "$marker"
@@ -59,3 +60,7 @@ vendor swagger-ui-dist swagger-ui \
     swagger-ui-bundle.js \
     swagger-ui.css \
     favicon-32x32.png
+
+# qrcode-generator's dist/qrcode.js is a plain script defining the global `qrcode`:
+# the admin page draws a new kiosk key's QR code with it.
+vendor qrcode-generator qrcode-generator dist/qrcode.js

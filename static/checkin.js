@@ -290,7 +290,9 @@
     if (answer.status >= 500 || answer.status === 429) return "down";
 
     if (answer.status === 200 && body.matched === true) {
-      show("matched", "Checked in at " + formatTime(body.checked_in_at), {
+      // A repeat within the server's window wrote nothing: say when it was.
+      var said = body.repeat === true ? "Already checked in at " : "Checked in at ";
+      show("matched", said + formatTime(body.checked_in_at), {
         name: body.employee_name || body.employee_id || "",
       });
       return "shown";
@@ -323,6 +325,14 @@
     params.delete("setup");
     var query = params.toString();
     history.replaceState(null, "", location.pathname + (query ? "?" + query : ""));
+  }
+
+  // /checkin#key=... (the QR code HR's page shows for a new kiosk key): keep the key on
+  // this device and drop it from the address. A fragment is never sent to the server.
+  var fragment = new URLSearchParams(location.hash.replace(/^#/, ""));
+  if (fragment.get("key")) {
+    localStorage.setItem(KEY_STORAGE, fragment.get("key"));
+    history.replaceState(null, "", location.pathname + location.search);
   }
 
   var stored = localStorage.getItem(KEY_STORAGE);

@@ -1,5 +1,5 @@
 /*
- * Shared helpers for the facegate pages (checkin.html, enroll.html).
+ * Shared helpers for the facegate pages (checkin.html, enroll.html, admin.html).
  * Plain script, no bundler: it defines window.facegateCommon and expects
  * face-api.js (global `faceapi`) to be loaded before it.
  * API keys are only ever read from browser storage or typed in; none is
@@ -27,25 +27,44 @@
     options = options || {};
     var headers = { Accept: "application/json" };
     if (key) headers["X-API-Key"] = key;
+    var body = options.body;
+    if (options.json !== undefined) {
+      headers["Content-Type"] = "application/json";
+      body = JSON.stringify(options.json);
+    }
     var response;
     try {
       response = await fetch(path, {
         method: options.method || "GET",
         headers: headers,
-        body: options.body,
+        body: body,
         cache: "no-store",
         credentials: "same-origin",
       });
     } catch (err) {
       throw new NetworkError(String(err && err.message ? err.message : err));
     }
-    var body = null;
+    var parsed = null;
     try {
-      body = await response.json();
+      parsed = await response.json();
     } catch (err) {
-      body = null; // e.g. an HTML error page from a proxy
+      parsed = null; // e.g. an HTML error page from a proxy, or 204 No Content
     }
-    return { status: response.status, ok: response.ok, body: body };
+    return { status: response.status, ok: response.ok, body: parsed };
+  }
+
+  /**
+   * GET a file (a photo, a CSV) with the X-API-Key header; resolves to
+   * {status, ok, blob} (blob null unless ok); throws NetworkError.
+   */
+  async function apiBlob(path, key) {
+    var response;
+    try {
+      response = await fetch(path, { headers: { "X-API-Key": key }, cache: "no-store", credentials: "same-origin" });
+    } catch (err) {
+      throw new NetworkError(String(err && err.message ? err.message : err));
+    }
+    return { status: response.status, ok: response.ok, blob: response.ok ? await response.blob() : null };
   }
 
   /** The {code, message, details} part of an error answer, never null. */
@@ -223,9 +242,81 @@
     });
   }
 
+  // Quality figures the server may report, in words: [too low, too high].
+  var FIGURES = {
+    face_size: ["the face is too small in the photo", "the face is too large in the photo"],
+    face_width: ["the face is too small in the photo", "the face is too large in the photo"],
+    brightness: ["the photo is too dark", "the photo is too bright"],
+    contrast: ["the photo has too little contrast", "the photo has too much contrast"],
+    sharpness: ["the photo is blurry", "the photo is over-sharpened"],
+    blur: ["the photo is too smooth", "the photo is blurry"],
+    detection_score: ["the face is not clearly visible", "the face score is too high"],
+    face_score: ["the face is not clearly visible", "the face score is too high"],
+    yaw: ["the head is turned too far", "the head is turned too far - look straight at the camera"],
+    pitch: ["the head is tilted too far", "the head is tilted too far - look straight at the camera"],
+    roll: ["the head is tilted too far", "the head is tilted sideways too far - keep it upright"],
+    image_size: ["the photo resolution is too low", "the photo is too large"],
+  };
+
+  function num(value) {
+    return typeof value === "number" && !Number.isInteger(value) ? value.toFixed(2) : String(value);
+  }
+
+  /** "the face is too small … (60, minimum 80)" for one failing figure. */
+  function describeFigure(figure, spec) {
+    var words = FIGURES[figure];
+    var label = figure.replace(/_/g, " ");
+    if (!spec || typeof spec !== "object") return label + " is not acceptable";
+    var v = spec.value;
+    var tooLow = spec.minimum !== undefined && (spec.maximum === undefined || v < spec.minimum);
+    var bound = tooLow ? "minimum " + num(spec.minimum)
+      : spec.maximum !== undefined ? "maximum " + num(spec.maximum) : "";
+    var text = words ? words[tooLow ? 0 : 1] : label + " is too " + (tooLow ? "low" : "high");
+    return text + " (" + num(v) + (bound ? ", " + bound : "") + ")";
+  }
+
+  function tooLarge(cameraOk) {
+    return "The photo file is too large. Use a smaller photo" + (cameraOk ? " or take one with the camera." : ".");
+  }
+
+  /** An enrollment refusal ({code, message, details} from errorOf) in words for HR. */
+  function describeEnrollError(status, error, cameraOk) {
+    var d = error.details;
+    switch (error.code) {
+      case "face_already_enrolled":
+        return "This face is already enrolled as " + (d.employee_name || "another employee") +
+          " (" + (d.employee_id || "?") + ").";
+      case "possible_duplicate":
+        return "This face looks like " + (d.employee_name || "another employee") +
+          " (" + (d.employee_id || "?") + "): enrollment cancelled.";
+      case "photo_already_enrolled":
+        return "This photo is already enrolled for this employee.";
+      case "low_quality": {
+        var failing = d.failing && typeof d.failing === "object" ? d.failing : {};
+        var parts = Object.keys(failing).map(function (f) { return describeFigure(f, failing[f]); });
+        return "The photo quality is too low: " + (parts.length ? parts.join("; ") : error.message || "see the server log") +
+          ". Take a new photo.";
+      }
+      case "no_face_detected":
+        return "No face was found in the photo. Use a photo where the face is clearly visible.";
+      case "multiple_faces":
+        return "More than one face is in the photo. Use a photo of the employee alone.";
+      case "invalid_image":
+        return "The file is not a readable image. Use a JPEG or PNG photo.";
+      case "image_too_large":
+        return tooLarge(cameraOk);
+      case "validation_error":
+        return "Please correct the highlighted fields.";
+    }
+    if (status === 413) return tooLarge(cameraOk);
+    if (status >= 500) return "The server had a problem (" + status + "). Try again in a moment.";
+    return error.message || "Enrollment failed (" + status + ").";
+  }
+
   window.facegateCommon = {
     NetworkError: NetworkError,
     apiFetch: apiFetch,
+    apiBlob: apiBlob,
     errorOf: errorOf,
     whoami: whoami,
     loadDetector: loadDetector,
@@ -236,5 +327,6 @@
     drawFaces: drawFaces,
     sleep: sleep,
     keepScreenOn: keepScreenOn,
+    describeEnrollError: describeEnrollError,
   };
 })();

@@ -257,74 +257,9 @@
     el.outcome.textContent = text;
   }
 
-  // Quality figures the server may report, in words: [too low, too high].
-  var FIGURES = {
-    face_size: ["the face is too small in the photo", "the face is too large in the photo"],
-    face_width: ["the face is too small in the photo", "the face is too large in the photo"],
-    brightness: ["the photo is too dark", "the photo is too bright"],
-    contrast: ["the photo has too little contrast", "the photo has too much contrast"],
-    sharpness: ["the photo is blurry", "the photo is over-sharpened"],
-    blur: ["the photo is too smooth", "the photo is blurry"],
-    detection_score: ["the face is not clearly visible", "the face score is too high"],
-    face_score: ["the face is not clearly visible", "the face score is too high"],
-    yaw: ["the head is turned too far", "the head is turned too far - look straight at the camera"],
-    pitch: ["the head is tilted too far", "the head is tilted too far - look straight at the camera"],
-    roll: ["the head is tilted too far", "the head is tilted sideways too far - keep it upright"],
-    image_size: ["the photo resolution is too low", "the photo is too large"],
-  };
-
-  function num(value) {
-    return typeof value === "number" && !Number.isInteger(value) ? value.toFixed(2) : String(value);
-  }
-
-  /** "the face is too small … (60, minimum 80)" for one failing figure. */
-  function describeFigure(figure, spec) {
-    var words = FIGURES[figure];
-    var label = figure.replace(/_/g, " ");
-    if (!spec || typeof spec !== "object") return label + " is not acceptable";
-    var v = spec.value;
-    var tooLow = spec.minimum !== undefined && (spec.maximum === undefined || v < spec.minimum);
-    var bound = tooLow ? "minimum " + num(spec.minimum)
-      : spec.maximum !== undefined ? "maximum " + num(spec.maximum) : "";
-    var text = words ? words[tooLow ? 0 : 1] : label + " is too " + (tooLow ? "low" : "high");
-    return text + " (" + num(v) + (bound ? ", " + bound : "") + ")";
-  }
-
-  function tooLarge() {
-    return "The photo file is too large. Use a smaller photo" + (cameraOk ? " or take one with the camera." : ".");
-  }
-
+  /** The enrollment refusal in words (shared with the admin page's "Add a photo"). */
   function describeError(status, error) {
-    var d = error.details;
-    switch (error.code) {
-      case "face_already_enrolled":
-        return "This face is already enrolled as " + (d.employee_name || "another employee") +
-          " (" + (d.employee_id || "?") + ").";
-      case "possible_duplicate":
-        return "This face looks like " + (d.employee_name || "another employee") +
-          " (" + (d.employee_id || "?") + "): enrollment cancelled.";
-      case "photo_already_enrolled":
-        return "This photo is already enrolled for this employee.";
-      case "low_quality": {
-        var failing = d.failing && typeof d.failing === "object" ? d.failing : {};
-        var parts = Object.keys(failing).map(function (f) { return describeFigure(f, failing[f]); });
-        return "The photo quality is too low: " + (parts.length ? parts.join("; ") : error.message || "see the server log") +
-          ". Take a new photo.";
-      }
-      case "no_face_detected":
-        return "No face was found in the photo. Use a photo where the face is clearly visible.";
-      case "multiple_faces":
-        return "More than one face is in the photo. Use a photo of the employee alone.";
-      case "invalid_image":
-        return "The file is not a readable image. Use a JPEG or PNG photo.";
-      case "image_too_large":
-        return tooLarge();
-      case "validation_error":
-        return "Please correct the highlighted fields.";
-    }
-    if (status === 413) return tooLarge();
-    if (status >= 500) return "The server had a problem (" + status + "). Try again in a moment.";
-    return error.message || "Enrollment failed (" + status + ").";
+    return C.describeEnrollError(status, error, cameraOk);
   }
 
   /* ---------- submit ---------- */

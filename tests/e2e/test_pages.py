@@ -176,3 +176,33 @@ def test_pages_and_scripts_carry_no_key(stack):
         assert "fgk_" not in answer.text and stack.kiosk_key not in answer.text
     page = httpx.get(stack.url + "/checkin")
     assert "script-src 'self'" in page.headers["content-security-policy"]
+
+
+def test_checkin_page_says_already_checked_in_for_a_repeat(
+    stack, enrolled, photos, tmp_path, output_dir
+):
+    """Within the repeat window the second answer folds into the first check-in."""
+    camera = write_y4m(photos["obama2.jpg"], tmp_path / "feed.y4m")
+    with browser_page(camera) as page:
+        page.goto(f"{stack.url}/checkin?cooldown=300")
+        page.fill("#kiosk-key", stack.kiosk_key)
+        page.click("#save-key")
+        wait_for(
+            page,
+            "document.querySelector('#result-message').textContent"
+            ".startsWith('Already checked in at')",
+            90,
+        )
+        assert page.inner_text("#result-name") == ENROLLED[1]
+        page.screenshot(path=str(output_dir / "checkin-repeat.png"))
+    rows = api(stack, "GET", "/api/v1/checkins", params={"employee_id": ENROLLED[0]}).json()
+    assert rows["total"] == 1
+
+
+def test_checkin_page_takes_its_key_from_the_address_fragment(stack, enrolled, tmp_path):
+    camera = write_y4m(None, tmp_path / "blank.y4m")
+    with browser_page(camera) as page:
+        page.goto(f"{stack.url}/checkin#key={stack.kiosk_key}")
+        wait_for(page, "document.querySelector('#kiosk-name').textContent === 'kiosk-e2e'", 60)
+        assert page.evaluate("localStorage.getItem('facegate.kioskKey')") == stack.kiosk_key
+        assert "key=" not in page.url

@@ -68,6 +68,7 @@ def test_a_receiver_that_was_down_gets_every_event_in_order(stack, photos, recei
             items = admin(stack, "GET", f"/api/v1/webhooks/{hook}/deliveries").json()["items"]
             head = items[-2]  # the oldest undelivered: the check-in
             return head["attempts"] >= 2 and head["state"] == "pending" and head
+
         failing = until(retried, 30)
         assert failing["last_error"] and failing["event"] == "checkin.matched"
 
