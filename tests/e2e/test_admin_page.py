@@ -1,6 +1,8 @@
 """HR's page in real Chromium against the real stack: people, today, kiosks, webhooks,
 export and erasure; a screenshot of each view in tests/output/."""
 
+from pathlib import Path
+
 import httpx
 import pytest
 
@@ -143,7 +145,7 @@ def test_admin_page_drives_people_today_kiosks_webhooks_export_and_erase(
         tab(page, "export")
         with page.expect_download() as download:
             page.click("#export-submit")
-        csv_text = open(download.value.path()).read()
+        csv_text = Path(download.value.path()).read_text()
         assert csv_text.startswith("checkin_id,checked_in_at,employee_id")
         assert PERSON in csv_text
         page.screenshot(path=str(output_dir / "admin-export.png"))
