@@ -13,9 +13,10 @@ from typing import Any
 from bench.common import RunOptions, machine, print_table, save
 from bench.cpu import wait_for_quiet
 
-# Run in this order by default; embedder_latency (in-process stage timings) runs with --only.
+# Run in this order by default; embedder_latency (in-process stage timings) and
+# webhook_latency (check-ins while a webhook receiver hangs) run with --only.
 PARTS = ["checkin_latency", "throughput", "gallery_scale", "accuracy", "lfw"]
-EXTRA_PARTS = ["embedder_latency"]
+EXTRA_PARTS = ["embedder_latency", "webhook_latency"]
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
