@@ -23,7 +23,13 @@ def run_keys_command(args: argparse.Namespace) -> int:
         elif args.action == "list":
             for key in keys.list():
                 state = f"revoked {key.revoked_at:%Y-%m-%d %H:%M}" if key.revoked_at else "active"
-                print(f"{key.name}\t{key.role.value}\t{key.created_at:%Y-%m-%d %H:%M}\t{state}")
+                used = (
+                    f"last used {key.last_used_at:%Y-%m-%d %H:%M}" if key.last_used_at else "unused"
+                )
+                print(
+                    f"{key.name}\t{key.role.value}\t{key.created_at:%Y-%m-%d %H:%M}\t{state}"
+                    f"\t{used}"
+                )
         elif args.action == "revoke":
             if not keys.revoke(args.name):
                 print(f"facegate: no active key named {args.name}", file=sys.stderr)
