@@ -228,6 +228,10 @@ class WebhookOutbox(Protocol):
 
     def release(self, webhook_id: int) -> None: ...
 
+    def prune(self, older_than: timedelta) -> int:
+        """Forget delivered and given-up events older than that; how many went."""
+        ...
+
 
 class WebhookSender(Protocol):
     """POSTs one event to a receiver."""

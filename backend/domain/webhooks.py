@@ -22,6 +22,7 @@ log = logging.getLogger("facegate.webhooks")
 SECRET_PREFIX = "whsec_"
 SIGNATURE_HEADER = "X-Facegate-Signature"
 TIMESTAMP_HEADER = "X-Facegate-Timestamp"
+PRUNE_EVERY_S = 600
 
 
 def signature(secret: str, timestamp: str, body: bytes) -> str:
@@ -107,8 +108,10 @@ class WebhookDispatcher:
         retry: RetryPolicy,
         lease: timedelta = timedelta(seconds=60),
         batch: int = 50,
+        keep: timedelta = timedelta(days=7),
         clock: Callable[[], float] = time.time,
     ) -> None:
+        self._keep = keep
         self._outbox = outbox
         self._sender = sender
         self._retry = retry
@@ -119,6 +122,10 @@ class WebhookDispatcher:
     def claim(self, limit: int) -> list[Webhook]:
         """Webhooks with a due event that no other worker holds, now leased to us."""
         return self._outbox.claim(limit, self._lease)
+
+    def prune(self) -> int:
+        """Keep the outbox bounded: finished events go after a week (visible until then)."""
+        return self._outbox.prune(self._keep)
 
     def deliver(self, hook: Webhook) -> int:
         """Send this webhook's due events in order until one fails; returns how many went."""
@@ -177,8 +184,15 @@ class DeliveryLoop:
 
     def _run(self) -> None:
         in_flight: set[Future[int]] = set()
+        pruned_at = 0.0
         with ThreadPoolExecutor(self._workers, thread_name_prefix="webhook") as pool:
             while not self._stop.is_set():
+                if time.monotonic() - pruned_at > PRUNE_EVERY_S:
+                    pruned_at = time.monotonic()
+                    try:
+                        self._dispatcher.prune()
+                    except Exception:
+                        log.exception("pruning the webhook outbox failed")
                 in_flight = {f for f in in_flight if not f.done()}
                 free = self._workers - len(in_flight)
                 hooks: list[Webhook] = []

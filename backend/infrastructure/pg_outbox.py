@@ -130,6 +130,17 @@ class PgWebhooks:
                 {"i": delivery_id, "e": error[:500], "s": status, "r": retry_at},
             )
 
+    def prune(self, older_than: timedelta) -> int:
+        with transaction(self._engine) as db:
+            gone = db.execute(
+                text(
+                    "DELETE FROM webhook_delivery WHERE state <> 'pending' "
+                    "AND created_at < now() - :age"
+                ),
+                {"age": older_than},
+            )
+        return int(gone.rowcount)
+
     def release(self, webhook_id: int) -> None:
         with transaction(self._engine) as db:
             db.execute(

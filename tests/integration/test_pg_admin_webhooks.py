@@ -112,3 +112,18 @@ def test_a_leased_webhook_is_not_claimed_twice(engine):
     hooks.failed(pending.delivery_id, "gave up", 500, None)
     (gone,) = hooks.deliveries(hook.webhook_id, 10)
     assert (gone.state, gone.attempts, gone.last_status) == ("failed", 2, 500)
+
+
+def test_finished_events_are_pruned_after_the_retention(engine):
+    hooks = PgWebhooks(engine)
+    hook = hooks.create("http://127.0.0.1:9/a", ("checkin.unknown",), "s")
+    log = PgCheckinLog(engine)
+    for _ in range(3):
+        log.count_unknown("door", None)
+    first, second, _ = hooks.pending(hook.webhook_id, 10)
+    hooks.delivered(first.delivery_id, 200)
+    hooks.delivered(second.delivery_id, 200)
+    with engine.begin() as db:
+        db.execute(text("UPDATE webhook_delivery SET created_at = now() - interval '8 days'"))
+    assert hooks.prune(timedelta(days=7)) == 2  # the pending one stays, however old
+    assert [d.state for d in hooks.deliveries(hook.webhook_id, 10)] == ["pending"]
