@@ -76,6 +76,8 @@ def test_admin_page_drives_people_today_kiosks_webhooks_export_and_erase(
     with browser_page(None) as page:
         page.set_viewport_size({"width": 1280, "height": 860})
         page.on("dialog", lambda dialog: dialog.accept())  # window.confirm on revoke/remove
+        complaints: list[str] = []
+        page.on("console", lambda m: complaints.append(m.text) if m.type == "error" else None)
         sign_in(page, stack)
 
         # People: search, then one person's view with the photo through the backend
@@ -166,6 +168,8 @@ def test_admin_page_drives_people_today_kiosks_webhooks_export_and_erase(
         wait_for(page, "document.querySelector('#notice').textContent.includes('Erased')")
         page.screenshot(path=str(output_dir / "admin-erased.png"))
         assert stack.admin_key not in page.content()
+        # everything the page needs is served by the backend under its strict CSP
+        assert not [c for c in complaints if "Content Security Policy" in c], complaints
 
     assert api(stack, "GET", f"/api/v1/employees/{PERSON}").status_code == 404
     assert bucket_keys(stack, f"employees/{PERSON}/") == []
