@@ -10,17 +10,36 @@ from sqlalchemy import Connection, Engine, text
 from backend.domain.model import Delivery, Webhook
 from backend.infrastructure.database import transaction
 
+# pg_advisory_xact_lock(OUTBOX_LOCK): held from an event's insert to its commit.
+OUTBOX_LOCK = 0x66676F62
+
 
 def enqueue(db: Connection, event: dict[str, Any]) -> None:
     """Put an event (events.envelope) in the outbox of every webhook that wants it, inside
-    the caller's transaction: it is delivered exactly when the change commits."""
+    the caller's transaction: it is delivered exactly when the change commits.
+
+    Call it last in the transaction: writers of events take turns from here to their
+    commit, so outbox ids follow commit order and a worker never sends an event before an
+    earlier one has committed. Only changes some webhook wants ever wait."""
+    wanted = db.execute(
+        text("SELECT array_agg(id ORDER BY id) FROM webhook WHERE :event = ANY(events)"),
+        {"event": event["type"]},
+    ).scalar()
+    if not wanted:
+        return
+    db.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": OUTBOX_LOCK})
     db.execute(
         text(
             "INSERT INTO webhook_delivery (webhook_id, event_id, event, payload) "
-            "SELECT id, :event_id, :event, CAST(:payload AS jsonb) FROM webhook "
-            "WHERE :event = ANY(events) ORDER BY id"
+            "SELECT id, :event_id, :event, CAST(:payload AS jsonb) FROM unnest(:ids) AS id "
+            "ORDER BY id"
         ),
-        {"event_id": event["id"], "event": event["type"], "payload": json.dumps(event)},
+        {
+            "ids": wanted,
+            "event_id": event["id"],
+            "event": event["type"],
+            "payload": json.dumps(event),
+        },
     )
 
 
