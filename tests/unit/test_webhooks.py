@@ -3,6 +3,7 @@
 import hashlib
 import hmac
 import json
+import time
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -10,7 +11,13 @@ import pytest
 
 from backend.domain import errors
 from backend.domain.model import Delivery, Webhook
-from backend.domain.webhooks import RetryPolicy, WebhookDispatcher, Webhooks, request_of
+from backend.domain.webhooks import (
+    DeliveryLoop,
+    RetryPolicy,
+    WebhookDispatcher,
+    Webhooks,
+    request_of,
+)
 from tests.unit.fakes import FakeWebhookStore
 
 START = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
@@ -123,3 +130,25 @@ def test_registration_checks_the_url_and_events_and_shows_the_secret_once():
             hooks.register(url, events)
     with pytest.raises(errors.WebhookNotFound):
         hooks.delete(99)
+
+
+def test_the_delivery_loop_sends_in_the_background_and_stops_cleanly():
+    hook = Webhook(1, "http://r.test/", ("checkin.matched",), START, "whsec_x")
+    outbox, receiver = FakeOutbox(hook, 3), FakeReceiver()
+    outbox.prune = lambda older_than: 0  # type: ignore[attr-defined]
+    claimed = []
+
+    def claim(limit, lease):  # type: ignore[no-untyped-def]
+        due = [hook] if any(d.state == "pending" for d in outbox.rows.values()) else []
+        claimed.append(len(due))
+        return due
+
+    outbox.claim = claim  # type: ignore[method-assign]
+    loop = DeliveryLoop(dispatcher(outbox, receiver, time.time), poll=0.01, workers=2)
+    loop.start()
+    deadline = time.monotonic() + 5
+    while len(receiver.got) < 3 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    loop.stop(timeout=5)
+    assert [json.loads(body)["n"] for body, _ in receiver.got] == [1, 2, 3]
+    assert loop._thread is not None and not loop._thread.is_alive()
