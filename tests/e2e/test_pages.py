@@ -182,6 +182,12 @@ def test_checkin_page_says_already_checked_in_for_a_repeat(
     stack, enrolled, photos, tmp_path, output_dir
 ):
     """Within the repeat window the second answer folds into the first check-in."""
+
+    def rows():
+        params = {"employee_id": ENROLLED[0]}
+        return api(stack, "GET", "/api/v1/checkins", params=params).json()["total"]
+
+    before = rows()
     camera = write_y4m(photos["obama2.jpg"], tmp_path / "feed.y4m")
     with browser_page(camera) as page:
         page.goto(f"{stack.url}/checkin?cooldown=300")
@@ -195,8 +201,9 @@ def test_checkin_page_says_already_checked_in_for_a_repeat(
         )
         assert page.inner_text("#result-name") == ENROLLED[1]
         page.screenshot(path=str(output_dir / "checkin-repeat.png"))
-    rows = api(stack, "GET", "/api/v1/checkins", params={"employee_id": ENROLLED[0]}).json()
-    assert rows["total"] == 1
+        wait_for(page, "window.facegate.searchRequests >= 3", 90)  # more repeats
+    # at most the first answer wrote a row (when the window of an earlier test had passed)
+    assert rows() - before <= 1
 
 
 def test_checkin_page_takes_its_key_from_the_address_fragment(stack, enrolled, tmp_path):
