@@ -9,8 +9,9 @@ from pydantic import BaseModel
 from backend.domain.model import ApiKey, Role
 from backend.handler.auth import ADMIN
 from backend.handler.context import Services, services
+from backend.handler.openapi import API_ERRORS, errors
 
-router = APIRouter(prefix="/api/v1")
+router = APIRouter(prefix="/api/v1", responses=API_ERRORS)
 
 
 class NewKey(BaseModel):
@@ -25,7 +26,7 @@ async def list_keys(_: ApiKey = Depends(ADMIN), found: Services = Depends(servic
     return {"items": [_key(k) for k in keys]}
 
 
-@router.post("/keys", status_code=201)
+@router.post("/keys", status_code=201, responses=errors(409))
 async def create_key(
     new: NewKey, _: ApiKey = Depends(ADMIN), found: Services = Depends(services)
 ) -> dict[str, Any]:
@@ -34,7 +35,7 @@ async def create_key(
     return {**_key(key), "key": plaintext}
 
 
-@router.delete("/keys/{name}", status_code=204)
+@router.delete("/keys/{name}", status_code=204, responses=errors(404))
 async def revoke_key(
     name: str, _: ApiKey = Depends(ADMIN), found: Services = Depends(services)
 ) -> Response:

@@ -23,9 +23,11 @@ class ErrorBody(BaseModel):
 MEANINGS = {
     401: "no API key, or one that is unknown or revoked (unauthorized)",
     403: "the key's role may not use this route (forbidden)",
-    404: "no such employee or face (employee_not_found, face_not_found)",
+    404: "no such employee, face, key or webhook (employee_not_found, face_not_found, "
+    "key_not_found, webhook_not_found)",
     409: "a conflict: photo_already_enrolled, face_already_enrolled, possible_duplicate "
-    "(send again with confirm_distinct=true once HR has checked), model_mismatch",
+    "(send again with confirm_distinct=true once HR has checked), model_mismatch, "
+    "key_name_taken",
     413: "the body is over its limit (image_too_large, body_too_large)",
     422: "the request is not valid (validation_error, invalid_image, no_face_detected, "
     "multiple_faces, low_quality)",

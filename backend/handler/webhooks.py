@@ -10,8 +10,9 @@ from backend.domain.events import EVENTS
 from backend.domain.model import ApiKey, Delivery, Webhook
 from backend.handler.auth import ADMIN
 from backend.handler.context import Services, services
+from backend.handler.openapi import API_ERRORS, errors
 
-router = APIRouter(prefix="/api/v1")
+router = APIRouter(prefix="/api/v1", responses=API_ERRORS)
 
 
 class NewWebhook(BaseModel):
@@ -34,7 +35,7 @@ async def list_webhooks(_: ApiKey = Depends(ADMIN), found: Services = Depends(se
     return {"items": [_webhook(h) for h in hooks], "events": list(EVENTS)}
 
 
-@router.delete("/webhooks/{webhook_id}", status_code=204)
+@router.delete("/webhooks/{webhook_id}", status_code=204, responses=errors(404))
 async def delete_webhook(
     webhook_id: int, _: ApiKey = Depends(ADMIN), found: Services = Depends(services)
 ) -> Response:
@@ -42,7 +43,7 @@ async def delete_webhook(
     return Response(status_code=204)
 
 
-@router.get("/webhooks/{webhook_id}/deliveries")
+@router.get("/webhooks/{webhook_id}/deliveries", responses=errors(404))
 async def deliveries(
     webhook_id: int,
     limit: int = Query(50, ge=1, le=500),
