@@ -17,6 +17,7 @@ from backend.config import BackendSettings
 from backend.domain.attendance import Attendance
 from backend.domain.errors import EmbedderUnavailable
 from backend.domain.gallery import GalleryStatus
+from backend.domain.idempotency import Idempotency
 from backend.domain.keys import ApiKeys
 from backend.domain.model import ModelInfo
 from backend.domain.policy import MatchPolicy, QualityFloor
@@ -28,6 +29,7 @@ from backend.domain.webhooks import DeliveryLoop, RetryPolicy, WebhookDispatcher
 from backend.faults import PausingImageStore
 from backend.handler import attendance, employees, health, keys, webhooks
 from backend.handler.context import Services
+from backend.handler.contract import install_contract
 from backend.handler.errors import install_error_handlers
 from backend.handler.limits import BodyLimit
 from backend.handler.observability import GallerySize, Metrics, install_observability
@@ -38,13 +40,16 @@ from backend.infrastructure.http_embedder import HttpEmbedder
 from backend.infrastructure.http_webhooks import HttpWebhookSender
 from backend.infrastructure.pg_checkins import PgCheckinLog
 from backend.infrastructure.pg_faces import PgFaceRepository
+from backend.infrastructure.pg_idempotency import PgIdempotencyStore
 from backend.infrastructure.pg_keys import PgApiKeyStore
 from backend.infrastructure.pg_outbox import PgWebhooks
 from backend.infrastructure.pg_sweep import PgSweptGallery
 from backend.infrastructure.s3_store import S3ImageStore
-from backend.sweeping import sweep_periodically
+from backend.sweeping import forget_idempotency_keys, sweep_periodically
 
 log = logging.getLogger("facegate.backend")
+# Idempotency keys are kept 24 h; once an hour the older ones go (any replica may do it).
+IDEMPOTENCY_SWEEP_SECONDS = 3600.0
 
 
 @dataclass
@@ -152,6 +157,7 @@ def build_services(settings: BackendSettings, infra: Infrastructure) -> Services
             "embedder": infra.embedder.ready,
         },
         max_upload_bytes=settings.max_upload_bytes,
+        idempotency=Idempotency(store=PgIdempotencyStore(infra.engine)),
     )
 
 
@@ -203,17 +209,21 @@ def create_app(
         sweeping = asyncio.create_task(sweep_periodically(sweep, settings.sweep_interval_seconds))
         loop = delivery_loop(settings, infra)
         loop.start()
+        forgetting = asyncio.create_task(
+            forget_idempotency_keys(app.state.services.idempotency, IDEMPOTENCY_SWEEP_SECONDS)
+        )
         log.info("backend ready: gallery model %s (%s-d)", infra.model.model, infra.model.dim)
         try:
             yield
         finally:
             sweeping.cancel()
             await anyio.to_thread.run_sync(loop.stop)
+            forgetting.cancel()
             infra.close()
 
     # /docs is served by mount_pages from vendored Swagger UI files; no ReDoc (a CDN script).
     app = FastAPI(
-        title="facegate", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None
+        title="facegate", version="0.2.0", lifespan=lifespan, docs_url=None, redoc_url=None
     )
     metrics = Metrics()
     app.state.metrics = metrics
@@ -232,4 +242,5 @@ def create_app(
     app.include_router(keys.router)
     app.include_router(webhooks.router)
     mount_pages(app, settings.static_dir)
+    install_contract(app)
     return app

@@ -7,6 +7,7 @@ import logging
 import anyio
 
 from backend.domain.errors import DomainError
+from backend.domain.idempotency import Idempotency
 from backend.domain.sweep import PhotoSweep
 
 log = logging.getLogger("facegate.backend")
@@ -24,4 +25,16 @@ async def sweep_periodically(sweep: PhotoSweep, interval: float) -> None:
         else:
             if removed:
                 log.warning("photo sweep removed %d photos that no face row named", removed)
+        await asyncio.sleep(interval)
+
+
+async def forget_idempotency_keys(idempotency: Idempotency, interval: float) -> None:
+    """Delete idempotency keys past their 24 h now, then every `interval` seconds."""
+    while True:
+        try:
+            await anyio.to_thread.run_sync(idempotency.sweep)
+        except DomainError as error:  # the database is down: next time
+            log.warning("idempotency key sweep skipped: %s", error.message)
+        except Exception:
+            log.exception("idempotency key sweep failed")
         await asyncio.sleep(interval)

@@ -112,3 +112,15 @@ class DeliveryFailed(DomainError):
     def __init__(self, message: str, status: int | None = None) -> None:
         super().__init__(message, {"status": status})
         self.status = status
+
+
+class IdempotencyKeyReused(DomainError):
+    """An Idempotency-Key already used for a different request."""
+
+    code = "idempotency_key_reused"
+
+
+class IdempotencyKeyInUse(DomainError):
+    """Another request with this Idempotency-Key is still running."""
+
+    code = "idempotency_key_in_use"

@@ -195,3 +195,12 @@ class Delivery:
     last_error: str | None = None
     last_status: int | None = None
     delivered_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class StoredAnswer:
+    """The first answer to a create sent with an Idempotency-Key, replayed to retries."""
+
+    request_hash: str
+    status: int
+    body: Any

@@ -21,6 +21,7 @@ from backend.domain.model import (
     ModelInfo,
     Page,
     Role,
+    StoredAnswer,
     StoredPhoto,
     Webhook,
 )
@@ -238,4 +239,32 @@ class WebhookSender(Protocol):
 
     def post(self, url: str, body: bytes, headers: dict[str, str]) -> int:
         """The receiver's 2xx status; raises DeliveryFailed otherwise."""
+        ...
+
+
+class IdempotencyClaim(Protocol):
+    """One request's hold on an Idempotency-Key, until it keeps its answer or lets go."""
+
+    def keep(self, status: int, body: object) -> None:
+        """Store the answer under the key; retries get it from now on."""
+        ...
+
+    def release(self) -> None:
+        """Let the key go without an answer (the request failed): a retry runs again."""
+        ...
+
+
+class IdempotencyStore(Protocol):
+    """Idempotency keys of creates, per API key, shared by every replica."""
+
+    def claim(
+        self, owner: str, key: str, request_hash: str, keep_for: timedelta
+    ) -> IdempotencyClaim | StoredAnswer:
+        """Hold `key` of `owner` for this request, or the answer stored under it within
+        `keep_for`; while another request holds it, wait for that one (raises
+        IdempotencyKeyInUse when it takes too long)."""
+        ...
+
+    def forget_older_than(self, keep_for: timedelta) -> int:
+        """Delete the keys stored longer ago than `keep_for`; how many went."""
         ...

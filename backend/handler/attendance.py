@@ -9,24 +9,29 @@ from fastapi.responses import StreamingResponse
 
 from backend.domain.errors import ValidationFailed
 from backend.domain.model import ApiKey, CheckinFilter
+from backend.handler import answers
 from backend.handler.auth import ADMIN
 from backend.handler.context import Services, services
-from backend.handler.openapi import API_ERRORS, ISO_DATE, ISO_MOMENT
+from backend.handler.openapi import API_ERRORS, ISO_DATE, ISO_MOMENT, employee_id_query
 
 router = APIRouter(prefix="/api/v1", responses=API_ERRORS)
 
 CHECKINS_CONTENT: dict[int | str, dict[str, Any]] = {
     200: {
+        "model": answers.CheckinPage,
         "description": "JSON page, or with format=csv every matching check-in as CSV",
-        "content": {
-            "application/json": {"schema": {"type": "object"}},
-            "text/csv": {"schema": {"type": "string"}},
-        },
+        "content": {"text/csv": {"schema": {"type": "string"}}},
     }
 }
 
 
-@router.get("/checkins", response_model=None, responses=CHECKINS_CONTENT)
+@router.get(
+    "/checkins",
+    operation_id="listCheckins",
+    tags=["attendance"],
+    response_model=None,
+    responses=CHECKINS_CONTENT,
+)
 async def list_checkins(
     start: str | None = Query(
         None, alias="from", pattern=ISO_MOMENT, description="ISO 8601 date or time"
@@ -34,11 +39,13 @@ async def list_checkins(
     end: str | None = Query(
         None, alias="to", pattern=ISO_MOMENT, description="ISO 8601; a bare date is included"
     ),
-    employee_id: str | None = None,
-    matched: bool | None = None,
+    employee_id: str | None = employee_id_query(),
+    matched: bool | None = Query(None, description="only matched (true) or unmatched (false)"),
     limit: int = Query(100, ge=1, le=1000),
     offset: int = Query(0, ge=0),
-    format: Literal["json", "csv"] = "json",
+    format: Literal["json", "csv"] = Query(
+        "json", description="csv: every matching check-in (no paging) as text/csv"
+    ),
     _: ApiKey = Depends(ADMIN),
     found: Services = Depends(services),
 ) -> dict[str, Any] | StreamingResponse:
@@ -103,7 +110,12 @@ async def unknown_attempts(
     return {"date": when.isoformat(), "timezone": found.attendance.timezone, "hours": hours}
 
 
-@router.get("/attendance/daily")
+@router.get(
+    "/attendance/daily",
+    operation_id="dailyAttendance",
+    tags=["attendance"],
+    response_model=answers.DailyAttendance,
+)
 async def daily(
     day: str | None = Query(
         None, alias="date", pattern=ISO_DATE, description="YYYY-MM-DD; default today"

@@ -19,7 +19,9 @@ def require(*roles: Role) -> Callable[..., object]:
 
     async def dependency(
         request: Request,
-        given: str | None = Security(API_KEY),
+        # OpenAPI 3.1 lets an apiKey requirement list the roles it needs: the contract
+        # shows them (and copies them into x-roles and the description).
+        given: str | None = Security(API_KEY, scopes=[role.value for role in roles]),
         found: Services = Depends(services),
     ) -> ApiKey:
         key = await run_in_threadpool(found.keys.authenticate, given)

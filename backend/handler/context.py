@@ -7,6 +7,7 @@ from fastapi import Request
 
 from backend.domain.attendance import Attendance
 from backend.domain.gallery import GalleryStatus
+from backend.domain.idempotency import Idempotency
 from backend.domain.keys import ApiKeys
 from backend.domain.ratelimit import RateLimiter
 from backend.domain.services import CheckInService, EmployeeAdmin, EnrollmentService
@@ -26,6 +27,7 @@ class Services:
     # name -> a check that raises a DomainError when that dependency is down
     probes: dict[str, Callable[[], None]]
     max_upload_bytes: int
+    idempotency: Idempotency
 
 
 def services(request: Request) -> Services:

@@ -1,57 +1,85 @@
 """The employee API: enroll, check in, read, erase."""
 
+import hashlib
 from functools import partial
 from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.concurrency import iterate_in_threadpool, run_in_threadpool
-from fastapi.responses import StreamingResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field
 
 from backend.domain.model import ApiKey, Employee, EmployeeSummary, FaceRecord
 from backend.domain.policy import MAX_DEPARTMENT_LENGTH, MAX_NAME_LENGTH
+from backend.handler import answers
 from backend.handler.auth import ADMIN, ANY_KEY
 from backend.handler.context import Services, services
+from backend.handler.idempotency import IDEMPOTENCY_KEY, once
 from backend.handler.openapi import API_ERRORS, CHECKIN_FORM, ENROLLMENT_FORM, errors
 from backend.handler.uploads import flag_field, image_field, read_form, text_field
 
 router = APIRouter(prefix="/api/v1", responses=API_ERRORS)
 
 
+TEXT_FIELDS = ("employee_id", "employee_name", "department", "email")
+
+
 @router.post(
     "/employees/insert",
+    operation_id="enrollEmployee",
+    tags=["employees"],
     status_code=201,
+    response_model=answers.EnrollmentResult,
     responses=errors(404, 409),
     openapi_extra=ENROLLMENT_FORM,
 )
 async def insert(
-    request: Request, key: ApiKey = Depends(ADMIN), found: Services = Depends(services)
-) -> dict[str, Any]:
-    """Enroll a photo (multipart `image`, `employee_id`, `employee_name`, optional
-    `department`, `email`, and `confirm_distinct=true` after a possible_duplicate)."""
+    request: Request,
+    idempotency_key: str | None = IDEMPOTENCY_KEY,
+    key: ApiKey = Depends(ADMIN),
+    found: Services = Depends(services),
+) -> answers.EnrollmentResult | JSONResponse:
+    """Enroll an employee from a photo, or add a face to one already enrolled (multipart
+    `image`, `employee_id`, `employee_name`, optional `department`, `email`, and
+    `confirm_distinct=true` after a possible_duplicate)."""
     form = await read_form(request, found.max_upload_bytes)
     image = await image_field(form, found.max_upload_bytes)
-    enrolled = await run_in_threadpool(
-        partial(
-            found.enrollment.enroll,
-            text_field(form, "employee_id"),
-            text_field(form, "employee_name"),
-            image,
-            text_field(form, "department"),
-            text_field(form, "email"),
-            confirm_distinct=flag_field(form, "confirm_distinct"),
-            confirmed_by=key.name,
+    fields = {name: text_field(form, name) for name in TEXT_FIELDS}
+    confirm = flag_field(form, "confirm_distinct")
+
+    async def enroll() -> answers.EnrollmentResult:
+        enrolled = await run_in_threadpool(
+            partial(
+                found.enrollment.enroll,
+                fields["employee_id"],
+                fields["employee_name"],
+                image,
+                fields["department"],
+                fields["email"],
+                confirm_distinct=confirm,
+                confirmed_by=key.name,
+            )
         )
-    )
-    return {
-        "employee_id": enrolled.employee_id,
-        "face_id": enrolled.face_id,
-        "image_url": photo_path(enrolled.employee_id, enrolled.face_id),
-    }
+        return answers.EnrollmentResult(
+            employee_id=enrolled.employee_id,
+            face_id=enrolled.face_id,
+            image_url=photo_path(enrolled.employee_id, enrolled.face_id),
+        )
+
+    asked = {**fields, "confirm_distinct": confirm, "image": hashlib.sha256(image).hexdigest()}
+    return await once(found, key.name, idempotency_key, "enrollEmployee", asked, 201, enroll)
 
 
-@router.post("/employees/search", responses=errors(409, 429), openapi_extra=CHECKIN_FORM)
+@router.post(
+    "/employees/search",
+    operation_id="checkIn",
+    tags=["check-in"],
+    response_model=answers.CheckinMatched | answers.CheckinNotMatched,
+    response_model_exclude_unset=True,
+    responses=errors(409, 429),
+    openapi_extra=CHECKIN_FORM,
+)
 async def search(
     request: Request, key: ApiKey = Depends(ANY_KEY), found: Services = Depends(services)
 ) -> dict[str, Any]:
@@ -77,7 +105,12 @@ async def search(
     return {"matched": False, "employee_name": "Unknown", "reason": outcome.reason}
 
 
-@router.get("/employees")
+@router.get(
+    "/employees",
+    operation_id="listEmployees",
+    tags=["employees"],
+    response_model=answers.EmployeePage,
+)
 async def list_employees(
     limit: int = Query(50, ge=1, le=500),
     offset: int = Query(0, ge=0),
@@ -85,6 +118,7 @@ async def list_employees(
     _: ApiKey = Depends(ADMIN),
     found: Services = Depends(services),
 ) -> dict[str, Any]:
+    """Employees by id, a page at a time; `q` finds a part of an id, name or department."""
     page = await run_in_threadpool(found.admin.list, limit, offset, q)
     return {
         "items": [_summary(e) for e in page.items],
@@ -94,10 +128,17 @@ async def list_employees(
     }
 
 
-@router.get("/employees/{employee_id}", responses=errors(404))
+@router.get(
+    "/employees/{employee_id}",
+    operation_id="getEmployee",
+    tags=["employees"],
+    response_model=answers.EmployeeDetails,
+    responses=errors(404),
+)
 async def get_employee(
     employee_id: str, _: ApiKey = Depends(ADMIN), found: Services = Depends(services)
 ) -> dict[str, Any]:
+    """The employee with every enrolled face."""
     details = await run_in_threadpool(found.admin.details, employee_id)
     return {**_employee(details.employee), "faces": [_face(f) for f in details.faces]}
 
@@ -110,39 +151,62 @@ class EmployeeChanges(BaseModel):
     email: str | None = Field(default=None, max_length=254)
 
 
-@router.patch("/employees/{employee_id}", responses=errors(404))
+@router.patch(
+    "/employees/{employee_id}",
+    operation_id="updateEmployee",
+    tags=["employees"],
+    response_model=answers.Employee,
+    responses=errors(404),
+)
 async def update_employee(
     employee_id: str,
     changes: EmployeeChanges,
     _: ApiKey = Depends(ADMIN),
     found: Services = Depends(services),
 ) -> dict[str, Any]:
+    """Change the name, department or email (null clears department or email)."""
     given = changes.model_dump(include=changes.model_fields_set)
     employee = await run_in_threadpool(found.admin.update, employee_id, given)
     return _employee(employee)
 
 
-@router.delete("/employees/{employee_id}", status_code=204, responses=errors(404))
+@router.delete(
+    "/employees/{employee_id}",
+    operation_id="eraseEmployee",
+    tags=["employees"],
+    status_code=204,
+    responses=errors(404),
+)
 async def erase_employee(
     employee_id: str, _: ApiKey = Depends(ADMIN), found: Services = Depends(services)
 ) -> Response:
+    """Erase the employee: every face, photo and check-in."""
     await run_in_threadpool(found.admin.erase, employee_id)
     return Response(status_code=204)
 
 
-@router.delete("/employees/{employee_id}/faces/{face_id}", status_code=204, responses=errors(404))
+@router.delete(
+    "/employees/{employee_id}/faces/{face_id}",
+    operation_id="removeFace",
+    tags=["employees"],
+    status_code=204,
+    responses=errors(404),
+)
 async def remove_face(
     employee_id: str,
     face_id: str,
     _: ApiKey = Depends(ADMIN),
     found: Services = Depends(services),
 ) -> Response:
+    """Remove one face of an employee and its photo."""
     await run_in_threadpool(found.admin.remove_face, employee_id, face_id)
     return Response(status_code=204)
 
 
 @router.get(
     "/employees/{employee_id}/faces/{face_id}/photo",
+    operation_id="getFacePhoto",
+    tags=["employees"],
     response_class=StreamingResponse,
     responses={
         200: {"content": {"image/*": {"schema": {"type": "string", "format": "binary"}}}},
@@ -164,7 +228,7 @@ async def face_photo(
     )
 
 
-@router.get("/auth/whoami")
+@router.get("/auth/whoami", operation_id="whoAmI", tags=["auth"], response_model=answers.WhoAmI)
 async def whoami(key: ApiKey = Depends(ANY_KEY)) -> dict[str, str]:
     """The calling key's name and role (the pages check a key with it)."""
     return {"name": key.name, "role": key.role.value}

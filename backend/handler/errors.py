@@ -26,6 +26,8 @@ STATUS: dict[type[errors.DomainError], int] = {
     errors.RateLimited: 429,
     errors.KeyNameTaken: 409,
     errors.ModelMismatch: 409,
+    errors.IdempotencyKeyReused: 422,
+    errors.IdempotencyKeyInUse: 409,
     errors.EmployeeNotFound: 404,
     errors.FaceNotFound: 404,
     errors.KeyNotFound: 404,

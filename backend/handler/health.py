@@ -8,6 +8,7 @@ from fastapi.responses import JSONResponse
 
 from backend.domain.errors import DomainError
 from backend.domain.model import ApiKey
+from backend.handler import answers
 from backend.handler.auth import ADMIN
 from backend.handler.context import Services, services
 from backend.handler.errors import error_body
@@ -16,12 +17,19 @@ from backend.handler.openapi import API_ERRORS, errors
 router = APIRouter()
 
 
-@router.get("/healthz")
+@router.get("/healthz", operation_id="getHealth", tags=["health"], response_model=answers.Health)
 async def healthz() -> dict[str, str]:
+    """The process is up (nothing else is checked)."""
     return {"status": "ok"}
 
 
-@router.get("/readyz", response_model=None, responses=errors(503))
+@router.get(
+    "/readyz",
+    operation_id="getReadiness",
+    tags=["health"],
+    response_model=None,
+    responses={200: {"model": answers.Readiness}, **errors(503)},
+)
 async def readyz(found: Services = Depends(services)) -> dict[str, Any] | JSONResponse:
     """Database, object store and embedder, each said to be up or down."""
     checks: dict[str, str] = {}
@@ -41,7 +49,13 @@ async def readyz(found: Services = Depends(services)) -> dict[str, Any] | JSONRe
     return {"status": "ready", "checks": checks, "gallery": report.as_dict()}
 
 
-@router.get("/api/v1/gallery", responses=API_ERRORS)
+@router.get(
+    "/api/v1/gallery",
+    operation_id="getGallery",
+    tags=["gallery"],
+    response_model=answers.GalleryReport,
+    responses=API_ERRORS,
+)
 async def gallery(
     _: ApiKey = Depends(ADMIN), found: Services = Depends(services)
 ) -> dict[str, Any]:

@@ -3,6 +3,7 @@ errors each route may answer, and the multipart bodies the upload routes read.""
 
 from typing import Any
 
+from fastapi import Query
 from pydantic import BaseModel
 
 from backend.domain.policy import EMPLOYEE_ID, MAX_DEPARTMENT_LENGTH, MAX_NAME_LENGTH
@@ -27,10 +28,10 @@ MEANINGS = {
     "key_not_found, webhook_not_found)",
     409: "a conflict: photo_already_enrolled, face_already_enrolled, possible_duplicate "
     "(send again with confirm_distinct=true once HR has checked), model_mismatch, "
-    "key_name_taken",
+    "key_name_taken, idempotency_key_in_use (a request with this Idempotency-Key is still running)",
     413: "the body is over its limit (image_too_large, body_too_large)",
     422: "the request is not valid (validation_error, invalid_image, no_face_detected, "
-    "multiple_faces, low_quality)",
+    "multiple_faces, low_quality, idempotency_key_reused)",
     429: "too many check-ins for this key (rate_limited); Retry-After says when to retry",
     503: "a dependency is down (database_unavailable, storage_unavailable, embedder_unavailable)",
 }
@@ -51,6 +52,9 @@ def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
 # Every /api/v1 route needs a key, may meet a body limit, a bad request or a dependency down.
 API_ERRORS = errors(401, 403, 413, 422, 503)
 
+# The multipart bodies, by name: the contract puts them in components/schemas.
+FORMS: dict[str, dict[str, Any]] = {}
+
 _IMAGE = {
     "type": "string",
     "format": "binary",
@@ -58,15 +62,18 @@ _IMAGE = {
 }
 
 
-def multipart(properties: dict[str, Any], required: list[str]) -> dict[str, Any]:
-    """openapi_extra for a route that reads a multipart form itself."""
-    schema = {"type": "object", "properties": properties, "required": required}
+def multipart(name: str, properties: dict[str, Any], required: list[str]) -> dict[str, Any]:
+    """openapi_extra for a route that reads a multipart form itself (through the streaming
+    body limit, not FastAPI's form parameters); `name` titles the body for generators."""
+    FORMS[name] = {"title": name, "type": "object", "properties": properties, "required": required}
+    schema = {"$ref": f"#/components/schemas/{name}"}
     return {
         "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": schema}}}
     }
 
 
 ENROLLMENT_FORM = multipart(
+    "EnrollmentForm",
     {
         "image": _IMAGE,
         "employee_id": {"type": "string", "pattern": f"^{EMPLOYEE_ID.pattern}$"},
@@ -79,14 +86,15 @@ ENROLLMENT_FORM = multipart(
         "department": {"type": "string", "maxLength": MAX_DEPARTMENT_LENGTH},
         "email": {"type": "string", "maxLength": 254, "description": "name@example.com"},
         "confirm_distinct": {
-            "type": "string",
-            "pattern": "^(?i:true|false|1|0|yes|no|on|off)?$",
-            "description": "true after HR checked a possible_duplicate: two different people",
+            "type": "boolean",
+            "default": False,
+            "description": "true after HR checked a possible_duplicate: two different people "
+            "(the form also takes 1/0, yes/no, on/off)",
         },
     },
     ["image", "employee_id", "employee_name"],
 )
-CHECKIN_FORM = multipart({"image": _IMAGE}, ["image"])
+CHECKIN_FORM = multipart("CheckinForm", {"image": _IMAGE}, ["image"])
 
 # ISO 8601: a date, or a date and time with an optional zone.
 ISO_MOMENT = (
@@ -94,3 +102,10 @@ ISO_MOMENT = (
     r"([T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?(Z|[+-][0-9]{2}:[0-9]{2})?)?$"
 )
 ISO_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+
+
+def employee_id_query() -> Any:
+    """The employee_id query parameter, shaped as enrollment demands it."""
+    return Query(
+        None, pattern=f"^{EMPLOYEE_ID.pattern}$", description="only this employee's check-ins"
+    )

@@ -5,7 +5,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from backend.domain.errors import DomainError, KeyNameTaken
+from backend.domain.errors import DomainError, IdempotencyKeyInUse, KeyNameTaken
 from backend.domain.model import (
     ApiKey,
     Checkin,
@@ -25,6 +25,7 @@ from backend.domain.model import (
     Page,
     Quality,
     Role,
+    StoredAnswer,
     StoredPhoto,
     Webhook,
 )
@@ -310,3 +311,41 @@ class FakeWebhookStore:
 
     def list(self) -> list[Webhook]:
         return list(self.hooks.values())
+
+
+class FakeIdempotencyStore:
+    """Keys in a dict; a key held by a running request answers IdempotencyKeyInUse at
+    once (PgIdempotencyStore waits for it first)."""
+
+    def __init__(self) -> None:
+        self.answers: dict[tuple[str, str], tuple[datetime, StoredAnswer]] = {}
+        self.held: set[tuple[str, str]] = set()
+
+    def claim(self, owner: str, key: str, request_hash: str, keep_for: timedelta):  # type: ignore[no-untyped-def]
+        slot = (owner, key)
+        if slot in self.held:
+            raise IdempotencyKeyInUse("another request with this Idempotency-Key is running")
+        stored = self.answers.get(slot)
+        if stored is not None and stored[0] > datetime.now(UTC) - keep_for:
+            return stored[1]
+        self.held.add(slot)
+        store = self
+
+        class Claim:
+            def keep(self, status: int, body: object) -> None:
+                store.answers[slot] = (
+                    datetime.now(UTC),
+                    StoredAnswer(request_hash, status, body),
+                )
+                store.held.discard(slot)
+
+            def release(self) -> None:
+                store.held.discard(slot)
+
+        return Claim()
+
+    def forget_older_than(self, keep_for: timedelta) -> int:
+        old = [s for s, (at, _) in self.answers.items() if at <= datetime.now(UTC) - keep_for]
+        for slot in old:
+            del self.answers[slot]
+        return len(old)

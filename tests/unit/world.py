@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 
 from backend.domain.attendance import Attendance
 from backend.domain.gallery import GalleryStatus
+from backend.domain.idempotency import Idempotency
 from backend.domain.keys import ApiKeys
 from backend.domain.model import Metric
 from backend.domain.policy import MatchPolicy, QualityFloor
@@ -18,6 +19,7 @@ from tests.unit.fakes import (
     FakeCheckinLog,
     FakeEmbedder,
     FakeFaceRepository,
+    FakeIdempotencyStore,
     FakeImageStore,
     FakeWebhookStore,
 )
@@ -32,6 +34,7 @@ class FakeWorld:
     # below this a look-alike is refused outright; up to DLIB's 0.07 HR is asked
     duplicate_threshold: float | None = None
     webhook_store: FakeWebhookStore = field(default_factory=FakeWebhookStore)
+    idempotency: FakeIdempotencyStore = field(default_factory=FakeIdempotencyStore)
 
     def services(
         self, *, timezone: str = "UTC", per_minute: int = 600, max_upload_bytes: int = 10_000
@@ -63,4 +66,5 @@ class FakeWorld:
             search_limiter=RateLimiter(per_minute=per_minute),
             probes={"embedder": lambda: None},
             max_upload_bytes=max_upload_bytes,
+            idempotency=Idempotency(store=self.idempotency),
         )

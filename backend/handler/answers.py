@@ -1,0 +1,266 @@
+"""The answers of the API as models: what a generated client gets, with examples.
+
+The JSON is what the routes always sent; times stay the ISO 8601 strings they were
+(documented as date-time, so clients parse them), and every page of results is
+{items, total, limit, offset}."""
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, WithJsonSchema
+
+Timestamp = Annotated[str, WithJsonSchema({"type": "string", "format": "date-time"})]
+Day = Annotated[str, WithJsonSchema({"type": "string", "format": "date"})]
+FaceId = Annotated[str, WithJsonSchema({"type": "string", "format": "uuid"})]
+
+WHEN = "2026-11-30T08:59:12.345678+00:00"
+
+
+def examples(*values: dict[str, JsonValue]) -> ConfigDict:
+    """A model's examples, shown in the contract."""
+    return ConfigDict(json_schema_extra={"examples": list(values)})
+
+
+class EnrollmentResult(BaseModel):
+    """A face stored for an employee (created with them when new)."""
+
+    model_config = examples(
+        {
+            "employee_id": "E042",
+            "face_id": "7d2f1c7e-1b7a-4a5e-9c35-3c0c1f4f2a10",
+            "image_url": "/api/v1/employees/E042/faces/7d2f1c7e-1b7a-4a5e-9c35-3c0c1f4f2a10/photo",
+        }
+    )
+    employee_id: str
+    face_id: FaceId
+    image_url: str = Field(description="the photo route of this face, relative to the backend")
+
+
+class CheckinMatched(BaseModel):
+    """The largest face is an enrolled employee's; the check-in is recorded."""
+
+    model_config = examples(
+        {
+            "matched": True,
+            "employee_id": "E042",
+            "employee_name": "Ada Lovelace",
+            "distance": 0.2213,
+            "checkin_id": 1187,
+            "checked_in_at": WHEN,
+        }
+    )
+    matched: Literal[True]
+    employee_id: str
+    employee_name: str
+    distance: float = Field(description="distance to the employee's nearest face")
+    checkin_id: int
+    checked_in_at: Timestamp
+
+
+class CheckinNotMatched(BaseModel):
+    """Nobody is recognised: no_match (nobody near), ambiguous (two employees about as
+    near) or no_face_detected. An attempt that saw a face is recorded (checkin_id)."""
+
+    model_config = examples(
+        {"matched": False, "employee_name": "Unknown", "reason": "no_match", "checkin_id": 1188}
+    )
+    matched: Literal[False]
+    employee_name: Literal["Unknown"]
+    reason: Literal["no_match", "ambiguous", "no_face_detected"]
+    checkin_id: int | None = Field(default=None, description="absent when no face was seen")
+
+
+class Employee(BaseModel):
+    model_config = examples(
+        {
+            "employee_id": "E042",
+            "name": "Ada Lovelace",
+            "department": "Engineering",
+            "email": "ada@example.com",
+            "created_at": WHEN,
+        }
+    )
+    employee_id: str
+    name: str
+    department: str | None
+    email: str | None
+    created_at: Timestamp | None
+
+
+class FaceQuality(BaseModel):
+    face_size: int = Field(description="the face's width in pixels")
+    sharpness: float
+    brightness: float
+
+
+class Face(BaseModel):
+    """One enrolled photo of an employee."""
+
+    face_id: FaceId
+    model: str
+    detector: str
+    quality: FaceQuality
+    confirmed_distinct_from: str | None = Field(
+        description="the look-alike HR confirmed this person is not (possible_duplicate)"
+    )
+    confirmed_by: str | None = Field(description="the API key name that confirmed it")
+    image_url: str = Field(description="the photo route of this face, relative to the backend")
+    created_at: Timestamp | None
+
+
+class EmployeeDetails(Employee):
+    """An employee with every enrolled face."""
+
+    model_config = examples(
+        {
+            "employee_id": "E042",
+            "name": "Ada Lovelace",
+            "department": "Engineering",
+            "email": "ada@example.com",
+            "created_at": WHEN,
+            "faces": [
+                {
+                    "face_id": "7d2f1c7e-1b7a-4a5e-9c35-3c0c1f4f2a10",
+                    "model": "SFace",
+                    "detector": "yunet",
+                    "quality": {"face_size": 212, "sharpness": 141.2, "brightness": 121.7},
+                    "confirmed_distinct_from": None,
+                    "confirmed_by": None,
+                    "image_url": "/api/v1/employees/E042/faces/"
+                    "7d2f1c7e-1b7a-4a5e-9c35-3c0c1f4f2a10/photo",
+                    "created_at": WHEN,
+                }
+            ],
+        }
+    )
+    faces: list[Face]
+
+
+class Page(BaseModel):
+    total: int = Field(description="how many there are in all")
+    limit: int = Field(description="the most items one page holds")
+    offset: int = Field(description="how many items come before this page")
+
+
+class EmployeePage(Page):
+    """A page of employees, by id."""
+
+    items: list[Employee]
+
+
+class CheckinRow(BaseModel):
+    """One check-in answer that saw a face."""
+
+    model_config = examples(
+        {
+            "checkin_id": 1187,
+            "checked_in_at": WHEN,
+            "employee_id": "E042",
+            "employee_name": "Ada Lovelace",
+            "matched": True,
+            "distance": 0.2213,
+            "api_key_name": "front-door",
+        }
+    )
+    checkin_id: int
+    checked_in_at: Timestamp = Field(description="in the office's time zone")
+    employee_id: str | None
+    employee_name: str | None
+    matched: bool
+    distance: float | None
+    api_key_name: str = Field(description="the kiosk (API key) that sent the photo")
+
+
+class CheckinPage(Page):
+    """A page of check-ins, oldest first."""
+
+    items: list[CheckinRow]
+
+
+class AttendanceRow(BaseModel):
+    employee_id: str
+    employee_name: str
+    first_checkin: Timestamp
+    last_checkin: Timestamp
+    checkins: int = Field(description="matched check-ins that day")
+
+
+class DailyAttendance(BaseModel):
+    """Each employee's first and last check-in of one day in the office's time zone."""
+
+    model_config = examples(
+        {
+            "date": "2026-11-30",
+            "timezone": "Europe/Paris",
+            "employees": [
+                {
+                    "employee_id": "E042",
+                    "employee_name": "Ada Lovelace",
+                    "first_checkin": "2026-11-30T08:59:12+01:00",
+                    "last_checkin": "2026-11-30T17:31:40+01:00",
+                    "checkins": 3,
+                }
+            ],
+        }
+    )
+    date: Day
+    timezone: str
+    employees: list[AttendanceRow]
+
+
+class GalleryReport(BaseModel):
+    """The gallery's model and size, the thresholds in use and what they promise."""
+
+    model_config = examples(
+        {
+            "model": "SFace",
+            "dim": 128,
+            "detector": "yunet",
+            "metric": "cosine",
+            "employees": 120,
+            "faces": 355,
+            "match_threshold": 0.5312,
+            "duplicate_refuse_threshold": 0.3178,
+            "threshold_basis": "calibrated",
+            "stranger_accept_target": 0.005,
+            "expected_stranger_accept": 0.005,
+            "expected_recognition": 0.961,
+            "calibration": "LFW View 1 training people",
+            "warning": None,
+        }
+    )
+    model: str
+    dim: int
+    detector: str
+    metric: Literal["cosine", "euclidean", "inner_product"]
+    employees: int
+    faces: int
+    match_threshold: float
+    duplicate_refuse_threshold: float
+    threshold_basis: Literal["calibrated", "configured", "deepface_1to1"] = Field(
+        description="where the thresholds come from"
+    )
+    stranger_accept_target: float
+    expected_stranger_accept: float | None
+    expected_recognition: float | None
+    calibration: str | None
+    warning: str | None
+
+
+class WhoAmI(BaseModel):
+    """The calling API key."""
+
+    model_config = examples({"name": "payroll", "role": "admin"})
+    name: str
+    role: Literal["admin", "kiosk"]
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+
+
+class Readiness(BaseModel):
+    """Every dependency up, and the gallery's report."""
+
+    status: Literal["ready"]
+    checks: dict[str, Literal["up", "down"]]
+    gallery: GalleryReport
