@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 EXTRAS := embedder,backend,local,dev
 
-.PHONY: install models fixtures static browser run test test-unit bench lint clean
+.PHONY: install models fixtures static browser run test test-unit bench lint openapi clean
 
 install: $(STAMP) models fixtures static browser
 
@@ -50,6 +50,10 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check embedder backend facegate tests
 	$(BIN)/mypy embedder backend facegate bench
 	$(BIN)/lint-imports
+
+# The API contract as the app serves it; committed, and a test compares the two.
+openapi: $(STAMP)
+	$(BIN)/facegate openapi > openapi.json
 
 clean:
 	rm -rf $(VENV) var tests/fixtures/images tests/output static/vendor node_modules

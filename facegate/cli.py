@@ -56,6 +56,16 @@ def _certs(args: argparse.Namespace) -> int:
     return 0
 
 
+def _openapi(args: argparse.Namespace) -> int:
+    from backend.config import BackendSettings
+    from backend.handler.contract import contract_text
+    from backend.main import create_app
+
+    # The app is only built, never started: nothing is connected.
+    sys.stdout.write(contract_text(create_app(BackendSettings())))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="facegate", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -101,6 +111,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--name", action="append", default=[], help="another host name or IP to include"
     )
     certs.set_defaults(handler=_certs)
+
+    openapi = commands.add_parser(
+        "openapi", help="print the API contract (make openapi writes it to openapi.json)"
+    )
+    openapi.set_defaults(handler=_openapi)
 
     run = commands.add_parser("run", help="start the whole local stack in the foreground")
     run.set_defaults(handler=_run)
