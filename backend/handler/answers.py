@@ -10,7 +10,6 @@ from pydantic import BaseModel, ConfigDict, Field, JsonValue, WithJsonSchema
 
 Timestamp = Annotated[str, WithJsonSchema({"type": "string", "format": "date-time"})]
 Day = Annotated[str, WithJsonSchema({"type": "string", "format": "date"})]
-FaceId = Annotated[str, WithJsonSchema({"type": "string", "format": "uuid"})]
 
 WHEN = "2026-11-30T08:59:12.345678+00:00"
 
@@ -26,12 +25,12 @@ class EnrollmentResult(BaseModel):
     model_config = examples(
         {
             "employee_id": "E042",
-            "face_id": "7d2f1c7e-1b7a-4a5e-9c35-3c0c1f4f2a10",
-            "image_url": "/api/v1/employees/E042/faces/7d2f1c7e-1b7a-4a5e-9c35-3c0c1f4f2a10/photo",
+            "face_id": "7d2f1c7e1b7a4a5e9c353c0c1f4f2a10",
+            "image_url": "/api/v1/employees/E042/faces/7d2f1c7e1b7a4a5e9c353c0c1f4f2a10/photo",
         }
     )
     employee_id: str
-    face_id: FaceId
+    face_id: str = Field(description="32 hex digits")
     image_url: str = Field(description="the photo route of this face, relative to the backend")
 
 
@@ -95,7 +94,7 @@ class FaceQuality(BaseModel):
 class Face(BaseModel):
     """One enrolled photo of an employee."""
 
-    face_id: FaceId
+    face_id: str = Field(description="32 hex digits")
     model: str
     detector: str
     quality: FaceQuality
@@ -119,14 +118,14 @@ class EmployeeDetails(Employee):
             "created_at": WHEN,
             "faces": [
                 {
-                    "face_id": "7d2f1c7e-1b7a-4a5e-9c35-3c0c1f4f2a10",
+                    "face_id": "7d2f1c7e1b7a4a5e9c353c0c1f4f2a10",
                     "model": "SFace",
                     "detector": "yunet",
                     "quality": {"face_size": 212, "sharpness": 141.2, "brightness": 121.7},
                     "confirmed_distinct_from": None,
                     "confirmed_by": None,
                     "image_url": "/api/v1/employees/E042/faces/"
-                    "7d2f1c7e-1b7a-4a5e-9c35-3c0c1f4f2a10/photo",
+                    "7d2f1c7e1b7a4a5e9c353c0c1f4f2a10/photo",
                     "created_at": WHEN,
                 }
             ],

@@ -23,6 +23,13 @@ router = APIRouter(prefix="/api/v1", responses=API_ERRORS)
 
 
 TEXT_FIELDS = ("employee_id", "employee_name", "department", "email")
+# The types photos are stored under (backend.domain.policy.image_extension); the last one
+# is also what generators read as bytes.
+PHOTO_TYPES = tuple(
+    ["image/jpeg", "image/png", "image/webp", "image/gif", "image/tiff", "image/bmp"]
+    + ["application/octet-stream"]
+)
+BINARY = {"type": "string", "format": "binary"}
 
 
 @router.post(
@@ -209,7 +216,10 @@ async def remove_face(
     tags=["employees"],
     response_class=StreamingResponse,
     responses={
-        200: {"content": {"image/*": {"schema": {"type": "string", "format": "binary"}}}},
+        200: {
+            "description": "the photo as stored, with its real type",
+            "content": {kind: {"schema": BINARY} for kind in PHOTO_TYPES},
+        },
         **errors(404),
     },
 )

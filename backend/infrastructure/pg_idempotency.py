@@ -33,7 +33,7 @@ class PgIdempotencyClaim:
             with translated_errors():
                 self._connection.execute(
                     text(
-                        "UPDATE idempotency_key SET status = :s, body = CAST(:b AS jsonb) "
+                        "UPDATE idempotency_key SET status = :s, body = CAST(:b AS json) "
                         "WHERE api_key_name = :o AND idempotency_key = :k"
                     ),
                     {"s": status, "b": json.dumps(body), "o": self._owner, "k": self._key},

@@ -11,6 +11,7 @@ down_revision = "0004"
 
 
 def upgrade() -> None:
+    # body is json, not jsonb: a replay sends the first answer's keys in their order.
     # status and body are written in the transaction that inserted the row, so a committed
     # row always holds its answer; the primary key makes a concurrent duplicate wait.
     op.execute(
@@ -20,7 +21,7 @@ def upgrade() -> None:
             idempotency_key text NOT NULL,
             request_hash text NOT NULL,
             status integer,
-            body jsonb,
+            body json,
             created_at timestamptz NOT NULL DEFAULT now(),
             PRIMARY KEY (api_key_name, idempotency_key)
         )
