@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Copy the browser-side face detector (face-api + tiny face detector weights),
-# Swagger UI and the QR code generator of the admin page from node_modules into
-# static/vendor/, where the backend serves them at /static/vendor/. static/vendor/ is git-ignored: run this after
+# Install the npm packages (the dev tools too), then copy the browser-side face
+# detector (face-api + tiny face detector weights), Swagger UI and the QR code
+# generator of the admin page from node_modules into static/vendor/, where the
+# backend serves them at /static/vendor/. static/vendor/ is git-ignored: run this after
 # a checkout and whenever package-lock.json changes.
 # Idempotent and quick: npm is only run when node_modules is missing or older
 # than the lock file, and files are only copied when they differ.
@@ -14,8 +15,11 @@ cd "$root"
 # so only run it when needed. The marker file npm writes is touched afterwards
 # so that its mtime reflects this install, not the tarball's dates.
 marker="node_modules/.package-lock.json"
+# openapi-typescript and typescript (dev dependencies) type-check the README's TypeScript
+# example against the API contract in the tests.
 if [[ ! -f node_modules/@vladmandic/face-api/package.json || ! -f node_modules/swagger-ui-dist/package.json ||
       ! -f node_modules/qrcode-generator/package.json ||
+      ! -f node_modules/openapi-typescript/package.json || ! -f node_modules/typescript/package.json ||
       ! -f "$marker" || "package-lock.json" -nt "$marker" ]]; then
     npm ci --no-audit --no-fund
     touch "$marker"
