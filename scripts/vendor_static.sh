@@ -2,8 +2,8 @@
 # Install the npm packages (the dev tools too), then copy the browser-side face
 # detector (face-api + tiny face detector weights), Swagger UI and the QR code
 # generator of the admin page from node_modules into static/vendor/, where the
-# backend serves them at /static/vendor/. static/vendor/ is git-ignored: run this after
-# a checkout and whenever package-lock.json changes.
+# backend serves them at /static/vendor/. static/vendor/ is git-ignored: run this
+# after a checkout and whenever package-lock.json changes.
 # Idempotent and quick: npm is only run when node_modules is missing or older
 # than the lock file, and files are only copied when they differ.
 set -euo pipefail
