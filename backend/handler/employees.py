@@ -15,7 +15,7 @@ from backend.domain.policy import MAX_DEPARTMENT_LENGTH, MAX_NAME_LENGTH
 from backend.handler import answers
 from backend.handler.auth import ADMIN, ANY_KEY
 from backend.handler.context import Services, services
-from backend.handler.idempotency import IDEMPOTENCY_KEY, once
+from backend.handler.idempotency import IDEMPOTENCY_KEY, REPLAY_HEADER, once
 from backend.handler.openapi import API_ERRORS, CHECKIN_FORM, ENROLLMENT_FORM, errors
 from backend.handler.uploads import flag_field, image_field, read_form, text_field
 
@@ -38,7 +38,7 @@ BINARY = {"type": "string", "format": "binary"}
     tags=["employees"],
     status_code=201,
     response_model=answers.EnrollmentResult,
-    responses=errors(404, 409),
+    responses={201: {"headers": REPLAY_HEADER}, **errors(404, 409)},
     openapi_extra=ENROLLMENT_FORM,
 )
 async def insert(

@@ -26,6 +26,12 @@ IDEMPOTENCY_KEY: Any = Header(
     "runs again.",
 )
 REPLAYED = "Idempotent-Replayed"
+REPLAY_HEADER = {
+    REPLAYED: {
+        "schema": {"type": "string", "enum": ["true"]},
+        "description": "present on a retry's answer: the first answer, replayed",
+    }
+}
 
 
 async def once(
