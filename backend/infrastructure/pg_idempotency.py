@@ -4,12 +4,21 @@ A claim inserts the key's row in a transaction it keeps open while the request r
 answer is written into that row and committed with it. A concurrent request with the same
 key meets the uncommitted row under the primary key and waits: when the first commits it
 reads the stored answer, when it rolls back (an error, or a process killed) it claims the
-key itself. So only committed answers are ever seen, and two requests never both create."""
+key itself. So only committed answers are ever seen, and two requests never both create.
 
+An answer may hold a secret shown once (a new API key, a webhook's signing secret), so
+rows hold neither the Idempotency-Key nor the answer in the clear: the key's SHA-256
+names the row and the answer is sealed (AES-GCM) with a key derived from the
+Idempotency-Key, which only the client knows. The database alone reveals nothing."""
+
+import hashlib
 import json
+import os
 from datetime import timedelta
 from typing import Any
 
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import Connection, Engine, RootTransaction, exc, text
 
 from backend.domain.errors import IdempotencyKeyInUse
@@ -17,6 +26,25 @@ from backend.domain.model import StoredAnswer
 from backend.infrastructure.database import transaction, translated_errors
 
 LOCK_NOT_AVAILABLE = "55P03"
+
+
+def row_key(key: str) -> str:
+    """What names an Idempotency-Key's row: its SHA-256, never the key."""
+    return hashlib.sha256(b"facegate idempotency key\0" + key.encode()).hexdigest()
+
+
+def _cipher(key: str) -> AESGCM:
+    return AESGCM(hashlib.sha256(b"facegate idempotency answer\0" + key.encode()).digest())
+
+
+def seal(key: str, body: object) -> bytes:
+    """The answer as JSON, encrypted under the Idempotency-Key (nonce first)."""
+    nonce = os.urandom(12)
+    return nonce + _cipher(key).encrypt(nonce, json.dumps(body).encode(), None)
+
+
+def unseal(key: str, sealed: bytes) -> object:
+    return json.loads(_cipher(key).decrypt(sealed[:12], sealed[12:], None))
 
 
 class PgIdempotencyClaim:
@@ -33,10 +61,15 @@ class PgIdempotencyClaim:
             with translated_errors():
                 self._connection.execute(
                     text(
-                        "UPDATE idempotency_key SET status = :s, body = CAST(:b AS json) "
+                        "UPDATE idempotency_key SET status = :s, body = :b "
                         "WHERE api_key_name = :o AND idempotency_key = :k"
                     ),
-                    {"s": status, "b": json.dumps(body), "o": self._owner, "k": self._key},
+                    {
+                        "s": status,
+                        "b": seal(self._key, body),
+                        "o": self._owner,
+                        "k": row_key(self._key),
+                    },
                 )
                 self._held.commit()
         finally:
@@ -89,7 +122,12 @@ class PgIdempotencyStore:
     ) -> PgIdempotencyClaim | None:
         """The claim, or None (transaction ended) when the key holds a committed answer."""
         held = connection.begin()
-        params: dict[str, Any] = {"o": owner, "k": key, "h": request_hash, "keep": keep_for}
+        params: dict[str, Any] = {
+            "o": owner,
+            "k": row_key(key),
+            "h": request_hash,
+            "keep": keep_for,
+        }
         try:
             with translated_errors():
                 try:
@@ -129,17 +167,23 @@ class PgIdempotencyStore:
 
     @staticmethod
     def _stored(connection: Connection, owner: str, key: str) -> StoredAnswer | None:
+        """The committed answer under `key`; None when there is none (or it cannot be
+        opened, which only a row written under another key's hash could cause)."""
         with translated_errors(), connection.begin():
             row = connection.execute(
                 text(
                     "SELECT request_hash, status, body FROM idempotency_key "
                     "WHERE api_key_name = :o AND idempotency_key = :k"
                 ),
-                {"o": owner, "k": key},
+                {"o": owner, "k": row_key(key)},
             ).first()
         if row is None or row.status is None:
             return None
-        return StoredAnswer(row.request_hash, row.status, row.body)
+        try:
+            body = unseal(key, bytes(row.body))
+        except InvalidTag:
+            return None
+        return StoredAnswer(row.request_hash, row.status, body)
 
     def forget_older_than(self, keep_for: timedelta) -> int:
         with transaction(self._engine) as db:

@@ -11,7 +11,7 @@ from sqlalchemy import text
 
 from backend.domain.errors import IdempotencyKeyInUse
 from backend.domain.model import StoredAnswer
-from backend.infrastructure.pg_idempotency import PgIdempotencyStore
+from backend.infrastructure.pg_idempotency import PgIdempotencyStore, row_key
 
 DAY = timedelta(hours=24)
 
@@ -76,8 +76,9 @@ def test_answers_older_than_the_retention_time_are_forgotten(engine):
         db.execute(
             text(
                 "UPDATE idempotency_key SET created_at = now() - interval '25 hours' "
-                "WHERE idempotency_key = 'old'"
-            )
+                "WHERE idempotency_key = :k"
+            ),
+            {"k": row_key("old")},
         )
     retry = store.claim("hr", "old", "other", DAY)  # past its time: a new request
     assert not isinstance(retry, StoredAnswer)
@@ -86,3 +87,15 @@ def test_answers_older_than_the_retention_time_are_forgotten(engine):
     assert store.forget_older_than(timedelta(0)) == 1
     with engine.begin() as db:
         assert db.execute(text("SELECT count(*) FROM idempotency_key")).scalar() == 0
+
+
+def test_the_table_holds_neither_the_key_nor_the_answer_in_the_clear(engine):
+    store = PgIdempotencyStore(engine)
+    claim = store.claim("hr", "client-key-1", "h", DAY)
+    claim.keep(201, {"name": "door", "key": "fgk_secret_shown_once"})  # type: ignore[union-attr]
+    with engine.begin() as db:
+        row = db.execute(text("SELECT idempotency_key, body FROM idempotency_key")).one()
+    assert "client-key-1" not in row.idempotency_key
+    assert b"fgk_secret_shown_once" not in bytes(row.body)
+    replay = store.claim("hr", "client-key-1", "h", DAY)
+    assert replay == StoredAnswer("h", 201, {"name": "door", "key": "fgk_secret_shown_once"})

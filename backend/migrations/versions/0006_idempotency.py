@@ -11,9 +11,10 @@ down_revision = "0004"
 
 
 def upgrade() -> None:
-    # body is json, not jsonb: a replay sends the first answer's keys in their order.
     # status and body are written in the transaction that inserted the row, so a committed
     # row always holds its answer; the primary key makes a concurrent duplicate wait.
+    # idempotency_key is the key's SHA-256 and body the answer sealed under the key (an
+    # answer may carry a secret shown once): see backend/infrastructure/pg_idempotency.py.
     op.execute(
         """
         CREATE TABLE idempotency_key (
@@ -21,7 +22,7 @@ def upgrade() -> None:
             idempotency_key text NOT NULL,
             request_hash text NOT NULL,
             status integer,
-            body json,
+            body bytea,
             created_at timestamptz NOT NULL DEFAULT now(),
             PRIMARY KEY (api_key_name, idempotency_key)
         )
