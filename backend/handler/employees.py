@@ -25,9 +25,14 @@ router = APIRouter(prefix="/api/v1", responses=API_ERRORS)
 TEXT_FIELDS = ("employee_id", "employee_name", "department", "email")
 # The types photos are stored under (backend.domain.policy.image_extension); the last one
 # is also what generators read as bytes.
-PHOTO_TYPES = tuple(
-    ["image/jpeg", "image/png", "image/webp", "image/gif", "image/tiff", "image/bmp"]
-    + ["application/octet-stream"]
+PHOTO_TYPES = (
+    "image/jpeg",
+    "image/png",
+    "image/webp",
+    "image/gif",
+    "image/tiff",
+    "image/bmp",
+    "application/octet-stream",
 )
 BINARY = {"type": "string", "format": "binary"}
 
