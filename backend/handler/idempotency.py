@@ -53,7 +53,9 @@ async def once(
     try:
         answer = await create()
     except BaseException:
-        await run_in_threadpool(claim.release)
+        # Called directly, not awaited: a cancelled request cannot await any more, and the
+        # rollback that lets the key go is one quick round trip.
+        claim.release()
         raise
     await run_in_threadpool(claim.keep, status, answer.model_dump(mode="json"))
     return answer
