@@ -40,6 +40,7 @@ class CheckinMatched(BaseModel):
     model_config = examples(
         {
             "matched": True,
+            "repeat": False,
             "employee_id": "E042",
             "employee_name": "Ada Lovelace",
             "distance": 0.2213,
@@ -48,6 +49,10 @@ class CheckinMatched(BaseModel):
         }
     )
     matched: Literal[True]
+    repeat: bool = Field(
+        description="the same person checked in within the repeat window: checkin_id and "
+        "checked_in_at are the earlier check-in's, and no row was added"
+    )
     employee_id: str
     employee_name: str
     distance: float = Field(description="distance to the employee's nearest face")
@@ -57,15 +62,13 @@ class CheckinMatched(BaseModel):
 
 class CheckinNotMatched(BaseModel):
     """Nobody is recognised: no_match (nobody near), ambiguous (two employees about as
-    near) or no_face_detected. An attempt that saw a face is recorded (checkin_id)."""
+    near) or no_face_detected. A face that matched no one is counted in its hour
+    (unknownAttemptsByHour), not stored as a row."""
 
-    model_config = examples(
-        {"matched": False, "employee_name": "Unknown", "reason": "no_match", "checkin_id": 1188}
-    )
+    model_config = examples({"matched": False, "employee_name": "Unknown", "reason": "no_match"})
     matched: Literal[False]
     employee_name: Literal["Unknown"]
     reason: Literal["no_match", "ambiguous", "no_face_detected"]
-    checkin_id: int | None = Field(default=None, description="absent when no face was seen")
 
 
 class Employee(BaseModel):
@@ -85,6 +88,13 @@ class Employee(BaseModel):
     created_at: Timestamp | None
 
 
+class EmployeeSummary(Employee):
+    """A line of the employee list: the employee, how many faces, the last check-in."""
+
+    faces: int = Field(description="how many faces are enrolled")
+    last_checkin: Timestamp | None
+
+
 class FaceQuality(BaseModel):
     face_size: int = Field(description="the face's width in pixels")
     sharpness: float
@@ -95,6 +105,7 @@ class Face(BaseModel):
     """One enrolled photo of an employee."""
 
     face_id: str = Field(description="32 hex digits")
+    photo_path: str = Field(description="the photo route of this face (same as image_url)")
     model: str
     detector: str
     quality: FaceQuality
@@ -119,6 +130,8 @@ class EmployeeDetails(Employee):
             "faces": [
                 {
                     "face_id": "7d2f1c7e1b7a4a5e9c353c0c1f4f2a10",
+                    "photo_path": "/api/v1/employees/E042/faces/"
+                    "7d2f1c7e1b7a4a5e9c353c0c1f4f2a10/photo",
                     "model": "SFace",
                     "detector": "yunet",
                     "quality": {"face_size": 212, "sharpness": 141.2, "brightness": 121.7},
@@ -143,7 +156,7 @@ class Page(BaseModel):
 class EmployeePage(Page):
     """A page of employees, by id."""
 
-    items: list[Employee]
+    items: list[EmployeeSummary]
 
 
 class CheckinRow(BaseModel):
@@ -263,3 +276,97 @@ class Readiness(BaseModel):
     status: Literal["ready"]
     checks: dict[str, Literal["up", "down"]]
     gallery: GalleryReport
+
+
+UNKNOWN_BY_HOUR: list[JsonValue] = [*([0] * 8), 3, 1, *([0] * 14)]
+
+
+class UnknownAttempts(BaseModel):
+    """Faces that matched no one, per local hour of one day, all kiosks together."""
+
+    model_config = examples(
+        {"date": "2026-11-30", "timezone": "Europe/Paris", "hours": UNKNOWN_BY_HOUR}
+    )
+    date: Day
+    timezone: str
+    hours: list[int] = Field(min_length=24, max_length=24, description="hours 0 to 23")
+
+
+class Key(BaseModel):
+    """An API key; its secret is never shown again after it was created."""
+
+    model_config = examples(
+        {
+            "name": "front-door",
+            "role": "kiosk",
+            "created_at": WHEN,
+            "last_used_at": WHEN,
+            "revoked_at": None,
+        }
+    )
+    name: str
+    role: Literal["admin", "kiosk"]
+    created_at: Timestamp | None
+    last_used_at: Timestamp | None
+    revoked_at: Timestamp | None
+
+
+class KeyCreated(Key):
+    """A new key with its secret, shown in this answer only (and to its retries)."""
+
+    key: str = Field(description="the secret to send as X-API-Key")
+
+
+class KeyPage(Page):
+    """API keys by name, revoked ones too."""
+
+    items: list[Key]
+
+
+class Webhook(BaseModel):
+    model_config = examples(
+        {
+            "webhook_id": 3,
+            "url": "https://payroll.example.com/facegate",
+            "events": ["checkin.matched", "employee.erased"],
+            "created_at": WHEN,
+        }
+    )
+    webhook_id: int
+    url: str
+    events: list[str]
+    created_at: Timestamp | None
+
+
+class WebhookCreated(Webhook):
+    """A new webhook with its signing secret, shown in this answer only (and to retries)."""
+
+    secret: str = Field(description="signs each delivery (X-Facegate-Signature)")
+
+
+class WebhookPage(Page):
+    """Registered webhooks, and every event a webhook may ask for."""
+
+    items: list[Webhook]
+    events: list[str] = Field(description="the events a webhook may ask for")
+
+
+class Delivery(BaseModel):
+    """One event on its way to one webhook."""
+
+    delivery_id: int
+    event_id: str
+    event: str
+    state: Literal["pending", "delivered", "failed"]
+    attempts: int
+    created_at: Timestamp | None
+    next_attempt_at: Timestamp | None = Field(description="set while pending")
+    delivered_at: Timestamp | None
+    last_status: int | None
+    last_error: str | None
+
+
+class DeliveryLog(BaseModel):
+    """The newest deliveries of a webhook first (a log: its newest `limit`, not paged)."""
+
+    items: list[Delivery]

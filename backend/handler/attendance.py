@@ -98,9 +98,16 @@ def _day(day: str | None, found: Services) -> date:
         ) from error
 
 
-@router.get("/attendance/unknown")
+@router.get(
+    "/attendance/unknown",
+    operation_id="unknownAttemptsByHour",
+    tags=["attendance"],
+    response_model=answers.UnknownAttempts,
+)
 async def unknown_attempts(
-    day: str | None = Query(None, alias="date", description="YYYY-MM-DD; default today"),
+    day: str | None = Query(
+        None, alias="date", pattern=ISO_DATE, description="YYYY-MM-DD; default today"
+    ),
     _: ApiKey = Depends(ADMIN),
     found: Services = Depends(services),
 ) -> dict[str, Any]:

@@ -38,6 +38,8 @@ TAGS = [
     {"name": "check-in", "description": "Who is at the door: a kiosk sends a frame."},
     {"name": "attendance", "description": "Check-ins as recorded, and each employee's day."},
     {"name": "gallery", "description": "The face gallery's model, size and thresholds."},
+    {"name": "keys", "description": "API keys: list, create (secret shown once), revoke."},
+    {"name": "webhooks", "description": "Receivers told of check-ins and enrollments."},
     {"name": "auth", "description": "The calling API key."},
     {"name": "health", "description": "Liveness and readiness (no key needed)."},
 ]

@@ -2,43 +2,72 @@
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Query, Response
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 
 from backend.domain.model import ApiKey, Role
+from backend.handler import answers
 from backend.handler.auth import ADMIN
 from backend.handler.context import Services, services
+from backend.handler.idempotency import IDEMPOTENCY_KEY, REPLAY_HEADER, once
 from backend.handler.openapi import API_ERRORS, errors
 
-router = APIRouter(prefix="/api/v1", responses=API_ERRORS)
+router = APIRouter(prefix="/api/v1", responses=API_ERRORS, tags=["keys"])
 
 
 class NewKey(BaseModel):
-    name: str
+    name: str = Field(min_length=1, max_length=64, description="printable; unique")
     role: Role = Role.KIOSK
 
 
-@router.get("/keys")
-async def list_keys(_: ApiKey = Depends(ADMIN), found: Services = Depends(services)) -> Any:
+@router.get("/keys", operation_id="listKeys", response_model=answers.KeyPage)
+async def list_keys(
+    limit: int = Query(500, ge=1, le=500),
+    offset: int = Query(0, ge=0),
+    _: ApiKey = Depends(ADMIN),
+    found: Services = Depends(services),
+) -> Any:
     """Every key (revoked ones too) with its dates; never a secret."""
     keys = await run_in_threadpool(found.keys.list)
-    return {"items": [_key(k) for k in keys]}
+    return {
+        "items": [_key(k) for k in keys[offset : offset + limit]],
+        "total": len(keys),
+        "limit": limit,
+        "offset": offset,
+    }
 
 
-@router.post("/keys", status_code=201, responses=errors(409))
+@router.post(
+    "/keys",
+    operation_id="createKey",
+    status_code=201,
+    response_model=answers.KeyCreated,
+    responses={201: {"headers": REPLAY_HEADER}, **errors(409)},
+)
 async def create_key(
-    new: NewKey, _: ApiKey = Depends(ADMIN), found: Services = Depends(services)
-) -> dict[str, Any]:
-    """A new key; its plaintext is in this answer only."""
-    key, plaintext = await run_in_threadpool(found.keys.create, new.name, new.role)
-    return {**_key(key), "key": plaintext}
+    new: NewKey,
+    idempotency_key: str | None = IDEMPOTENCY_KEY,
+    caller: ApiKey = Depends(ADMIN),
+    found: Services = Depends(services),
+) -> answers.KeyCreated | JSONResponse:
+    """A new key; its plaintext is in this answer only (and in the answer to a retry with
+    the same Idempotency-Key, within 24 h)."""
+
+    async def create() -> answers.KeyCreated:
+        key, plaintext = await run_in_threadpool(found.keys.create, new.name, new.role)
+        return answers.KeyCreated(**_key(key), key=plaintext)
+
+    asked = {"name": new.name, "role": new.role.value}
+    return await once(found, caller.name, idempotency_key, "createKey", asked, 201, create)
 
 
-@router.delete("/keys/{name}", status_code=204, responses=errors(404))
+@router.delete("/keys/{name}", operation_id="revokeKey", status_code=204, responses=errors(404))
 async def revoke_key(
     name: str, _: ApiKey = Depends(ADMIN), found: Services = Depends(services)
 ) -> Response:
+    """Revoke a key by name: it is refused from now on."""
     await run_in_threadpool(found.keys.revoke_or_fail, name)
     return Response(status_code=204)
 

@@ -4,46 +4,89 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Response
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 
 from backend.domain.events import EVENTS
 from backend.domain.model import ApiKey, Delivery, Webhook
+from backend.handler import answers
 from backend.handler.auth import ADMIN
 from backend.handler.context import Services, services
+from backend.handler.idempotency import IDEMPOTENCY_KEY, REPLAY_HEADER, once
 from backend.handler.openapi import API_ERRORS, errors
 
-router = APIRouter(prefix="/api/v1", responses=API_ERRORS)
+router = APIRouter(prefix="/api/v1", responses=API_ERRORS, tags=["webhooks"])
 
 
 class NewWebhook(BaseModel):
-    url: str
-    events: list[str] = list(EVENTS)
+    url: str = Field(max_length=2000, description="an http:// or https:// address")
+    events: list[str] = Field(
+        default=list(EVENTS), description="one or more of: " + ", ".join(EVENTS)
+    )
 
 
-@router.post("/webhooks", status_code=201)
+@router.post(
+    "/webhooks",
+    operation_id="createWebhook",
+    status_code=201,
+    response_model=answers.WebhookCreated,
+    responses={201: {"headers": REPLAY_HEADER}},
+)
 async def register(
-    new: NewWebhook, _: ApiKey = Depends(ADMIN), found: Services = Depends(services)
-) -> dict[str, Any]:
-    """Register a receiver; the signing secret is in this answer only."""
-    hook, secret = await run_in_threadpool(found.webhooks.register, new.url, new.events)
-    return {**_webhook(hook), "secret": secret}
+    new: NewWebhook,
+    idempotency_key: str | None = IDEMPOTENCY_KEY,
+    caller: ApiKey = Depends(ADMIN),
+    found: Services = Depends(services),
+) -> answers.WebhookCreated | JSONResponse:
+    """Register a receiver; the signing secret is in this answer only (and in the answer
+    to a retry with the same Idempotency-Key, within 24 h)."""
+
+    async def create() -> answers.WebhookCreated:
+        hook, secret = await run_in_threadpool(found.webhooks.register, new.url, new.events)
+        return answers.WebhookCreated(**_webhook(hook), secret=secret)
+
+    asked = {"url": new.url, "events": new.events}
+    return await once(found, caller.name, idempotency_key, "createWebhook", asked, 201, create)
 
 
-@router.get("/webhooks")
-async def list_webhooks(_: ApiKey = Depends(ADMIN), found: Services = Depends(services)) -> Any:
+@router.get("/webhooks", operation_id="listWebhooks", response_model=answers.WebhookPage)
+async def list_webhooks(
+    limit: int = Query(500, ge=1, le=500),
+    offset: int = Query(0, ge=0),
+    _: ApiKey = Depends(ADMIN),
+    found: Services = Depends(services),
+) -> Any:
+    """Registered webhooks, and the events one may ask for."""
     hooks = await run_in_threadpool(found.webhooks.list)
-    return {"items": [_webhook(h) for h in hooks], "events": list(EVENTS)}
+    return {
+        "items": [_webhook(h) for h in hooks[offset : offset + limit]],
+        "total": len(hooks),
+        "limit": limit,
+        "offset": offset,
+        "events": list(EVENTS),
+    }
 
 
-@router.delete("/webhooks/{webhook_id}", status_code=204, responses=errors(404))
+@router.delete(
+    "/webhooks/{webhook_id}",
+    operation_id="deleteWebhook",
+    status_code=204,
+    responses=errors(404),
+)
 async def delete_webhook(
     webhook_id: int, _: ApiKey = Depends(ADMIN), found: Services = Depends(services)
 ) -> Response:
+    """Stop sending events to a webhook."""
     await run_in_threadpool(found.webhooks.delete, webhook_id)
     return Response(status_code=204)
 
 
-@router.get("/webhooks/{webhook_id}/deliveries", responses=errors(404))
+@router.get(
+    "/webhooks/{webhook_id}/deliveries",
+    operation_id="listDeliveries",
+    response_model=answers.DeliveryLog,
+    responses=errors(404),
+)
 async def deliveries(
     webhook_id: int,
     limit: int = Query(50, ge=1, le=500),

@@ -116,3 +116,29 @@ def test_stored_answers_expire_after_the_retention_time():
         idempotency.begin("hr", "k", "h2")
     assert Idempotency(store=store, keep_for=timedelta(0)).sweep() == 1
     assert not isinstance(idempotency.begin("hr", "k", "h2"), StoredAnswer)
+
+
+def test_creating_a_key_or_a_webhook_twice_with_one_key_creates_one(api):
+    client, key, world = api
+    admin = {"X-API-Key": key}
+    for path, body, other in (
+        ("/api/v1/keys", {"name": "door-2", "role": "kiosk"}, {"name": "door-3"}),
+        (
+            "/api/v1/webhooks",
+            {"url": "https://hr.example.com/hook", "events": ["employee.erased"]},
+            {"url": "https://other.example.com/hook"},
+        ),
+    ):
+        headers = {**admin, "Idempotency-Key": "create-" + path}
+        first = client.post(path, headers=headers, json=body)
+        again = client.post(path, headers=headers, json=body)
+        assert first.status_code == again.status_code == 201, first.text
+        assert again.json() == first.json()  # the secret too: the first answer was lost
+        assert again.headers["Idempotent-Replayed"] == "true"
+        listed = client.get(path, headers=admin).json()
+        assert listed["total"] == len(listed["items"])
+        refused = client.post(path, headers=headers, json={**body, **other})
+        assert refused.json()["error"]["code"] == "idempotency_key_reused"
+    names = [k.name for k in world.keys.list()]
+    assert names.count("door-2") == 1 and "door-3" not in names
+    assert len(world.webhook_store.list()) == 1

@@ -1,13 +1,13 @@
 """Idempotency keys of creates: the first answer, kept 24 h, per API key.
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 """
 
 from alembic import op
 
 revision = "0006"
-down_revision = "0004"
+down_revision = "0005"
 
 
 def upgrade() -> None:
