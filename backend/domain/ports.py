@@ -200,9 +200,11 @@ class WebhookStore(Protocol):
 
     def delete(self, webhook_id: int) -> bool: ...
 
-    def deliveries(self, webhook_id: int, limit: int) -> list[Delivery]:
-        """The newest deliveries of a webhook first."""
+    def deliveries(self, webhook_id: int, limit: int, offset: int = 0) -> list[Delivery]:
+        """The newest deliveries of a webhook first, skipping the `offset` newest."""
         ...
+
+    def count_deliveries(self, webhook_id: int) -> int: ...
 
     def list(self) -> list[Webhook]: ...
 

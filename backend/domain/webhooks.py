@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from backend.domain.errors import DeliveryFailed, ValidationFailed, WebhookNotFound
 from backend.domain.events import EVENTS
-from backend.domain.model import Delivery, Webhook
+from backend.domain.model import Delivery, Page, Webhook
 from backend.domain.ports import WebhookOutbox, WebhookSender, WebhookStore
 
 log = logging.getLogger("facegate.webhooks")
@@ -91,6 +91,13 @@ class Webhooks:
         if self._store.get(webhook_id) is None:
             raise WebhookNotFound(f"no webhook {webhook_id}", {"webhook_id": webhook_id})
         return self._store.deliveries(webhook_id, limit)
+
+    def delivery_page(self, webhook_id: int, limit: int, offset: int) -> Page:
+        """A page of a webhook's deliveries, newest first."""
+        if self._store.get(webhook_id) is None:
+            raise WebhookNotFound(f"no webhook {webhook_id}", {"webhook_id": webhook_id})
+        items = self._store.deliveries(webhook_id, limit, offset)
+        return Page(items, self._store.count_deliveries(webhook_id), limit, offset)
 
     def list(self) -> list[Webhook]:
         return self._store.list()

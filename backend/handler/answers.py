@@ -366,7 +366,7 @@ class Delivery(BaseModel):
     last_error: str | None
 
 
-class DeliveryLog(BaseModel):
-    """The newest deliveries of a webhook first (a log: its newest `limit`, not paged)."""
+class DeliveryPage(Page):
+    """A webhook's deliveries, newest first."""
 
     items: list[Delivery]

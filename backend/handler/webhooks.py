@@ -84,18 +84,24 @@ async def delete_webhook(
 @router.get(
     "/webhooks/{webhook_id}/deliveries",
     operation_id="listDeliveries",
-    response_model=answers.DeliveryLog,
+    response_model=answers.DeliveryPage,
     responses=errors(404),
 )
 async def deliveries(
     webhook_id: int,
     limit: int = Query(50, ge=1, le=500),
+    offset: int = Query(0, ge=0),
     _: ApiKey = Depends(ADMIN),
     found: Services = Depends(services),
 ) -> dict[str, Any]:
     """The newest deliveries first, with attempts and the last error."""
-    items = await run_in_threadpool(found.webhooks.deliveries, webhook_id, limit)
-    return {"items": [_delivery(d) for d in items]}
+    page = await run_in_threadpool(found.webhooks.delivery_page, webhook_id, limit, offset)
+    return {
+        "items": [_delivery(d) for d in page.items],
+        "total": page.total,
+        "limit": page.limit,
+        "offset": page.offset,
+    }
 
 
 def _when(moment: Any) -> str | None:

@@ -80,16 +80,25 @@ class PgWebhooks:
             gone = db.execute(text("DELETE FROM webhook WHERE id = :i"), {"i": webhook_id})
         return bool(gone.rowcount)
 
-    def deliveries(self, webhook_id: int, limit: int) -> list[Delivery]:
+    def deliveries(self, webhook_id: int, limit: int, offset: int = 0) -> list[Delivery]:
         with transaction(self._engine) as db:
             rows = db.execute(
                 text(
                     f"SELECT {DELIVERY_COLUMNS} FROM webhook_delivery WHERE webhook_id = :w "
-                    "ORDER BY id DESC LIMIT :l"
+                    "ORDER BY id DESC LIMIT :l OFFSET :o"
                 ),
-                {"w": webhook_id, "l": limit},
+                {"w": webhook_id, "l": limit, "o": offset},
             )
             return [_delivery(r) for r in rows]
+
+    def count_deliveries(self, webhook_id: int) -> int:
+        with transaction(self._engine) as db:
+            return int(
+                db.execute(
+                    text("SELECT count(*) FROM webhook_delivery WHERE webhook_id = :w"),
+                    {"w": webhook_id},
+                ).scalar_one()
+            )
 
     # -- the worker's side ---------------------------------------------------------------
     def claim(self, limit: int, lease: timedelta) -> list[Webhook]:

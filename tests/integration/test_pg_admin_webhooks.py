@@ -127,3 +127,16 @@ def test_finished_events_are_pruned_after_the_retention(engine):
         db.execute(text("UPDATE webhook_delivery SET created_at = now() - interval '8 days'"))
     assert hooks.prune(timedelta(days=7)) == 2  # the pending one stays, however old
     assert [d.state for d in hooks.deliveries(hook.webhook_id, 10)] == ["pending"]
+
+
+def test_deliveries_page_newest_first_with_their_total(engine):
+    hooks = PgWebhooks(engine)
+    hook = hooks.create("http://127.0.0.1:9/a", ("checkin.unknown",), "s")
+    log = PgCheckinLog(engine)
+    for _ in range(3):
+        log.count_unknown("door", None)
+    newest_first = [d.delivery_id for d in hooks.deliveries(hook.webhook_id, 10)]
+    assert newest_first == sorted(newest_first, reverse=True) and len(newest_first) == 3
+    page = [d.delivery_id for d in hooks.deliveries(hook.webhook_id, 2, offset=1)]
+    assert page == newest_first[1:]
+    assert hooks.count_deliveries(hook.webhook_id) == 3

@@ -306,8 +306,11 @@ class FakeWebhookStore:
     def delete(self, webhook_id: int) -> bool:
         return self.hooks.pop(webhook_id, None) is not None
 
-    def deliveries(self, webhook_id: int, limit: int) -> list[Delivery]:
-        return self.sent.get(webhook_id, [])[-limit:][::-1]
+    def deliveries(self, webhook_id: int, limit: int, offset: int = 0) -> list[Delivery]:
+        return self.sent.get(webhook_id, [])[::-1][offset : offset + limit]
+
+    def count_deliveries(self, webhook_id: int) -> int:
+        return len(self.sent.get(webhook_id, []))
 
     def list(self) -> list[Webhook]:
         return list(self.hooks.values())

@@ -136,7 +136,12 @@ def test_webhooks_register_list_delete(api):
     listed = client.get("/api/v1/webhooks").json()
     assert [h["url"] for h in listed["items"]] == ["http://127.0.0.1:9/hook"]
     assert "secret" not in listed["items"][0]
-    assert client.get(f"/api/v1/webhooks/{hook_id}/deliveries").json() == {"items": []}
+    assert client.get(f"/api/v1/webhooks/{hook_id}/deliveries").json() == {
+        "items": [],
+        "total": 0,
+        "limit": 50,
+        "offset": 0,
+    }
     bad = client.post("/api/v1/webhooks", json={"url": "http://x/", "events": ["nope"]})
     assert bad.status_code == 422 and "events" in bad.json()["error"]["details"]["fields"]
     assert client.delete(f"/api/v1/webhooks/{hook_id}").status_code == 204
