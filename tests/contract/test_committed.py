@@ -90,6 +90,18 @@ def test_lists_share_one_page_shape():
         assert {"items", "total", "limit", "offset"} <= set(schemas[name]["required"])
 
 
+def test_every_operation_answering_a_page_takes_limit_and_offset():
+    paged = 0
+    for path, method, operation in operations():
+        answer = operation["responses"].get("200", {}).get("content", {})
+        schema = answer.get("application/json", {}).get("schema", {})
+        if schema.get("$ref", "").endswith("Page"):
+            names = {p["name"] for p in operation.get("parameters", [])}
+            assert {"limit", "offset"} <= names, (path, method)
+            paged += 1
+    assert paged >= 2
+
+
 def test_creates_take_an_idempotency_key():
     for path, method, operation in operations():
         if method == "post" and operation["operationId"].startswith(("enroll", "create")):
