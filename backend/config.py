@@ -59,6 +59,11 @@ class BackendSettings(BaseSettings):
     search_rate_per_minute: int = Field(default=600, ge=1)
     # A matched check-in of someone already checked in this many seconds ago writes no row.
     checkin_repeat_seconds: float = Field(default=60.0, ge=0)
+    # Check-in evidence: the kiosk's face crop is kept with each matched check-in for this
+    # many days (fractions allowed; 0 keeps none). Faces that matched no one are kept
+    # only with CHECKIN_SNAPSHOT_UNKNOWN=true.
+    checkin_snapshot_days: float = Field(default=30.0, ge=0)
+    checkin_snapshot_unknown: bool = False
     # Webhook deliveries: retries wait base, 2 base, 4 base ... up to max, for give_up hours.
     webhook_backoff_base_seconds: float = Field(default=5.0, gt=0)
     webhook_backoff_max_seconds: float = Field(default=3600.0, gt=0)

@@ -16,6 +16,7 @@ from backend.calibration import load_calibration
 from backend.config import BackendSettings
 from backend.domain.attendance import Attendance
 from backend.domain.errors import EmbedderUnavailable
+from backend.domain.evidence import Evidence, SnapshotPolicy, SnapshotWriter
 from backend.domain.gallery import GalleryStatus
 from backend.domain.idempotency import Idempotency
 from backend.domain.keys import ApiKeys
@@ -23,11 +24,11 @@ from backend.domain.model import ModelInfo
 from backend.domain.policy import MatchPolicy, QualityFloor
 from backend.domain.ratelimit import RateLimiter
 from backend.domain.services import CheckInService, EmployeeAdmin, EnrollmentService
-from backend.domain.sweep import PhotoSweep
+from backend.domain.sweep import PhotoSweep, SnapshotSweep
 from backend.domain.thresholds import ThresholdSettings
 from backend.domain.webhooks import DeliveryLoop, RetryPolicy, WebhookDispatcher, Webhooks
 from backend.faults import PausingImageStore
-from backend.handler import attendance, employees, health, keys, webhooks
+from backend.handler import attendance, employees, evidence, health, keys, webhooks
 from backend.handler.context import Services
 from backend.handler.contract import install_contract
 from backend.handler.errors import install_error_handlers
@@ -43,7 +44,7 @@ from backend.infrastructure.pg_faces import PgFaceRepository
 from backend.infrastructure.pg_idempotency import PgIdempotencyStore
 from backend.infrastructure.pg_keys import PgApiKeyStore
 from backend.infrastructure.pg_outbox import PgWebhooks
-from backend.infrastructure.pg_sweep import PgSweptGallery
+from backend.infrastructure.pg_sweep import PgSweptGallery, PgSweptSnapshots
 from backend.infrastructure.s3_store import S3ImageStore
 from backend.sweeping import forget_idempotency_keys, sweep_periodically
 
@@ -144,6 +145,11 @@ def build_services(settings: BackendSettings, infra: Infrastructure) -> Services
             checkins=checkins,
             policy=policy,
             repeat_seconds=settings.checkin_repeat_seconds,
+            snapshots=SnapshotWriter(images=images),
+            snapshot_policy=SnapshotPolicy(
+                keep_days=settings.checkin_snapshot_days,
+                keep_unknown=settings.checkin_snapshot_unknown,
+            ),
         ),
         admin=EmployeeAdmin(faces=infra.faces, images=infra.images),
         gallery=GalleryStatus(policy=policy, stats=infra.faces),
@@ -158,6 +164,7 @@ def build_services(settings: BackendSettings, infra: Infrastructure) -> Services
         },
         max_upload_bytes=settings.max_upload_bytes,
         idempotency=Idempotency(store=PgIdempotencyStore(infra.engine)),
+        evidence=Evidence(checkins=checkins, images=infra.images),
     )
 
 
@@ -206,7 +213,16 @@ def create_app(
             photos=infra.images,
             grace=timedelta(seconds=settings.sweep_grace_seconds),
         )
+        snapshot_sweep = SnapshotSweep(
+            checkins=PgSweptSnapshots(infra.engine),
+            photos=infra.images,
+            keep=timedelta(days=settings.checkin_snapshot_days),
+            grace=timedelta(seconds=settings.sweep_grace_seconds),
+        )
         sweeping = asyncio.create_task(sweep_periodically(sweep, settings.sweep_interval_seconds))
+        sweeping_snapshots = asyncio.create_task(
+            sweep_periodically(snapshot_sweep, settings.sweep_interval_seconds)
+        )
         loop = delivery_loop(settings, infra)
         loop.start()
         forgetting = asyncio.create_task(
@@ -217,6 +233,7 @@ def create_app(
             yield
         finally:
             sweeping.cancel()
+            sweeping_snapshots.cancel()
             await anyio.to_thread.run_sync(loop.stop)
             forgetting.cancel()
             infra.close()
@@ -239,6 +256,7 @@ def create_app(
     app.include_router(health.router)
     app.include_router(employees.router)
     app.include_router(attendance.router)
+    app.include_router(evidence.router)
     app.include_router(keys.router)
     app.include_router(webhooks.router)
     mount_pages(app, settings.static_dir)

@@ -8,12 +8,12 @@ import anyio
 
 from backend.domain.errors import DomainError
 from backend.domain.idempotency import Idempotency
-from backend.domain.sweep import PhotoSweep
+from backend.domain.sweep import PhotoSweep, SnapshotSweep
 
 log = logging.getLogger("facegate.backend")
 
 
-async def sweep_periodically(sweep: PhotoSweep, interval: float) -> None:
+async def sweep_periodically(sweep: PhotoSweep | SnapshotSweep, interval: float) -> None:
     """Sweep now, then every `interval` seconds, until cancelled."""
     while True:
         try:
@@ -24,7 +24,7 @@ async def sweep_periodically(sweep: PhotoSweep, interval: float) -> None:
             log.exception("photo sweep failed")
         else:
             if removed:
-                log.warning("photo sweep removed %d photos that no face row named", removed)
+                log.warning("%s removed %d objects", type(sweep).__name__, removed)
         await asyncio.sleep(interval)
 
 

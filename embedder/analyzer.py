@@ -8,10 +8,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from deepface.models.Detector import FacialAreaRegion
 from numpy.typing import NDArray
 
-from embedder.detection import FaceDetector, build_detector
+from embedder.detection import Detection, FaceDetector, build_detector
 from embedder.imaging import DecodedImage
 from embedder.quality import FaceQuality, measure
 from embedder.recognition import Recognizer, build_recognizer
@@ -25,6 +24,10 @@ class Face:
     facial_area: dict[str, Any]
     confidence: float
     quality: FaceQuality
+    crop: NDArray[np.uint8] | None = None  # the aligned crop the embedding was made from
+    # five landmarks (the person's right eye, left eye, nose tip, right and left mouth
+    # corner) in original-image pixels, where the detector gives them (YuNet)
+    landmarks: list[list[int]] | None = None
 
 
 @dataclass(frozen=True)
@@ -71,7 +74,7 @@ class FaceAnalyzer:
         embeddings = self._recognizer.embed(crops) if crops else []
         embedded = time.perf_counter()
         faces = [
-            _face(detection.region, crop, embedding, image)
+            _face(detection, crop, embedding, image)
             for detection, crop, embedding in zip(found, crops, embeddings)
         ]
         return Analysis(
@@ -86,15 +89,21 @@ class FaceAnalyzer:
 
 
 def _face(
-    region: FacialAreaRegion, crop: NDArray[np.uint8], embedding: list[float], image: DecodedImage
+    detection: Detection, crop: NDArray[np.uint8], embedding: list[float], image: DecodedImage
 ) -> Face:
     """Map a region found at work scale back to original-image coordinates."""
+    region = detection.region
 
     def back(value: float) -> int:
         return int(round(value / image.scale))
 
     def point(eye: Any) -> list[int] | None:
         return None if eye is None else [back(eye[0]), back(eye[1])]
+
+    landmarks = None
+    if isinstance(detection.landmarks, np.ndarray) and detection.landmarks.size >= 14:
+        row = detection.landmarks
+        landmarks = [[back(row[i]), back(row[i + 1])] for i in range(4, 14, 2)]
 
     x, y = back(region.x), back(region.y)
     w = min(back(region.w), image.width - x)
@@ -112,6 +121,8 @@ def _face(
         facial_area=area,
         confidence=round(float(region.confidence or 0.0), 2),
         quality=measure(crop, face_size=min(w, h)),
+        crop=crop,
+        landmarks=landmarks,
     )
 
 

@@ -6,6 +6,7 @@ import os
 import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 from typing import Any
 
 import anyio
@@ -20,6 +21,7 @@ from embedder.limits import BodyLimit
 from embedder.service import Embedder
 
 log = logging.getLogger("embedder")
+FLAG_TRUE = ("1", "true", "yes")
 FORM_OVERHEAD = 64 * 1024  # room for the multipart boundaries and headers
 
 
@@ -83,11 +85,16 @@ def create_app(settings: EmbedderSettings) -> FastAPI:
 
     @app.post("/api/v1/extract")
     async def extract(request: Request) -> dict[str, Any]:
-        """Faces, quality figures and embeddings of the uploaded `image`, largest first."""
+        """Faces, quality figures and embeddings of the uploaded `image`, largest first;
+        `?crop=true` adds each face's aligned crop (base64 JPEG), `?landmarks=true` its
+        five landmarks."""
         embedder: Embedder = request.app.state.embedder
         data = await read_upload(request, "image", settings.max_upload_bytes)
+        crop = request.query_params.get("crop", "").lower() in FLAG_TRUE
+        landmarks = request.query_params.get("landmarks", "").lower() in FLAG_TRUE
         return await anyio.to_thread.run_sync(
-            embedder.extract, data, limiter=request.app.state.limiter
+            partial(embedder.extract, data, crop=crop, landmarks=landmarks),
+            limiter=request.app.state.limiter,
         )
 
     @app.get("/healthz")

@@ -1,12 +1,13 @@
 """The embedder's work behind the HTTP layer: a pool of analyzers, built and warmed once."""
 
+import base64
 import time
 from dataclasses import asdict
 from typing import Any
 
 import numpy as np
 
-from embedder.analyzer import AnalyzerPool, FaceAnalyzer
+from embedder.analyzer import AnalyzerPool, Face, FaceAnalyzer
 from embedder.config import EmbedderSettings
 from embedder.imaging import decode_image
 from embedder.weights import engine_for, no_downloads, point_deepface_at
@@ -50,8 +51,12 @@ class Embedder:
             analyzer.embed_crops([blank[:150, :150]])  # the model's first forward pass
         self.ready = True
 
-    def extract(self, data: bytes) -> dict[str, Any]:
-        """Decode, detect, align and embed: the body of POST /api/v1/extract."""
+    def extract(self, data: bytes, crop: bool = False, landmarks: bool = False) -> dict[str, Any]:
+        """Decode, detect, align and embed: the body of POST /api/v1/extract.
+
+        With `crop`, each face also carries `crop_jpeg`: its aligned crop as a small
+        base64 JPEG (check-in evidence); with `landmarks`, its five landmarks. Both are
+        asked for, so callers that want neither get the answer they always got."""
         started = time.perf_counter()
         image = decode_image(
             data, max_pixels=self.settings.max_pixels, work_max_side=self.settings.work_max_side
@@ -68,6 +73,7 @@ class Embedder:
                     "facial_area": face.facial_area,
                     "confidence": face.confidence,
                     "quality": asdict(face.quality),
+                    **_extras(face, crop, landmarks),
                 }
                 for face in analysis.faces
             ],
@@ -92,3 +98,18 @@ class Embedder:
             "deepface_version": deepface.__version__,
             "thresholds": {m: find_threshold(self.settings.model, m) for m in THRESHOLD_METRICS},
         }
+
+
+CROP_JPEG_QUALITY = 85  # a 112 px face: about 4-6 kB, enough for a person to judge
+
+
+def _extras(face: Face, crop: bool, landmarks: bool) -> dict[str, Any]:
+    import cv2
+
+    extras: dict[str, Any] = {}
+    if crop and face.crop is not None:
+        ok, encoded = cv2.imencode(".jpg", face.crop, [cv2.IMWRITE_JPEG_QUALITY, CROP_JPEG_QUALITY])
+        extras["crop_jpeg"] = base64.b64encode(encoded.tobytes()).decode() if ok else None
+    if landmarks:
+        extras["landmarks"] = face.landmarks
+    return extras

@@ -18,6 +18,8 @@ CSV_HEADER = [
     "matched",
     "distance",
     "api_key_name",
+    "disputed",
+    "dispute_reason",
 ]
 
 
@@ -75,6 +77,9 @@ class Attendance:
             "true" if c.matched else "false",
             "" if c.distance is None else f"{c.distance:.4f}",
             c.api_key_name,
+            # Never an image: a dispute is flagged, the snapshot stays behind the API.
+            "true" if c.dispute else "false",
+            c.dispute.reason if c.dispute else "",
         ]
 
     def daily(self, day: date) -> list[DailyAttendance]:

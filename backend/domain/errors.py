@@ -84,6 +84,14 @@ class KeyNameTaken(DomainError):
     code = "key_name_taken"
 
 
+class CheckinNotFound(DomainError):
+    code = "checkin_not_found"
+
+
+class SnapshotNotFound(DomainError):
+    code = "snapshot_not_found"
+
+
 class KeyNotFound(DomainError):
     code = "key_not_found"
 

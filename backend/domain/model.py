@@ -39,6 +39,7 @@ class DetectedFace:
     box: dict[str, Any]
     confidence: float
     quality: Quality
+    crop_jpeg: bytes | None = None  # the aligned crop as JPEG, when asked for (evidence)
 
 
 @dataclass(frozen=True)
@@ -115,6 +116,18 @@ class Checkin:
     distance: float | None
     api_key_name: str
     created_at: datetime
+    snapshot_key: str | None = None  # the kiosk's face crop in the object store
+    face_id: str | None = None  # the enrolled face it matched
+    dispute: "Dispute | None" = None
+
+
+@dataclass(frozen=True)
+class Dispute:
+    """HR's doubt about a check-in (buddy punching): why, who said so, when."""
+
+    reason: str
+    disputed_by: str
+    disputed_at: datetime
 
 
 @dataclass(frozen=True)

@@ -175,6 +175,21 @@ def employee_prefix(employee_id: str) -> str:
     return f"employees/{employee_id}/"
 
 
+SNAPSHOT_PREFIX = "checkins/"
+
+
+def snapshot_prefix(employee_id: str | None) -> str:
+    """Where an employee's check-in snapshots live (erasure deletes the prefix); faces that
+    matched no one go under checkins/unknown/."""
+    if employee_id is None:
+        return f"{SNAPSHOT_PREFIX}unknown/"
+    return f"{SNAPSHOT_PREFIX}employees/{employee_id}/"
+
+
+def snapshot_key(employee_id: str | None, snapshot_id: str) -> str:
+    return f"{snapshot_prefix(employee_id)}{snapshot_id}.jpg"
+
+
 # Photos are stored as they were sent, with their real type (never converted): the
 # first bytes decide. A type the embedder read but that is not listed here is stored as
 # application/octet-stream rather than under a name it does not have.

@@ -12,6 +12,7 @@ from backend.domain.model import (
     CheckinRow,
     DailyAttendance,
     Delivery,
+    Dispute,
     Employee,
     Extraction,
     FaceRecord,
@@ -30,7 +31,9 @@ from backend.domain.model import (
 class Embedder(Protocol):
     """Faces and embeddings of an image (the embedder service)."""
 
-    def extract(self, image: bytes) -> Extraction: ...
+    def extract(self, image: bytes, *, crop: bool = False) -> Extraction:
+        """With `crop`, each face also carries its aligned crop as JPEG (`crop_jpeg`)."""
+        ...
 
     def model_info(self) -> ModelInfo: ...
 
@@ -143,19 +146,56 @@ class SweptPhotos(Protocol):
     def delete(self, key: str) -> None: ...
 
 
+class SweptSnapshots(Protocol):
+    """What the snapshot sweep needs of the check-in log: one sweeper at a time, names,
+    and the snapshots past their retention."""
+
+    def sweeping(self) -> AbstractContextManager[bool]:
+        """Held while sweeping: True when this process may sweep (no other one does)."""
+        ...
+
+    def snapshot_keys_named(self, keys: list[str]) -> set[str]:
+        """Those of `keys` that a check-in row names."""
+        ...
+
+    def forget_snapshots_before(self, cutoff: datetime, limit: int) -> list[str]:
+        """Unlink up to `limit` snapshots of check-ins older than cutoff from their rows
+        (committed) and return their keys, for the caller to delete."""
+        ...
+
+
 class CheckinLog(Protocol):
     """The attendance record: one row per check-in answer that saw a face."""
 
     def record(
-        self, employee_id: str | None, matched: bool, distance: float | None, api_key_name: str
+        self,
+        employee_id: str | None,
+        matched: bool,
+        distance: float | None,
+        api_key_name: str,
+        *,
+        snapshot_key: str | None = None,
     ) -> Checkin: ...
 
     def record_matched_unless_repeat(
-        self, employee_id: str, distance: float, api_key_name: str, window_seconds: float
+        self,
+        employee_id: str,
+        distance: float,
+        api_key_name: str,
+        window_seconds: float,
+        *,
+        face_id: str | None = None,
+        snapshot_key: str | None = None,
     ) -> tuple[Checkin, bool]:
         """Atomically across replicas: the employee's matched check-in of the last
-        `window_seconds` and True if there is one (nothing written), else a new one and
-        False."""
+        `window_seconds` and True if there is one (nothing written), else a new one
+        (naming the face it matched and its snapshot) and False."""
+        ...
+
+    def get(self, checkin_id: int) -> CheckinRow | None: ...
+
+    def set_dispute(self, checkin_id: int, dispute: Dispute | None) -> CheckinRow | None:
+        """Mark the check-in disputed (or clear it with None); None when there is none."""
         ...
 
     def count_unknown(self, api_key_name: str, distance: float | None) -> None:

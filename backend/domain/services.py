@@ -1,8 +1,9 @@
 """Use cases: enroll an employee from a photo, check someone in, administer the gallery."""
 
+import contextlib
 import hashlib
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from backend.domain.errors import (
@@ -16,6 +17,7 @@ from backend.domain.errors import (
     PhotoAlreadyEnrolled,
     PossibleDuplicate,
 )
+from backend.domain.evidence import SnapshotPolicy, SnapshotWriter
 from backend.domain.model import (
     Checkin,
     DetectedFace,
@@ -31,6 +33,7 @@ from backend.domain.policy import (
     employee_prefix,
     image_extension,
     photo_key,
+    snapshot_prefix,
     unit_vector,
     validate_details,
     validate_employee,
@@ -182,7 +185,8 @@ class CheckInOutcome:
 
 
 class CheckInService:
-    """Answers "who is this?" for the largest face in a frame and records the answer."""
+    """Answers "who is this?" for the largest face in a frame and records the answer,
+    with the face the kiosk saw (a snapshot) when snapshots are kept."""
 
     def __init__(
         self,
@@ -192,33 +196,67 @@ class CheckInService:
         checkins: CheckinLog,
         policy: MatchPolicy,
         repeat_seconds: float = 60.0,
+        snapshots: SnapshotWriter | None = None,
+        snapshot_policy: SnapshotPolicy = SnapshotPolicy(keep_days=0),
     ) -> None:
         self._embedder = embedder
         self._faces = faces
         self._checkins = checkins
         self._policy = policy
         self._repeat_seconds = repeat_seconds
+        self._snapshots = snapshots if snapshot_policy.enabled else None
+        self._keep_unknown = snapshot_policy.keep_unknown
 
     def check_in(self, image: bytes, api_key_name: str) -> CheckInOutcome:
-        extraction = self._embedder.extract(image)
+        extraction = self._embedder.extract(image, crop=self._snapshots is not None)
         self._policy.check_model(extraction.model)
         if not extraction.faces:
             return CheckInOutcome(matched=False, reason="no_face_detected")
-        embedding = unit_vector(extraction.faces[0].embedding)
+        face = extraction.faces[0]
+        embedding = unit_vector(face.embedding)
         nearest = self._faces.nearest(embedding, self._policy.metric, limit=NEAREST_FACES)
         match, reason = self._policy.decide(nearest)
         if match is not None:
-            return self._matched(match, api_key_name)
+            return self._matched(match, api_key_name, face.crop_jpeg)
         distance = nearest[0].distance if nearest else None
+        if self._keep_unknown and face.crop_jpeg is not None and self._snapshots is not None:
+            # A row for this attempt only because its snapshot must be named by one.
+            key = self._snapshots.put(None, face.crop_jpeg)
+            with self._unless_written(key):
+                self._checkins.record(None, False, distance, api_key_name, snapshot_key=key)
         self._checkins.count_unknown(api_key_name, distance)
         return CheckInOutcome(matched=False, reason=reason)
 
-    def _matched(self, match: Match, api_key_name: str) -> CheckInOutcome:
-        """One row per person per repeat window, whichever kiosk or replica sees them."""
-        checkin, repeat = self._checkins.record_matched_unless_repeat(
-            match.employee_id, match.distance, api_key_name, self._repeat_seconds
-        )
+    def _matched(self, match: Match, api_key_name: str, crop: bytes | None) -> CheckInOutcome:
+        """One row per person per repeat window, whichever kiosk or replica sees them.
+
+        The snapshot is stored first and the row second (a crash between the two leaves
+        an object no row names, which the snapshot sweep removes); a failed insert, or a
+        repeat that writes no row, takes the snapshot away again."""
+        key = None
+        if crop is not None and self._snapshots is not None:
+            key = self._snapshots.put(match.employee_id, crop)
+        with self._unless_written(key):
+            checkin, repeat = self._checkins.record_matched_unless_repeat(
+                match.employee_id,
+                match.distance,
+                api_key_name,
+                self._repeat_seconds,
+                face_id=match.face_id,
+                snapshot_key=key,
+            )
+        if repeat and key is not None and self._snapshots is not None:
+            self._snapshots.discard(key)
         return CheckInOutcome(matched=True, match=match, checkin=checkin, repeat=repeat)
+
+    @contextlib.contextmanager
+    def _unless_written(self, key: str | None) -> Iterator[None]:
+        try:
+            yield
+        except BaseException:
+            if key is not None and self._snapshots is not None:
+                self._snapshots.discard(key)
+            raise
 
 
 @dataclass(frozen=True)
@@ -245,10 +283,13 @@ class EmployeeAdmin:
         return EmployeeDetails(employee, self._faces.faces_of(employee_id))
 
     def erase(self, employee_id: str) -> None:
-        """Remove the employee, every face, every check-in and every stored photo."""
+        """Remove the employee, every face, every check-in, every stored photo and every
+        check-in snapshot."""
         existed = self._faces.delete_employee(employee_id)
-        # By prefix, so a retry also sweeps photos a failed earlier erase left behind.
+        # By prefix, so a retry also sweeps photos a failed earlier erase left behind; the
+        # check-in snapshots go with the photos (the rows went with the employee).
         self._images.delete_prefix(employee_prefix(employee_id))
+        self._images.delete_prefix(snapshot_prefix(employee_id))
         if not existed:
             raise EmployeeNotFound(f"no employee {employee_id}", {"employee_id": employee_id})
 

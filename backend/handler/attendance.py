@@ -12,6 +12,7 @@ from backend.domain.model import ApiKey, CheckinFilter
 from backend.handler import answers
 from backend.handler.auth import ADMIN
 from backend.handler.context import Services, services
+from backend.handler.evidence import checkin_item
 from backend.handler.openapi import API_ERRORS, ISO_DATE, ISO_MOMENT, employee_id_query
 
 router = APIRouter(prefix="/api/v1", responses=API_ERRORS)
@@ -67,18 +68,7 @@ async def list_checkins(
         )
     page = await run_in_threadpool(attendance.page, where, limit, offset)
     return {
-        "items": [
-            {
-                "checkin_id": row.checkin.checkin_id,
-                "checked_in_at": attendance.local(row.checkin.created_at).isoformat(),
-                "employee_id": row.checkin.employee_id,
-                "employee_name": row.employee_name,
-                "matched": row.checkin.matched,
-                "distance": row.checkin.distance,
-                "api_key_name": row.checkin.api_key_name,
-            }
-            for row in page.items
-        ],
+        "items": [checkin_item(row, attendance) for row in page.items],
         "total": page.total,
         "limit": page.limit,
         "offset": page.offset,

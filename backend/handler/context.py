@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from fastapi import Request
 
 from backend.domain.attendance import Attendance
+from backend.domain.evidence import Evidence
 from backend.domain.gallery import GalleryStatus
 from backend.domain.idempotency import Idempotency
 from backend.domain.keys import ApiKeys
@@ -28,6 +29,7 @@ class Services:
     probes: dict[str, Callable[[], None]]
     max_upload_bytes: int
     idempotency: Idempotency
+    evidence: Evidence | None = None  # snapshots and disputes (None: not wired, 404s)
 
 
 def services(request: Request) -> Services:

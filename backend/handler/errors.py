@@ -31,6 +31,8 @@ STATUS: dict[type[errors.DomainError], int] = {
     errors.EmployeeNotFound: 404,
     errors.FaceNotFound: 404,
     errors.KeyNotFound: 404,
+    errors.CheckinNotFound: 404,
+    errors.SnapshotNotFound: 404,
     errors.WebhookNotFound: 404,
     errors.Unauthorized: 401,
     errors.Forbidden: 403,

@@ -24,8 +24,8 @@ class ErrorBody(BaseModel):
 MEANINGS = {
     401: "no API key, or one that is unknown or revoked (unauthorized)",
     403: "the key's role may not use this route (forbidden)",
-    404: "no such employee, face, key or webhook (employee_not_found, face_not_found, "
-    "key_not_found, webhook_not_found)",
+    404: "no such employee, face, key, webhook, check-in or snapshot (employee_not_found, "
+    "face_not_found, key_not_found, webhook_not_found, checkin_not_found, snapshot_not_found)",
     409: "a conflict: photo_already_enrolled, face_already_enrolled, possible_duplicate "
     "(send again with confirm_distinct=true once HR has checked), model_mismatch, "
     "key_name_taken, idempotency_key_in_use (a request with this Idempotency-Key is still running)",

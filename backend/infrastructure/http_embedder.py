@@ -1,5 +1,7 @@
 """The embedder service over HTTP."""
 
+import base64
+import binascii
 import time
 from collections.abc import Callable
 from typing import Any
@@ -41,8 +43,12 @@ class HttpEmbedder:
     def close(self) -> None:
         self._client.close()
 
-    def extract(self, image: bytes) -> Extraction:
-        body = self._call("POST", "/api/v1/extract", files={"image": ("image", image)})
+    def extract(self, image: bytes, *, crop: bool = False) -> Extraction:
+        # The crop is asked for only when wanted: the default answer stays as it was.
+        params = {"crop": "true"} if crop else None
+        body = self._call(
+            "POST", "/api/v1/extract", files={"image": ("image", image)}, params=params
+        )
         model = ModelInfo(body["model"], int(body["dim"]), body["detector"])
         faces = [
             DetectedFace(
@@ -50,6 +56,7 @@ class HttpEmbedder:
                 box=face["facial_area"],
                 confidence=float(face["confidence"]),
                 quality=Quality(**face["quality"]),
+                crop_jpeg=_decoded(face.get("crop_jpeg")),
             )
             for face in body["faces"]
         ]
@@ -85,3 +92,12 @@ class HttpEmbedder:
         raise EmbedderUnavailable(
             f"the embedder answered {response.status_code}: {refused.get('message', '')}"
         )
+
+
+def _decoded(crop: str | None) -> bytes | None:
+    if not crop:
+        return None
+    try:
+        return base64.b64decode(crop, validate=True)
+    except (binascii.Error, ValueError):
+        return None  # no evidence is better than a refused check-in

@@ -8,7 +8,14 @@ from typing import Any
 from sqlalchemy import Engine, text
 
 from backend.domain import events
-from backend.domain.model import Checkin, CheckinFilter, CheckinRow, DailyAttendance, Page
+from backend.domain.model import (
+    Checkin,
+    CheckinFilter,
+    CheckinRow,
+    DailyAttendance,
+    Dispute,
+    Page,
+)
 from backend.infrastructure.database import transaction, translated_errors
 from backend.infrastructure.pg_outbox import enqueue
 
@@ -29,6 +36,7 @@ class PgCheckinLog:
 
     SELECT = (
         "SELECT c.id, c.employee_id, c.matched, c.distance, c.api_key_name, c.created_at, "
+        "c.snapshot_key, c.face_id, c.dispute_reason, c.disputed_by, c.disputed_at, "
         "e.name AS employee_name FROM checkin c LEFT JOIN employee e ON e.id = c.employee_id"
     )
 
@@ -36,20 +44,41 @@ class PgCheckinLog:
         self._engine = engine
 
     def record(
-        self, employee_id: str | None, matched: bool, distance: float | None, api_key_name: str
+        self,
+        employee_id: str | None,
+        matched: bool,
+        distance: float | None,
+        api_key_name: str,
+        *,
+        snapshot_key: str | None = None,
     ) -> Checkin:
         with transaction(self._engine) as db:
             row = db.execute(
                 text(
-                    "INSERT INTO checkin (employee_id, matched, distance, api_key_name) "
-                    "VALUES (:e, :m, :d, :k) RETURNING id, created_at"
+                    "INSERT INTO checkin (employee_id, matched, distance, api_key_name, "
+                    "snapshot_key) VALUES (:e, :m, :d, :k, :s) RETURNING id, created_at"
                 ),
-                {"e": employee_id, "m": matched, "d": distance, "k": api_key_name},
+                {
+                    "e": employee_id,
+                    "m": matched,
+                    "d": distance,
+                    "k": api_key_name,
+                    "s": snapshot_key,
+                },
             ).one()
-        return Checkin(row.id, employee_id, matched, distance, api_key_name, row.created_at)
+        return Checkin(
+            row.id, employee_id, matched, distance, api_key_name, row.created_at, snapshot_key
+        )
 
     def record_matched_unless_repeat(
-        self, employee_id: str, distance: float, api_key_name: str, window_seconds: float
+        self,
+        employee_id: str,
+        distance: float,
+        api_key_name: str,
+        window_seconds: float,
+        *,
+        face_id: str | None = None,
+        snapshot_key: str | None = None,
     ) -> tuple[Checkin, bool]:
         with transaction(self._engine) as db:
             db.execute(
@@ -79,14 +108,51 @@ class PgCheckinLog:
             row = db.execute(
                 text(
                     "INSERT INTO checkin (employee_id, matched, distance, api_key_name, "
-                    "created_at) VALUES (:e, true, :d, :k, clock_timestamp()) "
+                    "created_at, face_id, snapshot_key) "
+                    "VALUES (:e, true, :d, :k, clock_timestamp(), :f, :s) "
                     "RETURNING id, created_at, (SELECT name FROM employee WHERE id = :e) AS name"
                 ),
-                {"e": employee_id, "d": distance, "k": api_key_name},
+                {
+                    "e": employee_id,
+                    "d": distance,
+                    "k": api_key_name,
+                    "f": face_id,
+                    "s": snapshot_key,
+                },
             ).one()
-            checkin = Checkin(row.id, employee_id, True, distance, api_key_name, row.created_at)
+            checkin = Checkin(
+                row.id,
+                employee_id,
+                True,
+                distance,
+                api_key_name,
+                row.created_at,
+                snapshot_key,
+                face_id,
+            )
             enqueue(db, events.checkin_matched(checkin, row.name))
         return checkin, False
+
+    def get(self, checkin_id: int) -> CheckinRow | None:
+        with transaction(self._engine) as db:
+            row = db.execute(text(f"{self.SELECT} WHERE c.id = :id"), {"id": checkin_id}).first()
+        return None if row is None else _row(row)
+
+    def set_dispute(self, checkin_id: int, dispute: Dispute | None) -> CheckinRow | None:
+        with transaction(self._engine) as db:
+            updated = db.execute(
+                text(
+                    "UPDATE checkin SET dispute_reason = :r, disputed_by = :b, disputed_at = :t "
+                    "WHERE id = :id"
+                ),
+                {
+                    "id": checkin_id,
+                    "r": dispute.reason if dispute else None,
+                    "b": dispute.disputed_by if dispute else None,
+                    "t": dispute.disputed_at if dispute else None,
+                },
+            ).rowcount
+        return self.get(checkin_id) if updated else None
 
     def count_unknown(self, api_key_name: str, distance: float | None) -> None:
         with transaction(self._engine) as db:
@@ -171,7 +237,20 @@ class PgCheckinLog:
 
 
 def _row(row: Any) -> CheckinRow:
+    dispute = (
+        None
+        if row.disputed_at is None
+        else Dispute(row.dispute_reason, row.disputed_by, row.disputed_at)
+    )
     checkin = Checkin(
-        row.id, row.employee_id, row.matched, row.distance, row.api_key_name, row.created_at
+        row.id,
+        row.employee_id,
+        row.matched,
+        row.distance,
+        row.api_key_name,
+        row.created_at,
+        row.snapshot_key,
+        row.face_id,
+        dispute,
     )
     return CheckinRow(checkin, row.employee_name)

@@ -14,6 +14,7 @@ from backend.domain.model import (
     DailyAttendance,
     Delivery,
     DetectedFace,
+    Dispute,
     Employee,
     EmployeeSummary,
     Extraction,
@@ -46,10 +47,13 @@ class FakeEmbedder:
         self.faces: dict[bytes, list[DetectedFace]] = {}
         self.error: DomainError | None = None
 
-    def extract(self, image: bytes) -> Extraction:
+    def extract(self, image: bytes, *, crop: bool = False) -> Extraction:
         if self.error is not None:
             raise self.error
-        return Extraction(self.model, self.faces.get(image, []))
+        faces = self.faces.get(image, [])
+        if crop:  # a stand-in for the aligned crop: the image's own bytes
+            faces = [replace(f, crop_jpeg=b"\xff\xd8crop:" + image) for f in faces]
+        return Extraction(self.model, faces)
 
     def model_info(self) -> ModelInfo:
         return self.model
@@ -201,17 +205,53 @@ class FakeCheckinLog:
         self.names = names if names is not None else {}
         self.unknown: dict[tuple[datetime, str], int] = {}
         self.now = lambda: datetime.now(UTC)
+        self.error: BaseException | None = None
 
-    def record_matched_unless_repeat(self, employee_id, distance, api_key_name, window_seconds):  # type: ignore[no-untyped-def]
+    def record_matched_unless_repeat(  # type: ignore[no-untyped-def]
+        self,
+        employee_id,
+        distance,
+        api_key_name,
+        window_seconds,
+        *,
+        face_id=None,
+        snapshot_key=None,
+    ):
+        if self.error is not None:
+            raise self.error
         now = self.now()
         for row in reversed(self.rows):
             if row.employee_id == employee_id and row.matched:
                 if now - row.created_at < timedelta(seconds=window_seconds):
                     return row, True
                 break
-        row = Checkin(len(self.rows) + 1, employee_id, True, distance, api_key_name, now)
+        row = Checkin(
+            len(self.rows) + 1,
+            employee_id,
+            True,
+            distance,
+            api_key_name,
+            now,
+            snapshot_key=snapshot_key,
+            face_id=face_id,
+        )
         self.rows.append(row)
         return row, False
+
+    def _named(self, row: Checkin) -> CheckinRow:
+        employee = self.names.get(row.employee_id or "")
+        return CheckinRow(row, employee.name if employee else None)
+
+    def get(self, checkin_id: int) -> CheckinRow | None:
+        found = [r for r in self.rows if r.checkin_id == checkin_id]
+        return self._named(found[0]) if found else None
+
+    def set_dispute(self, checkin_id: int, dispute: Dispute | None) -> CheckinRow | None:
+        for i, row in enumerate(self.rows):
+            if row.checkin_id == checkin_id:
+                self.rows[i] = replace(row, dispute=dispute)
+                return self._named(self.rows[i])
+        return None
 
     def count_unknown(self, api_key_name: str, distance: float | None) -> None:
         hour = self.now().replace(minute=0, second=0, microsecond=0)
@@ -254,9 +294,17 @@ class FakeCheckinLog:
             for e, t in sorted(seen.items())
         ]
 
-    def record(self, employee_id, matched, distance, api_key_name):  # type: ignore[no-untyped-def]
+    def record(self, employee_id, matched, distance, api_key_name, *, snapshot_key=None):  # type: ignore[no-untyped-def]
+        if self.error is not None:
+            raise self.error
         row = Checkin(
-            len(self.rows) + 1, employee_id, matched, distance, api_key_name, datetime.now(UTC)
+            len(self.rows) + 1,
+            employee_id,
+            matched,
+            distance,
+            api_key_name,
+            datetime.now(UTC),
+            snapshot_key=snapshot_key,
         )
         self.rows.append(row)
         return row

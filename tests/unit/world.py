@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field
 
 from backend.domain.attendance import Attendance
+from backend.domain.evidence import Evidence, SnapshotPolicy, SnapshotWriter
 from backend.domain.gallery import GalleryStatus
 from backend.domain.idempotency import Idempotency
 from backend.domain.keys import ApiKeys
@@ -35,6 +36,7 @@ class FakeWorld:
     duplicate_threshold: float | None = None
     webhook_store: FakeWebhookStore = field(default_factory=FakeWebhookStore)
     idempotency: FakeIdempotencyStore = field(default_factory=FakeIdempotencyStore)
+    snapshot_policy: SnapshotPolicy = field(default_factory=SnapshotPolicy)
 
     def services(
         self, *, timezone: str = "UTC", per_minute: int = 600, max_upload_bytes: int = 10_000
@@ -56,7 +58,12 @@ class FakeWorld:
                 quality_floor=QualityFloor(),
             ),
             checkin=CheckInService(
-                embedder=self.embedder, faces=self.faces, checkins=self.checkins, policy=policy
+                embedder=self.embedder,
+                faces=self.faces,
+                checkins=self.checkins,
+                policy=policy,
+                snapshots=SnapshotWriter(images=self.images),
+                snapshot_policy=self.snapshot_policy,
             ),
             admin=EmployeeAdmin(faces=self.faces, images=self.images),
             gallery=GalleryStatus(policy=policy, stats=self.faces),
@@ -67,4 +74,5 @@ class FakeWorld:
             probes={"embedder": lambda: None},
             max_upload_bytes=max_upload_bytes,
             idempotency=Idempotency(store=self.idempotency),
+            evidence=Evidence(checkins=self.checkins, images=self.images),
         )
