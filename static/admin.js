@@ -462,6 +462,94 @@
     }));
     $("present-empty").hidden = present.length > 0;
     if (both[1].ok) drawChart(both[1].body.hours);
+    await loadEvidence(day);
+  }
+
+  /* ---------- evidence: snapshots beside enrolled photos, disputes ---------- */
+
+  var EVIDENCE_LIMIT = 200;
+  var evidenceUrls = [];
+  var disputing = null;
+
+  /** An image read through the backend with the admin key (never from the store). */
+  function showImage(img, path, what) {
+    if (!path) { img.alt = what + ": none kept"; img.classList.add("missing"); return Promise.resolve(); }
+    return C.apiBlob(path, key).then(function (got) {
+      if (!got.ok) { img.alt = what + " unavailable (" + got.status + ")"; img.classList.add("missing"); return; }
+      var url = URL.createObjectURL(got.blob);
+      evidenceUrls.push(url);
+      img.src = url;
+    }).catch(function () { img.alt = what + " unavailable"; });
+  }
+
+  async function loadEvidence(day) {
+    evidenceUrls.forEach(URL.revokeObjectURL);
+    evidenceUrls = [];
+    var answer = await api("/api/v1/checkins?matched=true&limit=" + EVIDENCE_LIMIT + "&from=" + day + "&to=" + day);
+    if (!answer.ok) return notice(failure(answer, "Could not read the check-ins"), "error");
+    var items = answer.body.items.slice().reverse(); // newest first
+    $("evidence-title").textContent = "Check-ins and what the kiosk saw: " + answer.body.total;
+    $("evidence-empty").hidden = items.length > 0;
+    $("evidence-more").hidden = answer.body.total <= items.length;
+    $("evidence-more").textContent = "Showing the first " + items.length + " of " + answer.body.total + ".";
+    var loading = [];
+    fill($("evidence-list"), items.map(function (c) {
+      var item = el("li", { class: "evidence" + (c.disputed ? " disputed" : ""), "data-checkin": c.checkin_id });
+      var pair = el("div", { class: "pair" });
+      var seen = el("figure");
+      var seenImg = el("img", { alt: "Seen at the kiosk", class: "snapshot" });
+      seen.appendChild(seenImg);
+      seen.appendChild(el("figcaption", {}, "Seen at " + (c.api_key_name || "kiosk")));
+      var known = el("figure");
+      var knownImg = el("img", { alt: "Enrolled photo of " + (c.employee_name || c.employee_id), class: "enrolled" });
+      known.appendChild(knownImg);
+      known.appendChild(el("figcaption", {}, "Enrolled photo"));
+      pair.appendChild(seen);
+      pair.appendChild(known);
+      item.appendChild(pair);
+      var facts = el("div", { class: "facts" });
+      facts.appendChild(el("strong", {}, (c.employee_name || "Unknown") + " (" + (c.employee_id || "–") + ")"));
+      facts.appendChild(el("span", {}, clock(c.checked_in_at) + " · distance " + (c.distance === null ? "–" : c.distance.toFixed(3))));
+      if (c.disputed) {
+        facts.appendChild(el("span", { class: "dispute" }, "Disputed by " + c.disputed_by + " at " + clock(c.disputed_at) + ": " + c.dispute_reason));
+        var clear = el("button", { type: "button", class: "secondary small" }, "Clear dispute");
+        clear.addEventListener("click", function () { setDispute(c, false, ""); });
+        facts.appendChild(clear);
+      } else {
+        var mark = el("button", { type: "button", class: "secondary small dispute-open" }, "Dispute…");
+        mark.addEventListener("click", function () { openDispute(c); });
+        facts.appendChild(mark);
+      }
+      item.appendChild(facts);
+      loading.push(showImage(seenImg, c.snapshot_path, "Snapshot"));
+      loading.push(showImage(knownImg, c.face_photo_path, "Enrolled photo"));
+      return item;
+    }));
+    await Promise.all(loading);
+  }
+
+  function openDispute(c) {
+    disputing = c;
+    $("dispute-what").textContent = (c.employee_name || c.employee_id) + ", " + clock(c.checked_in_at) + " at " + c.api_key_name + ".";
+    $("dispute-reason").value = "";
+    $("dispute-dialog").showModal();
+    $("dispute-reason").focus();
+  }
+
+  $("dispute-dialog").addEventListener("close", function () {
+    if ($("dispute-dialog").returnValue !== "dispute" || !disputing) return;
+    setDispute(disputing, true, $("dispute-reason").value);
+  });
+
+  async function setDispute(c, disputed, reason) {
+    var answer = await api("/api/v1/checkins/" + c.checkin_id, {
+      method: "PATCH",
+      json: { disputed: disputed, reason: reason },
+    });
+    if (!answer.ok) return notice(failure(answer, "Could not change the check-in"), "error");
+    notice(disputed ? "Check-in " + c.checkin_id + " marked disputed." : "Dispute cleared.", "success");
+    await loadEvidence($("day").value);
+    stats.loaded.evidence = (stats.loaded.evidence || 0) + 1;
   }
 
   /** HH:MM as the server wrote it, in the office's zone (not the browser's). */
