@@ -7,8 +7,11 @@ import threading
 import time
 
 import httpx
+from sqlalchemy import text
 
+from backend.infrastructure.database import make_engine
 from facegate.processes import free_port, start_backend
+from tests.conftest import frame, run_cli
 from tests.faults.conftest import face_keys, store_of
 
 GRACE = 2.0
@@ -76,3 +79,82 @@ def test_kill_between_photo_and_row_leaves_no_orphan(backend_env, photos, sessio
         restarted.stop()
     assert getattr(answers[0], "status_code", None) == 201
     assert set(store.keys("employees/")) == face_keys(env["DATABASE_URL"])
+
+
+def check_in(url: str, key: str, photo: bytes, answers: list[object]) -> None:
+    try:
+        answers.append(
+            httpx.post(
+                url + "/api/v1/employees/search",
+                headers={"X-API-Key": key},
+                files={"image": ("frame.jpg", photo)},
+                timeout=60,
+            )
+        )
+    except httpx.HTTPError as error:
+        answers.append(error)
+
+
+def snapshot_keys(database_url: str) -> set[str]:
+    engine = make_engine(database_url, pool_size=1)
+    try:
+        with engine.connect() as db:
+            return set(
+                db.execute(
+                    text("SELECT snapshot_key FROM checkin WHERE snapshot_key IS NOT NULL")
+                ).scalars()
+            )
+    finally:
+        engine.dispose()
+
+
+def test_kill_between_snapshot_and_checkin_row_leaves_no_orphan(backend_env, photos, session_dir):
+    store = store_of(backend_env)
+    env = {**backend_env, "SWEEP_GRACE_SECONDS": str(GRACE), "SWEEP_INTERVAL_SECONDS": "0.5"}
+    kiosk = run_cli("keys", "create", "--role", "kiosk", "--name", "kiosk-fault", env=env)
+    assert kiosk.returncode == 0, kiosk.stderr
+    kiosk_key = kiosk.stdout.strip()
+    port = free_port()
+    healthy = start_backend(port, env, session_dir / "snapshot-crash-0.log")
+    try:
+        answers: list[object] = []
+        enroll(f"http://127.0.0.1:{port}", env["ADMIN_KEY"], photos["obama.jpg"], answers)
+        assert getattr(answers[0], "status_code", None) == 201
+    finally:
+        healthy.stop()
+
+    port = free_port()
+    paused = start_backend(
+        port,
+        {**env, "FAULT_PAUSE_AFTER_PHOTO_PUT": "60"},
+        session_dir / "snapshot-crash-1.log",
+    )
+    answers = []
+    client = threading.Thread(
+        target=check_in,
+        args=(f"http://127.0.0.1:{port}", kiosk_key, frame(photos["obama2.jpg"]), answers),
+    )
+    client.start()
+    try:
+        # The snapshot is stored; the backend now waits before the check-in row: kill it.
+        assert wait_for(lambda: store.keys("checkins/"), timeout=60)
+        os.kill(paused.pid, signal.SIGKILL)
+        paused.popen.wait()
+    finally:
+        client.join(70)
+        paused.stop()
+    assert isinstance(answers[0], httpx.HTTPError)
+    [orphan] = store.keys("checkins/")
+    assert snapshot_keys(env["DATABASE_URL"]) == set()  # a snapshot, no row
+
+    port = free_port()
+    restarted = start_backend(port, env, session_dir / "snapshot-crash-2.log")
+    try:
+        assert wait_for(lambda: not store.exists(orphan), timeout=GRACE + 20)
+        answers.clear()
+        check_in(f"http://127.0.0.1:{port}", kiosk_key, frame(photos["obama2.jpg"]), answers)
+    finally:
+        restarted.stop()
+    answer = answers[0]
+    assert isinstance(answer, httpx.Response) and answer.json()["matched"] is True
+    assert set(store.keys("checkins/")) == snapshot_keys(env["DATABASE_URL"]) != set()
