@@ -85,9 +85,7 @@ def facegate_decisions(pairs: list[tuple[str, str]]) -> tuple[dict[str, Any], fl
     return distances, threshold, model["model"]
 
 
-def deepface_decisions(
-    pairs: list[tuple[str, str]], model: str
-) -> tuple[dict[str, Any], float]:
+def deepface_decisions(pairs: list[tuple[str, str]], model: str) -> tuple[dict[str, Any], float]:
     """DeepFace.verify(model, its detector, cosine) per pair; None where it found no face."""
     deepface = load_deepface()
     distances: dict[str, Any] = {}
