@@ -64,6 +64,8 @@ class BackendSettings(BaseSettings):
     # only with CHECKIN_SNAPSHOT_UNKNOWN=true.
     checkin_snapshot_days: float = Field(default=30.0, ge=0)
     checkin_snapshot_unknown: bool = False
+    # How long a kiosk has from a head-turn challenge's prompt to its answer.
+    liveness_challenge_seconds: float = Field(default=20.0, gt=0, le=300)
     # Webhook deliveries: retries wait base, 2 base, 4 base ... up to max, for give_up hours.
     webhook_backoff_base_seconds: float = Field(default=5.0, gt=0)
     webhook_backoff_max_seconds: float = Field(default=3600.0, gt=0)

@@ -20,6 +20,7 @@ from backend.domain.evidence import Evidence, SnapshotPolicy, SnapshotWriter
 from backend.domain.gallery import GalleryStatus
 from backend.domain.idempotency import Idempotency
 from backend.domain.keys import ApiKeys
+from backend.domain.liveness import ChallengeSettings, LivenessChallenges
 from backend.domain.model import ModelInfo
 from backend.domain.policy import MatchPolicy, QualityFloor
 from backend.domain.ratelimit import RateLimiter
@@ -28,7 +29,7 @@ from backend.domain.sweep import PhotoSweep, SnapshotSweep
 from backend.domain.thresholds import ThresholdSettings
 from backend.domain.webhooks import DeliveryLoop, RetryPolicy, WebhookDispatcher, Webhooks
 from backend.faults import PausingImageStore
-from backend.handler import attendance, employees, evidence, health, keys, webhooks
+from backend.handler import attendance, employees, evidence, health, keys, liveness, webhooks
 from backend.handler.context import Services
 from backend.handler.contract import install_contract
 from backend.handler.errors import install_error_handlers
@@ -43,6 +44,7 @@ from backend.infrastructure.pg_checkins import PgCheckinLog
 from backend.infrastructure.pg_faces import PgFaceRepository
 from backend.infrastructure.pg_idempotency import PgIdempotencyStore
 from backend.infrastructure.pg_keys import PgApiKeyStore
+from backend.infrastructure.pg_liveness import PgChallengeLedger
 from backend.infrastructure.pg_outbox import PgWebhooks
 from backend.infrastructure.pg_sweep import PgSweptGallery, PgSweptSnapshots
 from backend.infrastructure.s3_store import S3ImageStore
@@ -131,6 +133,18 @@ def build_services(settings: BackendSettings, infra: Infrastructure) -> Services
     images = infra.images
     if settings.fault_pause_after_photo_put:
         images = PausingImageStore(images, settings.fault_pause_after_photo_put)  # type: ignore[assignment]
+    checkin = CheckInService(
+        embedder=infra.embedder,
+        faces=infra.faces,
+        checkins=checkins,
+        policy=policy,
+        repeat_seconds=settings.checkin_repeat_seconds,
+        snapshots=SnapshotWriter(images=images),
+        snapshot_policy=SnapshotPolicy(
+            keep_days=settings.checkin_snapshot_days,
+            keep_unknown=settings.checkin_snapshot_unknown,
+        ),
+    )
     return Services(
         enrollment=EnrollmentService(
             embedder=infra.embedder,
@@ -139,18 +153,7 @@ def build_services(settings: BackendSettings, infra: Infrastructure) -> Services
             policy=policy,
             quality_floor=floor,
         ),
-        checkin=CheckInService(
-            embedder=infra.embedder,
-            faces=infra.faces,
-            checkins=checkins,
-            policy=policy,
-            repeat_seconds=settings.checkin_repeat_seconds,
-            snapshots=SnapshotWriter(images=images),
-            snapshot_policy=SnapshotPolicy(
-                keep_days=settings.checkin_snapshot_days,
-                keep_unknown=settings.checkin_snapshot_unknown,
-            ),
-        ),
+        checkin=checkin,
         admin=EmployeeAdmin(faces=infra.faces, images=infra.images),
         gallery=GalleryStatus(policy=policy, stats=infra.faces),
         keys=ApiKeys(store=PgApiKeyStore(infra.engine)),
@@ -165,6 +168,13 @@ def build_services(settings: BackendSettings, infra: Infrastructure) -> Services
         max_upload_bytes=settings.max_upload_bytes,
         idempotency=Idempotency(store=PgIdempotencyStore(infra.engine)),
         evidence=Evidence(checkins=checkins, images=infra.images),
+        liveness=LivenessChallenges(
+            ledger=PgChallengeLedger(infra.engine),
+            embedder=infra.embedder,
+            policy=policy,
+            checkin=checkin,
+            settings=ChallengeSettings(ttl_seconds=settings.liveness_challenge_seconds),
+        ),
     )
 
 
@@ -257,6 +267,7 @@ def create_app(
     app.include_router(employees.router)
     app.include_router(attendance.router)
     app.include_router(evidence.router)
+    app.include_router(liveness.router)
     app.include_router(keys.router)
     app.include_router(webhooks.router)
     mount_pages(app, settings.static_dir)

@@ -92,6 +92,30 @@ class SnapshotNotFound(DomainError):
     code = "snapshot_not_found"
 
 
+class LivenessFailed(DomainError):
+    """The frames did not show the asked head turn of one person (details.reason)."""
+
+    code = "liveness_failed"
+
+
+class ChallengeExpired(DomainError):
+    code = "challenge_expired"
+
+
+class ChallengeUsed(DomainError):
+    code = "challenge_used"
+
+
+class ChallengeInvalid(DomainError):
+    code = "challenge_invalid"
+
+
+class ChallengeRequired(DomainError):
+    """This kiosk's key must answer a head-turn challenge (liveness=challenge)."""
+
+    code = "challenge_required"
+
+
 class KeyNotFound(DomainError):
     code = "key_not_found"
 

@@ -9,6 +9,7 @@ from backend.domain.model import ApiKey, Role
 from backend.domain.ports import ApiKeyStore
 
 KEY_PREFIX = "fgk_"
+LIVENESS_MODES = ("off", "challenge")
 
 
 def hash_key(plaintext: str) -> str:
@@ -50,6 +51,17 @@ class ApiKeys:
 
     def revoke(self, name: str) -> bool:
         return self._store.revoke(name)
+
+    def set_liveness(self, name: str, liveness: str) -> ApiKey:
+        """Set a key's liveness mode: "off" (one frame) or "challenge" (head turn)."""
+        if liveness not in LIVENESS_MODES:
+            raise ValidationFailed(
+                "liveness must be off or challenge", {"fields": {"liveness": "off or challenge"}}
+            )
+        key = self._store.set_liveness(name, liveness)
+        if key is None:
+            raise KeyNotFound(f"no live key named {name}", {"name": name})
+        return key
 
     def revoke_or_fail(self, name: str) -> None:
         if not self._store.revoke(name):

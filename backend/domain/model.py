@@ -40,6 +40,9 @@ class DetectedFace:
     confidence: float
     quality: Quality
     crop_jpeg: bytes | None = None  # the aligned crop as JPEG, when asked for (evidence)
+    # when asked for: the person's right eye, left eye, nose tip, right and left mouth
+    # corner, in image pixels (YuNet)
+    landmarks: tuple[tuple[float, float], ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -164,6 +167,7 @@ class ApiKey:
     created_at: datetime | None = None
     revoked_at: datetime | None = None
     last_used_at: datetime | None = None
+    liveness: str = "off"  # "challenge": check-ins must answer a head-turn challenge
 
 
 @dataclass(frozen=True)

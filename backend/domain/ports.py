@@ -31,8 +31,9 @@ from backend.domain.model import (
 class Embedder(Protocol):
     """Faces and embeddings of an image (the embedder service)."""
 
-    def extract(self, image: bytes, *, crop: bool = False) -> Extraction:
-        """With `crop`, each face also carries its aligned crop as JPEG (`crop_jpeg`)."""
+    def extract(self, image: bytes, *, crop: bool = False, landmarks: bool = False) -> Extraction:
+        """With `crop`, each face also carries its aligned crop as JPEG (`crop_jpeg`); with
+        `landmarks`, its five landmarks."""
         ...
 
     def model_info(self) -> ModelInfo: ...
@@ -217,6 +218,17 @@ class CheckinLog(Protocol):
         ...
 
 
+class ChallengeLedger(Protocol):
+    """What the head-turn challenge needs of the database: a secret every replica shares,
+    and a record of answered challenges so that each is used once."""
+
+    def signing_secret(self) -> bytes: ...
+
+    def consume(self, challenge_id: str, expires_at: datetime) -> bool:
+        """Record the challenge as answered; False when it already was (on any replica)."""
+        ...
+
+
 class ApiKeyStore(Protocol):
     """API keys, kept as hashes only."""
 
@@ -229,6 +241,10 @@ class ApiKeyStore(Protocol):
     def list(self) -> list[ApiKey]: ...
 
     def revoke(self, name: str) -> bool: ...
+
+    def set_liveness(self, name: str, liveness: str) -> ApiKey | None:
+        """Set a live key's liveness mode; None when there is no such live key."""
+        ...
 
 
 class WebhookStore(Protocol):

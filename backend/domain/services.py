@@ -212,7 +212,10 @@ class CheckInService:
         self._policy.check_model(extraction.model)
         if not extraction.faces:
             return CheckInOutcome(matched=False, reason="no_face_detected")
-        face = extraction.faces[0]
+        return self.check_in_face(extraction.faces[0], api_key_name)
+
+    def check_in_face(self, face: DetectedFace, api_key_name: str) -> CheckInOutcome:
+        """Match one face already extracted (with its crop when snapshots are kept)."""
         embedding = unit_vector(face.embedding)
         nearest = self._faces.nearest(embedding, self._policy.metric, limit=NEAREST_FACES)
         match, reason = self._policy.decide(nearest)

@@ -10,6 +10,7 @@ from backend.domain.evidence import Evidence
 from backend.domain.gallery import GalleryStatus
 from backend.domain.idempotency import Idempotency
 from backend.domain.keys import ApiKeys
+from backend.domain.liveness import LivenessChallenges
 from backend.domain.ratelimit import RateLimiter
 from backend.domain.services import CheckInService, EmployeeAdmin, EnrollmentService
 from backend.domain.webhooks import Webhooks
@@ -30,6 +31,7 @@ class Services:
     max_upload_bytes: int
     idempotency: Idempotency
     evidence: Evidence | None = None  # snapshots and disputes (None: not wired, 404s)
+    liveness: LivenessChallenges | None = None  # head-turn challenges
 
 
 def services(request: Request) -> Services:

@@ -10,12 +10,14 @@ from fastapi.concurrency import iterate_in_threadpool, run_in_threadpool
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field
 
+from backend.domain.errors import ChallengeRequired
 from backend.domain.model import ApiKey, Employee, EmployeeSummary, FaceRecord
 from backend.domain.policy import MAX_DEPARTMENT_LENGTH, MAX_NAME_LENGTH
 from backend.handler import answers
 from backend.handler.auth import ADMIN, ANY_KEY
 from backend.handler.context import Services, services
 from backend.handler.idempotency import IDEMPOTENCY_KEY, REPLAY_HEADER, once
+from backend.handler.liveness import checkin_answer, count_outcome
 from backend.handler.openapi import API_ERRORS, CHECKIN_FORM, ENROLLMENT_FORM, errors
 from backend.handler.uploads import flag_field, image_field, read_form, text_field
 
@@ -97,24 +99,17 @@ async def search(
 ) -> dict[str, Any]:
     """Who is the largest face in this frame? Records a check-in when a face is seen."""
     found.search_limiter.take(key.name)
+    if key.liveness == "challenge":
+        raise ChallengeRequired(
+            "this kiosk must answer a head-turn challenge: POST /api/v1/liveness/challenge, "
+            "then the frames to POST /api/v1/liveness/checkin",
+            {"liveness": key.liveness},
+        )
     form = await read_form(request, found.max_upload_bytes)
     image = await image_field(form, found.max_upload_bytes)
     outcome = await run_in_threadpool(found.checkin.check_in, image, key.name)
-    if outcome.reason != "no_face_detected":
-        result = "unmatched" if not outcome.matched else "repeat" if outcome.repeat else "matched"
-        request.app.state.metrics.checkins.labels(result).inc()
-    if outcome.matched and outcome.match and outcome.checkin:
-        # A repeat within the window: the earlier check-in's id and time, no new row.
-        return {
-            "matched": True,
-            "repeat": outcome.repeat,
-            "employee_id": outcome.match.employee_id,
-            "employee_name": outcome.match.employee_name,
-            "distance": round(outcome.match.distance, 4),
-            "checkin_id": outcome.checkin.checkin_id,
-            "checked_in_at": outcome.checkin.created_at.isoformat(),
-        }
-    return {"matched": False, "employee_name": "Unknown", "reason": outcome.reason}
+    count_outcome(request, outcome)
+    return checkin_answer(outcome)
 
 
 @router.get(
@@ -245,8 +240,9 @@ async def face_photo(
 
 @router.get("/auth/whoami", operation_id="whoAmI", tags=["auth"], response_model=answers.WhoAmI)
 async def whoami(key: ApiKey = Depends(ANY_KEY)) -> dict[str, str]:
-    """The calling key's name and role (the pages check a key with it)."""
-    return {"name": key.name, "role": key.role.value}
+    """The calling key's name, role and liveness mode (the pages check a key with it; a
+    kiosk with liveness "challenge" asks for a head turn)."""
+    return {"name": key.name, "role": key.role.value, "liveness": key.liveness}
 
 
 def _employee(employee: Employee) -> dict[str, Any]:

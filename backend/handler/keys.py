@@ -1,6 +1,6 @@
 """The API-key API for HR's page: list, create (shown once), revoke."""
 
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
 from fastapi.concurrency import run_in_threadpool
@@ -72,6 +72,20 @@ async def revoke_key(
     return Response(status_code=204)
 
 
+class KeyChanges(BaseModel):
+    """`liveness`: "challenge" makes the key's kiosk ask for a head turn; "off": one frame."""
+
+    liveness: Literal["off", "challenge"]
+
+
+@router.patch("/keys/{name}", responses=errors(404))
+async def change_key(
+    name: str, changes: KeyChanges, _: ApiKey = Depends(ADMIN), found: Services = Depends(services)
+) -> dict[str, Any]:
+    key = await run_in_threadpool(found.keys.set_liveness, name, changes.liveness)
+    return _key(key)
+
+
 def _key(key: ApiKey) -> dict[str, Any]:
     def when(moment: Any) -> str | None:
         return moment.isoformat() if moment else None
@@ -82,4 +96,5 @@ def _key(key: ApiKey) -> dict[str, Any]:
         "created_at": when(key.created_at),
         "last_used_at": when(key.last_used_at),
         "revoked_at": when(key.revoked_at),
+        "liveness": key.liveness,
     }

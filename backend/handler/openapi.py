@@ -28,10 +28,12 @@ MEANINGS = {
     "face_not_found, key_not_found, webhook_not_found, checkin_not_found, snapshot_not_found)",
     409: "a conflict: photo_already_enrolled, face_already_enrolled, possible_duplicate "
     "(send again with confirm_distinct=true once HR has checked), model_mismatch, "
-    "key_name_taken, idempotency_key_in_use (a request with this Idempotency-Key is still running)",
+    "key_name_taken, idempotency_key_in_use (a request with this Idempotency-Key is still running), "
+    "challenge_used (a head-turn challenge answered before)",
     413: "the body is over its limit (image_too_large, body_too_large)",
     422: "the request is not valid (validation_error, invalid_image, no_face_detected, "
-    "multiple_faces, low_quality, idempotency_key_reused)",
+    "multiple_faces, low_quality, idempotency_key_reused; for head-turn challenges "
+    "liveness_failed, challenge_expired, challenge_invalid, challenge_required)",
     429: "too many check-ins for this key (rate_limited); Retry-After says when to retry",
     503: "a dependency is down (database_unavailable, storage_unavailable, embedder_unavailable)",
 }
@@ -95,6 +97,20 @@ ENROLLMENT_FORM = multipart(
     ["image", "employee_id", "employee_name"],
 )
 CHECKIN_FORM = multipart("CheckinForm", {"image": _IMAGE}, ["image"])
+CHALLENGE_FORM = multipart(
+    "ChallengeForm",
+    {
+        "challenge": {"type": "string", "description": "the token POST /liveness/challenge gave"},
+        "frames": {
+            "type": "array",
+            "items": _IMAGE,
+            "minItems": 3,
+            "maxItems": 8,
+            "description": "the frames captured from the prompt on, in order",
+        },
+    },
+    ["challenge", "frames"],
+)
 
 # ISO 8601: a date, or a date and time with an optional zone.
 ISO_MOMENT = (

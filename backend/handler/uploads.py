@@ -9,12 +9,12 @@ from backend.domain.errors import ImageTooLarge, ValidationFailed
 FORM_OVERHEAD = 64 * 1024  # room for the other fields and multipart boundaries
 
 
-async def read_form(request: Request, limit: int) -> FormData:
+async def read_form(request: Request, limit: int, max_files: int = 1) -> FormData:
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit + FORM_OVERHEAD:
         raise ImageTooLarge(f"the upload is over the limit of {limit} bytes", {"limit": limit})
     try:
-        return await request.form(max_files=1, max_fields=16)
+        return await request.form(max_files=max_files, max_fields=16)
     except StarletteHTTPException:  # the body passed its limit while streaming (BodyLimit)
         raise
     except Exception as error:  # a malformed multipart body
@@ -34,6 +34,24 @@ async def image_field(form: FormData, limit: int, name: str = "image") -> bytes:
     if not data:
         raise ValidationFailed(f"the file in '{name}' is empty", {"fields": {name: "empty"}})
     return data
+
+
+async def image_files(form: FormData, limit: int, name: str) -> list[bytes]:
+    """Every file of a repeated multipart field, in order; `limit` bytes in all."""
+    images = []
+    for upload in form.getlist(name):
+        if not isinstance(upload, UploadFile):
+            raise ValidationFailed(
+                f"'{name}' must hold image files", {"fields": {name: "image files"}}
+            )
+        data = await upload.read(limit + 1)
+        limit -= len(data)
+        if limit < 0:
+            raise ImageTooLarge("the upload is over its limit", {"limit": limit})
+        if not data:
+            raise ValidationFailed(f"a file in '{name}' is empty", {"fields": {name: "empty"}})
+        images.append(data)
+    return images
 
 
 def text_field(form: FormData, name: str) -> str:

@@ -43,9 +43,12 @@ class HttpEmbedder:
     def close(self) -> None:
         self._client.close()
 
-    def extract(self, image: bytes, *, crop: bool = False) -> Extraction:
-        # The crop is asked for only when wanted: the default answer stays as it was.
-        params = {"crop": "true"} if crop else None
+    def extract(self, image: bytes, *, crop: bool = False, landmarks: bool = False) -> Extraction:
+        # The crop and landmarks are asked for only when wanted: the default answer
+        # stays as it was.
+        params = {"crop": "true"} if crop else {}
+        if landmarks:
+            params["landmarks"] = "true"
         body = self._call(
             "POST", "/api/v1/extract", files={"image": ("image", image)}, params=params
         )
@@ -57,6 +60,7 @@ class HttpEmbedder:
                 confidence=float(face["confidence"]),
                 quality=Quality(**face["quality"]),
                 crop_jpeg=_decoded(face.get("crop_jpeg")),
+                landmarks=_points(face.get("landmarks")),
             )
             for face in body["faces"]
         ]
@@ -101,3 +105,9 @@ def _decoded(crop: str | None) -> bytes | None:
         return base64.b64decode(crop, validate=True)
     except (binascii.Error, ValueError):
         return None  # no evidence is better than a refused check-in
+
+
+def _points(points: list[list[float]] | None) -> tuple[tuple[float, float], ...] | None:
+    if not points:
+        return None
+    return tuple((float(x), float(y)) for x, y in points)

@@ -33,7 +33,8 @@ class PgApiKeyStore:
         with transaction(self._engine) as db:
             row = db.execute(
                 text(
-                    "SELECT id, name, role, key_hash, created_at, last_used_at FROM api_key "
+                    "SELECT id, name, role, key_hash, created_at, last_used_at, liveness "
+                    "FROM api_key "
                     "WHERE key_hash = :h AND revoked_at IS NULL"
                 ),
                 {"h": key_hash},
@@ -46,20 +47,34 @@ class PgApiKeyStore:
                 )
         if row is None:
             return None
-        return ApiKey(row.name, Role(row.role), row.created_at), row.key_hash
+        key = ApiKey(row.name, Role(row.role), row.created_at, liveness=row.liveness)
+        return key, row.key_hash
 
     def list(self) -> list[ApiKey]:
         with transaction(self._engine) as db:
             rows = db.execute(
                 text(
-                    "SELECT name, role, created_at, revoked_at, last_used_at FROM api_key "
-                    "ORDER BY name"
+                    "SELECT name, role, created_at, revoked_at, last_used_at, liveness "
+                    "FROM api_key ORDER BY name"
                 )
             )
             return [
-                ApiKey(r.name, Role(r.role), r.created_at, r.revoked_at, r.last_used_at)
+                ApiKey(r.name, Role(r.role), r.created_at, r.revoked_at, r.last_used_at, r.liveness)
                 for r in rows
             ]
+
+    def set_liveness(self, name: str, liveness: str) -> ApiKey | None:
+        with transaction(self._engine) as db:
+            r = db.execute(
+                text(
+                    "UPDATE api_key SET liveness = :l WHERE name = :n AND revoked_at IS NULL "
+                    "RETURNING name, role, created_at, revoked_at, last_used_at, liveness"
+                ),
+                {"n": name, "l": liveness},
+            ).first()
+        if r is None:
+            return None
+        return ApiKey(r.name, Role(r.role), r.created_at, r.revoked_at, r.last_used_at, r.liveness)
 
     def revoke(self, name: str) -> bool:
         with transaction(self._engine) as db:

@@ -47,7 +47,7 @@ class FakeEmbedder:
         self.faces: dict[bytes, list[DetectedFace]] = {}
         self.error: DomainError | None = None
 
-    def extract(self, image: bytes, *, crop: bool = False) -> Extraction:
+    def extract(self, image: bytes, *, crop: bool = False, landmarks: bool = False) -> Extraction:
         if self.error is not None:
             raise self.error
         faces = self.faces.get(image, [])
@@ -335,6 +335,27 @@ class FakeApiKeyStore:
             return False
         key, stored = self.keys[name]
         self.keys[name] = (replace(key, revoked_at=datetime.now(UTC)), stored)
+        return True
+
+    def set_liveness(self, name: str, liveness: str) -> ApiKey | None:
+        if name not in self.keys or self.keys[name][0].revoked_at is not None:
+            return None
+        key, stored = self.keys[name]
+        self.keys[name] = (replace(key, liveness=liveness), stored)
+        return self.keys[name][0]
+
+
+class FakeChallengeLedger:
+    def __init__(self) -> None:
+        self.used: dict[str, datetime] = {}
+
+    def signing_secret(self) -> bytes:
+        return b"test-secret"
+
+    def consume(self, challenge_id: str, expires_at: datetime) -> bool:
+        if challenge_id in self.used:
+            return False
+        self.used[challenge_id] = expires_at
         return True
 
 

@@ -7,6 +7,7 @@ from backend.domain.evidence import Evidence, SnapshotPolicy, SnapshotWriter
 from backend.domain.gallery import GalleryStatus
 from backend.domain.idempotency import Idempotency
 from backend.domain.keys import ApiKeys
+from backend.domain.liveness import LivenessChallenges
 from backend.domain.model import Metric
 from backend.domain.policy import MatchPolicy, QualityFloor
 from backend.domain.ratelimit import RateLimiter
@@ -17,6 +18,7 @@ from backend.handler.context import Services
 from tests.unit.fakes import (
     DLIB,
     FakeApiKeyStore,
+    FakeChallengeLedger,
     FakeCheckinLog,
     FakeEmbedder,
     FakeFaceRepository,
@@ -37,6 +39,9 @@ class FakeWorld:
     webhook_store: FakeWebhookStore = field(default_factory=FakeWebhookStore)
     idempotency: FakeIdempotencyStore = field(default_factory=FakeIdempotencyStore)
     snapshot_policy: SnapshotPolicy = field(default_factory=SnapshotPolicy)
+    ledger: FakeChallengeLedger = field(default_factory=FakeChallengeLedger)
+    clock: float = 1_800_000_000.0  # what the challenges take for time.time()
+    direction: str = "left"  # what the challenges pick
 
     def services(
         self, *, timezone: str = "UTC", per_minute: int = 600, max_upload_bytes: int = 10_000
@@ -49,6 +54,22 @@ class FakeWorld:
             settings=ThresholdSettings(duplicate_override=self.duplicate_threshold),
             gallery_size=self.faces.count_faces,
         )
+        checkin = CheckInService(
+            embedder=self.embedder,
+            faces=self.faces,
+            checkins=self.checkins,
+            policy=policy,
+            snapshots=SnapshotWriter(images=self.images),
+            snapshot_policy=self.snapshot_policy,
+        )
+        self.liveness = LivenessChallenges(
+            ledger=self.ledger,
+            embedder=self.embedder,
+            policy=policy,
+            checkin=checkin,
+            clock=lambda: self.clock,
+            choose=lambda options: self.direction,
+        )
         return Services(
             enrollment=EnrollmentService(
                 embedder=self.embedder,
@@ -57,14 +78,7 @@ class FakeWorld:
                 policy=policy,
                 quality_floor=QualityFloor(),
             ),
-            checkin=CheckInService(
-                embedder=self.embedder,
-                faces=self.faces,
-                checkins=self.checkins,
-                policy=policy,
-                snapshots=SnapshotWriter(images=self.images),
-                snapshot_policy=self.snapshot_policy,
-            ),
+            checkin=checkin,
             admin=EmployeeAdmin(faces=self.faces, images=self.images),
             gallery=GalleryStatus(policy=policy, stats=self.faces),
             keys=self.keys,
@@ -75,4 +89,5 @@ class FakeWorld:
             max_upload_bytes=max_upload_bytes,
             idempotency=Idempotency(store=self.idempotency),
             evidence=Evidence(checkins=self.checkins, images=self.images),
+            liveness=self.liveness,
         )

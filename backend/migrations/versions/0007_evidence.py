@@ -1,8 +1,11 @@
-"""Check-in evidence: the kiosk's face crop with each check-in, HR's disputes.
+"""Check-in evidence: the kiosk's face crop with each check-in, HR's disputes; the
+head-turn challenge per kiosk key (its signing secret, answered challenges).
 
 Revision ID: 0007
 Revises: 0005 (0006 once the contract branch is on main)
 """
+
+import secrets
 
 import sqlalchemy as sa
 from alembic import op
@@ -34,8 +37,35 @@ def upgrade() -> None:
         postgresql_where=sa.text("snapshot_key IS NOT NULL"),
     )
 
+    # The head-turn challenge: per key, off unless set.
+    op.add_column(
+        "api_key",
+        sa.Column("liveness", sa.String(16), nullable=False, server_default="off"),
+    )
+    # One signing secret for every replica (challenge tokens are HMAC-signed with it).
+    op.create_table(
+        "liveness_secret",
+        sa.Column("id", sa.SmallInteger, primary_key=True),
+        sa.Column("secret", sa.Text, nullable=False),
+    )
+    op.execute(
+        sa.text("INSERT INTO liveness_secret (id, secret) VALUES (1, :s)").bindparams(
+            s=secrets.token_hex(32)
+        )
+    )
+    # Answered challenges until they expire: a token is good for one answer.
+    op.create_table(
+        "liveness_challenge",
+        sa.Column("id", sa.String(32), primary_key=True),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+    )
+    op.create_index("liveness_challenge_expires", "liveness_challenge", ["expires_at"])
+
 
 def downgrade() -> None:
+    op.drop_table("liveness_challenge")
+    op.drop_table("liveness_secret")
+    op.drop_column("api_key", "liveness")
     op.drop_index("checkin_snapshot_created", "checkin")
     op.drop_index("checkin_snapshot_key", "checkin")
     for column in ("disputed_at", "disputed_by", "dispute_reason", "face_id", "snapshot_key"):

@@ -1,0 +1,89 @@
+"""The head-turn challenge over HTTP: a kiosk asks for a challenge, then answers it with
+a run of frames (see backend/domain/liveness.py for what it stops and what it does not)."""
+
+from functools import partial
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.concurrency import run_in_threadpool
+
+from backend.domain.errors import ChallengeInvalid
+from backend.domain.liveness import LivenessChallenges
+from backend.domain.model import ApiKey
+from backend.domain.services import CheckInOutcome
+from backend.handler.auth import ANY_KEY
+from backend.handler.context import Services, services
+from backend.handler.openapi import API_ERRORS, CHALLENGE_FORM, errors
+from backend.handler.uploads import image_files, read_form, text_field
+
+router = APIRouter(prefix="/api/v1", responses=API_ERRORS)
+
+PROMPTS = {"left": "Turn your head to your left", "right": "Turn your head to your right"}
+
+
+def _challenges(found: Services) -> LivenessChallenges:
+    if found.liveness is None:
+        raise ChallengeInvalid("head-turn challenges are not available on this server")
+    return found.liveness
+
+
+@router.post("/liveness/challenge", status_code=201, responses=errors(429))
+async def new_challenge(
+    key: ApiKey = Depends(ANY_KEY), found: Services = Depends(services)
+) -> dict[str, Any]:
+    """A signed, short-lived, single-use challenge: which way to turn the head."""
+    found.search_limiter.take(key.name)
+    challenges = _challenges(found)
+    challenge = challenges.issue(key.name)
+    return {
+        "token": challenge.token,
+        "direction": challenge.direction,
+        "prompt": PROMPTS[challenge.direction],
+        "expires_at": challenge.expires_at.isoformat(),
+        "frames_min": challenges.settings.min_frames,
+        "frames_max": challenges.settings.max_frames,
+    }
+
+
+@router.post("/liveness/checkin", responses=errors(409, 429), openapi_extra=CHALLENGE_FORM)
+async def challenged_checkin(
+    request: Request, key: ApiKey = Depends(ANY_KEY), found: Services = Depends(services)
+) -> dict[str, Any]:
+    """Answer a challenge: multipart `challenge` (the token) and 3-8 `frames` from the
+    prompt on. The most frontal frame is checked in as POST /employees/search would."""
+    found.search_limiter.take(key.name)
+    challenges = _challenges(found)
+    form = await read_form(
+        request, found.max_upload_bytes, max_files=challenges.settings.max_frames
+    )
+    frames = await image_files(form, found.max_upload_bytes, "frames")
+    answered = await run_in_threadpool(
+        partial(challenges.check_in, text_field(form, "challenge"), frames, key.name)
+    )
+    count_outcome(request, answered.outcome)
+    return {
+        **checkin_answer(answered.outcome),
+        "liveness": {"direction": answered.direction, "turn": answered.turn},
+    }
+
+
+def count_outcome(request: Request, outcome: CheckInOutcome) -> None:
+    if outcome.reason != "no_face_detected":
+        result = "unmatched" if not outcome.matched else "repeat" if outcome.repeat else "matched"
+        request.app.state.metrics.checkins.labels(result).inc()
+
+
+def checkin_answer(outcome: CheckInOutcome) -> dict[str, Any]:
+    """What a kiosk is told: who, or why not (never a photo link)."""
+    if outcome.matched and outcome.match and outcome.checkin:
+        # A repeat within the window: the earlier check-in's id and time, no new row.
+        return {
+            "matched": True,
+            "repeat": outcome.repeat,
+            "employee_id": outcome.match.employee_id,
+            "employee_name": outcome.match.employee_name,
+            "distance": round(outcome.match.distance, 4),
+            "checkin_id": outcome.checkin.checkin_id,
+            "checked_in_at": outcome.checkin.created_at.isoformat(),
+        }
+    return {"matched": False, "employee_name": "Unknown", "reason": outcome.reason}
