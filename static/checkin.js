@@ -32,7 +32,12 @@
 
   // Read by tests: how many search requests were sent, and how many
   // detections ran (to know the detector is really looking).
-  var stats = (window.facegate = { searchRequests: 0, detections: 0, backend: "" });
+  // challenges: head-turn challenges answered; lastChallengeMs: from the prompt on screen
+  // to the answer shown.
+  var stats = (window.facegate = {
+    searchRequests: 0, detections: 0, backend: "", liveness: "off",
+    challenges: 0, lastChallengeMs: null, lastChallenge: null,
+  });
 
   var key = null;
   var mode = "scanning";   // mirrors #result[data-state]
@@ -48,7 +53,10 @@
 
   /* ---------- display ---------- */
 
-  var ICONS = { matched: "✓", unknown: "?", error: "!", "camera-error": "!", setup: "", scanning: "" };
+  var ICONS = { matched: "✓", unknown: "?", error: "!", "camera-error": "!", setup: "", scanning: "", challenge: "" };
+  // The head-turn challenge (a kiosk key set to liveness=challenge on /admin): frames
+  // captured from the prompt on, spaced so that a person has time to turn.
+  var CHALLENGE_FRAME_GAP_MS = 300;
 
   function show(state, message, opts) {
     opts = opts || {};
@@ -130,6 +138,7 @@
       var who = await C.whoami(key);
       if (who.status === 200) {
         el.kioskName.textContent = who.name;
+        stats.liveness = who.liveness;
         return "ok";
       }
       if (who.status === 401 || who.status === 403) return "rejected";
@@ -245,7 +254,7 @@
           steady = 0;
           // Awaiting here keeps exactly one request in flight and no
           // detection running meanwhile.
-          var outcome = await search(faces[0]);
+          var outcome = stats.liveness === "challenge" ? await challenged() : await search(faces[0]);
           if (myRun !== runId) return;
           if (outcome === "rejected") return rejectKey();
           hint("Look at the camera");
@@ -285,6 +294,60 @@
       return "down";
     }
 
+    return showAnswer(answer);
+  }
+
+  /**
+   * The head-turn challenge: ask the server which way, show the prompt, capture a short
+   * run of whole frames, send them with the token. Same outcomes as search().
+   */
+  async function challenged() {
+    hint("Checking…");
+    var given;
+    try {
+      given = await C.apiFetch("/api/v1/liveness/challenge", key, { method: "POST" });
+    } catch (err) {
+      return "down";
+    }
+    if (given.status === 401 || given.status === 403) return "rejected";
+    if (given.status !== 201) return "down";
+    var challenge = given.body;
+    var prompted = performance.now();
+    // The video is shown mirrored, so the person's own left is the screen's left.
+    show("challenge", challenge.prompt, {
+      name: challenge.direction === "left" ? "←" : "→",
+      detail: "Keep your face in view",
+    });
+    el.result.setAttribute("data-direction", challenge.direction);
+    var count = Math.min(Math.max(6, challenge.frames_min), challenge.frames_max);
+    var form = new FormData();
+    form.append("challenge", challenge.token);
+    for (var i = 0; i < count; i++) {
+      if (i > 0) await C.sleep(CHALLENGE_FRAME_GAP_MS);
+      form.append("frames", await C.captureJpeg(el.video, null, 0.85), "frame-" + i + ".jpg");
+    }
+    el.message.textContent = "Checking…";
+    var answer;
+    try {
+      stats.searchRequests++;
+      answer = await C.apiFetch("/api/v1/liveness/checkin", key, { method: "POST", body: form });
+    } catch (err) {
+      return "down";
+    }
+    el.result.removeAttribute("data-direction");
+    stats.challenges++;
+    var refused = C.errorOf(answer);
+    stats.lastChallenge = {
+      direction: challenge.direction, status: answer.status, code: refused.code || "",
+      reason: refused.details.reason || "",
+    };
+    var outcome = showAnswer(answer);
+    stats.lastChallengeMs = Math.round(performance.now() - prompted);
+    return outcome;
+  }
+
+  /** Show the server's answer to a check-in; see search() for the outcomes. */
+  function showAnswer(answer) {
     var body = answer.body || {};
     if (answer.status === 401 || answer.status === 403) return "rejected";
     if (answer.status >= 500 || answer.status === 429) return "down";
@@ -304,11 +367,37 @@
     }
     var error = C.errorOf(answer);
     if (error.code === "no_face_detected") return "quiet";
+    if (error.code === "challenge_required") {
+      // The key was set to the head-turn challenge since the kiosk started.
+      stats.liveness = "challenge";
+      return "quiet";
+    }
+    if (error.code === "liveness_failed") {
+      show("error", "Not verified - please try again", { detail: livenessHelp(error.details || {}) });
+      return "shown";
+    }
+    if (error.code === "challenge_expired" || error.code === "challenge_used" || error.code === "challenge_invalid") {
+      show("error", "Took too long - please try again", { detail: "Look at the camera, then turn your head when asked." });
+      return "shown";
+    }
     // Other refusals (bad image etc.): tell the person, then carry on.
     show("error", "Could not check in - please see reception", {
       detail: error.message || "Server answered " + answer.status,
     });
     return "shown";
+  }
+
+  /** What to do after a refused head turn, in words for the person at the kiosk. */
+  function livenessHelp(details) {
+    var which = details.direction ? "to your " + details.direction : "when asked";
+    switch (details.reason) {
+      case "wrong_way": return "Your head turned the other way. Turn it " + which + ".";
+      case "no_turn": return "No head turn was seen. Look at the camera, then turn your head " + which + ".";
+      case "same_frame": return "The camera showed the same picture. Stand in front of it yourself.";
+      case "not_frontal": return "Look straight at the camera first, then turn your head " + which + ".";
+      case "not_one_person": case "one_face": return "One person at a time, please.";
+      default: return "Look at the camera, then turn your head " + which + ".";
+    }
   }
 
   /* ---------- boot ---------- */

@@ -82,7 +82,7 @@
   async function whoami(key) {
     var answer = await apiFetch("/api/v1/auth/whoami", key);
     var body = answer.body || {};
-    return { status: answer.status, name: body.name || "", role: body.role || "" };
+    return { status: answer.status, name: body.name || "", role: body.role || "", liveness: body.liveness || "off" };
   }
 
   /**
