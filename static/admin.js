@@ -620,10 +620,30 @@
       }
       var status = el("span", { class: "pill " + (k.revoked_at ? "off" : "on") }, k.revoked_at ? "revoked" : "active");
       var role = el("span", { class: "pill role-" + k.role }, k.role);
-      var tr = row([k.name, role, when(k.created_at, true), when(k.last_used_at, true), status, action]);
+      var liveness = "–";
+      if (!k.revoked_at && k.role === "kiosk") {
+        liveness = el("select", { class: "liveness", "aria-label": "Check-in mode of " + k.name, "data-key": k.name });
+        [["off", "one frame"], ["challenge", "head turn"]].forEach(function (choice) {
+          var option = el("option", { value: choice[0] }, choice[1]);
+          if (k.liveness === choice[0]) option.selected = true;
+          liveness.appendChild(option);
+        });
+        liveness.addEventListener("change", function (event) { setLiveness(k.name, event.target.value); });
+      }
+      var tr = row([k.name, role, when(k.created_at, true), when(k.last_used_at, true), status, liveness, action]);
       if (k.revoked_at) tr.className = "revoked";
       return tr;
     }));
+  }
+
+  async function setLiveness(name, liveness) {
+    var answer = await api("/api/v1/keys/" + encodeURIComponent(name), { method: "PATCH", json: { liveness: liveness } });
+    if (!answer.ok) return notice(failure(answer, "Could not change " + name), "error");
+    notice(name + (liveness === "challenge"
+      ? " now asks for a head turn at each check-in (the kiosk picks it up at its next check-in)."
+      : " now checks in from one frame."), "success");
+    await loadKeys();
+    stats.loaded.liveness = (stats.loaded.liveness || 0) + 1;
   }
 
   async function revokeKey(name) {

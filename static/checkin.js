@@ -312,6 +312,7 @@
     if (given.status === 401 || given.status === 403) return "rejected";
     if (given.status !== 201) return "down";
     var challenge = given.body;
+    if (challenge.required === false) stats.liveness = "off"; // set back on /admin: after this one
     var prompted = performance.now();
     // The video is shown mirrored, so the person's own left is the screen's left.
     show("challenge", challenge.prompt, {

@@ -42,6 +42,8 @@ async def new_challenge(
         "expires_at": challenge.expires_at.isoformat(),
         "frames_min": challenges.settings.min_frames,
         "frames_max": challenges.settings.max_frames,
+        # whether this key must answer challenges (a kiosk set back to one frame stops)
+        "required": key.liveness == "challenge",
     }
 
 

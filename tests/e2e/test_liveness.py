@@ -266,3 +266,28 @@ def test_the_kiosk_refuses_a_turn_the_wrong_way_and_a_still_photo(
     _, state, shown, last, _ = run_kiosk(stack, key, still, "right", output_dir, "still")
     assert (last["code"], last["reason"]) == ("liveness_failed", "no_turn") and state == "error"
     assert "Not verified" in shown and "No head turn was seen" in shown
+
+
+@pytest.mark.browser
+def test_hr_sets_a_kiosk_to_the_head_turn_and_reads_its_limits(stack, output_dir):
+    from tests.e2e.test_admin_page import sign_in, tab
+
+    made = call(stack.url, "POST", "/api/v1/keys", stack.admin_key, json={"name": "side-door"})
+    assert made.status_code == 201
+    try:
+        with browser_page(None) as page:
+            page.set_viewport_size({"width": 1280, "height": 900})
+            sign_in(page, stack)
+            tab(page, "kiosks")
+            page.select_option("select[data-key='side-door']", "challenge")
+            wait_for(page, "(window.facegate.loaded.liveness || 0) >= 1")
+            page.click("#liveness-limits summary")
+            limits = page.inner_text("#liveness-limits")
+            assert "printed photo" in limits and "still photo on a phone" in limits
+            assert "video" in limits and "3D mask" in limits
+            assert "No passive anti-spoofing" in limits
+            page.screenshot(path=str(output_dir / "admin-kiosks-liveness.png"), full_page=True)
+        keys = call(stack.url, "GET", "/api/v1/keys", stack.admin_key).json()["items"]
+        assert {k["name"]: k["liveness"] for k in keys}["side-door"] == "challenge"
+    finally:
+        call(stack.url, "DELETE", "/api/v1/keys/side-door", stack.admin_key)
