@@ -250,7 +250,7 @@ def create_app(
 
     # /docs is served by mount_pages from vendored Swagger UI files; no ReDoc (a CDN script).
     app = FastAPI(
-        title="facegate", version="0.2.0", lifespan=lifespan, docs_url=None, redoc_url=None
+        title="facegate", version="0.3.0", lifespan=lifespan, docs_url=None, redoc_url=None
     )
     metrics = Metrics()
     app.state.metrics = metrics

@@ -171,6 +171,15 @@ class CheckinRow(BaseModel):
             "matched": True,
             "distance": 0.2213,
             "api_key_name": "front-door",
+            "face_id": "7d2f1c7e1b7a4a5e9c353c0c1f4f2a10",
+            "face_photo_path": (
+                "/api/v1/employees/E042/faces/7d2f1c7e1b7a4a5e9c353c0c1f4f2a10/photo"
+            ),
+            "snapshot_path": "/api/v1/checkins/1187/snapshot",
+            "disputed": True,
+            "dispute_reason": "on leave that day: a photo was shown to the kiosk",
+            "disputed_by": "hr-anna",
+            "disputed_at": WHEN,
         }
     )
     checkin_id: int
@@ -180,6 +189,16 @@ class CheckinRow(BaseModel):
     matched: bool
     distance: float | None
     api_key_name: str = Field(description="the kiosk (API key) that sent the photo")
+    face_id: str | None = Field(description="the enrolled face it matched")
+    face_photo_path: str | None = Field(description="that face's photo route (getFacePhoto)")
+    snapshot_path: str | None = Field(
+        description="the face the kiosk saw (getCheckinSnapshot); null when none was kept "
+        "or its retention (CHECKIN_SNAPSHOT_DAYS) has passed"
+    )
+    disputed: bool = Field(description="HR doubts it was this person (disputeCheckin)")
+    dispute_reason: str | None
+    disputed_by: str | None = Field(description="the admin key that marked it")
+    disputed_at: Timestamp | None
 
 
 class CheckinPage(Page):
@@ -261,9 +280,12 @@ class GalleryReport(BaseModel):
 class WhoAmI(BaseModel):
     """The calling API key."""
 
-    model_config = examples({"name": "payroll", "role": "admin"})
+    model_config = examples({"name": "payroll", "role": "admin", "liveness": "off"})
     name: str
     role: Literal["admin", "kiosk"]
+    liveness: Literal["off", "challenge"] = Field(
+        description="challenge: this key checks in by answering a head-turn challenge"
+    )
 
 
 class Health(BaseModel):
@@ -302,6 +324,7 @@ class Key(BaseModel):
             "created_at": WHEN,
             "last_used_at": WHEN,
             "revoked_at": None,
+            "liveness": "challenge",
         }
     )
     name: str
@@ -309,6 +332,9 @@ class Key(BaseModel):
     created_at: Timestamp | None
     last_used_at: Timestamp | None
     revoked_at: Timestamp | None
+    liveness: Literal["off", "challenge"] = Field(
+        description="off: check-in from one frame; challenge: a head turn is asked for"
+    )
 
 
 class KeyCreated(Key):
@@ -370,3 +396,43 @@ class DeliveryPage(Page):
     """A webhook's deliveries, newest first."""
 
     items: list[Delivery]
+
+
+class Challenge(BaseModel):
+    """A head-turn challenge: signed, single use, to be answered before expires_at."""
+
+    model_config = examples(
+        {
+            "token": "eyJpZCI6ICI4ZjQ...In0.5c1e0d6f...",
+            "direction": "left",
+            "prompt": "Turn your head to your left",
+            "expires_at": WHEN,
+            "frames_min": 3,
+            "frames_max": 8,
+            "required": True,
+        }
+    )
+    token: str = Field(description="send it back with the frames (checkInWithChallenge)")
+    direction: Literal["left", "right"] = Field(description="the person's own left or right")
+    prompt: str
+    expires_at: Timestamp
+    frames_min: int
+    frames_max: int
+    required: bool = Field(description="whether this key must answer challenges to check in")
+
+
+class LivenessSeen(BaseModel):
+    direction: Literal["left", "right"]
+    turn: float = Field(description="the head turn seen, in eye distances (yaw)")
+
+
+class ChallengedCheckinMatched(CheckinMatched):
+    """The head turn was seen, and the most frontal frame is an enrolled employee's."""
+
+    liveness: LivenessSeen
+
+
+class ChallengedCheckinNotMatched(CheckinNotMatched):
+    """The head turn was seen, but the face matched no one."""
+
+    liveness: LivenessSeen

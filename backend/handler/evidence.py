@@ -13,11 +13,12 @@ from backend.domain.attendance import Attendance
 from backend.domain.errors import CheckinNotFound
 from backend.domain.evidence import MAX_REASON_LENGTH, Evidence
 from backend.domain.model import ApiKey, CheckinRow
+from backend.handler import answers
 from backend.handler.auth import ADMIN
 from backend.handler.context import Services, services
 from backend.handler.openapi import API_ERRORS, errors
 
-router = APIRouter(prefix="/api/v1", responses=API_ERRORS)
+router = APIRouter(prefix="/api/v1", responses=API_ERRORS, tags=["attendance"])
 
 CHECKIN_ID = Path(ge=1, le=2**63 - 1)
 
@@ -37,6 +38,7 @@ def _evidence(found: Services, checkin_id: int) -> Evidence:
 
 @router.get(
     "/checkins/{checkin_id}/snapshot",
+    operation_id="getCheckinSnapshot",
     response_class=StreamingResponse,
     responses={
         200: {"content": {"image/jpeg": {"schema": {"type": "string", "format": "binary"}}}},
@@ -57,7 +59,12 @@ async def checkin_snapshot(
     )
 
 
-@router.get("/checkins/{checkin_id}", responses=errors(404))
+@router.get(
+    "/checkins/{checkin_id}",
+    operation_id="getCheckin",
+    response_model=answers.CheckinRow,
+    responses=errors(404),
+)
 async def get_checkin(
     checkin_id: int = CHECKIN_ID,
     _: ApiKey = Depends(ADMIN),
@@ -68,7 +75,12 @@ async def get_checkin(
     return checkin_item(row, found.attendance)
 
 
-@router.patch("/checkins/{checkin_id}", responses=errors(404))
+@router.patch(
+    "/checkins/{checkin_id}",
+    operation_id="disputeCheckin",
+    response_model=answers.CheckinRow,
+    responses=errors(404),
+)
 async def dispute_checkin(
     changes: CheckinChanges,
     checkin_id: int = CHECKIN_ID,

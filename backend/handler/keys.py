@@ -78,10 +78,13 @@ class KeyChanges(BaseModel):
     liveness: Literal["off", "challenge"]
 
 
-@router.patch("/keys/{name}", responses=errors(404))
+@router.patch(
+    "/keys/{name}", operation_id="changeKey", response_model=answers.Key, responses=errors(404)
+)
 async def change_key(
     name: str, changes: KeyChanges, _: ApiKey = Depends(ADMIN), found: Services = Depends(services)
 ) -> dict[str, Any]:
+    """Set a kiosk key's check-in mode: `{"liveness": "challenge"}` asks for a head turn."""
     key = await run_in_threadpool(found.keys.set_liveness, name, changes.liveness)
     return _key(key)
 

@@ -11,12 +11,13 @@ from backend.domain.errors import ChallengeInvalid
 from backend.domain.liveness import LivenessChallenges
 from backend.domain.model import ApiKey
 from backend.domain.services import CheckInOutcome
+from backend.handler import answers
 from backend.handler.auth import ANY_KEY
 from backend.handler.context import Services, services
 from backend.handler.openapi import API_ERRORS, CHALLENGE_FORM, errors
 from backend.handler.uploads import image_files, read_form, text_field
 
-router = APIRouter(prefix="/api/v1", responses=API_ERRORS)
+router = APIRouter(prefix="/api/v1", responses=API_ERRORS, tags=["check-in"])
 
 PROMPTS = {"left": "Turn your head to your left", "right": "Turn your head to your right"}
 
@@ -27,7 +28,13 @@ def _challenges(found: Services) -> LivenessChallenges:
     return found.liveness
 
 
-@router.post("/liveness/challenge", status_code=201, responses=errors(429))
+@router.post(
+    "/liveness/challenge",
+    operation_id="startChallenge",
+    status_code=201,
+    response_model=answers.Challenge,
+    responses=errors(429),
+)
 async def new_challenge(
     key: ApiKey = Depends(ANY_KEY), found: Services = Depends(services)
 ) -> dict[str, Any]:
@@ -47,7 +54,14 @@ async def new_challenge(
     }
 
 
-@router.post("/liveness/checkin", responses=errors(409, 429), openapi_extra=CHALLENGE_FORM)
+@router.post(
+    "/liveness/checkin",
+    operation_id="checkInWithChallenge",
+    response_model=answers.ChallengedCheckinMatched | answers.ChallengedCheckinNotMatched,
+    response_model_exclude_unset=True,
+    responses=errors(409, 429),
+    openapi_extra=CHALLENGE_FORM,
+)
 async def challenged_checkin(
     request: Request, key: ApiKey = Depends(ANY_KEY), found: Services = Depends(services)
 ) -> dict[str, Any]:

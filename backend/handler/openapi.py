@@ -28,8 +28,8 @@ MEANINGS = {
     "face_not_found, key_not_found, webhook_not_found, checkin_not_found, snapshot_not_found)",
     409: "a conflict: photo_already_enrolled, face_already_enrolled, possible_duplicate "
     "(send again with confirm_distinct=true once HR has checked), model_mismatch, "
-    "key_name_taken, idempotency_key_in_use (a request with this Idempotency-Key is still running), "
-    "challenge_used (a head-turn challenge answered before)",
+    "key_name_taken, idempotency_key_in_use (a request with this Idempotency-Key is still "
+    "running), challenge_used (a head-turn challenge answered before)",
     413: "the body is over its limit (image_too_large, body_too_large)",
     422: "the request is not valid (validation_error, invalid_image, no_face_detected, "
     "multiple_faces, low_quality, idempotency_key_reused; for head-turn challenges "

@@ -65,7 +65,8 @@ def test_migrations_from_empty_create_every_table(engine):
         version = db.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
     assert {"gallery", "employee", "face", "checkin", "api_key", "idempotency_key"} <= tables
     assert {"unknown_attempt", "webhook", "webhook_delivery"} <= tables
-    assert version == head_revision() == "0006"
+    assert {"liveness_secret", "liveness_challenge"} <= tables
+    assert version == head_revision() == "0007"
     migrate(engine)  # a second run is a no-op
 
 

@@ -2,7 +2,7 @@
 head-turn challenge per kiosk key (its signing secret, answered challenges).
 
 Revision ID: 0007
-Revises: 0005 (0006 once the contract branch is on main)
+Revises: 0006
 """
 
 import secrets
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0007"
-down_revision = "0005"
+down_revision = "0006"
 
 
 def upgrade() -> None:
