@@ -204,6 +204,7 @@ def test_keys_cli_list_and_revoke(stack):
     assert httpx.get(f"{stack.url}/api/v1/auth/whoami", headers={"X-API-Key": key}).json() == {
         "name": "lobby",
         "role": "kiosk",
+        "liveness": "off",
     }
     listed = run_cli("keys", "list", env=stack.env).stdout
     assert "lobby\tkiosk" in listed and key not in listed

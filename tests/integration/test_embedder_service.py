@@ -1,5 +1,6 @@
 """The embedder service with real weights and real face photos, over HTTP."""
 
+import base64
 import hashlib
 import io
 import os
@@ -291,3 +292,25 @@ def test_deepface_generic_path_runs_a_second_real_model(photos):
     obama, obama2, biden = vector("obama.jpg"), vector("obama2.jpg"), vector("biden.jpg")
     assert len(obama) == 128
     assert cosine(obama, obama2) < threshold_in_use("SFace", 1) < cosine(obama, biden)
+
+
+def test_the_aligned_crop_and_landmarks_come_only_when_asked(embedder_url, photos):
+    """Check-in evidence (?crop=true) and the head-turn challenge (?landmarks=true)."""
+    image = frame(photos["obama2.jpg"])
+    plain = extract(embedder_url, image).json()["faces"][0]
+    assert "crop_jpeg" not in plain and "landmarks" not in plain  # other callers pay nothing
+    asked = httpx.post(
+        f"{embedder_url}/api/v1/extract?crop=true&landmarks=true",
+        files={"image": ("x", image)},
+        timeout=60,
+    ).json()["faces"][0]
+    jpeg = base64.b64decode(asked["crop_jpeg"])
+    assert Image.open(io.BytesIO(jpeg)).size == (112, 112)  # SFace's aligned crop
+    assert 1_000 < len(jpeg) < 10_000
+    assert asked["embedding"] == plain["embedding"]
+    (rx, ry), (lx, ly), (nx, ny), *mouth = asked["landmarks"]
+    assert len(mouth) == 2
+    box = asked["facial_area"]
+    for x, y in asked["landmarks"]:
+        assert box["x"] <= x <= box["x"] + box["w"] and box["y"] <= y <= box["y"] + box["h"]
+    assert rx < lx  # the person's right eye is on the image's left
