@@ -1,6 +1,7 @@
 """Backend settings, from the environment (pydantic-settings)."""
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -87,7 +88,11 @@ class BackendSettings(BaseSettings):
             return self.backend_host
         return "0.0.0.0" if self.tls_enabled else "127.0.0.1"
 
+    # Connections per process (and as many again in overflow).
     db_pool_size: int = Field(default=10, ge=1, le=100)
+    # "transaction" behind PgBouncer (or CloudNativePG's Pooler) in transaction mode: no
+    # server-side prepared statements. Empty: a plain server or a session-mode pooler.
+    database_pooler: Literal["", "transaction"] = ""
     # The sweep of photos without a face row (left by a crash between the two writes of an
     # enrollment): how often it runs, and how old a photo must be to count as left behind.
     sweep_interval_seconds: float = Field(default=300.0, gt=0)

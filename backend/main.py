@@ -72,7 +72,7 @@ def connect(settings: BackendSettings) -> Infrastructure:
     """Open every adapter, migrate the schema and bind the gallery to the embedder's model.
 
     Raises a DomainError whose message says what is wrong when any part is not usable."""
-    engine = make_engine(settings.database_url, settings.db_pool_size)
+    engine = make_engine(settings.database_url, settings.db_pool_size, settings.database_pooler)
     with transaction(engine):  # DatabaseUnavailable here names the problem
         pass
     migrate(engine)

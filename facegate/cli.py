@@ -96,6 +96,11 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--out", type=Path, required=True)
     export.set_defaults(handler=_backend("export", "export_checkins"))
 
+    db = commands.add_parser("db", help="the database schema")
+    db_sub = db.add_subparsers(dest="action", required=True)
+    db_sub.add_parser("migrate", help="run the schema migrations once, then exit")
+    db.set_defaults(handler=_backend("db", "migrate_database"))
+
     enroll = commands.add_parser("enroll-dir", help="enroll DIR/<employee_id>/*.jpg")
     enroll.add_argument("folder", type=Path)
     enroll.set_defaults(handler=_backend("enroll_dir", "enroll_dir"))

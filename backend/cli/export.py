@@ -13,7 +13,7 @@ from backend.infrastructure.pg_checkins import PgCheckinLog
 
 def export_checkins(args: argparse.Namespace) -> int:
     settings = settings_or_fail()
-    engine = make_engine(settings.database_url, pool_size=1)
+    engine = make_engine(settings.database_url, pool_size=1, pooler=settings.database_pooler)
     try:
         migrate(engine)
         attendance = Attendance(checkins=PgCheckinLog(engine), timezone=settings.timezone)

@@ -17,7 +17,7 @@ def reembed(args: argparse.Namespace) -> int:
     settings = settings_or_fail()
     if args.embedder_url:
         settings.embedder_url = args.embedder_url
-    engine = make_engine(settings.database_url, pool_size=2)
+    engine = make_engine(settings.database_url, pool_size=2, pooler=settings.database_pooler)
     embedder = HttpEmbedder(settings.embedder_url, settings.embedder_timeout)
     try:
         # Not connect(): that would bind the gallery to the new embedder's model at once.

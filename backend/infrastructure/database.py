@@ -6,11 +6,16 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Engine, create_engine, exc
+from sqlalchemy import Connection, Engine, create_engine, exc, text
 
 from backend.domain.errors import DatabaseUnavailable, PhotoAlreadyEnrolled
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+# pg_advisory_xact_lock key of the schema migration: "fgmigrat". Transaction-scoped, so it
+# holds behind PgBouncer in transaction mode too (a session lock would not).
+MIGRATE_LOCK = 0x66676D6967726174
+# DATABASE_POOLER values: "" (a plain server, or a pooler in session mode) or "transaction".
+POOLER_MODES = ("", "transaction")
 
 
 def sqlalchemy_url(database_url: str) -> str:
@@ -21,24 +26,40 @@ def sqlalchemy_url(database_url: str) -> str:
     raise ValueError("DATABASE_URL must be a postgresql:// URL")
 
 
-def make_engine(database_url: str, pool_size: int = 10) -> Engine:
+def make_engine(database_url: str, pool_size: int = 10, pooler: str = "") -> Engine:
+    """The engine; pooler="transaction" behind PgBouncer in transaction mode, where one
+    client's consecutive transactions may run on different server connections: no
+    server-side prepared statements then (psycopg prepares a statement on its 5th use by
+    default, and the next transaction may land where it was never prepared). Session state
+    is not used anywhere: every SET is SET LOCAL, every advisory lock an _xact_ one."""
+    if pooler not in POOLER_MODES:
+        raise ValueError(f"DATABASE_POOLER must be one of {POOLER_MODES}, not {pooler!r}")
+    connect_args: dict[str, object] = {"connect_timeout": 5}
+    if pooler == "transaction":
+        connect_args["prepare_threshold"] = None
     return create_engine(
         sqlalchemy_url(database_url),
         pool_size=pool_size,
         max_overflow=pool_size,
         pool_pre_ping=True,
         pool_timeout=10,
-        connect_args={"connect_timeout": 5},
+        connect_args=connect_args,
     )
 
 
-def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest Alembic revision."""
+def migrate(engine: Engine) -> str | None:
+    """Bring the schema to the newest Alembic revision, and return it.
+
+    Any number of processes may call it at once (replicas started together on an empty
+    database, the chart's migration Job): the first takes the advisory lock and migrates in
+    one transaction, the others wait for it, then find the schema at head and do nothing."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as connection:
+        connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": MIGRATE_LOCK})
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+        return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
 @contextlib.contextmanager
