@@ -46,6 +46,7 @@ from backend.infrastructure.pg_idempotency import PgIdempotencyStore
 from backend.infrastructure.pg_keys import PgApiKeyStore
 from backend.infrastructure.pg_liveness import PgChallengeLedger
 from backend.infrastructure.pg_outbox import PgWebhooks
+from backend.infrastructure.pg_ratelimit import PgRateBuckets
 from backend.infrastructure.pg_sweep import PgSweptGallery, PgSweptSnapshots
 from backend.infrastructure.s3_store import S3ImageStore
 from backend.sweeping import forget_idempotency_keys, sweep_periodically
@@ -159,7 +160,9 @@ def build_services(settings: BackendSettings, infra: Infrastructure) -> Services
         keys=ApiKeys(store=PgApiKeyStore(infra.engine)),
         attendance=Attendance(checkins=checkins, timezone=settings.timezone),
         webhooks=Webhooks(store=PgWebhooks(infra.engine)),
-        search_limiter=RateLimiter(settings.search_rate_per_minute),
+        search_limiter=RateLimiter(
+            settings.search_rate_per_minute, buckets=PgRateBuckets(infra.engine)
+        ),
         probes={
             "database": database_probe,
             "storage": infra.images.ping,

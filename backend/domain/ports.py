@@ -326,3 +326,13 @@ class IdempotencyStore(Protocol):
     def forget_older_than(self, keep_for: timedelta) -> int:
         """Delete the keys stored longer ago than `keep_for`; how many went."""
         ...
+
+
+class RateBuckets(Protocol):
+    """Token buckets shared by every replica (RateLimiter's arithmetic, kept in a store)."""
+
+    def take(self, key: str, rate_per_second: float, capacity: float) -> float | None:
+        """Refill `key`'s bucket for the time since it was last seen (a new key starts
+        full) and spend one token if there is one, atomically; return None when a token was
+        spent, else the tokens held (less than one)."""
+        ...
