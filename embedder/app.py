@@ -16,7 +16,7 @@ from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from embedder.config import EmbedderSettings
-from embedder.errors import EmbedderError, ImageTooLarge, InvalidImage
+from embedder.errors import EmbedderBusy, EmbedderError, ImageTooLarge, InvalidImage
 from embedder.limits import BodyLimit
 from embedder.service import Embedder
 
@@ -62,6 +62,7 @@ def create_app(settings: EmbedderSettings) -> FastAPI:
         embedder = await anyio.to_thread.run_sync(Embedder, settings)
         app.state.embedder = embedder
         app.state.limiter = anyio.CapacityLimiter(settings.workers)
+        app.state.admitted = 0
         await anyio.to_thread.run_sync(embedder.warm_up)
         log.info("embedder ready: %s", embedder.model_info())
         yield
@@ -71,7 +72,10 @@ def create_app(settings: EmbedderSettings) -> FastAPI:
 
     @app.exception_handler(EmbedderError)
     async def refused(_: Request, exc: EmbedderError) -> JSONResponse:
-        return error_response(exc.status, exc.code, exc.message)
+        response = error_response(exc.status, exc.code, exc.message)
+        if isinstance(exc, EmbedderBusy):
+            response.headers["Retry-After"] = str(exc.retry_after)
+        return response
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -89,13 +93,23 @@ def create_app(settings: EmbedderSettings) -> FastAPI:
         `?crop=true` adds each face's aligned crop (base64 JPEG), `?landmarks=true` its
         five landmarks."""
         embedder: Embedder = request.app.state.embedder
-        data = await read_upload(request, "image", settings.max_upload_bytes)
-        crop = request.query_params.get("crop", "").lower() in FLAG_TRUE
-        landmarks = request.query_params.get("landmarks", "").lower() in FLAG_TRUE
-        return await anyio.to_thread.run_sync(
-            partial(embedder.extract, data, crop=crop, landmarks=landmarks),
-            limiter=request.app.state.limiter,
-        )
+        # Served plus waiting, counted on the event loop (one thread: no lock needed).
+        if request.app.state.admitted >= settings.workers + settings.queue:
+            raise EmbedderBusy(
+                f"{settings.workers} requests are being served and {settings.queue} wait;"
+                " retry in a moment"
+            )
+        request.app.state.admitted += 1
+        try:
+            data = await read_upload(request, "image", settings.max_upload_bytes)
+            crop = request.query_params.get("crop", "").lower() in FLAG_TRUE
+            landmarks = request.query_params.get("landmarks", "").lower() in FLAG_TRUE
+            return await anyio.to_thread.run_sync(
+                partial(embedder.extract, data, crop=crop, landmarks=landmarks),
+                limiter=request.app.state.limiter,
+            )
+        finally:
+            request.app.state.admitted -= 1
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:

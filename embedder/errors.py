@@ -22,6 +22,14 @@ class ImageTooLarge(EmbedderError):
     status = 413
 
 
+class EmbedderBusy(EmbedderError):
+    """Every worker busy and the queue full (EMBEDDER_QUEUE): retry in a moment."""
+
+    code = "embedder_busy"
+    status = 503
+    retry_after = 1
+
+
 class WeightsMissing(RuntimeError):
     """A model's weight file is absent and facegate never downloads at run time."""
 

@@ -128,6 +128,16 @@ class EmbedderUnavailable(DomainError):
     code = "embedder_unavailable"
 
 
+class EmbedderBusy(DomainError):
+    """The embedders are at capacity (each answers at once beyond its queue): retry."""
+
+    code = "embedder_busy"
+
+    def __init__(self, message: str, retry_after: int = 1) -> None:
+        super().__init__(message, {"retry_after": retry_after})
+        self.retry_after = retry_after
+
+
 class DatabaseUnavailable(DomainError):
     code = "database_unavailable"
 

@@ -42,6 +42,7 @@ STATUS: dict[type[errors.DomainError], int] = {
     errors.Unauthorized: 401,
     errors.Forbidden: 403,
     errors.EmbedderUnavailable: 503,
+    errors.EmbedderBusy: 503,
     errors.DatabaseUnavailable: 503,
     errors.StorageUnavailable: 503,
 }
@@ -84,7 +85,7 @@ def install_error_handlers(app: FastAPI) -> None:
         if status >= 500:
             log.warning("%s: %s", error.code, error.message)
         headers = {}
-        if isinstance(error, errors.RateLimited):
+        if isinstance(error, (errors.RateLimited, errors.EmbedderBusy)):
             headers["Retry-After"] = str(error.retry_after)
         return JSONResponse(
             error_body(error.code, error.message, error.details), status, headers=headers

@@ -35,7 +35,9 @@ MEANINGS = {
     "multiple_faces, low_quality, idempotency_key_reused; for head-turn challenges "
     "liveness_failed, challenge_expired, challenge_invalid, challenge_required)",
     429: "too many check-ins for this key (rate_limited); Retry-After says when to retry",
-    503: "a dependency is down (database_unavailable, storage_unavailable, embedder_unavailable)",
+    503: "a dependency is down (database_unavailable, storage_unavailable, "
+    "embedder_unavailable) or the embedders are at capacity (embedder_busy: Retry-After "
+    "says when to retry)",
 }
 
 

@@ -10,6 +10,7 @@ import httpx
 
 from backend.domain.errors import (
     DomainError,
+    EmbedderBusy,
     EmbedderUnavailable,
     ImageTooLarge,
     InvalidImage,
@@ -90,6 +91,12 @@ class HttpEmbedder:
             refused: dict[str, str] = response.json()["error"]
         except (ValueError, KeyError, TypeError):
             refused = {"code": "", "message": response.text[:200]}
+        if refused.get("code") == "embedder_busy":
+            retry = response.headers.get("Retry-After", "1")
+            raise EmbedderBusy(
+                f"the embedder is at capacity: {refused.get('message', '')}",
+                int(retry) if retry.isdigit() else 1,
+            )
         refusal = REFUSALS.get(refused.get("code", ""))
         if refusal is not None:
             raise refusal(refused.get("message", "the image was refused"))

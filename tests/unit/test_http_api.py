@@ -240,3 +240,12 @@ def test_api_docs_load_nothing_from_elsewhere(tmp_path):
             assert f"/static/vendor/swagger-ui/{asset}" in page.text
             assert client.get(f"/static/vendor/swagger-ui/{asset}").status_code == 200
         assert client.get("/redoc").status_code == 404
+
+
+def test_embedders_at_capacity_is_503_embedder_busy_with_retry_after(api):
+    client, keys, embedder, _ = api
+    embedder.error = errors.EmbedderBusy("the embedder is at capacity", retry_after=2)
+    answer = enroll(client, keys["admin"])
+    assert answer.status_code == 503
+    assert answer.json()["error"]["code"] == "embedder_busy"
+    assert answer.headers["Retry-After"] == "2"

@@ -1,0 +1,89 @@
+"""The embedder's bounded queue (EMBEDDER_QUEUE): beyond the requests being served and the
+ones allowed to wait, 503 embedder_busy with Retry-After at once; the backend's client turns
+that answer into EmbedderBusy. No model is loaded: the Embedder is a stand-in."""
+
+import threading
+import time
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+import embedder.app as embedder_app
+from backend.domain import errors
+from backend.infrastructure.http_embedder import HttpEmbedder
+from embedder.config import EmbedderSettings
+
+RELEASE = threading.Event()
+
+
+class SlowEmbedder:
+    ready = True
+
+    def __init__(self, settings: EmbedderSettings) -> None:
+        pass
+
+    def warm_up(self) -> None:
+        pass
+
+    def model_info(self) -> dict[str, object]:
+        return {}
+
+    def extract(self, data: bytes, crop: bool = False, landmarks: bool = False) -> dict:
+        RELEASE.wait(30)
+        return {"faces": []}
+
+
+@pytest.fixture
+def client(monkeypatch):
+    monkeypatch.setattr(embedder_app, "Embedder", SlowEmbedder)
+    RELEASE.clear()
+    app = embedder_app.create_app(EmbedderSettings(workers=1, queue=2))
+    with TestClient(app) as client:
+        yield client
+    RELEASE.set()
+
+
+def post(client: TestClient) -> httpx.Response:
+    return client.post("/api/v1/extract", files={"image": ("x.jpg", b"jpeg")})
+
+
+def test_beyond_workers_plus_queue_the_embedder_answers_busy_at_once(client) -> None:
+    answers: list[int] = []
+    waiting = [
+        threading.Thread(target=lambda: answers.append(post(client).status_code))
+        for _ in range(3)  # one served, two waiting
+    ]
+    for thread in waiting:
+        thread.start()
+    deadline = time.monotonic() + 10
+    while client.app.state.admitted < 3 and time.monotonic() < deadline:  # type: ignore[attr-defined]
+        time.sleep(0.01)
+    assert client.app.state.admitted == 3  # type: ignore[attr-defined]
+    started = time.monotonic()
+    busy = post(client)
+    assert time.monotonic() - started < 2  # at once, not after the others
+    assert busy.status_code == 503
+    assert busy.json()["error"]["code"] == "embedder_busy"
+    assert busy.headers["Retry-After"] == "1"
+    RELEASE.set()
+    for thread in waiting:
+        thread.join(30)
+    assert answers == [200, 200, 200]
+    assert post(client).status_code == 200  # room again
+
+
+def test_the_backend_client_maps_the_answer_to_embedder_busy() -> None:
+    def busy(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(
+            503,
+            json={"error": {"code": "embedder_busy", "message": "1 served, 4 wait"}},
+            headers={"Retry-After": "3"},
+        )
+
+    client = HttpEmbedder("http://embedder")
+    client._client = httpx.Client(base_url="http://embedder", transport=httpx.MockTransport(busy))
+    with pytest.raises(errors.EmbedderBusy) as refused:
+        client.extract(b"jpeg")
+    assert refused.value.retry_after == 3
+    assert refused.value.code == "embedder_busy"
