@@ -34,8 +34,9 @@ class EmbedderSettings(BaseSettings):
     workers: int = Field(default=1, ge=1, le=64)
     # Requests that may wait in one process beyond the `workers` being served; beyond them
     # the embedder answers 503 embedder_busy with Retry-After at once, so overload shows as
-    # a quick, honest refusal (and a balancer tries another embedder) instead of latency.
-    queue: int = Field(default=4, ge=0, le=1024)
+    # a quick, honest refusal instead of latency. 16: at ~30 ms a face (SFace) a request
+    # waits at most ~0.5 s; a burst of 16 parallel requests to one process still passes.
+    queue: int = Field(default=16, ge=0, le=1024)
     # uvicorn processes: dlib holds the GIL while embedding, so using N cores takes N
     # processes (threads alone peaked at 1.2 of 2 cores, bench/README.md).
     processes: int = Field(default_factory=lambda: min(os.cpu_count() or 1, 4), ge=1, le=64)
