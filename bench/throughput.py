@@ -28,17 +28,23 @@ class EmbedderConfig:
 
     processes: int
     workers: int
+    threads: int | None = None  # OpenCV's threads per process; None: the default (cores)
 
     def env(self) -> dict[str, str]:
-        return {"EMBEDDER_PROCESSES": str(self.processes), "EMBEDDER_WORKERS": str(self.workers)}
+        env = {"EMBEDDER_PROCESSES": str(self.processes), "EMBEDDER_WORKERS": str(self.workers)}
+        if self.threads is not None:
+            env["EMBEDDER_THREADS"] = str(self.threads)
+        return env
 
     @property
     def label(self) -> str:
-        return f"processes {self.processes} workers {self.workers}"
+        threads = "" if self.threads is None else f" threads {self.threads}"
+        return f"processes {self.processes} workers {self.workers}{threads}"
 
 
 EMBEDDER_CONFIGS = [
     EmbedderConfig(2, 1),  # the defaults on 2 cores: a process per core
+    EmbedderConfig(2, 1, threads=1),  # OpenCV on one core per process
     EmbedderConfig(1, 2),  # the defaults before: threads only
     EmbedderConfig(2, 2),
 ]
@@ -131,7 +137,7 @@ def measure_config(
 def run(options: RunOptions) -> dict[str, Any]:
     seconds = 10.0 if options.quick else 20.0
     image = kiosk_frame("obama2.jpg")
-    configs = EMBEDDER_CONFIGS[:2] if options.quick else EMBEDDER_CONFIGS
+    configs = EMBEDDER_CONFIGS[:3] if options.quick else EMBEDDER_CONFIGS
     with storage() as store:
         measured = [
             measure_config(store, config, image, seconds, seed=(n == 0))
