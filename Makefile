@@ -22,7 +22,7 @@ models: $(STAMP)
 	$(BIN)/facegate models pull --model Dlib --detector dlib
 
 fixtures: $(STAMP)
-	$(BIN)/python tests/fixtures/fetch_images.py
+	$(BIN)/python -m facegate.samples
 
 static:
 	bash scripts/vendor_static.sh
@@ -56,4 +56,4 @@ openapi: $(STAMP)
 	$(BIN)/facegate openapi > openapi.json
 
 clean:
-	rm -rf $(VENV) var tests/fixtures/images tests/output static/vendor node_modules
+	rm -rf $(VENV) var tests/output static/vendor node_modules

@@ -5,10 +5,11 @@ import sys
 
 import uvicorn
 
+from backend.bootstrap.adapters import connect
 from backend.config import BackendSettings
 from backend.domain.errors import DomainError
 from backend.logs import configure_json_logging
-from backend.main import connect, create_app
+from backend.main import create_app
 
 
 def main() -> None:
@@ -16,13 +17,13 @@ def main() -> None:
     configure_json_logging(logging.INFO)
     try:
         # Refuse to start, in one clear line, when a dependency is unusable.
-        infra = connect(settings)
+        adapters = connect(settings)
     except DomainError as error:
         print(f"backend: {error.message}", file=sys.stderr)
         sys.exit(2)
     tls = settings.tls_enabled
     uvicorn.run(
-        create_app(settings, connected=infra),
+        create_app(settings, connected=adapters),
         host=settings.listen_host,
         port=settings.backend_port,
         log_level="warning",

@@ -8,8 +8,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from backend.domain.model import Metric
 from backend.domain.thresholds import DEFAULT_THRESHOLDS
-
-REPO_ROOT = Path(__file__).resolve().parent.parent
+from facegate.paths import REPO_ROOT
 
 
 class BackendSettings(BaseSettings):

@@ -20,8 +20,8 @@ from typing import Any
 import httpx
 
 from bench.common import RunOptions, cosine_distance, load_deepface, photo, print_table, save
+from facegate import samples
 from facegate.processes import free_port, start_embedder
-from tests.fixtures import fetch_images
 
 DETECTORS = {"SFace": "yunet", "Dlib": "dlib"}
 PHOTOS = [
@@ -93,8 +93,8 @@ def deepface_decisions(pairs: list[tuple[str, str]], model: str) -> tuple[dict[s
     for a, b in pairs:
         try:
             verdict = deepface.verify(
-                str(fetch_images.CACHE / a),
-                str(fetch_images.CACHE / b),
+                str(samples.CACHE / a),
+                str(samples.CACHE / b),
                 model_name=model,
                 detector_backend=DETECTORS[model],
                 distance_metric="cosine",

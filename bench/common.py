@@ -13,11 +13,11 @@ from typing import Any
 
 import numpy as np
 
-from tests.conftest import frame
-from tests.fixtures import fetch_images
+from facegate import samples
+from facegate.paths import REPO_ROOT
+from facegate.samples import frame
 
 RESULTS = Path(__file__).resolve().parent / "results"
-REPO_ROOT = Path(__file__).resolve().parent.parent
 DEEPFACE_HOME = REPO_ROOT / "var" / "deepface"
 # The Dlib-scale cosine threshold gallery_scale's synthetic same-person vectors were made
 # for (its random 128-d vectors stand for no model; the HNSW figures do not depend on it).
@@ -33,9 +33,7 @@ class RunOptions:
 
 
 def photo(name: str) -> bytes:
-    if not fetch_images.cached():
-        fetch_images.fetch()
-    return (fetch_images.CACHE / name).read_bytes()
+    return samples.photo(name)
 
 
 def kiosk_frame(name: str = "obama.jpg") -> bytes:

@@ -37,13 +37,10 @@ class IndexConfig:
 
 def prepare_table(database_url: str, dim: int) -> None:
     """facegate's schema (the backend's own migration), with vector(dim) as the gallery sets."""
-    from backend.infrastructure.database import make_engine, migrate
+    from backend.bootstrap.commands import migrated_schema
+    from backend.config import BackendSettings
 
-    engine = make_engine(database_url, pool_size=1)
-    try:
-        migrate(engine)
-    finally:
-        engine.dispose()
+    migrated_schema(BackendSettings(database_url=database_url))
     with psycopg.connect(database_url, autocommit=True) as conn:
         conn.execute(f"ALTER TABLE face ALTER COLUMN embedding TYPE vector({int(dim)})")
 
@@ -168,13 +165,14 @@ def fresh_database() -> Iterator[str]:
 
 def backend_path_ms(url: str, queries: np.ndarray, ef_search: int) -> dict[str, float]:
     """PgFaceRepository.nearest, the backend's own query (SQLAlchemy, join, SET LOCAL)."""
+    from backend.bootstrap.adapters import face_repository, open_database
+    from backend.config import BackendSettings
     from backend.domain.model import Metric
-    from backend.infrastructure.database import make_engine
-    from backend.infrastructure.pg_faces import PgFaceRepository
 
-    engine = make_engine(url, pool_size=1)
+    settings = BackendSettings(database_url=url, hnsw_ef_search=ef_search)
+    engine = open_database(settings, pool_size=1)
     try:
-        repository = PgFaceRepository(engine, ef_search=ef_search)
+        repository = face_repository(engine, settings)
         rows = [list(map(float, q)) for q in queries]
         timings = []
         for row in rows[:5] + rows:

@@ -10,6 +10,7 @@ from pathlib import Path
 from backend.config import BackendSettings
 from backend.domain.errors import DomainError
 from facegate.certs import machine_names, write_certificates
+from facegate.paths import REPO_ROOT
 from facegate.pg_child import prepare_postgres, stale_postmaster, stop_stale_postmaster
 from facegate.processes import (
     S3Credentials,
@@ -22,26 +23,18 @@ from facegate.processes import (
 )
 from facegate.supervisor import Child, Supervisor, clear_stale, say
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
 STACK_FILE = "stack.json"
 
 
-def first_admin_key(database_url: str) -> str | None:
+def first_admin_key(settings: BackendSettings) -> str | None:
     """On a fresh data folder, an admin key to print once; None when keys exist."""
-    from backend.domain.keys import ApiKeys
+    from backend.bootstrap.commands import api_keys
     from backend.domain.model import Role
-    from backend.infrastructure.database import make_engine, migrate
-    from backend.infrastructure.pg_keys import PgApiKeyStore
 
-    engine = make_engine(database_url, pool_size=1)
-    try:
-        migrate(engine)
-        keys = ApiKeys(store=PgApiKeyStore(engine))
+    with api_keys(settings) as keys:
         if keys.list():
             return None
         return keys.create("admin", Role.ADMIN)[1]
-    finally:
-        engine.dispose()
 
 
 def run_stack() -> int:
@@ -51,8 +44,8 @@ def run_stack() -> int:
         signal.signal(signum, lambda *_: supervisor.stopping.set())
     try:
         env = start_dependencies(supervisor, var)
-        key = first_admin_key(env["DATABASE_URL"])
         settings = BackendSettings(**{k.lower(): v for k, v in env.items()})  # type: ignore[arg-type]
+        key = first_admin_key(settings)
         if not settings.tls_cert.exists():
             # Browsers open the camera only on a secure origin: HTTPS from the first start.
             write_certificates(settings.tls_cert.parent)

@@ -9,31 +9,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.fixtures import fetch_images
+from facegate import samples
+from facegate.paths import REPO_ROOT
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
 OUTPUT = REPO_ROOT / "tests" / "output"
 
 
 @pytest.fixture(scope="session")
 def photos() -> dict[str, bytes]:
     """The face_recognition 1.3.0 test photos by file name (fetched from PyPI once)."""
-    if not fetch_images.cached():
-        fetch_images.fetch()
-    return {name: (fetch_images.CACHE / name).read_bytes() for name in fetch_images.PHOTOS}
-
-
-def frame(photo: bytes, width: int = 640, height: int = 480, fmt: str = "JPEG") -> bytes:
-    """A kiosk-like frame: the photo fitted into width x height on a grey background."""
-    from PIL import Image, ImageOps
-
-    image = ImageOps.exif_transpose(Image.open(io.BytesIO(photo))).convert("RGB")
-    image.thumbnail((width, height))
-    canvas = Image.new("RGB", (width, height), (90, 90, 90))
-    canvas.paste(image, ((width - image.width) // 2, (height - image.height) // 2))
-    out = io.BytesIO()
-    canvas.save(out, fmt, quality=90)
-    return out.getvalue()
+    return {name: samples.photo(name) for name in samples.PHOTOS}
 
 
 def blank_image(width: int = 640, height: int = 480) -> bytes:

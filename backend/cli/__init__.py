@@ -1,1 +1,88 @@
-"""The backend's `facegate` commands: keys, exports, bulk enrollment, re-embedding."""
+"""The backend's `facegate` commands: keys, exports, the schema, bulk enrollment,
+re-embedding and the API contract. `register` adds them to the `facegate` parser; each
+command imports its module (and so SQLAlchemy and the rest) only when it runs."""
+
+import argparse
+from pathlib import Path
+
+
+def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    """Add the backend's commands to `facegate`."""
+    keys = commands.add_parser("keys", help="API keys")
+    keys_sub = keys.add_subparsers(dest="action", required=True)
+    create = keys_sub.add_parser("create", help="create a key and print it once")
+    create.add_argument("--role", choices=["admin", "kiosk"], required=True)
+    create.add_argument("--name", required=True)
+    keys_sub.add_parser("list", help="list keys (never the secrets)")
+    revoke = keys_sub.add_parser("revoke", help="revoke a key by name")
+    revoke.add_argument("name")
+    keys.set_defaults(handler=_keys)
+
+    checkins = commands.add_parser("checkins", help="attendance records")
+    checkins_sub = checkins.add_subparsers(dest="action", required=True)
+    export = checkins_sub.add_parser("export", help="write check-ins to a CSV file")
+    export.add_argument("--from", dest="start", help="ISO 8601 date or time (office time zone)")
+    export.add_argument("--to", dest="end", help="ISO 8601; a bare date is included")
+    export.add_argument("--employee", help="only this employee id")
+    export.add_argument("--out", type=Path, required=True)
+    export.set_defaults(handler=_export)
+
+    db = commands.add_parser("db", help="the database schema")
+    db_sub = db.add_subparsers(dest="action", required=True)
+    db_sub.add_parser("migrate", help="run the schema migrations once, then exit")
+    db.set_defaults(handler=_migrate)
+
+    enroll = commands.add_parser("enroll-dir", help="enroll DIR/<employee_id>/*.jpg")
+    enroll.add_argument("folder", type=Path)
+    enroll.set_defaults(handler=_enroll_dir)
+
+    reembed = commands.add_parser("reembed", help="re-embed every stored photo with a model")
+    reembed.add_argument("--model", required=True, help="the model the embedder runs")
+    reembed.add_argument("--embedder-url", help="an embedder running it (default EMBEDDER_URL)")
+    reembed.set_defaults(handler=_reembed)
+
+    openapi = commands.add_parser(
+        "openapi", help="print the API contract (make openapi writes it to openapi.json)"
+    )
+    openapi.set_defaults(handler=_openapi)
+
+
+def _keys(args: argparse.Namespace) -> int:
+    from backend.cli.common import run
+    from backend.cli.keys import run_keys_command
+
+    return run(run_keys_command, args)
+
+
+def _export(args: argparse.Namespace) -> int:
+    from backend.cli.common import run
+    from backend.cli.export import export_checkins
+
+    return run(export_checkins, args)
+
+
+def _migrate(args: argparse.Namespace) -> int:
+    from backend.cli.common import run
+    from backend.cli.db import migrate_database
+
+    return run(migrate_database, args)
+
+
+def _enroll_dir(args: argparse.Namespace) -> int:
+    from backend.cli.common import run
+    from backend.cli.enroll_dir import enroll_dir
+
+    return run(enroll_dir, args)
+
+
+def _reembed(args: argparse.Namespace) -> int:
+    from backend.cli.common import run
+    from backend.cli.reembed import reembed
+
+    return run(reembed, args)
+
+
+def _openapi(args: argparse.Namespace) -> int:
+    from backend.cli.contract import print_contract
+
+    return print_contract(args)

@@ -1,16 +1,15 @@
 """What the backend commands share: settings, and the stack they talk to."""
 
-import contextlib
+import argparse
 import json
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 
-from backend.config import REPO_ROOT, BackendSettings
+from backend.config import BackendSettings
 from backend.domain.errors import DomainError
-from backend.handler.context import Services
-from backend.main import Infrastructure, build_services, connect
+from facegate.paths import REPO_ROOT
 
 
 class CommandFailed(Exception):
@@ -35,23 +34,10 @@ def settings_or_fail() -> BackendSettings:
     return BackendSettings(**{k.lower(): v for k, v in given.items()})
 
 
-@contextlib.contextmanager
-def connected(settings: BackendSettings) -> Iterator[tuple[Infrastructure, Services]]:
-    """The same adapters and services the backend runs on."""
-    try:
-        infra = connect(settings)
-    except DomainError as error:
-        raise CommandFailed(error.message) from error
-    try:
-        yield infra, build_services(settings, infra)
-    finally:
-        infra.close()
-
-
-def run(command: object, *args: object) -> int:
+def run(command: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
     """Call a command, turning CommandFailed and DomainError into one line on stderr."""
     try:
-        return int(command(*args))  # type: ignore[operator]
+        return command(args)
     except (CommandFailed, DomainError) as error:
         print(f"facegate: {getattr(error, 'message', error)}", file=sys.stderr)
         return 1

@@ -4,16 +4,10 @@ advisory lock."""
 
 import argparse
 
+from backend.bootstrap.commands import migrated_schema
 from backend.cli.common import settings_or_fail
-from backend.infrastructure.database import make_engine, migrate
 
 
 def migrate_database(args: argparse.Namespace) -> int:
-    settings = settings_or_fail()
-    engine = make_engine(settings.database_url, pool_size=1, pooler=settings.database_pooler)
-    try:
-        revision = migrate(engine)
-    finally:
-        engine.dispose()
-    print(f"schema at revision {revision}")
+    print(f"schema at revision {migrated_schema(settings_or_fail())}")
     return 0

@@ -10,7 +10,8 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
-from backend.cli.common import CommandFailed, connected, settings_or_fail
+from backend.bootstrap.commands import running
+from backend.cli.common import CommandFailed, settings_or_fail
 from backend.domain.errors import (
     DatabaseUnavailable,
     DomainError,
@@ -68,7 +69,7 @@ def enroll_dir(args: argparse.Namespace) -> int:
     console = Console(stderr=True)
     outcomes: Counter[str] = Counter()
     problems: list[tuple[str, str, str]] = []
-    with connected(settings_or_fail()) as (_, services), Progress(console=console) as bar:
+    with running(settings_or_fail()) as (_, services), Progress(console=console) as bar:
         task = bar.add_task("enrolling", total=len(work))
         for employee_id, photo in work:
             code, message = "enrolled", ""

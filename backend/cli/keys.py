@@ -3,20 +3,13 @@
 import argparse
 import sys
 
+from backend.bootstrap.commands import api_keys
 from backend.cli.common import settings_or_fail
-from backend.domain.errors import DomainError
-from backend.domain.keys import ApiKeys
 from backend.domain.model import Role
-from backend.infrastructure.database import make_engine, migrate
-from backend.infrastructure.pg_keys import PgApiKeyStore
 
 
 def run_keys_command(args: argparse.Namespace) -> int:
-    settings = settings_or_fail()
-    engine = make_engine(settings.database_url, pool_size=1, pooler=settings.database_pooler)
-    try:
-        migrate(engine)
-        keys = ApiKeys(store=PgApiKeyStore(engine))
+    with api_keys(settings_or_fail()) as keys:
         if args.action == "create":
             _, plaintext = keys.create(args.name, Role(args.role))
             print(plaintext)  # alone on stdout, so scripts can capture it
@@ -36,8 +29,3 @@ def run_keys_command(args: argparse.Namespace) -> int:
                 return 1
             print(f"revoked {args.name}", file=sys.stderr)
         return 0
-    except DomainError as error:
-        print(f"facegate: {error.message}", file=sys.stderr)
-        return 1
-    finally:
-        engine.dispose()

@@ -7,11 +7,12 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
+from backend.domain.app import Services
 from backend.domain.errors import ValidationFailed
 from backend.domain.model import ApiKey, CheckinFilter
 from backend.handler import answers
 from backend.handler.auth import ADMIN
-from backend.handler.context import Services, services
+from backend.handler.context import services
 from backend.handler.evidence import checkin_item
 from backend.handler.openapi import API_ERRORS, ISO_DATE, ISO_MOMENT, employee_id_query
 

@@ -6,8 +6,9 @@ from fastapi import Depends, Request, Security
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyHeader
 
+from backend.domain.app import Services
 from backend.domain.model import ApiKey, Role
-from backend.handler.context import Services, services
+from backend.handler.context import services
 
 # Declared as the schema's security scheme; the 401 is ours (auto_error off), in our body.
 API_KEY = APIKeyHeader(name="X-API-Key", auto_error=False)

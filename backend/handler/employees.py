@@ -10,12 +10,13 @@ from fastapi.concurrency import iterate_in_threadpool, run_in_threadpool
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field
 
+from backend.domain.app import Services
 from backend.domain.errors import ChallengeRequired
 from backend.domain.model import ApiKey, Employee, EmployeeSummary, FaceRecord
 from backend.domain.policy import MAX_DEPARTMENT_LENGTH, MAX_NAME_LENGTH
 from backend.handler import answers
 from backend.handler.auth import ADMIN, ANY_KEY
-from backend.handler.context import Services, services
+from backend.handler.context import services
 from backend.handler.idempotency import IDEMPOTENCY_KEY, REPLAY_HEADER, once
 from backend.handler.liveness import checkin_answer, count_outcome
 from backend.handler.openapi import API_ERRORS, CHECKIN_FORM, ENROLLMENT_FORM, errors

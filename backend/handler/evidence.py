@@ -9,13 +9,13 @@ from fastapi.concurrency import iterate_in_threadpool, run_in_threadpool
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
+from backend.domain.app import Services
 from backend.domain.attendance import Attendance
-from backend.domain.errors import CheckinNotFound
-from backend.domain.evidence import MAX_REASON_LENGTH, Evidence
+from backend.domain.evidence import MAX_REASON_LENGTH
 from backend.domain.model import ApiKey, CheckinRow
 from backend.handler import answers
 from backend.handler.auth import ADMIN
-from backend.handler.context import Services, services
+from backend.handler.context import services
 from backend.handler.openapi import API_ERRORS, errors
 
 router = APIRouter(prefix="/api/v1", responses=API_ERRORS, tags=["attendance"])
@@ -28,12 +28,6 @@ class CheckinChanges(BaseModel):
 
     disputed: bool
     reason: str = Field(default="", max_length=MAX_REASON_LENGTH)
-
-
-def _evidence(found: Services, checkin_id: int) -> Evidence:
-    if found.evidence is None:
-        raise CheckinNotFound(f"no check-in {checkin_id}", {"checkin_id": checkin_id})
-    return found.evidence
 
 
 @router.get(
@@ -51,7 +45,7 @@ async def checkin_snapshot(
     found: Services = Depends(services),
 ) -> StreamingResponse:
     """The face the kiosk saw for this check-in (its aligned crop), admin keys only."""
-    photo = await run_in_threadpool(_evidence(found, checkin_id).snapshot, checkin_id)
+    photo = await run_in_threadpool(found.evidence.snapshot, checkin_id)
     return StreamingResponse(
         iterate_in_threadpool(photo.chunks),
         media_type=photo.content_type,
@@ -71,7 +65,7 @@ async def get_checkin(
     found: Services = Depends(services),
 ) -> dict[str, Any]:
     """One check-in, with its snapshot link and dispute."""
-    row = await run_in_threadpool(_evidence(found, checkin_id).checkin, checkin_id)
+    row = await run_in_threadpool(found.evidence.checkin, checkin_id)
     return checkin_item(row, found.attendance)
 
 
@@ -89,7 +83,7 @@ async def dispute_checkin(
 ) -> dict[str, Any]:
     """`{"disputed": true, "reason": "..."}` marks the check-in disputed, recording the
     admin key's name and the time; `{"disputed": false}` clears it."""
-    evidence = _evidence(found, checkin_id)
+    evidence = found.evidence
     row = await run_in_threadpool(
         partial(evidence.dispute, checkin_id, changes.disputed, changes.reason, key.name)
     )

@@ -6,11 +6,12 @@ from fastapi import APIRouter, Depends
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
+from backend.domain.app import Services
 from backend.domain.errors import DomainError
 from backend.domain.model import ApiKey
 from backend.handler import answers
 from backend.handler.auth import ADMIN
-from backend.handler.context import Services, services
+from backend.handler.context import services
 from backend.handler.errors import error_body
 from backend.handler.openapi import API_ERRORS, errors
 

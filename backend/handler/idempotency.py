@@ -8,9 +8,9 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
+from backend.domain.app import Services
 from backend.domain.idempotency import request_hash
 from backend.domain.model import StoredAnswer
-from backend.handler.context import Services
 
 Answer = TypeVar("Answer", bound=BaseModel)
 

@@ -7,10 +7,11 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
+from backend.domain.app import Services
 from backend.domain.model import ApiKey, Role
 from backend.handler import answers
 from backend.handler.auth import ADMIN
-from backend.handler.context import Services, services
+from backend.handler.context import services
 from backend.handler.idempotency import IDEMPOTENCY_KEY, REPLAY_HEADER, once
 from backend.handler.openapi import API_ERRORS, errors
 

@@ -7,25 +7,18 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 
-from backend.domain.errors import ChallengeInvalid
-from backend.domain.liveness import LivenessChallenges
+from backend.domain.app import Services
 from backend.domain.model import ApiKey
 from backend.domain.services import CheckInOutcome
 from backend.handler import answers
 from backend.handler.auth import ANY_KEY
-from backend.handler.context import Services, services
+from backend.handler.context import services
 from backend.handler.openapi import API_ERRORS, CHALLENGE_FORM, errors
 from backend.handler.uploads import image_files, read_form, text_field
 
 router = APIRouter(prefix="/api/v1", responses=API_ERRORS, tags=["check-in"])
 
 PROMPTS = {"left": "Turn your head to your left", "right": "Turn your head to your right"}
-
-
-def _challenges(found: Services) -> LivenessChallenges:
-    if found.liveness is None:
-        raise ChallengeInvalid("head-turn challenges are not available on this server")
-    return found.liveness
 
 
 @router.post(
@@ -40,7 +33,7 @@ async def new_challenge(
 ) -> dict[str, Any]:
     """A signed, short-lived, single-use challenge: which way to turn the head."""
     found.search_limiter.take(key.name)
-    challenges = _challenges(found)
+    challenges = found.liveness
     challenge = challenges.issue(key.name)
     return {
         "token": challenge.token,
@@ -68,7 +61,7 @@ async def challenged_checkin(
     """Answer a challenge: multipart `challenge` (the token) and 3-8 `frames` from the
     prompt on. The most frontal frame is checked in as POST /employees/search would."""
     found.search_limiter.take(key.name)
-    challenges = _challenges(found)
+    challenges = found.liveness
     form = await read_form(
         request, found.max_upload_bytes, max_files=challenges.settings.max_frames
     )

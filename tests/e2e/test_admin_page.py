@@ -6,10 +6,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import frame
+from facegate.samples import CACHE, frame
 from tests.e2e.browser import browser_page, wait_for
 from tests.e2e.test_checkin_api import bucket_keys
-from tests.fixtures.fetch_images import CACHE
 
 pytestmark = pytest.mark.browser
 PERSON = "ADMIN-OBAMA"

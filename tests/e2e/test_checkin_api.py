@@ -9,7 +9,8 @@ import pytest
 from minio import Minio
 from PIL import Image, ImageEnhance, ImageFilter
 
-from tests.conftest import blank_image, frame, run_cli
+from facegate.samples import frame
+from tests.conftest import blank_image, run_cli
 
 
 def insert(stack, key, employee_id, name, image):

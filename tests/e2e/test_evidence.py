@@ -12,7 +12,8 @@ import pytest
 from PIL import Image
 
 from facegate.processes import free_port, start_backend
-from tests.conftest import frame, run_cli
+from facegate.samples import frame
+from tests.conftest import run_cli
 from tests.e2e.browser import browser_page, wait_for
 from tests.e2e.conftest import Stack
 from tests.e2e.test_admin_page import sign_in, tab

@@ -14,7 +14,7 @@ from types import ModuleType
 import httpx
 import pytest
 
-from tests.conftest import frame
+from facegate.samples import frame
 
 PACKAGE = "facegate_api"
 

@@ -6,7 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 
-from tests.conftest import frame
+from facegate.samples import frame
 
 
 def enroll(stack, idempotency_key, employee_id, name, photo):

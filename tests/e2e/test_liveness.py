@@ -12,7 +12,7 @@ import pytest
 from PIL import Image, ImageOps
 
 from facegate.processes import free_port, start_backend
-from tests.conftest import frame
+from facegate.samples import frame
 from tests.e2e.browser import browser_page, wait_for
 
 PERSON = "LIVE-OBAMA"

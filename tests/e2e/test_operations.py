@@ -11,7 +11,8 @@ from sqlalchemy import text
 
 from backend.infrastructure.database import make_engine
 from facegate.processes import free_port, start_backend
-from tests.conftest import blank_image, frame, run_cli
+from facegate.samples import frame
+from tests.conftest import blank_image, run_cli
 
 
 @pytest.fixture

@@ -5,8 +5,8 @@ import time
 import httpx
 import pytest
 
+from facegate.samples import CACHE
 from tests.e2e.browser import browser_page, wait_for, write_y4m
-from tests.fixtures.fetch_images import CACHE
 
 pytestmark = pytest.mark.browser
 ENROLLED = ("PAGE-OBAMA", "Barack Obama")

@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from facegate.processes import free_port
-from tests.conftest import frame
+from facegate.samples import frame
 from tests.e2e.receiver import Receiver, verify
 
 

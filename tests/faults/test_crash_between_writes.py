@@ -11,7 +11,8 @@ from sqlalchemy import text
 
 from backend.infrastructure.database import make_engine
 from facegate.processes import free_port, start_backend
-from tests.conftest import frame, run_cli
+from facegate.samples import frame
+from tests.conftest import run_cli
 from tests.faults.conftest import face_keys, store_of
 
 GRACE = 2.0

@@ -18,7 +18,8 @@ from sqlalchemy import text
 
 from backend.infrastructure.database import make_engine
 from backend.infrastructure.s3_store import S3ImageStore
-from tests.conftest import OUTPUT, frame, run_cli
+from facegate.samples import frame
+from tests.conftest import OUTPUT, run_cli
 from tests.faults.stack import CHILDREN, RunningStack, start_stack, stop
 
 HEAL_WITHIN = 10.0

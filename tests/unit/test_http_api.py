@@ -228,7 +228,7 @@ def test_photos_are_served_to_admins_only_and_kiosks_get_no_links(api):
 
 
 def test_api_docs_load_nothing_from_elsewhere(tmp_path):
-    from backend.config import REPO_ROOT
+    from facegate.paths import REPO_ROOT
 
     world = FakeWorld()
     app = create_app(BackendSettings(static_dir=REPO_ROOT / "static"), services=world.services())

@@ -24,7 +24,7 @@ PHOTO = b"\xff\xd8photo"
 def api(tmp_path):
     world = FakeWorld()
     world.embedder.faces[PHOTO] = [face((1.0, 0.0, 0.0))]
-    services = world.services(timezone="Europe/Paris", per_minute=12)  # a burst of 2
+    services = world.services(timezone="Europe/Paris", search_rate_per_minute=12)  # a burst of 2
     app = create_app(BackendSettings(static_dir=tmp_path), services=services)
     admin = world.keys.create("hr", Role.ADMIN)[1]
     with TestClient(app) as client:

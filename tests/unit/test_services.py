@@ -6,17 +6,14 @@ import pytest
 
 from backend.domain import errors
 from backend.domain.model import Metric, ModelInfo, Quality
-from backend.domain.policy import MatchPolicy, QualityFloor, image_extension
-from backend.domain.services import CheckInService, EmployeeAdmin, EnrollmentService
+from backend.domain.policy import MatchPolicy, image_extension
 from backend.domain.thresholds import ThresholdSettings
 from tests.unit.fakes import (
     DLIB,
-    FakeCheckinLog,
-    FakeEmbedder,
     FakeFaceRepository,
-    FakeImageStore,
     face,
 )
+from tests.unit.world import FakeWorld
 
 ALICE = (1.0, 0.0, 0.0)
 ALICE_AGAIN = (0.999, 0.04, 0.0)  # cosine distance ~0.0008
@@ -25,7 +22,7 @@ TWIN = (0.995, 0.0, 0.1)  # cosine ~0.005 from ALICE: another person who looks a
 PHOTO_A, PHOTO_A2, PHOTO_B, GROUP, EMPTY = b"\xff\xd8a", b"\xff\xd8a2", b"\xff\xd8b", b"g", b"e"
 PHOTO_TWIN = b"\xff\xd8t"
 # ALICE_AGAIN is ~0.0008 from ALICE: refused outright below 0.0005 is not, so HR is asked.
-ASK_HR = {"duplicate_override": 0.0005}
+ASK_HR = {"duplicate_threshold": 0.0005}
 
 
 def dlib_policy(
@@ -43,30 +40,25 @@ def dlib_policy(
 
 @pytest.fixture
 def world(request):
-    embedder, faces, images, log = (
-        FakeEmbedder(),
-        FakeFaceRepository(),
-        FakeImageStore(),
-        FakeCheckinLog(),
-    )
-    embedder.faces = {
+    """The services as bootstrap builds them, on fakes (Dlib, uncalibrated)."""
+    fake = FakeWorld()
+    fake.embedder.faces = {
         PHOTO_A: [face(ALICE)],
         PHOTO_A2: [face(ALICE_AGAIN)],
         PHOTO_B: [face(BOB)],
         PHOTO_TWIN: [face(TWIN)],
         GROUP: [face(ALICE), face(BOB)],
     }
-    policy = dlib_policy(faces, **getattr(request, "param", {}))
-    enroll = EnrollmentService(
-        embedder=embedder,
-        faces=faces,
-        images=images,
-        policy=policy,
-        quality_floor=QualityFloor(),
+    built = fake.services(**getattr(request, "param", {}))
+    return (
+        fake.embedder,
+        fake.faces,
+        fake.images,
+        fake.checkins,
+        built.enrollment,
+        built.checkin,
+        built.admin,
     )
-    checkin = CheckInService(embedder=embedder, faces=faces, checkins=log, policy=policy)
-    admin = EmployeeAdmin(faces=faces, images=images)
-    return embedder, faces, images, log, enroll, checkin, admin
 
 
 def test_enroll_stores_photo_and_face(world):

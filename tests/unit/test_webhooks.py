@@ -5,7 +5,7 @@ import hmac
 import json
 import time
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
@@ -18,53 +18,8 @@ from backend.domain.webhooks import (
     Webhooks,
     request_of,
 )
+from tests.unit.fake_background import START, FakeOutbox, FakeReceiver
 from tests.unit.fakes import FakeWebhookStore
-
-START = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
-
-
-class FakeOutbox:
-    def __init__(self, hook: Webhook, events: int) -> None:
-        self.hook = hook
-        self.rows = {
-            i: Delivery(i, hook.webhook_id, f"ev{i}", "checkin.matched", {"n": i}, START)
-            for i in range(1, events + 1)
-        }
-        self.released = 0
-
-    def claim(self, limit, lease):  # type: ignore[no-untyped-def]
-        return [self.hook]
-
-    def pending(self, webhook_id, limit):  # type: ignore[no-untyped-def]
-        return [d for d in self.rows.values() if d.state == "pending"][:limit]
-
-    def delivered(self, delivery_id, status):  # type: ignore[no-untyped-def]
-        self.rows[delivery_id] = replace(self.rows[delivery_id], state="delivered")
-
-    def failed(self, delivery_id, error, status, retry_at):  # type: ignore[no-untyped-def]
-        row = self.rows[delivery_id]
-        self.rows[delivery_id] = replace(
-            row,
-            attempts=row.attempts + 1,
-            last_error=error,
-            next_attempt_at=retry_at,
-            state="pending" if retry_at else "failed",
-        )
-
-    def release(self, webhook_id):  # type: ignore[no-untyped-def]
-        self.released += 1
-
-
-class FakeReceiver:
-    def __init__(self) -> None:
-        self.up = True
-        self.got: list[tuple[bytes, dict[str, str]]] = []
-
-    def post(self, url, body, headers):  # type: ignore[no-untyped-def]
-        if not self.up:
-            raise errors.DeliveryFailed("connection refused")
-        self.got.append((body, headers))
-        return 204
 
 
 def dispatcher(outbox, receiver, clock):  # type: ignore[no-untyped-def]

@@ -1,0 +1,168 @@
+"""The real adapters: `connect` opens every one of them for a running backend."""
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+from datetime import timedelta
+
+from sqlalchemy import Engine, text
+
+from backend.calibration import load_calibration
+from backend.config import BackendSettings
+from backend.domain.calibration import Calibration
+from backend.domain.errors import EmbedderUnavailable
+from backend.domain.model import ModelInfo
+from backend.domain.ports import (
+    ApiKeyStore,
+    ChallengeLedger,
+    CheckinLog,
+    Embedder,
+    FaceRepository,
+    GalleryStats,
+    IdempotencyStore,
+    ImageStore,
+    RateBuckets,
+    SweptGallery,
+    SweptPhotos,
+    SweptSnapshots,
+    WebhookOutbox,
+    WebhookSender,
+    WebhookStore,
+)
+from backend.infrastructure.database import make_engine, migrate, transaction
+from backend.infrastructure.http_embedder import HttpEmbedder
+from backend.infrastructure.http_webhooks import HttpWebhookSender
+from backend.infrastructure.pg_checkins import PgCheckinLog
+from backend.infrastructure.pg_faces import PgFaceRepository
+from backend.infrastructure.pg_idempotency import PgIdempotencyStore
+from backend.infrastructure.pg_keys import PgApiKeyStore
+from backend.infrastructure.pg_liveness import PgChallengeLedger
+from backend.infrastructure.pg_outbox import PgWebhooks
+from backend.infrastructure.pg_ratelimit import PgRateBuckets
+from backend.infrastructure.pg_sweep import PgSweptGallery, PgSweptSnapshots
+from backend.infrastructure.s3_store import S3ImageStore
+
+
+class Gallery(FaceRepository, GalleryStats, Protocol):
+    """The one gallery adapter, which serves every consumer's port."""
+
+
+@dataclass
+class Adapters:
+    """Every adapter the services run on: real ones from `connect`, fakes in unit tests."""
+
+    model: ModelInfo
+    embedder: Embedder
+    faces: Gallery
+    images: ImageStore
+    checkins: CheckinLog
+    keys: ApiKeyStore
+    webhooks: WebhookStore
+    outbox: WebhookOutbox
+    webhook_sender: WebhookSender
+    idempotency: IdempotencyStore
+    challenges: ChallengeLedger
+    swept_gallery: SweptGallery
+    swept_snapshots: SweptSnapshots
+    swept_photos: SweptPhotos
+    # None: each process limits on its own (unit tests); PostgreSQL shares it otherwise.
+    rate_buckets: RateBuckets | None = None
+    calibration: Callable[[str], Calibration | None] = load_calibration
+    probes: dict[str, Callable[[], None]] = field(default_factory=dict)
+    # The liveness challenges' time and choice of direction (fixed in tests).
+    clock: Callable[[], float] = time.time
+    choose: Callable[..., str] | None = None
+    closers: list[Callable[[], None]] = field(default_factory=list)
+
+    def close(self) -> None:
+        for close in self.closers:
+            close()
+
+
+def open_database(settings: BackendSettings, pool_size: int | None = None) -> Engine:
+    """The engine, with the schema migrated (under the migration lock: replica-safe)."""
+    engine = make_engine(
+        settings.database_url, pool_size or settings.db_pool_size, settings.database_pooler
+    )
+    try:
+        with transaction(engine):  # DatabaseUnavailable here names the problem
+            pass
+        migrate(engine)
+    except BaseException:
+        engine.dispose()
+        raise
+    return engine
+
+
+def image_store(settings: BackendSettings) -> S3ImageStore:
+    return S3ImageStore(
+        settings.s3_endpoint,
+        settings.s3_access_key,
+        settings.s3_secret_key,
+        settings.s3_bucket,
+        presign_expiry=timedelta(seconds=settings.presign_expiry_seconds),
+        public_url=settings.public_url,
+    )
+
+
+def embedder_client(settings: BackendSettings) -> HttpEmbedder:
+    return HttpEmbedder(settings.embedder_url, settings.embedder_timeout)
+
+
+def face_repository(engine: Engine, settings: BackendSettings) -> PgFaceRepository:
+    return PgFaceRepository(engine, settings.hnsw_ef_search)
+
+
+def connect(settings: BackendSettings, *, bind_model: bool = True) -> Adapters:
+    """Open every adapter, migrate the schema and (bind_model) bind the gallery to the
+    embedder's model. Raises a DomainError that says what is wrong when a part is unusable."""
+    engine = open_database(settings)
+    images = image_store(settings)
+    embedder = embedder_client(settings)
+    try:
+        images.ensure_bucket()
+        model = wait_for_model(embedder, settings.embedder_start_timeout)
+        faces = face_repository(engine, settings)
+        if bind_model:
+            faces.adopt_model(model, settings.match_metric)
+    except BaseException:
+        embedder.close()
+        engine.dispose()
+        raise
+
+    def database_probe() -> None:
+        with transaction(engine) as db:
+            db.execute(text("SELECT 1"))
+
+    return Adapters(
+        model=model,
+        embedder=embedder,
+        faces=faces,
+        images=images,
+        checkins=PgCheckinLog(engine),
+        keys=PgApiKeyStore(engine),
+        webhooks=PgWebhooks(engine),
+        outbox=PgWebhooks(engine),
+        webhook_sender=HttpWebhookSender(settings.webhook_timeout_seconds),
+        idempotency=PgIdempotencyStore(engine),
+        challenges=PgChallengeLedger(engine),
+        swept_gallery=PgSweptGallery(engine),
+        swept_snapshots=PgSweptSnapshots(engine),
+        swept_photos=images,
+        rate_buckets=PgRateBuckets(engine),
+        probes={"database": database_probe, "storage": images.ping, "embedder": embedder.ready},
+        closers=[embedder.close, engine.dispose],
+    )
+
+
+def wait_for_model(embedder: Embedder, timeout: float) -> ModelInfo:
+    """The embedder's model, waiting while it loads (it may start after the backend)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return embedder.model_info()
+        except EmbedderUnavailable:
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(0.5)

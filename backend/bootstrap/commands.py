@@ -1,0 +1,78 @@
+"""What the CLI commands and the launcher run on, built here like everything else: each
+opens what it needs for the length of a `with` and closes it after."""
+
+import contextlib
+from collections.abc import Iterator
+
+from backend.bootstrap.adapters import (
+    Adapters,
+    connect,
+    embedder_client,
+    face_repository,
+    image_store,
+    open_database,
+)
+from backend.bootstrap.services import build_services
+from backend.config import BackendSettings
+from backend.domain.app import Services
+from backend.domain.attendance import Attendance
+from backend.domain.keys import ApiKeys
+from backend.domain.reembed import ReembedService
+from backend.infrastructure.database import migrate
+from backend.infrastructure.pg_checkins import PgCheckinLog
+from backend.infrastructure.pg_keys import PgApiKeyStore
+
+
+@contextlib.contextmanager
+def running(settings: BackendSettings) -> Iterator[tuple[Adapters, Services]]:
+    """The same adapters and services the backend runs on (enroll-dir)."""
+    adapters = connect(settings)
+    try:
+        yield adapters, build_services(settings, adapters)
+    finally:
+        adapters.close()
+
+
+@contextlib.contextmanager
+def api_keys(settings: BackendSettings) -> Iterator[ApiKeys]:
+    engine = open_database(settings, pool_size=1)
+    try:
+        yield ApiKeys(store=PgApiKeyStore(engine))
+    finally:
+        engine.dispose()
+
+
+@contextlib.contextmanager
+def attendance(settings: BackendSettings) -> Iterator[Attendance]:
+    engine = open_database(settings, pool_size=1)
+    try:
+        yield Attendance(checkins=PgCheckinLog(engine), timezone=settings.timezone)
+    finally:
+        engine.dispose()
+
+
+def migrated_schema(settings: BackendSettings) -> str | None:
+    """Migrate once and return the revision (the chart's migration Job)."""
+    engine = open_database(settings, pool_size=1)
+    try:
+        return migrate(engine)  # at head already: returns the revision
+    finally:
+        engine.dispose()
+
+
+@contextlib.contextmanager
+def reembedding(settings: BackendSettings) -> Iterator[ReembedService]:
+    """Re-embedding from the stored photos with the embedder at settings.embedder_url.
+    Not connect(): that would bind the gallery to the new embedder's model at once."""
+    engine = open_database(settings, pool_size=2)
+    embedder = embedder_client(settings)
+    try:
+        yield ReembedService(
+            embedder=embedder,
+            faces=face_repository(engine, settings),
+            images=image_store(settings),
+            metric=settings.match_metric,
+        )
+    finally:
+        embedder.close()
+        engine.dispose()

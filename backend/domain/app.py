@@ -1,0 +1,33 @@
+"""What one running backend offers: the use cases bootstrap builds and every driver (the
+HTTP handlers, the CLI commands) calls. Drivers depend on this, never on the wiring."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from backend.domain.attendance import Attendance
+from backend.domain.evidence import Evidence
+from backend.domain.gallery import GalleryStatus
+from backend.domain.idempotency import Idempotency
+from backend.domain.keys import ApiKeys
+from backend.domain.liveness import LivenessChallenges
+from backend.domain.ratelimit import RateLimiter
+from backend.domain.services import CheckInService, EmployeeAdmin, EnrollmentService
+from backend.domain.webhooks import Webhooks
+
+
+@dataclass
+class Services:
+    enrollment: EnrollmentService
+    checkin: CheckInService
+    admin: EmployeeAdmin
+    gallery: GalleryStatus
+    keys: ApiKeys
+    attendance: Attendance
+    webhooks: Webhooks
+    search_limiter: RateLimiter
+    # name -> a check that raises a DomainError when that dependency is down
+    probes: dict[str, Callable[[], None]]
+    max_upload_bytes: int
+    idempotency: Idempotency
+    evidence: Evidence
+    liveness: LivenessChallenges
