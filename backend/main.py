@@ -15,11 +15,10 @@ from backend.domain.app import Services
 from backend.handler import attendance, employees, evidence, health, keys, liveness, webhooks
 from backend.handler.contract import contract_text, install_contract
 from backend.handler.errors import install_error_handlers
-from backend.handler.limits import BodyLimit
 from backend.handler.observability import GallerySize, Metrics, install_observability
 from backend.handler.pages import mount_pages
-from backend.handler.uploads import FORM_OVERHEAD
 from backend.sweeping import forget_idempotency_keys, sweep_periodically
+from facegate.shared.bodies import FORM_OVERHEAD, BodyLimit
 
 log = logging.getLogger("facegate.backend")
 # Idempotency keys are kept 24 h; once an hour the older ones go (any replica may do it).

@@ -16,17 +16,23 @@ from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from embedder.config import EmbedderSettings
-from embedder.errors import EmbedderBusy, EmbedderError, ImageTooLarge, InvalidImage
-from embedder.limits import BodyLimit
+from embedder.errors import EmbedderBusy, EmbedderError, InvalidImage
 from embedder.service import Embedder
+from facegate.shared.bodies import (
+    FORM_OVERHEAD,
+    BodyLimit,
+    MalformedForm,
+    error_body,
+    read_file,
+    read_form,
+)
 
 log = logging.getLogger("embedder")
 FLAG_TRUE = ("1", "true", "yes")
-FORM_OVERHEAD = 64 * 1024  # room for the multipart boundaries and headers
 
 
 def error_response(status: int, code: str, message: str) -> JSONResponse:
-    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
+    return JSONResponse(error_body(code, message), status_code=status)
 
 
 class MissingField(EmbedderError):
@@ -36,22 +42,14 @@ class MissingField(EmbedderError):
 
 async def read_upload(request: Request, field: str, limit: int) -> bytes:
     """The bytes of one multipart file field, refusing anything over limit early."""
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit + FORM_OVERHEAD:
-        raise ImageTooLarge(f"upload of {declared} bytes is over the limit of {limit} bytes")
     try:
-        form = await request.form(max_files=1, max_fields=8)
-    except EmbedderError:  # over the limit while streaming (BodyLimit)
-        raise
-    except Exception as exc:  # malformed multipart bodies
-        raise InvalidImage(f"the request is not a readable multipart form ({exc})") from exc
+        form = await read_form(request, limit)
+    except MalformedForm as error:
+        raise InvalidImage(str(error)) from error
     upload = form.get(field)
     if not isinstance(upload, UploadFile):
         raise MissingField(f"multipart field '{field}' with an image file is required")
-    data = await upload.read(limit + 1)
-    if len(data) > limit:
-        raise ImageTooLarge(f"upload is over the limit of {limit} bytes")
-    return data
+    return await read_file(upload, limit)
 
 
 def create_app(settings: EmbedderSettings) -> FastAPI:
@@ -68,7 +66,7 @@ def create_app(settings: EmbedderSettings) -> FastAPI:
         yield
 
     app = FastAPI(title="facegate embedder", version="0.1.0", lifespan=lifespan)
-    app.add_middleware(BodyLimit, limit=settings.max_upload_bytes + FORM_OVERHEAD)
+    app.add_middleware(BodyLimit, upload_limit=settings.max_upload_bytes + FORM_OVERHEAD)
 
     @app.exception_handler(EmbedderError)
     async def refused(_: Request, exc: EmbedderError) -> JSONResponse:
@@ -80,7 +78,7 @@ def create_app(settings: EmbedderSettings) -> FastAPI:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-        return error_response(exc.status_code, code, str(exc.detail))
+        return error_response(exc.status_code, getattr(exc, "code", code), str(exc.detail))
 
     @app.exception_handler(Exception)
     async def unexpected(_: Request, exc: Exception) -> JSONResponse:

@@ -3,8 +3,8 @@
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol
 from datetime import timedelta
+from typing import Protocol
 
 from sqlalchemy import Engine, text
 

@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from backend.domain import errors
+from facegate.shared.bodies import error_body
 
 log = logging.getLogger("facegate.backend")
 
@@ -47,10 +48,6 @@ STATUS: dict[type[errors.DomainError], int] = {
     errors.StorageUnavailable: 503,
 }
 HTTP_CODES = {404: "not_found", 405: "method_not_allowed"}
-
-
-def error_body(code: str, message: str, details: dict[str, Any] | None = None) -> dict[str, Any]:
-    return {"error": {"code": code, "message": message, "details": details or {}}}
 
 
 def allowed_methods(request: Request) -> list[str] | None:

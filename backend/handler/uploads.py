@@ -2,23 +2,17 @@
 
 from fastapi import Request
 from starlette.datastructures import FormData, UploadFile
-from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from backend.domain.errors import ImageTooLarge, ValidationFailed
-
-FORM_OVERHEAD = 64 * 1024  # room for the other fields and multipart boundaries
+from facegate.shared import bodies
 
 
 async def read_form(request: Request, limit: int, max_files: int = 1) -> FormData:
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit + FORM_OVERHEAD:
-        raise ImageTooLarge(f"the upload is over the limit of {limit} bytes", {"limit": limit})
+    """The multipart form; its files may carry `limit` bytes (413 image_too_large past it)."""
     try:
-        return await request.form(max_files=max_files, max_fields=16)
-    except StarletteHTTPException:  # the body passed its limit while streaming (BodyLimit)
-        raise
-    except Exception as error:  # a malformed multipart body
-        raise ValidationFailed(f"the request is not a readable multipart form ({error})") from error
+        return await bodies.read_form(request, limit, max_files)
+    except bodies.MalformedForm as error:
+        raise ValidationFailed(str(error)) from error
 
 
 async def image_field(form: FormData, limit: int, name: str = "image") -> bytes:
@@ -28,9 +22,7 @@ async def image_field(form: FormData, limit: int, name: str = "image") -> bytes:
             f"an image file in the multipart field '{name}' is required",
             {"fields": {name: "required"}},
         )
-    data = await upload.read(limit + 1)
-    if len(data) > limit:
-        raise ImageTooLarge(f"the upload is over the limit of {limit} bytes", {"limit": limit})
+    data = await bodies.read_file(upload, limit)
     if not data:
         raise ValidationFailed(f"the file in '{name}' is empty", {"fields": {name: "empty"}})
     return data
