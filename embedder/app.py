@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from embedder.config import EmbedderSettings
 from embedder.errors import EmbedderBusy, EmbedderError, InvalidImage
 from embedder.service import Embedder
+from facegate.shared import wire
 from facegate.shared.bodies import (
     FORM_OVERHEAD,
     BodyLimit,
@@ -85,7 +86,8 @@ def create_app(settings: EmbedderSettings) -> FastAPI:
         log.exception("unexpected error")
         return error_response(500, "internal_error", "the embedder failed on this request")
 
-    @app.post("/api/v1/extract")
+    # exclude_unset: the crop and landmarks fields appear only when asked for.
+    @app.post("/api/v1/extract", response_model=wire.Extraction, response_model_exclude_unset=True)
     async def extract(request: Request) -> dict[str, Any]:
         """Faces, quality figures and embeddings of the uploaded `image`, largest first;
         `?crop=true` adds each face's aligned crop (base64 JPEG), `?landmarks=true` its
@@ -120,7 +122,7 @@ def create_app(settings: EmbedderSettings) -> FastAPI:
             return error_response(503, "not_ready", "the model is still loading")
         return {"status": "ready"}
 
-    @app.get("/api/v1/model")
+    @app.get("/api/v1/model", response_model=wire.ModelInfo)
     async def model(request: Request) -> dict[str, Any]:
         embedder: Embedder = request.app.state.embedder
         return embedder.model_info()

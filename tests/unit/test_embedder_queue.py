@@ -27,11 +27,11 @@ class SlowEmbedder:
         pass
 
     def model_info(self) -> dict[str, object]:
-        return {}
+        return {"model": "SFace", "dim": 128, "detector": "yunet"}
 
     def extract(self, data: bytes, crop: bool = False, landmarks: bool = False) -> dict:
         RELEASE.wait(30)
-        return {"faces": []}
+        return {**self.model_info(), "image": {"width": 1, "height": 1}, "faces": []}
 
 
 @pytest.fixture
