@@ -7,8 +7,11 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from backend.domain.model import Metric
+from backend.domain.policy import QualityFloor
 from backend.domain.thresholds import DEFAULT_THRESHOLDS
 from facegate.paths import REPO_ROOT
+
+DEFAULT_QUALITY_FLOOR = QualityFloor()
 
 
 class BackendSettings(BaseSettings):
@@ -46,10 +49,11 @@ class BackendSettings(BaseSettings):
     max_upload_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
     # Any body that is not a multipart upload (JSON): far more than a PATCH needs.
     max_json_bytes: int = Field(default=64 * 1024, gt=0)
-    min_face_size: int = Field(default=80, ge=0)
-    min_sharpness: float = Field(default=25.0, ge=0)
-    min_brightness: float = Field(default=40.0, ge=0, le=255)
-    max_brightness: float = Field(default=225.0, ge=0, le=255)
+    # The enrollment photo's quality floor (backend/domain/policy.py says why each).
+    min_face_size: int = Field(default=DEFAULT_QUALITY_FLOOR.min_face_size, ge=0)
+    min_sharpness: float = Field(default=DEFAULT_QUALITY_FLOOR.min_sharpness, ge=0)
+    min_brightness: float = Field(default=DEFAULT_QUALITY_FLOOR.min_brightness, ge=0, le=255)
+    max_brightness: float = Field(default=DEFAULT_QUALITY_FLOOR.max_brightness, ge=0, le=255)
     # Empty: all interfaces when serving HTTPS (kiosks on the office network), else loopback.
     backend_host: str = ""
     backend_port: int = 8502

@@ -174,9 +174,9 @@ def test_bad_enrollments_get_their_codes(stack, photos):
         "sharpness": source.filter(ImageFilter.GaussianBlur(6)),
         "brightness": ImageEnhance.Brightness(source).enhance(0.2),
     }
-    for figure, image in poor.items():
+    for figure, poor_image in poor.items():
         encoded = io.BytesIO()
-        image.save(encoded, "JPEG")
+        poor_image.save(encoded, "JPEG")
         answer = insert(stack, stack.admin_key, "E9", "Nobody", encoded.getvalue())
         error = answer.json()["error"]
         assert (answer.status_code, error["code"]) == (422, "low_quality"), figure

@@ -104,6 +104,7 @@ def test_a_child_that_dies_is_restarted_with_a_line_saying_why(tmp_path, capsys)
     supervisor = Supervisor([])
     supervisor.start(child)
     first = child.process
+    assert first is not None
     watching = threading.Thread(target=supervisor.watch, kwargs={"tick": 0.05})
     watching.start()
     try:

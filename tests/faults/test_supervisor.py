@@ -4,11 +4,13 @@ is left without its row nor a row without its photo, and nothing outlives the st
 
 import io
 import json
+import operator
 import os
 import signal
 import threading
 import time
 from collections import Counter
+from typing import Any
 
 import httpx
 import psutil
@@ -25,7 +27,7 @@ from tests.faults.stack import CHILDREN, RunningStack, start_stack, stop
 HEAL_WITHIN = 10.0
 # What a client may see while a part of the stack is down: answers with documented codes,
 # or no answer at all while the backend itself restarts.
-DOCUMENTED = {
+DOCUMENTED: dict[int, set[str | None]] = {
     200: {None},
     201: {None},
     409: {"photo_already_enrolled", "face_already_enrolled", "possible_duplicate"},
@@ -206,9 +208,9 @@ def test_each_child_killed_during_a_burst(stack, photos):
     photos_seen, rows = photos_and_rows(stack)
     orphan_photos_after_burst = len(photos_seen - rows)
     # The sweep (grace 3 s here) takes the photos a killed enrollment left behind.
-    swept = wait_until(lambda: (lambda p, r: p == r)(*photos_and_rows(stack)), timeout=20)
+    swept = wait_until(lambda: operator.eq(*photos_and_rows(stack)), timeout=20)
     photos_left, rows_left = photos_and_rows(stack)
-    report = {
+    report: dict[str, Any] = {
         "faults_injected": {name: "SIGKILL" for name in CHILDREN},
         "healed_after_seconds": {k: (round(v, 1) if v else None) for k, v in healed.items()},
         "requests_sent": sum(burst.seen.values()),

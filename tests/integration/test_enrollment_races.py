@@ -26,11 +26,11 @@ class GatheringEmbedder(FakeEmbedder):
         self.faces[PHOTO] = [face((1.0, 0.0, 0.0, 0.0))]
         self._barrier = threading.Barrier(parties, timeout=5)
 
-    def extract(self, image: bytes) -> Extraction:
+    def extract(self, image: bytes, *, crop: bool = False, landmarks: bool = False) -> Extraction:
         # A fixed implementation may refuse some uploads before they get here.
         with contextlib.suppress(threading.BrokenBarrierError):
             self._barrier.wait()
-        return super().extract(image)
+        return super().extract(image, crop=crop, landmarks=landmarks)
 
 
 def test_sixteen_identical_uploads_enroll_one_face(engine):
@@ -91,7 +91,9 @@ def test_migration_0004_keeps_faces_enrolled_twice_by_the_old_race(database_url)
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
         with engine.connect() as db:
-            hashes = dict(db.execute(text("SELECT id, content_sha256 FROM face")).all())
+            hashes: dict[str, str | None] = dict(
+                db.execute(text("SELECT id, content_sha256 FROM face")).all()
+            )
         assert set(hashes.values()) == {None, "same"}
         assert len(hashes) == 2  # both faces kept; only one still claims the photo's hash
     finally:

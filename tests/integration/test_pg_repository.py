@@ -139,7 +139,6 @@ def test_delete_employee_cascades_to_faces_and_checkins(repository, engine):
 def test_gallery_refuses_another_model_once_it_has_faces(engine):
     repo = PgFaceRepository(engine)
     repo.adopt_model(MODEL, Metric.COSINE)
-    repo.metric = Metric.COSINE
     add(repo, "A", "a1", unit(1, 0, 0, 0))
     with pytest.raises(ModelMismatch, match="EMBEDDER_MODEL=Dlib"):
         repo.adopt_model(ModelInfo("ArcFace", 512, "dlib"), Metric.COSINE)
@@ -158,7 +157,8 @@ def test_api_keys_store_hashes_only(engine):
     keys.create("door", Role.KIOSK, "a" * 64)
     with pytest.raises(KeyNameTaken):
         keys.create("door", Role.ADMIN, "b" * 64)
-    assert keys.find("a" * 64)[0].role is Role.KIOSK
+    found = keys.find("a" * 64)
+    assert found is not None and found[0].role is Role.KIOSK
     assert keys.revoke("door") and keys.find("a" * 64) is None
 
 

@@ -79,7 +79,7 @@ def test_transaction_pooler_mode_prepares_no_statement_on_the_server(
         with engine.connect() as db:
             for _ in range(8):
                 db.execute(text("SELECT 1 + :x"), {"x": 1}).scalar()
-            count = db.execute(text("SELECT count(*) FROM pg_prepared_statements")).scalar()
+            count = db.execute(text("SELECT count(*) FROM pg_prepared_statements")).scalar_one()
         assert (count > 0) is prepared
     finally:
         engine.dispose()

@@ -287,7 +287,7 @@ class FakeCheckinLog:
         zone = ZoneInfo(timezone)
         seen: dict[str, list[datetime]] = {}
         for c in self.rows:
-            if c.matched and c.created_at.astimezone(zone).date() == day:
+            if c.matched and c.employee_id and c.created_at.astimezone(zone).date() == day:
                 seen.setdefault(c.employee_id, []).append(c.created_at)
         return [
             DailyAttendance(e, self.names[e].name, min(t), max(t), len(t))

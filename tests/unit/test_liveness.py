@@ -1,6 +1,8 @@
 """The head-turn challenge on fakes: a real turn passes, stills, wrong turns, replayed,
 expired or forged tokens are refused with their codes; a kiosk without it is unchanged."""
 
+from pathlib import Path
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -37,7 +39,7 @@ def kiosk():
     }
     for name, face in frames.items():
         world.embedder.faces[name.encode()] = [face]
-    app = create_app(BackendSettings(static_dir="/nonexistent"), services=world.services())
+    app = create_app(BackendSettings(static_dir=Path("/nonexistent")), services=world.services())
     admin = world.keys.create("hr", Role.ADMIN)[1]
     door = world.keys.create("door", Role.KIOSK)[1]
     with TestClient(app) as client:
