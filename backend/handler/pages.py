@@ -1,10 +1,11 @@
 """The kiosk, enrollment and HR admin pages and their static files."""
 
+import re
 from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 # The pages need nothing from elsewhere and no inline code; the camera only for themselves.
@@ -22,6 +23,21 @@ PAGE_HEADERS = {
 }
 
 
+# `<!-- include NAME.html -->` on a line of its own stands for static/parts/NAME.html: the
+# parts every page shares (head, sign-in panel) are written once.
+INCLUDE = re.compile(r"^[ \t]*<!-- include ([\w-]+\.html) -->\n", re.MULTILINE)
+
+
+def assembled(static_dir: Path, page: str) -> str:
+    """The page with its shared parts in place."""
+    parts = static_dir / "parts"
+    return INCLUDE.sub(lambda m: (parts / m.group(1)).read_text(), (static_dir / page).read_text())
+
+
+def page_response(static_dir: Path, page: str) -> HTMLResponse:
+    return HTMLResponse(assembled(static_dir, page), headers=PAGE_HEADERS)
+
+
 def mount_pages(app: FastAPI, static_dir: Path) -> None:
     if not static_dir.is_dir():
         return
@@ -32,8 +48,8 @@ def mount_pages(app: FastAPI, static_dir: Path) -> None:
         return RedirectResponse("/checkin")
 
     @app.get("/checkin", include_in_schema=False)
-    async def checkin_page() -> FileResponse:
-        return FileResponse(static_dir / "checkin.html", headers=PAGE_HEADERS)
+    async def checkin_page() -> HTMLResponse:
+        return page_response(static_dir, "checkin.html")
 
     @app.get("/docs", include_in_schema=False)
     async def api_docs() -> HTMLResponse:
@@ -47,9 +63,9 @@ def mount_pages(app: FastAPI, static_dir: Path) -> None:
         )
 
     @app.get("/enroll", include_in_schema=False)
-    async def enroll_page() -> FileResponse:
-        return FileResponse(static_dir / "enroll.html", headers=PAGE_HEADERS)
+    async def enroll_page() -> HTMLResponse:
+        return page_response(static_dir, "enroll.html")
 
     @app.get("/admin", include_in_schema=False)
-    async def admin_page() -> FileResponse:
-        return FileResponse(static_dir / "admin.html", headers=PAGE_HEADERS)
+    async def admin_page() -> HTMLResponse:
+        return page_response(static_dir, "admin.html")

@@ -1,50 +1,24 @@
 """The running stack: real PostgreSQL, S3 server, embedder and backend processes."""
 
-import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import pytest
 
 from facegate.processes import free_port, start_backend
-from tests.conftest import run_cli
-
-
-@dataclass
-class Stack:
-    url: str
-    admin_key: str
-    kiosk_key: str
-    env: dict[str, str]
+from tests.backends import Stack, fresh_env, running_backend
 
 
 @pytest.fixture(scope="session")
 def stack(postgres, s3, embedder_url, session_dir) -> Iterator[Stack]:
-    database = "e2e_" + uuid.uuid4().hex[:8]
-    postgres.server.psql(f"CREATE DATABASE {database};")
     env = {
-        "DATABASE_URL": postgres.url.replace("/facegate?", f"/{database}?"),
-        "S3_ENDPOINT": s3["endpoint"],
-        "S3_ACCESS_KEY": s3["access_key"],
-        "S3_SECRET_KEY": s3["secret_key"],
-        "S3_BUCKET": "e2e-" + uuid.uuid4().hex[:8],
-        "EMBEDDER_URL": embedder_url,
-        # no certificate: plain HTTP on loopback for the API tests
-        "TLS_CERT": str(session_dir / "none.crt"),
+        **fresh_env(postgres, s3, embedder_url, session_dir, "e2e"),
         # webhook retries in fractions of a second, so a receiver's outage is a short test
         "WEBHOOK_BACKOFF_BASE_SECONDS": "0.2",
         "WEBHOOK_BACKOFF_MAX_SECONDS": "2",
         "WEBHOOK_POLL_SECONDS": "0.2",
     }
-    keys = {}
-    for role in ("admin", "kiosk"):
-        created = run_cli("keys", "create", "--role", role, "--name", f"{role}-e2e", env=env)
-        assert created.returncode == 0, created.stderr
-        keys[role] = created.stdout.strip()
-    port = free_port()
-    backend = start_backend(port, env, session_dir / "backend.log")
-    yield Stack(f"http://127.0.0.1:{port}", keys["admin"], keys["kiosk"], env)
-    backend.stop()
+    with running_backend(env, session_dir / "backend.log", "e2e") as running:
+        yield running
 
 
 @pytest.fixture(scope="module")

@@ -11,11 +11,9 @@ import httpx
 import pytest
 from PIL import Image
 
-from facegate.processes import free_port, start_backend
 from facegate.samples import frame
-from tests.conftest import run_cli
+from tests.backends import Stack, fresh_env, running_backend
 from tests.e2e.browser import browser_page, wait_for
-from tests.e2e.conftest import Stack
 from tests.e2e.test_admin_page import sign_in, tab
 from tests.e2e.test_checkin_api import bucket_keys
 
@@ -139,28 +137,13 @@ def test_hr_sees_the_snapshot_beside_the_enrolled_photo_and_disputes_it(
 @pytest.fixture
 def short_retention(postgres, s3, embedder_url, session_dir) -> Iterator[Stack]:
     """A backend of its own (database and bucket) keeping snapshots about 2 seconds."""
-    database = "evid_" + uuid.uuid4().hex[:8]
-    postgres.server.psql(f"CREATE DATABASE {database};")
     env = {
-        "DATABASE_URL": postgres.url.replace("/facegate?", f"/{database}?"),
-        "S3_ENDPOINT": s3["endpoint"],
-        "S3_ACCESS_KEY": s3["access_key"],
-        "S3_SECRET_KEY": s3["secret_key"],
-        "S3_BUCKET": "evid-" + uuid.uuid4().hex[:8],
-        "EMBEDDER_URL": embedder_url,
-        "TLS_CERT": str(session_dir / "none.crt"),
+        **fresh_env(postgres, s3, embedder_url, session_dir, "evid"),
         "CHECKIN_SNAPSHOT_DAYS": str(2 / 86400),
         "SWEEP_INTERVAL_SECONDS": "0.5",
     }
-    keys = {}
-    for role in ("admin", "kiosk"):
-        made = run_cli("keys", "create", "--role", role, "--name", f"{role}-evid", env=env)
-        assert made.returncode == 0, made.stderr
-        keys[role] = made.stdout.strip()
-    port = free_port()
-    backend = start_backend(port, env, session_dir / f"evidence-{port}.log")
-    yield Stack(f"http://127.0.0.1:{port}", keys["admin"], keys["kiosk"], env)
-    backend.stop()
+    with running_backend(env, session_dir / "evidence.log", "evid") as running:
+        yield running
 
 
 def test_snapshots_are_swept_after_the_retention_period(short_retention, photos):

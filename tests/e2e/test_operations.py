@@ -12,6 +12,8 @@ from sqlalchemy import text
 from backend.infrastructure.database import make_engine
 from facegate.processes import free_port, start_backend
 from facegate.samples import frame
+from tests.backends import as_admin as admin
+from tests.backends import search
 from tests.conftest import blank_image, run_cli
 
 
@@ -20,21 +22,6 @@ def db(stack):
     engine = make_engine(stack.env["DATABASE_URL"], pool_size=1)
     yield engine
     engine.dispose()
-
-
-def admin(stack, method, path, **kwargs):
-    return httpx.request(
-        method, stack.url + path, headers={"X-API-Key": stack.admin_key}, timeout=60, **kwargs
-    )
-
-
-def search(stack, image):
-    return httpx.post(
-        stack.url + "/api/v1/employees/search",
-        headers={"X-API-Key": stack.kiosk_key},
-        files={"image": ("f.jpg", image)},
-        timeout=60,
-    ).json()
 
 
 @pytest.fixture

@@ -2,27 +2,13 @@
 
 import time
 
-import httpx
 import pytest
 
 from facegate.processes import free_port
 from facegate.samples import frame
+from tests.backends import as_admin as admin
+from tests.backends import search
 from tests.e2e.receiver import Receiver, verify
-
-
-def admin(stack, method, path, **kwargs):
-    return httpx.request(
-        method, stack.url + path, headers={"X-API-Key": stack.admin_key}, timeout=60, **kwargs
-    )
-
-
-def search(stack, image):
-    return httpx.post(
-        stack.url + "/api/v1/employees/search",
-        headers={"X-API-Key": stack.kiosk_key},
-        files={"image": ("f.jpg", image)},
-        timeout=60,
-    ).json()
 
 
 def until(check, timeout=60.0):

@@ -249,3 +249,19 @@ def test_embedders_at_capacity_is_503_embedder_busy_with_retry_after(api):
     assert answer.status_code == 503
     assert answer.json()["error"]["code"] == "embedder_busy"
     assert answer.headers["Retry-After"] == "2"
+
+
+@pytest.mark.parametrize("page", ["/checkin", "/enroll", "/admin"])
+def test_pages_are_served_whole_with_their_shared_parts(page):
+    from facegate.paths import REPO_ROOT
+
+    app = create_app(
+        BackendSettings(static_dir=REPO_ROOT / "static"), services=FakeWorld().services()
+    )
+    with TestClient(app) as client:
+        answer = client.get(page)
+    assert answer.status_code == 200
+    assert "<!-- include" not in answer.text
+    assert '<meta charset="utf-8">' in answer.text and "/static/style.css" in answer.text
+    assert ('id="key-panel"' in answer.text) is (page != "/checkin")  # HR pages sign in
+    assert "default-src 'self'" in answer.headers["Content-Security-Policy"]
