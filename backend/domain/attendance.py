@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from backend.domain.errors import ValidationFailed
 from backend.domain.model import CheckinFilter, CheckinRow, DailyAttendance, Page
-from backend.domain.ports import CheckinLog
+from backend.domain.ports import AttendanceRecords
 
 CSV_HEADER = [
     "checkin_id",
@@ -26,7 +26,7 @@ CSV_HEADER = [
 class Attendance:
     """Check-ins for payroll: times are shown in the office's time zone."""
 
-    def __init__(self, *, checkins: CheckinLog, timezone: str) -> None:
+    def __init__(self, *, checkins: AttendanceRecords, timezone: str) -> None:
         try:
             self._zone = ZoneInfo(timezone)
         except (ZoneInfoNotFoundError, ValueError) as error:

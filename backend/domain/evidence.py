@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from backend.domain.errors import CheckinNotFound, SnapshotNotFound, ValidationFailed
 from backend.domain.model import CheckinRow, Dispute, StoredPhoto
 from backend.domain.policy import snapshot_key
-from backend.domain.ports import CheckinLog, ImageStore
+from backend.domain.ports import CheckinEvidence, ImageStore
 
 MAX_REASON_LENGTH = 500
 
@@ -55,7 +55,7 @@ class Evidence:
     def __init__(
         self,
         *,
-        checkins: CheckinLog,
+        checkins: CheckinEvidence,
         images: ImageStore,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:

@@ -165,8 +165,8 @@ class SweptSnapshots(Protocol):
         ...
 
 
-class CheckinLog(Protocol):
-    """The attendance record: one row per check-in answer that saw a face."""
+class CheckinRecorder(Protocol):
+    """What a check-in writes: one row per answer that saw a face, repeats folded."""
 
     def record(
         self,
@@ -193,15 +193,13 @@ class CheckinLog(Protocol):
         (naming the face it matched and its snapshot) and False."""
         ...
 
-    def get(self, checkin_id: int) -> CheckinRow | None: ...
-
-    def set_dispute(self, checkin_id: int, dispute: Dispute | None) -> CheckinRow | None:
-        """Mark the check-in disputed (or clear it with None); None when there is none."""
-        ...
-
     def count_unknown(self, api_key_name: str, distance: float | None) -> None:
         """Count an unmatched attempt in its hour for this kiosk (no row per attempt)."""
         ...
+
+
+class AttendanceRecords(Protocol):
+    """What attendance reads: check-ins filtered, streamed, and per day."""
 
     def unknown_by_hour(self, day: date, timezone: str) -> dict[int, int]:
         """Unmatched attempts of that day per local hour (0-23), hours with none left out."""
@@ -216,6 +214,20 @@ class CheckinLog(Protocol):
     def daily(self, day: date, timezone: str) -> list[DailyAttendance]:
         """Each employee's first and last matched check-in on that day in that zone."""
         ...
+
+
+class CheckinEvidence(Protocol):
+    """What evidence reads and marks: one check-in, and its dispute."""
+
+    def get(self, checkin_id: int) -> CheckinRow | None: ...
+
+    def set_dispute(self, checkin_id: int, dispute: Dispute | None) -> CheckinRow | None:
+        """Mark the check-in disputed (or clear it with None); None when there is none."""
+        ...
+
+
+class CheckinLog(CheckinRecorder, AttendanceRecords, CheckinEvidence, Protocol):
+    """The attendance record as one adapter keeps it: every consumer's port."""
 
 
 class ChallengeLedger(Protocol):

@@ -39,7 +39,7 @@ from backend.domain.policy import (
     validate_employee,
     validate_name,
 )
-from backend.domain.ports import CheckinLog, Embedder, FaceRepository, ImageStore
+from backend.domain.ports import CheckinRecorder, Embedder, FaceRepository, ImageStore
 
 
 @dataclass(frozen=True)
@@ -193,7 +193,7 @@ class CheckInService:
         *,
         embedder: Embedder,
         faces: FaceRepository,
-        checkins: CheckinLog,
+        checkins: CheckinRecorder,
         policy: MatchPolicy,
         repeat_seconds: float = 60.0,
         snapshots: SnapshotWriter | None = None,
