@@ -27,10 +27,10 @@ def run_without_backend(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_every_package_registers_its_commands():
-    parser = build_parser()
-    commands = parser._subparsers._group_actions[0].choices  # type: ignore[union-attr]
-    assert {"models", "keys", "checkins", "db", "enroll-dir", "reembed", "openapi"} <= set(commands)
-    assert {"run", "certs"} <= set(commands)
+    usage = build_parser().format_usage()
+    for command in ("models", "keys", "checkins", "db", "enroll-dir", "reembed", "openapi"):
+        assert command in usage  # embedder.cli and backend.cli
+    assert "run" in usage and "certs" in usage  # the launcher's own
 
 
 def test_an_embedder_only_install_runs_the_embedders_commands():
