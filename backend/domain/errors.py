@@ -69,7 +69,21 @@ class FaceNotFound(DomainError):
 
 
 class ModelMismatch(DomainError):
+    """The embedder runs another model than the gallery holds (a setup fault: 503)."""
+
     code = "model_mismatch"
+
+
+class GalleryChanged(DomainError):
+    """The gallery moved to another generation while a request ran: send it again."""
+
+    code = "gallery_changed"
+
+
+class ReembedConflict(DomainError):
+    """Another re-embedding switched the gallery first; this run switched nothing."""
+
+    code = "reembed_conflict"
 
 
 class Unauthorized(DomainError):

@@ -32,8 +32,9 @@ from backend.domain.errors import (
     LivenessFailed,
     ValidationFailed,
 )
+from backend.domain.matching import MatchPolicy
 from backend.domain.model import DetectedFace
-from backend.domain.policy import MatchPolicy, unit_vector
+from backend.domain.policy import unit_vector
 from backend.domain.ports import ChallengeLedger, Embedder
 from backend.domain.services import CheckInOutcome, CheckInService
 
@@ -134,7 +135,7 @@ class LivenessChallenges:
         direction = str(claims["dir"])
         front, turn = self._turn(faces, direction)
         self._same_person(faces, front)
-        outcome = self._checkin.check_in_face(front, api_key_name)
+        outcome = self._checkin.check_in_face(front, api_key_name, self._policy.state())
         return ChallengedOutcome(outcome, direction, round(turn, 3))
 
     def _turn(self, faces: list[DetectedFace], direction: str) -> tuple[DetectedFace, float]:

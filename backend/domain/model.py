@@ -54,6 +54,16 @@ class ModelInfo:
 
 
 @dataclass(frozen=True)
+class GenerationClaim:
+    """A re-embed run's own generation of vectors, and the generation it replaces."""
+
+    generation: int
+    base_generation: int
+    model: ModelInfo
+    metric: Metric
+
+
+@dataclass(frozen=True)
 class Extraction:
     model: ModelInfo
     faces: list[DetectedFace]  # largest first

@@ -1,95 +1,18 @@
-"""The rules: who matches whom, which photos are good enough, which inputs are valid."""
+"""The rules: which photos are good enough, which inputs are valid, where photos live."""
 
 import math
 import re
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from backend.domain.calibration import Calibration, to_cosine
-from backend.domain.errors import ModelMismatch, ValidationFailed
-from backend.domain.model import Match, Metric, ModelInfo, Quality
-from backend.domain.thresholds import GalleryThresholds, ThresholdSettings, thresholds_for
+from backend.domain.errors import ValidationFailed
+from backend.domain.model import Quality
 
 EMPLOYEE_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 MAX_NAME_LENGTH = 128
 NAME_RULE = f"1 to {MAX_NAME_LENGTH} characters"
 MAX_DEPARTMENT_LENGTH = 128
 EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]+\.[^@\s]+")
-# How often the gallery's size is read again for its threshold (see MatchPolicy.thresholds).
-SIZE_REFRESH_SECONDS = 5.0
-
-
-class MatchPolicy:
-    """The gallery's model and metric, and its thresholds at the gallery's current size."""
-
-    def __init__(
-        self,
-        model: ModelInfo,
-        metric: Metric,
-        *,
-        calibration: Calibration | None,
-        settings: ThresholdSettings | None = None,
-        gallery_size: Callable[[], int] = lambda: 0,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self.model = model
-        self.metric = metric
-        self.calibration = calibration
-        self._settings = settings or ThresholdSettings()
-        self._gallery_size = gallery_size
-        self._clock = clock
-        self._cached: tuple[float, GalleryThresholds] | None = None
-
-    @property
-    def stranger_accept_target(self) -> float:
-        return self._settings.stranger_accept_target
-
-    def decide(self, nearest: list[Match]) -> tuple[Match | None, str]:
-        """The employee a query is, from its nearest faces (nearest first): the nearest
-        face when it is within the match threshold and no other employee's face is within
-        the ambiguity margin of it; else None with "no_match" or "ambiguous"."""
-        threshold = self.thresholds().match
-        if not nearest or nearest[0].distance > threshold:
-            return None, "no_match"
-        best = nearest[0]
-        runner_up = next((m for m in nearest if m.employee_id != best.employee_id), None)
-        if runner_up is not None:
-            gap = to_cosine(self.metric, runner_up.distance) - to_cosine(self.metric, best.distance)
-            if gap < self._settings.ambiguity_margin * to_cosine(self.metric, threshold):
-                return None, "ambiguous"
-        return best, "matched"
-
-    def thresholds(self) -> GalleryThresholds:
-        """The thresholds for the gallery's size now.
-
-        The size is read at most every SIZE_REFRESH_SECONDS: a cache that is harmless when
-        stale, because a few faces more or less move the threshold by a hair, and every
-        replica reads the same count from the database."""
-        now = self._clock()
-        if self._cached is None or now - self._cached[0] >= SIZE_REFRESH_SECONDS:
-            self._cached = (now, self.thresholds_at(self._gallery_size()))
-        return self._cached[1]
-
-    def thresholds_at(self, faces: int) -> GalleryThresholds:
-        """The thresholds a gallery of `faces` enrolled faces would use."""
-        return thresholds_for(
-            faces,
-            self.metric,
-            self.calibration,
-            self.model.thresholds.get(self.metric.deepface_name),
-            self._settings,
-        )
-
-    def check_model(self, seen: ModelInfo) -> None:
-        """Refuse vectors of another model than the gallery's."""
-        if (seen.model, seen.dim) != (self.model.model, self.model.dim):
-            raise ModelMismatch(
-                f"the embedder runs {seen.model} ({seen.dim}-d) but the gallery holds "
-                f"{self.model.model} ({self.model.dim}-d) vectors",
-                {"embedder_model": seen.model, "gallery_model": self.model.model},
-            )
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,8 @@ from backend.domain.errors import (
     PossibleDuplicate,
 )
 from backend.domain.evidence import SnapshotPolicy, SnapshotWriter
+from backend.domain.gallery_state import GalleryState
+from backend.domain.matching import MatchPolicy
 from backend.domain.model import (
     Checkin,
     DetectedFace,
@@ -28,7 +30,6 @@ from backend.domain.model import (
     StoredPhoto,
 )
 from backend.domain.policy import (
-    MatchPolicy,
     QualityFloor,
     employee_prefix,
     image_extension,
@@ -39,7 +40,14 @@ from backend.domain.policy import (
     validate_employee,
     validate_name,
 )
-from backend.domain.ports import CheckinRecorder, Embedder, FaceRepository, ImageStore
+from backend.domain.ports import (
+    AdministeredFaces,
+    CheckinFaces,
+    CheckinRecorder,
+    Embedder,
+    EnrollmentFaces,
+    ImageStore,
+)
 
 
 @dataclass(frozen=True)
@@ -56,7 +64,7 @@ class EnrollmentService:
         self,
         *,
         embedder: Embedder,
-        faces: FaceRepository,
+        faces: EnrollmentFaces,
         images: ImageStore,
         policy: MatchPolicy,
         quality_floor: QualityFloor,
@@ -94,15 +102,16 @@ class EnrollmentService:
                 f"this photo is already enrolled for {employee_id}",
                 {"employee_id": employee_id, "face_id": existing},
             )
-        face = self._single_face(image)
+        face, gallery = self._single_face(image)
+        assert gallery.model is not None
         embedding = unit_vector(face.embedding)
         face_id = self._new_id()
         extension, content_type = image_extension(image)
         record = FaceRecord(
             face_id=face_id,
             employee_id=employee_id,
-            model=self._policy.model.model,
-            detector=self._policy.model.detector,
+            model=gallery.model.model,
+            detector=gallery.model.detector,
             image_key=photo_key(employee_id, face_id, extension),
             quality=face.quality,
             content_sha256=digest,
@@ -117,7 +126,7 @@ class EnrollmentService:
                 Employee(employee_id, employee_name, department, email),
                 record,
                 embedding,
-                self._policy.metric,
+                gallery,
                 refuse_within=thresholds.duplicate_refuse,
                 ask_within=thresholds.match,
                 confirmed=confirm_distinct,
@@ -148,9 +157,10 @@ class EnrollmentService:
             details,
         )
 
-    def _single_face(self, image: bytes) -> DetectedFace:
+    def _single_face(self, image: bytes) -> tuple[DetectedFace, GalleryState]:
+        """The photo's one good face, and the gallery row its vector fits."""
         extraction = self._embedder.extract(image)
-        self._policy.check_model(extraction.model)
+        gallery = self._policy.check_model(extraction.model)
         if not extraction.faces:
             raise NoFaceDetected("no face was found in the photo")
         if len(extraction.faces) > 1:
@@ -165,7 +175,7 @@ class EnrollmentService:
                 "the face is not good enough to enroll: " + ", ".join(sorted(failing)),
                 {"failing": failing},
             )
-        return face
+        return face, gallery
 
 
 # Faces read per check-in: enough to find the nearest face of another employee than the
@@ -192,7 +202,7 @@ class CheckInService:
         self,
         *,
         embedder: Embedder,
-        faces: FaceRepository,
+        faces: CheckinFaces,
         checkins: CheckinRecorder,
         policy: MatchPolicy,
         repeat_seconds: float = 60.0,
@@ -209,15 +219,18 @@ class CheckInService:
 
     def check_in(self, image: bytes, api_key_name: str) -> CheckInOutcome:
         extraction = self._embedder.extract(image, crop=self._snapshots is not None)
-        self._policy.check_model(extraction.model)
+        gallery = self._policy.check_model(extraction.model)
         if not extraction.faces:
             return CheckInOutcome(matched=False, reason="no_face_detected")
-        return self.check_in_face(extraction.faces[0], api_key_name)
+        return self.check_in_face(extraction.faces[0], api_key_name, gallery)
 
-    def check_in_face(self, face: DetectedFace, api_key_name: str) -> CheckInOutcome:
-        """Match one face already extracted (with its crop when snapshots are kept)."""
+    def check_in_face(
+        self, face: DetectedFace, api_key_name: str, gallery: GalleryState
+    ) -> CheckInOutcome:
+        """Match one face already extracted (with its crop when snapshots are kept) in
+        the gallery row its vector was checked against."""
         embedding = unit_vector(face.embedding)
-        nearest = self._faces.nearest(embedding, self._policy.metric, limit=NEAREST_FACES)
+        nearest = self._faces.nearest(embedding, gallery, limit=NEAREST_FACES)
         match, reason = self._policy.decide(nearest)
         if match is not None:
             return self._matched(match, api_key_name, face.crop_jpeg)
@@ -271,7 +284,7 @@ class EmployeeDetails:
 class EmployeeAdmin:
     """Reading and erasing employees: rows and photos go together."""
 
-    def __init__(self, *, faces: FaceRepository, images: ImageStore) -> None:
+    def __init__(self, *, faces: AdministeredFaces, images: ImageStore) -> None:
         self._faces = faces
         self._images = images
 

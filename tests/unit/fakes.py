@@ -5,7 +5,8 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from backend.domain.errors import DomainError, IdempotencyKeyInUse, KeyNameTaken
+from backend.domain.errors import DomainError, GalleryChanged, IdempotencyKeyInUse, KeyNameTaken
+from backend.domain.gallery_state import GalleryState
 from backend.domain.model import (
     ApiKey,
     Checkin,
@@ -67,13 +68,17 @@ def distance(a: list[float], b: list[float], metric: Metric) -> float:
 
 
 class FakeFaceRepository:
+    """EnrollmentFaces, CheckinFaces, AdministeredFaces and GalleryStats in memory:
+    `faces` holds each face with its vector of the current generation."""
+
     def __init__(self) -> None:
         self.employees: dict[str, Employee] = {}
         self.faces: dict[str, tuple[FaceRecord, list[float]]] = {}
         self.error: DomainError | None = None
+        self.generation = 1  # the current generation (FakeGenerations moves it)
 
-    def nearest(self, embedding: list[float], metric: Metric, limit: int = 1) -> list[Match]:
-        return self._ranked(embedding, metric, None)[:limit]
+    def nearest(self, embedding: list[float], gallery: GalleryState, limit: int = 1) -> list[Match]:
+        return self._ranked(embedding, gallery.metric, None)[:limit]
 
     def _ranked(self, embedding: list[float], metric: Metric, exclude: str | None) -> list[Match]:
         matches = [
@@ -94,7 +99,7 @@ class FakeFaceRepository:
         employee: Employee,
         face: FaceRecord,
         embedding: list[float],
-        metric: Metric,
+        gallery: GalleryState,
         *,
         refuse_within: float,
         ask_within: float,
@@ -102,7 +107,9 @@ class FakeFaceRepository:
     ) -> GuardedInsert:
         if self.error is not None:
             raise self.error
-        near = self._ranked(embedding, metric, employee.employee_id)
+        if gallery.generation != self.generation:
+            raise GalleryChanged("the gallery moved to a new generation; send it again")
+        near = self._ranked(embedding, gallery.metric, employee.employee_id)
         look_alike = near[0] if near and near[0].distance <= ask_within else None
         if look_alike is not None and (look_alike.distance <= refuse_within or not confirmed):
             return GuardedInsert(inserted=False, look_alike=look_alike)
@@ -142,10 +149,6 @@ class FakeFaceRepository:
             for e in sorted(self.employees.values(), key=lambda e: e.employee_id)
             if needle in f"{e.employee_id}\n{e.name}\n{e.department or ''}".lower()
         ]
-        return Page(items[offset : offset + limit], len(items), limit, offset)
-
-    def list_employees(self, limit: int, offset: int) -> Page:
-        items = sorted(self.employees.values(), key=lambda e: e.employee_id)
         return Page(items[offset : offset + limit], len(items), limit, offset)
 
     def faces_of(self, employee_id: str) -> list[FaceRecord]:

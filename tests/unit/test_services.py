@@ -6,7 +6,8 @@ import pytest
 
 from backend.domain import errors
 from backend.domain.model import Metric, ModelInfo, Quality
-from backend.domain.policy import MatchPolicy, image_extension
+from backend.domain.matching import MatchPolicy
+from backend.domain.policy import image_extension
 from backend.domain.thresholds import ThresholdSettings
 from tests.unit.fakes import (
     DLIB,
@@ -29,7 +30,7 @@ def dlib_policy(
     faces: FakeFaceRepository, metric: Metric = Metric.COSINE, **settings: float
 ) -> MatchPolicy:
     """Dlib without a calibration: DeepFace's 1:1 threshold unless settings fix one."""
-    return MatchPolicy(
+    return MatchPolicy.fixed(
         DLIB,
         metric,
         calibration=None,

@@ -4,8 +4,8 @@ import pytest
 
 from backend.calibration import load_calibration
 from backend.domain.calibration import Calibration, CalibrationPoint, to_cosine, to_metric
+from backend.domain.matching import MatchPolicy
 from backend.domain.model import Metric, ModelInfo
-from backend.domain.policy import MatchPolicy
 from backend.domain.thresholds import ThresholdSettings, thresholds_for
 
 SIZES = (1, 10, 100, 1000, 10000)
@@ -106,7 +106,7 @@ def test_a_model_that_cannot_keep_the_target_says_so():
 def test_policy_follows_the_gallery_size_with_a_short_cache():
     size = {"faces": 10}
     now = {"t": 0.0}
-    policy = MatchPolicy(
+    policy = MatchPolicy.fixed(
         ModelInfo("Synthetic", 3, "none"),
         Metric.COSINE,
         calibration=synthetic_calibration(),

@@ -8,7 +8,7 @@ from backend.bootstrap.adapters import Adapters
 from backend.bootstrap.services import build_services, match_policy
 from backend.config import BackendSettings
 from backend.domain.app import Services
-from backend.domain.policy import MatchPolicy
+from backend.domain.matching import MatchPolicy
 from tests.unit.fake_background import (
     FakeOutbox,
     FakePhotos,
