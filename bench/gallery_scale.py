@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from backend.config import BackendSettings
+from backend.infrastructure.pg_gallery import HNSW_BUILD_MEMORY, HNSW_EF_CONSTRUCTION, HNSW_M
 from bench.common import MATCH_THRESHOLD, RunOptions, photo, print_table, save, summary
 from bench.cpu import wait_for_quiet
 from bench.pg_index import (
@@ -23,12 +24,16 @@ from bench.pg_index import (
     prepare_table,
     search,
 )
-from bench.synthetic import connect, copy_gallery, moved, unit_vectors
+from bench.synthetic import VECTORS, connect, copy_gallery, moved, unit_vectors
 
 DIM = 128
-# What the backend builds and searches with today (pg_restage, config): read, not copied.
+# What the backend builds and searches with today (pg_gallery, config): read, not copied.
 CURRENT_EF_SEARCH = int(BackendSettings.model_fields["hnsw_ef_search"].default)
-CURRENT_M, CURRENT_EF_CONSTRUCTION, CURRENT_BUILD_MEMORY = 16, 128, "512MB"
+CURRENT_M, CURRENT_EF_CONSTRUCTION, CURRENT_BUILD_MEMORY = (
+    HNSW_M,
+    HNSW_EF_CONSTRUCTION,
+    HNSW_BUILD_MEMORY,
+)
 
 
 def sizes(options: RunOptions) -> list[int]:
@@ -114,6 +119,7 @@ def measure_size(n: int, distance: float, options: RunOptions) -> dict[str, Any]
             gallery = unit_vectors(n, DIM, rng)
             insert_s = copy_gallery(conn, gallery)
             conn.execute("VACUUM ANALYZE face")
+            conn.execute(f"VACUUM ANALYZE {VECTORS}")
             targets = rng.choice(n, per_kind, replace=False)
             queries = np.vstack(
                 [moved(gallery[targets], distance, rng), unit_vectors(per_kind, DIM, rng)]

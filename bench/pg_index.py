@@ -1,4 +1,5 @@
-"""pgvector HNSW indexes on facegate's face table: build them, search them, check them."""
+"""pgvector HNSW indexes on facegate's vectors (a generation's table): build them, search
+them, check them."""
 
 import contextlib
 import shutil
@@ -12,11 +13,12 @@ from typing import Any
 import numpy as np
 import psycopg
 
+from backend.infrastructure.pg_gallery import vector_table
 from bench.common import percentile, summary
-from bench.synthetic import copy_gallery, unit_vectors
+from bench.synthetic import VECTORS, copy_gallery, unit_vectors
 from facegate.processes import start_postgres
 
-INDEX_NAME = "face_embedding_vector_cosine_ops"  # the name the backend gives it
+INDEX_NAME = f"{VECTORS}_hnsw"  # the name the backend gives it
 
 
 @dataclass(frozen=True)
@@ -36,13 +38,21 @@ class IndexConfig:
 
 
 def prepare_table(database_url: str, dim: int) -> None:
-    """facegate's schema (the backend's own migration), with vector(dim) as the gallery sets."""
-    from backend.bootstrap.commands import migrated_schema
+    """facegate's schema (the backend's own migration), and a gallery bound to a synthetic
+    model of `dim` as the backend binds it: its first generation's table, vector(dim)."""
+    from backend.bootstrap.adapters import gallery_row, open_database
     from backend.config import BackendSettings
+    from backend.domain.model import ModelInfo
 
-    migrated_schema(BackendSettings(database_url=database_url))
-    with psycopg.connect(database_url, autocommit=True) as conn:
-        conn.execute(f"ALTER TABLE face ALTER COLUMN embedding TYPE vector({int(dim)})")
+    settings = BackendSettings(database_url=database_url)
+    engine = open_database(settings, pool_size=1)
+    try:
+        bound = gallery_row(engine, settings).bind(
+            ModelInfo("Synthetic", dim, "none"), settings.match_metric
+        )
+        assert vector_table(bound.generation) == VECTORS
+    finally:
+        engine.dispose()
 
 
 def build(conn: psycopg.Connection, config: IndexConfig, dim: int) -> dict[str, Any]:
@@ -61,7 +71,7 @@ def build(conn: psycopg.Connection, config: IndexConfig, dim: int) -> dict[str, 
     )
     started = time.perf_counter()
     conn.execute(
-        f"CREATE INDEX {INDEX_NAME} ON face USING hnsw ({column}) "
+        f"CREATE INDEX {INDEX_NAME} ON {VECTORS} USING hnsw ({column}) "
         f"WITH (m = {int(config.m)}, ef_construction = {int(config.ef_construction)})"
     )
     seconds = time.perf_counter() - started
@@ -80,7 +90,9 @@ def search_sql(config: IndexConfig | None, dim: int) -> str:
     order = "embedding <=> %(q)s"
     if config is not None and config.halfvec:
         order = f"embedding::halfvec({dim}) <=> %(q)s::halfvec({dim})"
-    return f"SELECT id, embedding <=> %(q)s AS distance FROM face ORDER BY {order} LIMIT 1"
+    return (
+        f"SELECT face_id, embedding <=> %(q)s AS distance FROM {VECTORS} ORDER BY {order} LIMIT 1"
+    )
 
 
 def search(
@@ -165,19 +177,19 @@ def fresh_database() -> Iterator[str]:
 
 def backend_path_ms(url: str, queries: np.ndarray, ef_search: int) -> dict[str, float]:
     """PgFaceRepository.nearest, the backend's own query (SQLAlchemy, join, SET LOCAL)."""
-    from backend.bootstrap.adapters import face_repository, open_database
+    from backend.bootstrap.adapters import face_repository, gallery_row, open_database
     from backend.config import BackendSettings
-    from backend.domain.model import Metric
 
     settings = BackendSettings(database_url=url, hnsw_ef_search=ef_search)
     engine = open_database(settings, pool_size=1)
     try:
         repository = face_repository(engine, settings)
+        gallery = gallery_row(engine, settings).read()
         rows = [list(map(float, q)) for q in queries]
         timings = []
         for row in rows[:5] + rows:
             started = time.perf_counter()
-            repository.nearest(row, Metric.COSINE, limit=1)
+            repository.nearest(row, gallery, limit=1)
             timings.append((time.perf_counter() - started) * 1000)
         return summary(timings[5:])
     finally:

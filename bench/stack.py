@@ -169,17 +169,18 @@ def seed_gallery(store: Storage, running: Services, photo_jpeg: bytes, size: int
     employees with random unit vectors written in SQL; returns the employee count."""
     import numpy as np
 
-    from bench.synthetic import connect, copy_gallery, unit_vectors
+    from bench.synthetic import VECTORS, connect, copy_gallery, unit_vectors
 
     with running.client() as client:
         enroll(client, "BENCH-1", "Bench Person", photo_jpeg)
     with connect(store.env["DATABASE_URL"]) as conn:
         row = conn.execute("SELECT model, detector, dim FROM gallery").fetchone()
-        if row is None:
+        if row is None or row[0] is None:
             raise RuntimeError("the backend has not bound the gallery to a model")
         model, detector, dim = row
         vectors = unit_vectors(size - 1, dim, np.random.default_rng(size))
         copy_gallery(conn, vectors, first=1, model=model, detector=detector)
         conn.execute("ANALYZE face")
+        conn.execute(f"ANALYZE {VECTORS}")
         counted = conn.execute("SELECT count(*) FROM employee").fetchone()
     return int(counted[0]) if counted else 0

@@ -17,8 +17,11 @@ from backend.domain.ports import (
     ApiKeyStore,
     ChallengeLedger,
     CheckinLog,
+    AdministeredFaces,
+    CheckinFaces,
     Embedder,
-    FaceRepository,
+    EnrollmentFaces,
+    GalleryRow,
     GalleryStats,
     IdempotencyStore,
     ImageStore,
@@ -35,6 +38,8 @@ from backend.infrastructure.http_embedder import HttpEmbedder
 from backend.infrastructure.http_webhooks import HttpWebhookSender
 from backend.infrastructure.pg_checkins import PgCheckinLog
 from backend.infrastructure.pg_faces import PgFaceRepository
+from backend.infrastructure.pg_gallery import PgGalleryRow
+from backend.infrastructure.pg_generations import PgGenerations
 from backend.infrastructure.pg_idempotency import PgIdempotencyStore
 from backend.infrastructure.pg_keys import PgApiKeyStore
 from backend.infrastructure.pg_liveness import PgChallengeLedger
@@ -44,8 +49,8 @@ from backend.infrastructure.pg_sweep import PgSweptGallery, PgSweptSnapshots
 from backend.infrastructure.s3_store import S3ImageStore
 
 
-class Gallery(FaceRepository, GalleryStats, Protocol):
-    """The one gallery adapter, which serves every consumer's port."""
+class Gallery(EnrollmentFaces, CheckinFaces, AdministeredFaces, GalleryStats, Protocol):
+    """The one face adapter, which serves each consumer's port."""
 
 
 @dataclass
@@ -55,6 +60,7 @@ class Adapters:
     model: ModelInfo
     embedder: Embedder
     faces: Gallery
+    gallery: GalleryRow  # the row every replica follows (model, generation, thresholds)
     images: ImageStore
     checkins: CheckinLog
     keys: ApiKeyStore
@@ -114,6 +120,14 @@ def face_repository(engine: Engine, settings: BackendSettings) -> PgFaceReposito
     return PgFaceRepository(engine, settings.hnsw_ef_search)
 
 
+def gallery_row(engine: Engine, settings: BackendSettings) -> PgGalleryRow:
+    return PgGalleryRow(engine, settings.match_metric)
+
+
+def generations(engine: Engine) -> PgGenerations:
+    return PgGenerations(engine)
+
+
 def connect(settings: BackendSettings, *, bind_model: bool = True) -> Adapters:
     """Open every adapter, migrate the schema and (bind_model) bind the gallery to the
     embedder's model. Raises a DomainError that says what is wrong when a part is unusable."""
@@ -124,8 +138,9 @@ def connect(settings: BackendSettings, *, bind_model: bool = True) -> Adapters:
         images.ensure_bucket()
         model = wait_for_model(embedder, settings.embedder_start_timeout)
         faces = face_repository(engine, settings)
-        if bind_model:
-            faces.adopt_model(model, settings.match_metric)
+        gallery = gallery_row(engine, settings)
+        if bind_model:  # reads the row; makes a table and index only at the first binding
+            gallery.bind(model, settings.match_metric)
     except BaseException:
         embedder.close()
         engine.dispose()
@@ -139,6 +154,7 @@ def connect(settings: BackendSettings, *, bind_model: bool = True) -> Adapters:
         model=model,
         embedder=embedder,
         faces=faces,
+        gallery=gallery,
         images=images,
         checkins=PgCheckinLog(engine),
         keys=PgApiKeyStore(engine),

@@ -8,7 +8,7 @@ from backend.bootstrap.adapters import (
     Adapters,
     connect,
     embedder_client,
-    face_repository,
+    generations,
     image_store,
     open_database,
 )
@@ -63,13 +63,13 @@ def migrated_schema(settings: BackendSettings) -> str | None:
 @contextlib.contextmanager
 def reembedding(settings: BackendSettings) -> Iterator[ReembedService]:
     """Re-embedding from the stored photos with the embedder at settings.embedder_url.
-    Not connect(): that would bind the gallery to the new embedder's model at once."""
+    Not connect(): that would refuse the new embedder's model."""
     engine = open_database(settings, pool_size=2)
     embedder = embedder_client(settings)
     try:
         yield ReembedService(
             embedder=embedder,
-            faces=face_repository(engine, settings),
+            gallery=generations(engine),
             images=image_store(settings),
             metric=settings.match_metric,
         )

@@ -13,11 +13,12 @@ from backend.domain.gallery import GalleryStatus
 from backend.domain.idempotency import Idempotency
 from backend.domain.keys import ApiKeys
 from backend.domain.liveness import ChallengeSettings, LivenessChallenges
-from backend.domain.policy import MatchPolicy, QualityFloor
+from backend.domain.gallery_state import FollowedGallery
+from backend.domain.matching import MatchPolicy
+from backend.domain.policy import QualityFloor
 from backend.domain.ratelimit import RateLimiter
 from backend.domain.services import CheckInService, EmployeeAdmin, EnrollmentService
 from backend.domain.sweep import PhotoSweep, SnapshotSweep
-from backend.domain.thresholds import ThresholdSettings
 from backend.domain.webhooks import DeliveryLoop, RetryPolicy, WebhookDispatcher, Webhooks
 from backend.faults import PausingImageStore
 
@@ -31,17 +32,14 @@ class Workers:
     delivery: DeliveryLoop
 
 
-def match_policy(settings: BackendSettings, adapters: Adapters) -> MatchPolicy:
+def match_policy(
+    settings: BackendSettings, adapters: Adapters, followed: FollowedGallery | None = None
+) -> MatchPolicy:
+    """The policy of the gallery as its row says (followed with a short cache)."""
     return MatchPolicy(
-        adapters.model,
-        settings.match_metric,
-        calibration=adapters.calibration(adapters.model.model),
-        settings=ThresholdSettings(
-            stranger_accept_target=settings.match_stranger_accept_rate,
-            match_override=settings.match_threshold,
-            duplicate_override=settings.duplicate_threshold,
-            ambiguity_margin=settings.match_margin,
-        ),
+        followed or FollowedGallery(adapters.gallery.read),
+        defaults=settings.threshold_defaults(),
+        calibrations=adapters.calibration,
         gallery_size=adapters.faces.count_faces,
     )
 
@@ -57,7 +55,8 @@ def quality_floor(settings: BackendSettings) -> QualityFloor:
 
 def build_services(settings: BackendSettings, adapters: Adapters) -> Services:
     """Every use case of the app, on these adapters."""
-    policy = match_policy(settings, adapters)
+    followed = FollowedGallery(adapters.gallery.read)
+    policy = match_policy(settings, adapters, followed)
     images = adapters.images
     if settings.fault_pause_after_photo_put:
         images = PausingImageStore(images, settings.fault_pause_after_photo_put)  # type: ignore[assignment]
@@ -84,7 +83,9 @@ def build_services(settings: BackendSettings, adapters: Adapters) -> Services:
         ),
         checkin=checkin,
         admin=EmployeeAdmin(faces=adapters.faces, images=adapters.images),
-        gallery=GalleryStatus(policy=policy, stats=adapters.faces),
+        gallery=GalleryStatus(
+            policy=policy, stats=adapters.faces, row=adapters.gallery, changed=followed.forget
+        ),
         keys=ApiKeys(store=adapters.keys),
         attendance=Attendance(checkins=adapters.checkins, timezone=settings.timezone),
         webhooks=Webhooks(store=adapters.webhooks),

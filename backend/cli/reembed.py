@@ -20,6 +20,7 @@ def reembed(args: argparse.Namespace) -> int:
         )
     print(
         f"re-embedded {report.faces} faces with {report.model.model} "
-        f"({report.model.dim}-d); restart the backend with this embedder"
+        f"({report.model.dim}-d), generation {report.generation}; every backend follows "
+        "within seconds and answers model_mismatch until its embedder runs this model"
     )
     return 0

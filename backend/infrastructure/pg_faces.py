@@ -1,12 +1,17 @@
-"""Employees and face vectors in PostgreSQL, searched through a pgvector HNSW index."""
+"""Employees and faces in PostgreSQL, searched in the current generation's vectors
+through its pgvector HNSW index."""
 
+import contextlib
 import json
+from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import Connection, Engine, text
+from psycopg import errors
+from sqlalchemy import Connection, Engine, exc, text
 
 from backend.domain import events
-from backend.domain.errors import ModelMismatch, PhotoAlreadyEnrolled
+from backend.domain.errors import GalleryChanged, PhotoAlreadyEnrolled
+from backend.domain.gallery_state import GalleryState
 from backend.domain.model import (
     Employee,
     EmployeeSummary,
@@ -14,79 +19,56 @@ from backend.domain.model import (
     GuardedInsert,
     Match,
     Metric,
-    ModelInfo,
     Page,
     Quality,
 )
 from backend.infrastructure.database import transaction, vector_literal
-from backend.infrastructure.pg_outbox import enqueue
-from backend.infrastructure.pg_restage import (
+from backend.infrastructure.pg_gallery import (
     ENROLL_LOCK,
     OPERATORS,
-    RestagingMixin,
-    create_embedding_index,
-    drop_embedding_indexes,
+    delete_vectors,
+    locked_state,
+    vector_table,
 )
+from backend.infrastructure.pg_outbox import enqueue
 
 
-class PgFaceRepository(RestagingMixin):
-    """FaceRepository on PostgreSQL+pgvector."""
+@contextlib.contextmanager
+def moved_on(gallery: GalleryState) -> Iterator[None]:
+    """A search of a generation already dropped (this replica had not yet followed the
+    row) or of another dimension than the current one is GalleryChanged, not a 500."""
+    try:
+        yield
+    except (exc.ProgrammingError, exc.DataError) as error:
+        if isinstance(error.orig, (errors.UndefinedTable, errors.DataException)):
+            raise GalleryChanged(
+                f"the gallery moved on from generation {gallery.generation}; send again"
+            ) from error
+        raise
 
-    def __init__(self, engine: Engine, ef_search: int = 64) -> None:
+
+class PgFaceRepository:
+    """EnrollmentFaces, CheckinFaces, AdministeredFaces and GalleryStats on PostgreSQL:
+    faces in `face`, their vectors in the current generation's table (pg_gallery)."""
+
+    def __init__(self, engine: Engine, ef_search: int) -> None:
         self._engine = engine
         self._ef_search = ef_search
 
-    # -- the gallery's model ---------------------------------------------------------
-    def gallery_model(self) -> ModelInfo | None:
-        with transaction(self._engine) as db:
-            row = db.execute(text("SELECT model, detector, dim FROM gallery")).first()
-        return None if row is None else ModelInfo(row.model, row.dim, row.detector)
-
-    def adopt_model(self, model: ModelInfo, metric: Metric) -> None:
-        """Make the gallery hold `model`'s vectors; refuse if it holds another's faces."""
-        with transaction(self._engine) as db:
-            db.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": ENROLL_LOCK})
-            row = db.execute(text("SELECT model, detector, dim FROM gallery")).first()
-            if row is not None and (row.model, row.dim) != (model.model, model.dim):
-                faces = db.execute(text("SELECT count(*) FROM face")).scalar_one()
-                if faces:
-                    raise ModelMismatch(
-                        f"the gallery holds {faces} {row.model} ({row.dim}-d) faces but the "
-                        f"embedder runs {model.model} ({model.dim}-d); start the embedder "
-                        f"with EMBEDDER_MODEL={row.model}, or move the gallery to "
-                        f"{model.model} with `facegate reembed --model {model.model}` "
-                        "(README, Face model)"
-                    )
-                db.execute(text("DELETE FROM gallery"))
-                row = None
-            if row is None:
-                db.execute(
-                    text("INSERT INTO gallery (id, model, detector, dim) VALUES (1, :m, :d, :n)"),
-                    {"m": model.model, "d": model.detector, "n": model.dim},
-                )
-                self._type_embeddings(db, model.dim)
-            create_embedding_index(db, metric)
-
-    @staticmethod
-    def _type_embeddings(db: Connection, dim: int) -> None:
-        # An HNSW index needs a typed column; the face table is empty at this point.
-        drop_embedding_indexes(db)
-        db.execute(text(f"ALTER TABLE face ALTER COLUMN embedding TYPE vector({int(dim)})"))
-
     # -- search ------------------------------------------------------------------------
-    def nearest(self, embedding: list[float], metric: Metric, limit: int = 1) -> list[Match]:
-        with transaction(self._engine) as db:
-            return self._nearest(db, embedding, metric, limit, exclude_employee=None)
+    def nearest(self, embedding: list[float], gallery: GalleryState, limit: int = 1) -> list[Match]:
+        with transaction(self._engine) as db, moved_on(gallery):
+            return self._nearest(db, embedding, gallery, limit, exclude_employee=None)
 
     def _nearest(
         self,
         db: Connection,
         embedding: list[float],
-        metric: Metric,
+        gallery: GalleryState,
         limit: int,
         exclude_employee: str | None,
     ) -> list[Match]:
-        operator, _, distance = OPERATORS[metric]
+        operator, _, distance = OPERATORS[gallery.metric]
         db.execute(text(f"SET LOCAL hnsw.ef_search = {int(self._ef_search)}"))
         where = ""
         if exclude_employee is not None:
@@ -96,21 +78,23 @@ class PgFaceRepository(RestagingMixin):
         rows = db.execute(
             text(
                 f"""
-                SELECT f.id, f.employee_id, e.name, f.image_key, f.distance
+                SELECT v.face_id, v.employee_id, e.name, f.image_key, v.distance
                 FROM (
-                    SELECT id, employee_id, image_key,
+                    SELECT face_id, employee_id,
                            {distance.format(d="embedding " + operator + " CAST(:q AS vector)")}
                              AS distance
-                    FROM face {where}
+                    FROM {vector_table(gallery.generation)} {where}
                     ORDER BY embedding {operator} CAST(:q AS vector)
                     LIMIT :k
-                ) f JOIN employee e ON e.id = f.employee_id
-                ORDER BY f.distance
+                ) v JOIN face f ON f.id = v.face_id JOIN employee e ON e.id = v.employee_id
+                ORDER BY v.distance
                 """
             ),
             {"q": vector_literal(embedding), "k": limit, "exclude": exclude_employee},
         )
-        return [Match(r.employee_id, r.name, r.id, r.image_key, float(r.distance)) for r in rows]
+        return [
+            Match(r.employee_id, r.name, r.face_id, r.image_key, float(r.distance)) for r in rows
+        ]
 
     # -- enrollment ----------------------------------------------------------------------
     def add_face_unless_near(
@@ -118,7 +102,7 @@ class PgFaceRepository(RestagingMixin):
         employee: Employee,
         face: FaceRecord,
         embedding: list[float],
-        metric: Metric,
+        gallery: GalleryState,
         *,
         refuse_within: float,
         ask_within: float,
@@ -128,8 +112,13 @@ class PgFaceRepository(RestagingMixin):
             # One enrollment at a time: two photos of one face under two ids at the same
             # moment must not both pass the duplicate guard.
             db.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": ENROLL_LOCK})
+            # Held to the commit: no re-embed switch between this check and the insert.
+            if locked_state(db, gallery.metric).generation != gallery.generation:
+                raise GalleryChanged(
+                    "the gallery moved to a new generation while this photo was read; send it again"
+                )
             self._refuse_enrolled_photo(db, face)
-            near = self._nearest(db, embedding, metric, 1, exclude_employee=employee.employee_id)
+            near = self._nearest(db, embedding, gallery, 1, exclude_employee=employee.employee_id)
             look_alike = near[0] if near and near[0].distance <= ask_within else None
             if look_alike is not None and (look_alike.distance <= refuse_within or not confirmed):
                 return GuardedInsert(inserted=False, look_alike=look_alike)
@@ -147,15 +136,14 @@ class PgFaceRepository(RestagingMixin):
             )
             db.execute(
                 text(
-                    "INSERT INTO face (id, employee_id, embedding, model, detector, image_key, "
+                    "INSERT INTO face (id, employee_id, model, detector, image_key, "
                     "quality, content_sha256, confirmed_distinct_from, confirmed_by) "
-                    "VALUES (:id, :employee_id, CAST(:embedding AS vector), :model, :detector, "
+                    "VALUES (:id, :employee_id, :model, :detector, "
                     ":image_key, CAST(:quality AS jsonb), :sha, :distinct_from, :confirmed_by)"
                 ),
                 {
                     "id": face.face_id,
                     "employee_id": face.employee_id,
-                    "embedding": vector_literal(embedding),
                     "model": face.model,
                     "detector": face.detector,
                     "image_key": face.image_key,
@@ -164,6 +152,13 @@ class PgFaceRepository(RestagingMixin):
                     "distinct_from": look_alike.employee_id if look_alike else None,
                     "confirmed_by": face.confirmed_by if look_alike else None,
                 },
+            )
+            db.execute(
+                text(
+                    f"INSERT INTO {vector_table(gallery.generation)} "
+                    "(face_id, employee_id, embedding) VALUES (:f, :e, CAST(:v AS vector))"
+                ),
+                {"f": face.face_id, "e": face.employee_id, "v": vector_literal(embedding)},
             )
             enqueue(
                 db,
@@ -221,16 +216,6 @@ class PgFaceRepository(RestagingMixin):
             ).first()
         return None if row is None else _employee(row)
 
-    def list_employees(self, limit: int, offset: int) -> Page:
-        with transaction(self._engine) as db:
-            total = db.execute(text("SELECT count(*) FROM employee")).scalar_one()
-            rows = db.execute(
-                text(f"SELECT {EMPLOYEE_COLUMNS} FROM employee ORDER BY id LIMIT :l OFFSET :o"),
-                {"l": limit, "o": offset},
-            )
-            items = [_employee(r) for r in rows]
-        return Page(items, total, limit, offset)
-
     def employee_summaries(self, search: str, limit: int, offset: int) -> Page:
         pattern = "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         where = "WHERE e.id ILIKE :p OR e.name ILIKE :p OR e.department ILIKE :p" if search else ""
@@ -261,11 +246,6 @@ class PgFaceRepository(RestagingMixin):
             count: int = db.execute(text("SELECT count(*) FROM employee")).scalar_one()
         return count
 
-    def all_faces(self) -> list[FaceRecord]:
-        with transaction(self._engine) as db:
-            rows = db.execute(text(f"SELECT {FACE_COLUMNS} FROM face ORDER BY id"))
-            return [_face(r) for r in rows]
-
     def faces_of(self, employee_id: str) -> list[FaceRecord]:
         with transaction(self._engine) as db:
             rows = db.execute(
@@ -275,13 +255,15 @@ class PgFaceRepository(RestagingMixin):
                 ),
                 {"id": employee_id},
             )
-            return [_face(r) for r in rows]
+            return [face_of(r) for r in rows]
 
     def delete_employee(self, employee_id: str) -> bool:
         # Faces and check-ins go with it (ON DELETE CASCADE), in one transaction.
         with transaction(self._engine) as db:
+            locked_state(db, Metric.COSINE)  # no switch meanwhile
+            delete_vectors(db, "WHERE employee_id = :e", {"e": employee_id})
             deleted = db.execute(
-                text("DELETE FROM employee WHERE id = :id"), {"id": employee_id}
+                text("DELETE FROM employee WHERE id = :e"), {"e": employee_id}
             ).rowcount
             if deleted:
                 enqueue(db, events.employee_erased(employee_id))
@@ -289,13 +271,16 @@ class PgFaceRepository(RestagingMixin):
 
     def delete_face(self, employee_id: str, face_id: str) -> FaceRecord | None:
         with transaction(self._engine) as db:
+            locked_state(db, Metric.COSINE)  # no switch meanwhile
+            where = "WHERE id = :f AND employee_id = :e"
+            delete_vectors(db, where, {"f": face_id, "e": employee_id})
             row = db.execute(
                 text(
                     f"DELETE FROM face WHERE id = :f AND employee_id = :e RETURNING {FACE_COLUMNS}"
                 ),
                 {"f": face_id, "e": employee_id},
             ).first()
-        return None if row is None else _face(row)
+        return None if row is None else face_of(row)
 
 
 EMPLOYEE_COLUMNS = "id, name, department, email, created_at"
@@ -309,7 +294,7 @@ def _employee(row: Any) -> Employee:
     return Employee(row.id, row.name, row.department, row.email, row.created_at)
 
 
-def _face(row: Any) -> FaceRecord:
+def face_of(row: Any) -> FaceRecord:
     return FaceRecord(
         face_id=row.id,
         employee_id=row.employee_id,

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import text
 
 from backend.infrastructure.database import make_engine
+from backend.infrastructure.pg_gallery import generation_tables, vector_table
 from facegate.processes import free_port, start_backend
 from facegate.samples import frame
 from tests.backends import as_admin as admin
@@ -113,6 +114,15 @@ def test_exports_agree_with_the_checkin_rows(stack, people_dir, photos, db, tmp_
     assert (obama["first_checkin"], obama["last_checkin"]) == (times[0], times[-1])
 
 
+def current_vectors(c) -> str:
+    """The table of the gallery's current generation."""
+    return vector_table(c.execute(text("SELECT generation FROM gallery")).scalar_one())
+
+
+def vectors(c) -> dict[str, str]:
+    return dict(c.execute(text(f"SELECT face_id, embedding::text FROM {current_vectors(c)}")).all())
+
+
 def test_reembed_recomputes_every_vector_and_a_failed_run_changes_nothing(
     stack, people_dir, photos, db
 ):
@@ -120,11 +130,13 @@ def test_reembed_recomputes_every_vector_and_a_failed_run_changes_nothing(
     with db.begin() as c:  # spoil every stored vector: only a real re-embed brings them back
         c.execute(
             text(
-                "UPDATE face SET embedding = (SELECT array_agg(random())::vector(128) "
-                "FROM generate_series(1, 128)) WHERE employee_id LIKE 'OPS-%'"
+                f"UPDATE {current_vectors(c)} SET embedding = (SELECT "
+                "array_agg(random())::vector(128) FROM generate_series(1, 128)) "
+                "WHERE employee_id LIKE 'OPS-%'"
             )
         )
-        spoiled = dict(c.execute(text("SELECT id, embedding::text FROM face")).all())
+        spoiled = vectors(c)
+        tables = generation_tables(c)
     assert search(stack, frame(photos["obama3.jpg"]))["matched"] is False
 
     # A photo gone from the store: the run fails and the gallery is left as it was.
@@ -143,16 +155,16 @@ def test_reembed_recomputes_every_vector_and_a_failed_run_changes_nothing(
     store.remove_object(stack.env["S3_BUCKET"], key)
     failed = run_cli("reembed", "--model", "SFace", env=stack.env)
     assert failed.returncode != 0 and "unchanged" in failed.stderr
-    with db.connect() as c:
-        assert dict(c.execute(text("SELECT id, embedding::text FROM face")).all()) == spoiled
-        assert c.execute(text("SELECT to_regclass('face_restaged')")).scalar() is None
+    with db.connect() as c:  # the same vectors, and the failed run's generation is gone
+        assert vectors(c) == spoiled and generation_tables(c) == tables
 
     store.put_object(stack.env["S3_BUCKET"], key, io.BytesIO(original), len(original))
     done = run_cli("reembed", "--model", "SFace", env=stack.env)
     assert done.returncode == 0, done.stderr
-    with db.connect() as c:
-        now = dict(c.execute(text("SELECT id, embedding::text FROM face")).all())
+    with db.connect() as c:  # a new generation, the old one dropped
+        now = vectors(c)
         assert c.execute(text("SELECT model, dim FROM gallery")).one() == ("SFace", 128)
+        assert list(generation_tables(c).values()) == [current_vectors(c)]
     assert all(now[f] != spoiled[f] for f in spoiled)
     found = search(stack, frame(photos["obama3.jpg"]))
     assert found["matched"] is True and found["employee_id"] == "OPS-OBAMA"

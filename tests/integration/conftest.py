@@ -8,6 +8,7 @@ import pytest
 from backend.domain.model import Metric, ModelInfo
 from backend.infrastructure.database import make_engine, migrate
 from backend.infrastructure.pg_faces import PgFaceRepository
+from backend.infrastructure.pg_gallery import PgGalleryRow
 from backend.infrastructure.s3_store import S3ImageStore
 
 MODEL = ModelInfo("Dlib", 4, "dlib", {"cosine": 0.07, "euclidean_l2": 0.4})
@@ -29,12 +30,18 @@ def engine(database_url) -> Iterator[object]:
     engine.dispose()
 
 
+def bound_repository(engine, metric: Metric = Metric.COSINE) -> PgFaceRepository:
+    """A repository on a gallery bound to MODEL; `.gallery` is the row (the state every
+    search and enrollment names), `.metric` its metric."""
+    repo = PgFaceRepository(engine, ef_search=100)
+    repo.gallery = PgGalleryRow(engine).bind(MODEL, metric)  # type: ignore[attr-defined]
+    repo.metric = metric  # type: ignore[attr-defined]
+    return repo
+
+
 @pytest.fixture(params=list(Metric))
 def repository(request, engine) -> PgFaceRepository:
-    repo = PgFaceRepository(engine)
-    repo.adopt_model(MODEL, request.param)
-    repo.metric = request.param  # type: ignore[attr-defined]
-    return repo
+    return bound_repository(engine, request.param)
 
 
 @pytest.fixture

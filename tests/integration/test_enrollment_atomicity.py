@@ -5,13 +5,14 @@ import pytest
 from sqlalchemy import text
 
 from backend.domain.errors import DatabaseUnavailable, StorageUnavailable
+from backend.domain.matching import MatchPolicy
 from backend.domain.model import Metric
-from backend.domain.policy import MatchPolicy, QualityFloor
+from backend.domain.policy import QualityFloor
 from backend.domain.services import EnrollmentService
 from backend.infrastructure.database import make_engine
 from backend.infrastructure.pg_faces import PgFaceRepository
 from backend.infrastructure.s3_store import S3ImageStore
-from tests.integration.conftest import MODEL
+from tests.integration.conftest import MODEL, bound_repository
 from tests.unit.fakes import FakeEmbedder, face
 
 PHOTO = b"\xff\xd8 a photo"
@@ -24,7 +25,7 @@ def service(repo, images) -> EnrollmentService:
         embedder=embedder,
         faces=repo,
         images=images,
-        policy=MatchPolicy(MODEL, Metric.COSINE, calibration=None),
+        policy=MatchPolicy.fixed(MODEL, Metric.COSINE, calibration=None),
         quality_floor=QualityFloor(),
     )
 
@@ -39,9 +40,7 @@ def rows(engine) -> tuple[int, int]:
 
 @pytest.fixture
 def repo(engine) -> PgFaceRepository:
-    repository = PgFaceRepository(engine)
-    repository.adopt_model(MODEL, Metric.COSINE)
-    return repository
+    return bound_repository(engine)
 
 
 def test_storage_down_leaves_no_row(repo, engine):
@@ -53,7 +52,7 @@ def test_storage_down_leaves_no_row(repo, engine):
 
 def test_database_down_after_upload_leaves_no_photo(store, tmp_path, engine):
     # The gallery exists, then every connection fails: the insert dies after the upload.
-    dead = PgFaceRepository(make_engine(f"postgresql://nobody@/x?host={tmp_path}"))
+    dead = PgFaceRepository(make_engine(f"postgresql://nobody@/x?host={tmp_path}"), 100)
     with pytest.raises(DatabaseUnavailable):
         service(dead, store).enroll("E1", "Alice", PHOTO)
     assert store.keys("employees/") == []
@@ -66,8 +65,8 @@ def test_insert_failing_mid_transaction_leaves_neither(repo, store, engine):
         db.execute(text("INSERT INTO employee (id, name) VALUES ('X', 'x')"))
         db.execute(
             text(
-                "INSERT INTO face (id, employee_id, embedding, model, detector, image_key, quality)"
-                " VALUES ('f0', 'X', '[0,1,0,0]', 'Dlib', 'dlib', 'employees/E1/fixed.jpg', '{}')"
+                "INSERT INTO face (id, employee_id, model, detector, image_key, quality)"
+                " VALUES ('f0', 'X', 'Dlib', 'dlib', 'employees/E1/fixed.jpg', '{}')"
             )
         )
     enroll = service(repo, store)

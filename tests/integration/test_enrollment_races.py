@@ -7,11 +7,11 @@ from concurrent.futures import ThreadPoolExecutor
 from sqlalchemy import text
 
 from backend.domain.errors import PhotoAlreadyEnrolled
+from backend.domain.matching import MatchPolicy
 from backend.domain.model import Extraction, Metric
-from backend.domain.policy import MatchPolicy, QualityFloor
+from backend.domain.policy import QualityFloor
 from backend.domain.services import EnrollmentService
-from backend.infrastructure.pg_faces import PgFaceRepository
-from tests.integration.conftest import MODEL
+from tests.integration.conftest import MODEL, bound_repository
 from tests.unit.fakes import FakeEmbedder, FakeImageStore, face
 
 PHOTO = b"\xff\xd8\xff a photo uploaded sixteen times"
@@ -34,14 +34,13 @@ class GatheringEmbedder(FakeEmbedder):
 
 
 def test_sixteen_identical_uploads_enroll_one_face(engine):
-    repo = PgFaceRepository(engine)
-    repo.adopt_model(MODEL, Metric.COSINE)
+    repo = bound_repository(engine)
     images = FakeImageStore()
     service = EnrollmentService(
         embedder=GatheringEmbedder(UPLOADS),
         faces=repo,
         images=images,
-        policy=MatchPolicy(MODEL, Metric.COSINE, calibration=None),
+        policy=MatchPolicy.fixed(MODEL, Metric.COSINE, calibration=None),
         quality_floor=QualityFloor(),
     )
 
@@ -107,8 +106,7 @@ def test_the_unique_index_backs_the_check(engine):
     from backend.infrastructure.database import transaction
     from tests.unit.fakes import GOOD
 
-    repo = PgFaceRepository(engine)
-    repo.adopt_model(MODEL, Metric.COSINE)
+    repo = bound_repository(engine)
     alice = Employee("E1", "Alice")
 
     def record(face_id: str) -> FaceRecord:
@@ -119,7 +117,7 @@ def test_the_unique_index_backs_the_check(engine):
         alice,
         record("f1"),
         [1.0, 0, 0, 0],
-        Metric.COSINE,
+        repo.gallery,
         refuse_within=0.01,
         ask_within=0.01,
         confirmed=False,
@@ -128,8 +126,8 @@ def test_the_unique_index_backs_the_check(engine):
     with pytest.raises(PhotoAlreadyEnrolled), transaction(engine) as db:
         db.execute(
             text(
-                "INSERT INTO face (id, employee_id, embedding, model, detector, image_key, "
-                "quality, content_sha256) VALUES ('f2', 'E1', '[0,1,0,0]', 'Dlib', 'dlib', "
+                "INSERT INTO face (id, employee_id, model, detector, image_key, "
+                "quality, content_sha256) VALUES ('f2', 'E1', 'Dlib', 'dlib', "
                 "'employees/E1/f2.jpg', '{}', 'same')"
             )
         )

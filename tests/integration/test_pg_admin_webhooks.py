@@ -6,21 +6,18 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import text
 
-from backend.domain.model import Metric, Role
+from backend.domain.model import Role
 from backend.infrastructure.pg_checkins import PgCheckinLog
 from backend.infrastructure.pg_faces import PgFaceRepository
 from backend.infrastructure.pg_keys import PgApiKeyStore
 from backend.infrastructure.pg_outbox import PgWebhooks
-from tests.integration.conftest import MODEL
+from tests.integration.conftest import bound_repository
 from tests.integration.test_pg_repository import add, unit
 
 
 @pytest.fixture
 def gallery(engine) -> PgFaceRepository:
-    repo = PgFaceRepository(engine)
-    repo.adopt_model(MODEL, Metric.COSINE)
-    repo.metric = Metric.COSINE  # type: ignore[attr-defined]
-    return repo
+    return bound_repository(engine)
 
 
 def test_concurrent_matches_of_one_person_write_one_row(gallery, engine):

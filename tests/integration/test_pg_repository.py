@@ -7,12 +7,14 @@ import pytest
 from sqlalchemy import text
 
 from backend.domain.errors import DatabaseUnavailable, KeyNameTaken, ModelMismatch
+from backend.domain.gallery_state import GalleryState
 from backend.domain.model import Employee, FaceRecord, Metric, ModelInfo, Quality, Role
 from backend.infrastructure.database import MIGRATIONS, make_engine, migrate
 from backend.infrastructure.pg_checkins import PgCheckinLog
 from backend.infrastructure.pg_faces import PgFaceRepository
+from backend.infrastructure.pg_gallery import PgGalleryRow, generation_tables, vector_table
 from backend.infrastructure.pg_keys import PgApiKeyStore
-from tests.integration.conftest import MODEL
+from tests.integration.conftest import MODEL, bound_repository
 
 Q = Quality(200, 300.0, 120.0)
 
@@ -34,7 +36,7 @@ def add(repo, employee_id, face_id, vector, refuse=0.0, ask=None, confirmed=Fals
         Employee(employee_id, employee_id.lower()),
         replace(record(face_id, employee_id), confirmed_by="hr" if confirmed else None),
         vector,
-        repo.metric,
+        repo.gallery,
         refuse_within=refuse,
         ask_within=refuse if ask is None else ask,
         confirmed=confirmed,
@@ -67,7 +69,7 @@ def test_migrations_from_empty_create_every_table(engine):
     assert {"unknown_attempt", "webhook", "webhook_delivery"} <= tables
     assert {"liveness_secret", "liveness_challenge"} <= tables
     assert "rate_bucket" in tables
-    assert version == head_revision() == "0008"
+    assert version == head_revision() == "0009"
     migrate(engine)  # a second run is a no-op
 
 
@@ -75,7 +77,7 @@ def test_nearest_orders_by_distance_for_each_metric(repository):
     add(repository, "A", "a1", unit(1, 0, 0, 0))
     add(repository, "B", "b1", unit(0, 1, 0, 0))
     add(repository, "C", "c1", unit(1, 1, 0, 0))
-    found = repository.nearest(unit(1, 0.1, 0, 0), repository.metric, limit=3)
+    found = repository.nearest(unit(1, 0.1, 0, 0), repository.gallery, limit=3)
     assert [m.employee_id for m in found] == ["A", "C", "B"]
     cosine = 1 - sum(a * b for a, b in zip(unit(1, 0.1, 0, 0), unit(1, 0, 0, 0)))
     expected = math.sqrt(2 * cosine) if repository.metric is Metric.EUCLIDEAN else cosine
@@ -85,17 +87,18 @@ def test_nearest_orders_by_distance_for_each_metric(repository):
 
 def test_search_uses_the_hnsw_index(repository, engine):
     operator = {"cosine": "<=>", "euclidean": "<->", "inner_product": "<#>"}[repository.metric]
+    table = vector_table(repository.gallery.generation)
     with engine.begin() as db:
         db.execute(text("SET LOCAL enable_seqscan = off"))
         plan = "\n".join(
             db.execute(
                 text(
-                    f"EXPLAIN SELECT id FROM face ORDER BY embedding {operator} "
+                    f"EXPLAIN SELECT face_id FROM {table} ORDER BY embedding {operator} "
                     "CAST('[1,0,0,0]' AS vector) LIMIT 1"
                 )
             ).scalars()
         )
-    assert "face_embedding_vector_" in plan
+    assert f"{table}_hnsw" in plan
 
 
 def test_guard_refuses_a_near_face_of_another_employee(repository):
@@ -137,19 +140,23 @@ def test_delete_employee_cascades_to_faces_and_checkins(repository, engine):
 
 
 def test_gallery_refuses_another_model_once_it_has_faces(engine):
-    repo = PgFaceRepository(engine)
-    repo.adopt_model(MODEL, Metric.COSINE)
+    repo = bound_repository(engine)
     add(repo, "A", "a1", unit(1, 0, 0, 0))
+    row = PgGalleryRow(engine)
     with pytest.raises(ModelMismatch, match="EMBEDDER_MODEL=Dlib"):
-        repo.adopt_model(ModelInfo("ArcFace", 512, "dlib"), Metric.COSINE)
-    assert repo.gallery_model() == ModelInfo("Dlib", 4, "dlib")
+        row.bind(ModelInfo("ArcFace", 512, "dlib"), Metric.COSINE)
+    assert row.read().model == MODEL
 
 
 def test_empty_gallery_adopts_a_new_model(engine):
-    repo = PgFaceRepository(engine)
-    repo.adopt_model(MODEL, Metric.COSINE)
-    repo.adopt_model(ModelInfo("ArcFace", 8, "dlib"), Metric.COSINE)
-    assert repo.gallery_model() == ModelInfo("ArcFace", 8, "dlib")
+    row = PgGalleryRow(engine)
+    first = row.bind(MODEL, Metric.COSINE)
+    adopted = row.bind(ModelInfo("ArcFace", 8, "dlib"), Metric.COSINE)
+    assert adopted.model == ModelInfo("ArcFace", 8, "dlib")
+    assert adopted.generation > first.generation
+    with engine.connect() as db:  # the empty generation of the old model is gone
+        tables = generation_tables(db)
+    assert set(tables) == {adopted.generation}
 
 
 def test_api_keys_store_hashes_only(engine):
@@ -163,9 +170,9 @@ def test_api_keys_store_hashes_only(engine):
 
 
 def test_unreachable_database_is_database_unavailable(tmp_path):
-    repo = PgFaceRepository(make_engine(f"postgresql://nobody@/x?host={tmp_path}"))
+    repo = PgFaceRepository(make_engine(f"postgresql://nobody@/x?host={tmp_path}"), 100)
     with pytest.raises(DatabaseUnavailable):
-        repo.nearest(unit(1, 0, 0, 0), Metric.COSINE)
+        repo.nearest(unit(1, 0, 0, 0), GalleryState(MODEL, Metric.COSINE, 1))
 
 
 def test_one_sweeper_at_a_time_and_named_keys(engine):
