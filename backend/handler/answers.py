@@ -238,6 +238,16 @@ class DailyAttendance(BaseModel):
     employees: list[AttendanceRow]
 
 
+class GallerySetting(BaseModel):
+    """A threshold setting: the value in force (null: none, the calibration decides)."""
+
+    value: float | None
+    source: Literal["gallery", "configuration"] = Field(
+        description="gallery: set by an admin in the gallery's row; configuration: the "
+        "environment's setting (or its default)"
+    )
+
+
 class GalleryReport(BaseModel):
     """The gallery's model and size, the thresholds in use and what they promise."""
 
@@ -257,12 +267,20 @@ class GalleryReport(BaseModel):
             "expected_recognition": 0.961,
             "calibration": "LFW View 1 training people",
             "warning": None,
+            "generation": 1,
+            "settings": {
+                "stranger_accept_rate": {"value": 0.005, "source": "configuration"},
+                "match_threshold": {"value": None, "source": "configuration"},
+                "duplicate_threshold": {"value": None, "source": "configuration"},
+                "match_margin": {"value": 0.1, "source": "configuration"},
+            },
         }
     )
     model: str
     dim: int
     detector: str
     metric: Literal["cosine", "euclidean", "inner_product"]
+    generation: int = Field(description="the generation of vectors in use (one per re-embed)")
     employees: int
     faces: int
     match_threshold: float
@@ -275,6 +293,9 @@ class GalleryReport(BaseModel):
     expected_recognition: float | None
     calibration: str | None
     warning: str | None
+    settings: dict[str, GallerySetting] = Field(
+        description="each threshold setting in force, and where it comes from"
+    )
 
 
 class WhoAmI(BaseModel):

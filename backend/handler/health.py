@@ -8,12 +8,10 @@ from fastapi.responses import JSONResponse
 
 from backend.domain.app import Services
 from backend.domain.errors import DomainError
-from backend.domain.model import ApiKey
 from backend.handler import answers
-from backend.handler.auth import ADMIN
 from backend.handler.context import services
 from backend.handler.errors import error_body
-from backend.handler.openapi import API_ERRORS, errors
+from backend.handler.openapi import errors
 
 router = APIRouter()
 
@@ -48,18 +46,3 @@ async def readyz(found: Services = Depends(services)) -> dict[str, Any] | JSONRe
         return JSONResponse(body, 503)
     report = await run_in_threadpool(found.gallery.report)
     return {"status": "ready", "checks": checks, "gallery": report.as_dict()}
-
-
-@router.get(
-    "/api/v1/gallery",
-    operation_id="getGallery",
-    tags=["gallery"],
-    response_model=answers.GalleryReport,
-    responses=API_ERRORS,
-)
-async def gallery(
-    _: ApiKey = Depends(ADMIN), found: Services = Depends(services)
-) -> dict[str, Any]:
-    """The gallery's model and size, the thresholds in use and what to expect of them."""
-    report = await run_in_threadpool(found.gallery.report)
-    return report.as_dict()

@@ -27,7 +27,7 @@ MEANINGS = {
     404: "no such employee, face, key, webhook, check-in or snapshot (employee_not_found, "
     "face_not_found, key_not_found, webhook_not_found, checkin_not_found, snapshot_not_found)",
     409: "a conflict: photo_already_enrolled, face_already_enrolled, possible_duplicate "
-    "(send again with confirm_distinct=true once HR has checked), model_mismatch, "
+    "(send again with confirm_distinct=true once HR has checked), "
     "key_name_taken, idempotency_key_in_use (a request with this Idempotency-Key is still "
     "running), challenge_used (a head-turn challenge answered before)",
     413: "the body is over its limit (image_too_large, body_too_large)",
@@ -36,8 +36,10 @@ MEANINGS = {
     "liveness_failed, challenge_expired, challenge_invalid, challenge_required)",
     429: "too many check-ins for this key (rate_limited); Retry-After says when to retry",
     503: "a dependency is down (database_unavailable, storage_unavailable, "
-    "embedder_unavailable) or the embedders are at capacity (embedder_busy: Retry-After "
-    "says when to retry)",
+    "embedder_unavailable), the embedders are at capacity (embedder_busy: Retry-After "
+    "says when to retry), this replica's embedder runs another model than the gallery "
+    "(model_mismatch), or the gallery moved to a new generation meanwhile (gallery_changed: "
+    "send again)",
 }
 
 
