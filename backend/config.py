@@ -8,7 +8,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from backend.domain.model import Metric
 from backend.domain.policy import QualityFloor
-from backend.domain.thresholds import DEFAULT_THRESHOLDS
+from backend.domain.thresholds import DEFAULT_THRESHOLDS, ThresholdSettings
 from facegate.paths import REPO_ROOT
 
 DEFAULT_QUALITY_FLOOR = QualityFloor()
@@ -42,6 +42,7 @@ class BackendSettings(BaseSettings):
     # How much nearer the matched employee must be than the next one, as a share of the
     # match threshold (in cosine distance); else the check-in is "ambiguous".
     match_margin: float = Field(default=DEFAULT_THRESHOLDS.ambiguity_margin, ge=0, lt=1)
+
     # 100 keeps recall@1 >= 0.99 at 100k faces for +0.8 ms (bench/README.md, gallery_scale)
     hnsw_ef_search: int = Field(default=100, ge=1, le=1000)
     public_url: str = ""
@@ -102,3 +103,12 @@ class BackendSettings(BaseSettings):
     sweep_grace_seconds: float = Field(default=900.0, ge=0)
     # Test-only: wait this long between storing a photo and inserting its row.
     fault_pause_after_photo_put: float = Field(default=0.0, ge=0)
+
+    def threshold_defaults(self) -> ThresholdSettings:
+        """The threshold settings in force where the gallery's row sets none."""
+        return ThresholdSettings(
+            stranger_accept_target=self.match_stranger_accept_rate,
+            match_override=self.match_threshold,
+            duplicate_override=self.duplicate_threshold,
+            ambiguity_margin=self.match_margin,
+        )

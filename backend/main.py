@@ -12,7 +12,16 @@ from backend.bootstrap.adapters import Adapters, connect
 from backend.bootstrap.services import build_services, build_workers
 from backend.config import BackendSettings
 from backend.domain.app import Services
-from backend.handler import attendance, employees, evidence, health, keys, liveness, webhooks
+from backend.handler import (
+    attendance,
+    employees,
+    evidence,
+    gallery,
+    health,
+    keys,
+    liveness,
+    webhooks,
+)
 from backend.handler.contract import contract_text, install_contract
 from backend.handler.errors import install_error_handlers
 from backend.handler.observability import GallerySize, Metrics, install_observability
@@ -83,6 +92,7 @@ def create_app(
     install_observability(app, metrics)
     install_error_handlers(app)
     app.include_router(health.router)
+    app.include_router(gallery.router)
     app.include_router(employees.router)
     app.include_router(attendance.router)
     app.include_router(evidence.router)

@@ -14,11 +14,11 @@ from backend.domain.calibration import Calibration
 from backend.domain.errors import EmbedderUnavailable
 from backend.domain.model import ModelInfo
 from backend.domain.ports import (
+    AdministeredFaces,
     ApiKeyStore,
     ChallengeLedger,
-    CheckinLog,
-    AdministeredFaces,
     CheckinFaces,
+    CheckinLog,
     Embedder,
     EnrollmentFaces,
     GalleryRow,

@@ -8,15 +8,20 @@ from backend.bootstrap.adapters import (
     Adapters,
     connect,
     embedder_client,
+    face_repository,
+    gallery_row,
     generations,
     image_store,
     open_database,
 )
 from backend.bootstrap.services import build_services
+from backend.calibration import load_calibration
 from backend.config import BackendSettings
 from backend.domain.app import Services
 from backend.domain.attendance import Attendance
+from backend.domain.gallery import GalleryStatus
 from backend.domain.keys import ApiKeys
+from backend.domain.matching import MatchPolicy
 from backend.domain.reembed import ReembedService
 from backend.infrastructure.database import migrate
 from backend.infrastructure.pg_checkins import PgCheckinLog
@@ -75,4 +80,22 @@ def reembedding(settings: BackendSettings) -> Iterator[ReembedService]:
         )
     finally:
         embedder.close()
+        engine.dispose()
+
+
+@contextlib.contextmanager
+def gallery_status(settings: BackendSettings) -> Iterator[GalleryStatus]:
+    """The gallery's report and recalibration, on the database alone (no embedder)."""
+    engine = open_database(settings, pool_size=1)
+    try:
+        row = gallery_row(engine, settings)
+        faces = face_repository(engine, settings)
+        policy = MatchPolicy(
+            row.read,
+            defaults=settings.threshold_defaults(),
+            calibrations=load_calibration,
+            gallery_size=faces.count_faces,
+        )
+        yield GalleryStatus(policy=policy, stats=faces, row=row)
+    finally:
         engine.dispose()

@@ -10,10 +10,10 @@ from backend.domain.app import Services
 from backend.domain.attendance import Attendance
 from backend.domain.evidence import Evidence, SnapshotPolicy, SnapshotWriter
 from backend.domain.gallery import GalleryStatus
+from backend.domain.gallery_state import FollowedGallery
 from backend.domain.idempotency import Idempotency
 from backend.domain.keys import ApiKeys
 from backend.domain.liveness import ChallengeSettings, LivenessChallenges
-from backend.domain.gallery_state import FollowedGallery
 from backend.domain.matching import MatchPolicy
 from backend.domain.policy import QualityFloor
 from backend.domain.ratelimit import RateLimiter

@@ -5,6 +5,8 @@ command imports its module (and so SQLAlchemy and the rest) only when it runs.""
 import argparse
 from pathlib import Path
 
+from backend.cli.gallery import register_gallery
+
 
 def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     """Add the backend's commands to `facegate`."""
@@ -40,6 +42,9 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
     reembed.add_argument("--model", required=True, help="the model the embedder runs")
     reembed.add_argument("--embedder-url", help="an embedder running it (default EMBEDDER_URL)")
     reembed.set_defaults(handler=_reembed)
+
+    register_gallery(commands)
+    commands.choices["gallery"].set_defaults(handler=_gallery)
 
     openapi = commands.add_parser(
         "openapi", help="print the API contract (make openapi writes it to openapi.json)"
@@ -80,6 +85,13 @@ def _reembed(args: argparse.Namespace) -> int:
     from backend.cli.reembed import reembed
 
     return run(reembed, args)
+
+
+def _gallery(args: argparse.Namespace) -> int:
+    from backend.cli.common import run
+    from backend.cli.gallery import gallery
+
+    return run(gallery, args)
 
 
 def _openapi(args: argparse.Namespace) -> int:

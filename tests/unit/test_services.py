@@ -5,8 +5,8 @@ from datetime import timedelta
 import pytest
 
 from backend.domain import errors
-from backend.domain.model import Metric, ModelInfo, Quality
 from backend.domain.matching import MatchPolicy
+from backend.domain.model import Metric, ModelInfo, Quality
 from backend.domain.policy import image_extension
 from backend.domain.thresholds import ThresholdSettings
 from tests.unit.fakes import (
