@@ -143,7 +143,8 @@ class ReembeddedGallery(Protocol):
         ...
 
     def retire_before(self, claim: GenerationClaim) -> None:
-        """Drop every generation older than the claim's (after the switch)."""
+        """After the switch: drop the generation the claim replaced and older ones (never
+        a newer one, which may be another run's under way)."""
         ...
 
 

@@ -113,7 +113,9 @@ class PgGenerations:
     def retire_before(self, claim: GenerationClaim) -> None:
         with transaction(self._engine) as db:
             current = locked_state(db, claim.metric).generation
-            old = [t for g, t in generation_tables(db).items() if g < claim.generation]
+            # The generation replaced and older ones; a newer number than the replaced one
+            # may be another run under way (it will lose its switch and drop its own).
+            old = [t for g, t in generation_tables(db).items() if g <= claim.base_generation]
         for table in old if current == claim.generation else []:
             try:
                 with transaction(self._engine) as db:

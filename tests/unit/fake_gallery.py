@@ -87,5 +87,5 @@ class FakeGenerations:
             self.tables.pop(claim.generation, None)
 
     def retire_before(self, claim: GenerationClaim) -> None:
-        for generation in [g for g in self.tables if g < claim.generation]:
+        for generation in [g for g in self.tables if g <= claim.base_generation]:
             del self.tables[generation]

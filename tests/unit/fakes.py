@@ -5,7 +5,13 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from backend.domain.errors import DomainError, GalleryChanged, IdempotencyKeyInUse, KeyNameTaken
+from backend.domain.errors import (
+    DomainError,
+    GalleryChanged,
+    IdempotencyKeyInUse,
+    KeyNameTaken,
+    StorageUnavailable,
+)
 from backend.domain.gallery_state import GalleryState
 from backend.domain.model import (
     ApiKey,
@@ -193,6 +199,8 @@ class FakeImageStore:
             del self.objects[key]
 
     def get(self, key: str) -> bytes:
+        if key not in self.objects:  # as S3ImageStore reports a photo it cannot read
+            raise StorageUnavailable("could not read the photo")
         return self.objects[key]
 
     def open(self, key: str) -> StoredPhoto | None:
