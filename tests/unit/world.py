@@ -16,6 +16,7 @@ from tests.unit.fake_background import (
     FakeSweptGallery,
     FakeSweptSnapshots,
 )
+from tests.unit.fake_gallery import FakeGalleryRow
 from tests.unit.fakes import (
     DLIB,
     FakeApiKeyStore,
@@ -43,12 +44,14 @@ class FakeWorld:
 
     def __post_init__(self) -> None:
         self.checkins = FakeCheckinLog(self.faces.employees)
+        self.gallery_row = FakeGalleryRow(self.faces)
 
     def adapters(self) -> Adapters:
         return Adapters(
             model=DLIB,
             embedder=self.embedder,
             faces=self.faces,
+            gallery=self.gallery_row,
             images=self.images,
             checkins=self.checkins,
             keys=self.key_store,
