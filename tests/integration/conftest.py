@@ -4,7 +4,9 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
+from sqlalchemy import Engine
 
+from backend.domain.gallery_state import GalleryState
 from backend.domain.model import Metric, ModelInfo
 from backend.infrastructure.database import make_engine, migrate
 from backend.infrastructure.pg_faces import PgFaceRepository
@@ -30,17 +32,22 @@ def engine(database_url) -> Iterator[object]:
     engine.dispose()
 
 
-def bound_repository(engine, metric: Metric = Metric.COSINE) -> PgFaceRepository:
-    """A repository on a gallery bound to MODEL; `.gallery` is the row (the state every
-    search and enrollment names), `.metric` its metric."""
-    repo = PgFaceRepository(engine, ef_search=100)
-    repo.gallery = PgGalleryRow(engine).bind(MODEL, metric)  # type: ignore[attr-defined]
-    repo.metric = metric  # type: ignore[attr-defined]
-    return repo
+class BoundRepository(PgFaceRepository):
+    """A repository on a gallery bound to MODEL, knowing the row (the state every search
+    and enrollment names) and its metric."""
+
+    def __init__(self, engine: Engine, metric: Metric) -> None:
+        super().__init__(engine, ef_search=100)
+        self.gallery: GalleryState = PgGalleryRow(engine).bind(MODEL, metric)
+        self.metric = metric
+
+
+def bound_repository(engine: Engine, metric: Metric = Metric.COSINE) -> BoundRepository:
+    return BoundRepository(engine, metric)
 
 
 @pytest.fixture(params=list(Metric))
-def repository(request, engine) -> PgFaceRepository:
+def repository(request, engine) -> BoundRepository:
     return bound_repository(engine, request.param)
 
 

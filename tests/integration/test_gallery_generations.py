@@ -3,6 +3,7 @@ follow each other's recalibration and re-embed; runs do not collide; check-ins g
 during a re-embed; the index is made by the migration, not at start."""
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pytest
@@ -12,7 +13,14 @@ from backend.domain import errors
 from backend.domain.gallery import GalleryStatus
 from backend.domain.gallery_state import FOLLOW_SECONDS, FollowedGallery, GalleryState
 from backend.domain.matching import MatchPolicy
-from backend.domain.model import Employee, FaceRecord, Metric, ModelInfo
+from backend.domain.model import (
+    Employee,
+    Extraction,
+    FaceRecord,
+    GenerationClaim,
+    Metric,
+    ModelInfo,
+)
 from backend.domain.reembed import ReembedService
 from backend.domain.thresholds import ThresholdSettings
 from backend.infrastructure.database import make_engine
@@ -82,14 +90,25 @@ def replicas(engine) -> tuple[Replica, Replica]:
     return Replica(engine), Replica(engine)
 
 
-def reembedding(engine, images: FakeImageStore, sleep=lambda s: None) -> ReembedService:
-    """A run with an embedder of SFACE that knows each stored photo."""
+def sface_embedder(images: FakeImageStore) -> FakeEmbedder:
+    """An embedder of SFACE that knows each stored photo."""
     embedder = FakeEmbedder(SFACE)
     for key, photo in images.objects.items():
         embedder.faces[photo] = [face(tuple(unit(*(1.0 + key.count(c) for c in "abc"))))]
+    return embedder
+
+
+def reembedding(
+    engine,
+    images: FakeImageStore,
+    sleep: Callable[[float], None] = lambda s: None,
+    *,
+    embedder: FakeEmbedder | None = None,
+    generations: PgGenerations | None = None,
+) -> ReembedService:
     return ReembedService(
-        embedder=embedder,
-        gallery=PgGenerations(engine),
+        embedder=embedder or sface_embedder(images),
+        gallery=generations or PgGenerations(engine),
         images=images,
         metric=Metric.COSINE,
         sleep=sleep,
@@ -182,25 +201,24 @@ def test_check_ins_go_on_during_a_reembed_and_late_enrollments_are_caught_up(
     searched: list[str | None] = []
 
     class Observed(PgGenerations):
-        def build_index(self, claim):  # type: ignore[no-untyped-def]
+        def build_index(self, claim: GenerationClaim) -> None:
             searched.append(kiosk.nearest(unit(1, 0.1, 0, 0), MODEL))
             # Enrolled after the run listed and caught up its faces, before the switch.
             enroll(a, "late", unit(0, 0, 1, 0))
             images.objects["employees/E-late/x.jpg"] = b"late"
             super().build_index(claim)
 
-    service = reembedding(engine, images)
-    service._gallery = Observed(engine)  # type: ignore[attr-defined]
-    embedder = service._embedder  # type: ignore[attr-defined]
-    embedder.faces[b"late"] = [face((0.0, 0.0, 1.0))]
-    original = embedder.extract
+    class SearchingEmbedder(FakeEmbedder):
+        def extract(
+            self, image: bytes, *, crop: bool = False, landmarks: bool = False
+        ) -> Extraction:
+            if image == b"late":  # the switch's catch-up, under its locks: a check-in now
+                searched.append(kiosk.nearest(unit(0.1, 1, 0, 0), MODEL))
+            return super().extract(image, crop=crop, landmarks=landmarks)
 
-    def extract_and_search(image: bytes, **options: bool):  # type: ignore[no-untyped-def]
-        if image == b"late":  # the switch's catch-up, under its locks: a check-in now
-            searched.append(kiosk.nearest(unit(0.1, 1, 0, 0), MODEL))
-        return original(image, **options)
-
-    embedder.extract = extract_and_search
+    embedder = SearchingEmbedder(SFACE)
+    embedder.faces = {**sface_embedder(images).faces, b"late": [face((0.0, 0.0, 1.0))]}
+    service = reembedding(engine, images, embedder=embedder, generations=Observed(engine))
     report = service.run(
         "SFace", lambda done, total: searched.append(kiosk.nearest(unit(1, 0.1, 0, 0), MODEL))
     )

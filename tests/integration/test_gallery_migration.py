@@ -64,6 +64,7 @@ def test_an_existing_gallery_moves_into_an_indexed_first_generation(database_url
         assert "embedding" not in columns
         # the start that follows binds nothing new: the row keeps its model and its metric
         state = PgGalleryRow(engine).bind(MODEL, Metric.COSINE)
+        assert state.model is not None
         assert (state.model.model, state.metric, state.generation) == ("Dlib", Metric.EUCLIDEAN, 1)
     finally:
         engine.dispose()
