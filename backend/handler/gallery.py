@@ -21,8 +21,10 @@ class GallerySettings(BaseModel):
     null puts it back to the configured value (MATCH_STRANGER_ACCEPT_RATE, MATCH_THRESHOLD,
     DUPLICATE_THRESHOLD, MATCH_MARGIN). Every replica follows within 5 s."""
 
+    # strict: false or "0.1" is not a threshold (lax mode would read them as 0.0 and 0.1)
     model_config = ConfigDict(
         extra="forbid",
+        strict=True,
         json_schema_extra={"examples": [{"stranger_accept_rate": 0.001, "match_threshold": None}]},
     )
     stranger_accept_rate: float | None = Field(
