@@ -37,6 +37,7 @@ from backend.infrastructure.database import make_engine, migrate, transaction
 from backend.infrastructure.http_embedder import HttpEmbedder
 from backend.infrastructure.http_webhooks import HttpWebhookSender
 from backend.infrastructure.pg_checkins import PgCheckinLog
+from backend.infrastructure.pg_employees import PgEmployees
 from backend.infrastructure.pg_faces import PgFaceRepository
 from backend.infrastructure.pg_gallery import PgGalleryRow
 from backend.infrastructure.pg_generations import PgGenerations
@@ -49,8 +50,8 @@ from backend.infrastructure.pg_sweep import PgSweptGallery, PgSweptSnapshots
 from backend.infrastructure.s3_store import S3ImageStore
 
 
-class Gallery(EnrollmentFaces, CheckinFaces, AdministeredFaces, GalleryStats, Protocol):
-    """The one face adapter, which serves each consumer's port."""
+class Gallery(EnrollmentFaces, CheckinFaces, GalleryStats, Protocol):
+    """The face adapter of enrollment, check-in and the gallery's size."""
 
 
 @dataclass
@@ -60,6 +61,7 @@ class Adapters:
     model: ModelInfo
     embedder: Embedder
     faces: Gallery
+    employees: AdministeredFaces
     gallery: GalleryRow  # the row every replica follows (model, generation, thresholds)
     images: ImageStore
     checkins: CheckinLog
@@ -154,6 +156,7 @@ def connect(settings: BackendSettings, *, bind_model: bool = True) -> Adapters:
         model=model,
         embedder=embedder,
         faces=faces,
+        employees=PgEmployees(engine),
         gallery=gallery,
         images=images,
         checkins=PgCheckinLog(engine),

@@ -82,7 +82,7 @@ def build_services(settings: BackendSettings, adapters: Adapters) -> Services:
             quality_floor=quality_floor(settings),
         ),
         checkin=checkin,
-        admin=EmployeeAdmin(faces=adapters.faces, images=adapters.images),
+        admin=EmployeeAdmin(faces=adapters.employees, images=adapters.images),
         gallery=GalleryStatus(
             policy=policy, stats=adapters.faces, row=adapters.gallery, changed=followed.forget
         ),

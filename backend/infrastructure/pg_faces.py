@@ -14,19 +14,15 @@ from backend.domain.errors import GalleryChanged, PhotoAlreadyEnrolled
 from backend.domain.gallery_state import GalleryState
 from backend.domain.model import (
     Employee,
-    EmployeeSummary,
     FaceRecord,
     GuardedInsert,
     Match,
-    Metric,
-    Page,
     Quality,
 )
 from backend.infrastructure.database import transaction, vector_literal
 from backend.infrastructure.pg_gallery import (
     ENROLL_LOCK,
     OPERATORS,
-    delete_vectors,
     locked_state,
     vector_table,
 )
@@ -48,8 +44,8 @@ def moved_on(gallery: GalleryState) -> Iterator[None]:
 
 
 class PgFaceRepository:
-    """EnrollmentFaces, CheckinFaces, AdministeredFaces and GalleryStats on PostgreSQL:
-    faces in `face`, their vectors in the current generation's table (pg_gallery)."""
+    """EnrollmentFaces, CheckinFaces and GalleryStats on PostgreSQL: faces in `face`, their
+    vectors in the current generation's table (pg_gallery)."""
 
     def __init__(self, engine: Engine, ef_search: int) -> None:
         self._engine = engine
@@ -184,7 +180,6 @@ class PgFaceRepository:
                 {"employee_id": face.employee_id, "face_id": existing},
             )
 
-    # -- administration ------------------------------------------------------------------
     def face_with_photo(self, employee_id: str, content_sha256: str) -> str | None:
         with transaction(self._engine) as db:
             found: str | None = db.execute(
@@ -192,49 +187,6 @@ class PgFaceRepository:
                 {"e": employee_id, "h": content_sha256},
             ).scalar()
         return found
-
-    def get_employee(self, employee_id: str) -> Employee | None:
-        with transaction(self._engine) as db:
-            row = db.execute(
-                text(f"SELECT {EMPLOYEE_COLUMNS} FROM employee WHERE id = :id"),
-                {"id": employee_id},
-            ).first()
-        return None if row is None else _employee(row)
-
-    def update_employee(self, employee_id: str, changes: dict[str, str | None]) -> Employee | None:
-        columns = [c for c in ("name", "department", "email") if c in changes]
-        with transaction(self._engine) as db:
-            if columns:
-                assignments = ", ".join(f"{c} = :{c}" for c in columns)
-                db.execute(
-                    text(f"UPDATE employee SET {assignments} WHERE id = :id"),
-                    {**{c: changes[c] for c in columns}, "id": employee_id},  # type: ignore[misc]
-                )
-            row = db.execute(
-                text(f"SELECT {EMPLOYEE_COLUMNS} FROM employee WHERE id = :id"),
-                {"id": employee_id},
-            ).first()
-        return None if row is None else _employee(row)
-
-    def employee_summaries(self, search: str, limit: int, offset: int) -> Page:
-        pattern = "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        where = "WHERE e.id ILIKE :p OR e.name ILIKE :p OR e.department ILIKE :p" if search else ""
-        with transaction(self._engine) as db:
-            total = db.execute(
-                text(f"SELECT count(*) FROM employee e {where}"), {"p": pattern}
-            ).scalar_one()
-            rows = db.execute(
-                text(
-                    f"SELECT e.id, e.name, e.department, e.email, e.created_at, "
-                    "(SELECT count(*) FROM face f WHERE f.employee_id = e.id) AS faces, "
-                    "(SELECT max(c.created_at) FROM checkin c "
-                    " WHERE c.employee_id = e.id AND c.matched) AS last_checkin "
-                    f"FROM employee e {where} ORDER BY e.id LIMIT :l OFFSET :o"
-                ),
-                {"p": pattern, "l": limit, "o": offset},
-            )
-            items = [EmployeeSummary(_employee(r), r.faces, r.last_checkin) for r in rows]
-        return Page(items, total, limit, offset)
 
     def count_faces(self) -> int:
         with transaction(self._engine) as db:
@@ -246,42 +198,6 @@ class PgFaceRepository:
             count: int = db.execute(text("SELECT count(*) FROM employee")).scalar_one()
         return count
 
-    def faces_of(self, employee_id: str) -> list[FaceRecord]:
-        with transaction(self._engine) as db:
-            rows = db.execute(
-                text(
-                    f"SELECT {FACE_COLUMNS} FROM face WHERE employee_id = :id "
-                    "ORDER BY created_at, id"
-                ),
-                {"id": employee_id},
-            )
-            return [face_of(r) for r in rows]
-
-    def delete_employee(self, employee_id: str) -> bool:
-        # Faces and check-ins go with it (ON DELETE CASCADE), in one transaction.
-        with transaction(self._engine) as db:
-            locked_state(db, Metric.COSINE)  # no switch meanwhile
-            delete_vectors(db, "WHERE employee_id = :e", {"e": employee_id})
-            deleted = db.execute(
-                text("DELETE FROM employee WHERE id = :e"), {"e": employee_id}
-            ).rowcount
-            if deleted:
-                enqueue(db, events.employee_erased(employee_id))
-        return bool(deleted)
-
-    def delete_face(self, employee_id: str, face_id: str) -> FaceRecord | None:
-        with transaction(self._engine) as db:
-            locked_state(db, Metric.COSINE)  # no switch meanwhile
-            where = "WHERE id = :f AND employee_id = :e"
-            delete_vectors(db, where, {"f": face_id, "e": employee_id})
-            row = db.execute(
-                text(
-                    f"DELETE FROM face WHERE id = :f AND employee_id = :e RETURNING {FACE_COLUMNS}"
-                ),
-                {"f": face_id, "e": employee_id},
-            ).first()
-        return None if row is None else face_of(row)
-
 
 EMPLOYEE_COLUMNS = "id, name, department, email, created_at"
 FACE_COLUMNS = (
@@ -290,7 +206,7 @@ FACE_COLUMNS = (
 )
 
 
-def _employee(row: Any) -> Employee:
+def employee_of(row: Any) -> Employee:
     return Employee(row.id, row.name, row.department, row.email, row.created_at)
 
 

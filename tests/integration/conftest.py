@@ -9,6 +9,7 @@ from sqlalchemy import Engine
 from backend.domain.gallery_state import GalleryState
 from backend.domain.model import Metric, ModelInfo
 from backend.infrastructure.database import make_engine, migrate
+from backend.infrastructure.pg_employees import PgEmployees
 from backend.infrastructure.pg_faces import PgFaceRepository
 from backend.infrastructure.pg_gallery import PgGalleryRow
 from backend.infrastructure.s3_store import S3ImageStore
@@ -32,9 +33,9 @@ def engine(database_url) -> Iterator[object]:
     engine.dispose()
 
 
-class BoundRepository(PgFaceRepository):
-    """A repository on a gallery bound to MODEL, knowing the row (the state every search
-    and enrollment names) and its metric."""
+class BoundRepository(PgFaceRepository, PgEmployees):
+    """Both face adapters on a gallery bound to MODEL, knowing the row (the state every
+    search and enrollment names) and its metric."""
 
     def __init__(self, engine: Engine, metric: Metric) -> None:
         super().__init__(engine, ef_search=100)

@@ -8,15 +8,14 @@ from sqlalchemy import text
 
 from backend.domain.model import Role
 from backend.infrastructure.pg_checkins import PgCheckinLog
-from backend.infrastructure.pg_faces import PgFaceRepository
 from backend.infrastructure.pg_keys import PgApiKeyStore
 from backend.infrastructure.pg_outbox import PgWebhooks
-from tests.integration.conftest import bound_repository
+from tests.integration.conftest import BoundRepository, bound_repository
 from tests.integration.test_pg_repository import add, unit
 
 
 @pytest.fixture
-def gallery(engine) -> PgFaceRepository:
+def gallery(engine) -> BoundRepository:
     return bound_repository(engine)
 
 

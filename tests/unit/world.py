@@ -51,6 +51,7 @@ class FakeWorld:
             model=DLIB,
             embedder=self.embedder,
             faces=self.faces,
+            employees=self.faces,
             gallery=self.gallery_row,
             images=self.images,
             checkins=self.checkins,

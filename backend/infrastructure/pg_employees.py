@@ -1,0 +1,97 @@
+"""Employees and their faces as administration sees them: read, renamed, erased (with
+every generation's vectors of the faces that go)."""
+
+from sqlalchemy import Engine, text
+
+from backend.domain import events
+from backend.domain.model import Employee, EmployeeSummary, FaceRecord, Metric, Page
+from backend.infrastructure.database import transaction
+from backend.infrastructure.pg_faces import EMPLOYEE_COLUMNS, FACE_COLUMNS, employee_of, face_of
+from backend.infrastructure.pg_gallery import delete_vectors, locked_state
+from backend.infrastructure.pg_outbox import enqueue
+
+
+class PgEmployees:
+    """AdministeredFaces on PostgreSQL."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def get_employee(self, employee_id: str) -> Employee | None:
+        with transaction(self._engine) as db:
+            row = db.execute(
+                text(f"SELECT {EMPLOYEE_COLUMNS} FROM employee WHERE id = :id"),
+                {"id": employee_id},
+            ).first()
+        return None if row is None else employee_of(row)
+
+    def update_employee(self, employee_id: str, changes: dict[str, str | None]) -> Employee | None:
+        columns = [c for c in ("name", "department", "email") if c in changes]
+        with transaction(self._engine) as db:
+            if columns:
+                assignments = ", ".join(f"{c} = :{c}" for c in columns)
+                db.execute(
+                    text(f"UPDATE employee SET {assignments} WHERE id = :id"),
+                    {**{c: changes[c] for c in columns}, "id": employee_id},  # type: ignore[misc]
+                )
+            row = db.execute(
+                text(f"SELECT {EMPLOYEE_COLUMNS} FROM employee WHERE id = :id"),
+                {"id": employee_id},
+            ).first()
+        return None if row is None else employee_of(row)
+
+    def employee_summaries(self, search: str, limit: int, offset: int) -> Page:
+        pattern = "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        where = "WHERE e.id ILIKE :p OR e.name ILIKE :p OR e.department ILIKE :p" if search else ""
+        with transaction(self._engine) as db:
+            total = db.execute(
+                text(f"SELECT count(*) FROM employee e {where}"), {"p": pattern}
+            ).scalar_one()
+            rows = db.execute(
+                text(
+                    f"SELECT e.id, e.name, e.department, e.email, e.created_at, "
+                    "(SELECT count(*) FROM face f WHERE f.employee_id = e.id) AS faces, "
+                    "(SELECT max(c.created_at) FROM checkin c "
+                    " WHERE c.employee_id = e.id AND c.matched) AS last_checkin "
+                    f"FROM employee e {where} ORDER BY e.id LIMIT :l OFFSET :o"
+                ),
+                {"p": pattern, "l": limit, "o": offset},
+            )
+            items = [EmployeeSummary(employee_of(r), r.faces, r.last_checkin) for r in rows]
+        return Page(items, total, limit, offset)
+
+    def faces_of(self, employee_id: str) -> list[FaceRecord]:
+        with transaction(self._engine) as db:
+            rows = db.execute(
+                text(
+                    f"SELECT {FACE_COLUMNS} FROM face WHERE employee_id = :id "
+                    "ORDER BY created_at, id"
+                ),
+                {"id": employee_id},
+            )
+            return [face_of(r) for r in rows]
+
+    def delete_employee(self, employee_id: str) -> bool:
+        # Faces and check-ins go with it (ON DELETE CASCADE), in one transaction.
+        with transaction(self._engine) as db:
+            locked_state(db, Metric.COSINE)  # no switch meanwhile
+            delete_vectors(db, "WHERE employee_id = :e", {"e": employee_id})
+            deleted = db.execute(
+                text("DELETE FROM employee WHERE id = :e"), {"e": employee_id}
+            ).rowcount
+            if deleted:
+                enqueue(db, events.employee_erased(employee_id))
+        return bool(deleted)
+
+    def delete_face(self, employee_id: str, face_id: str) -> FaceRecord | None:
+        with transaction(self._engine) as db:
+            locked_state(db, Metric.COSINE)  # no switch meanwhile
+            where = "WHERE id = :f AND employee_id = :e"
+            delete_vectors(db, where, {"f": face_id, "e": employee_id})
+            row = db.execute(
+                text(
+                    f"DELETE FROM face WHERE id = :f AND employee_id = :e RETURNING {FACE_COLUMNS}"
+                ),
+                {"f": face_id, "e": employee_id},
+            ).first()
+        return None if row is None else face_of(row)
