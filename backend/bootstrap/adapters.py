@@ -1,5 +1,6 @@
 """The real adapters: `connect` opens every one of them for a running backend."""
 
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -48,6 +49,8 @@ from backend.infrastructure.pg_outbox import PgWebhooks
 from backend.infrastructure.pg_ratelimit import PgRateBuckets
 from backend.infrastructure.pg_sweep import PgSweptGallery, PgSweptSnapshots
 from backend.infrastructure.s3_store import S3ImageStore
+
+log = logging.getLogger("facegate.backend")
 
 
 class Gallery(EnrollmentFaces, CheckinFaces, GalleryStats, Protocol):
@@ -142,7 +145,14 @@ def connect(settings: BackendSettings, *, bind_model: bool = True) -> Adapters:
         faces = face_repository(engine, settings)
         gallery = gallery_row(engine, settings)
         if bind_model:  # reads the row; makes a table and index only at the first binding
-            gallery.bind(model, settings.match_metric)
+            bound = gallery.bind(model, settings.match_metric)
+            if bound.metric != settings.match_metric:
+                log.warning(
+                    "MATCH_METRIC=%s is not the gallery's metric (%s, its index's): the "
+                    "gallery's is used; `facegate reembed` with MATCH_METRIC set moves it",
+                    settings.match_metric.value,
+                    bound.metric.value,
+                )
     except BaseException:
         embedder.close()
         engine.dispose()

@@ -2,6 +2,7 @@
 
 import csv
 import io
+import json
 import re
 import uuid
 
@@ -218,3 +219,23 @@ def test_a_dlib_gallery_moves_to_sface_with_reembed(
         assert found["matched"] is True and found["employee_id"] == "OPS-OBAMA"
     finally:
         backend.stop()
+
+
+def test_gallery_set_writes_the_row_that_show_and_the_api_report(stack):
+    """`facegate gallery set` recalibrates the running gallery; `default` puts it back."""
+    try:
+        changed = run_cli("gallery", "set", "--match-margin", "0.2", env=stack.env)
+        assert changed.returncode == 0, changed.stderr
+        assert json.loads(changed.stdout)["settings"]["match_margin"] == {
+            "value": 0.2,
+            "source": "gallery",
+        }
+        shown = json.loads(run_cli("gallery", "show", env=stack.env).stdout)
+        assert shown["settings"]["match_margin"]["value"] == 0.2
+        refused = run_cli("gallery", "set", "--match-margin", "two", env=stack.env)
+        assert refused.returncode != 0 and "a number or 'default'" in refused.stderr
+        out_of_range = run_cli("gallery", "set", "--match-margin", "1.5", env=stack.env)
+        assert out_of_range.returncode != 0 and "not valid" in out_of_range.stderr
+    finally:
+        reset = run_cli("gallery", "set", "--match-margin", "default", env=stack.env)
+    assert json.loads(reset.stdout)["settings"]["match_margin"]["source"] == "configuration"
