@@ -70,7 +70,11 @@ def build_index(db: Connection, generation: int, metric: Metric) -> None:
 def generation_tables(db: Connection) -> dict[int, str]:
     """Every generation's table there is (the current one, runs under way, leftovers)."""
     names = db.execute(
-        text("SELECT tablename FROM pg_tables WHERE tablename ~ :p"), {"p": GENERATION_TABLES}
+        text(
+            "SELECT tablename FROM pg_tables "
+            "WHERE schemaname = current_schema() AND tablename ~ :p"
+        ),
+        {"p": GENERATION_TABLES},
     ).scalars()
     return {int(name.rsplit("_", 1)[1]): name for name in names}
 

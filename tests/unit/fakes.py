@@ -136,10 +136,10 @@ class FakeFaceRepository:
     def get_employee(self, employee_id: str) -> Employee | None:
         return self.employees.get(employee_id)
 
-    def update_employee(self, employee_id: str, changes: dict) -> Employee | None:  # type: ignore[type-arg]
+    def update_employee(self, employee_id: str, changes: dict[str, str | None]) -> Employee | None:
         if employee_id not in self.employees:
             return None
-        self.employees[employee_id] = replace(self.employees[employee_id], **changes)
+        self.employees[employee_id] = replace(self.employees[employee_id], **changes)  # type: ignore[arg-type]
         return self.employees[employee_id]
 
     def count_faces(self) -> int:
