@@ -150,6 +150,9 @@ def test_a_reembed_switch_is_followed_by_the_other_replica(replicas, engine):
 
     report = reembedding(engine, photos_of(engine), while_replicas_follow).run("SFace")
     assert seen_meanwhile == ["E-f1"]
+    # an enrollment b read against the old generation is refused, never written into it
+    with pytest.raises(errors.GalleryChanged):
+        enroll(b, "f3", unit(0, 0, 1, 0))
     b.later(FOLLOW_SECONDS)
     assert b.policy.state().generation == report.generation
     assert b.policy.model == SFACE

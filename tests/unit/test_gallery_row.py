@@ -118,3 +118,17 @@ def test_only_an_admin_recalibrates(api):
         "/api/v1/gallery", json={"match_threshold": 0.05}, headers={"X-API-Key": kiosk}
     )
     assert refused.status_code == 403 and refused.json()["error"]["code"] == "forbidden"
+
+
+def test_a_check_in_on_a_replica_whose_embedder_runs_the_old_model_is_a_clear_503(api):
+    client, kiosk, world = api
+    state = world.gallery_row.state
+    world.gallery_row.state = GalleryState(ModelInfo("SFace", 128, "yunet"), state.metric, 2)
+    answer = client.post(
+        "/api/v1/employees/search",
+        headers={"X-API-Key": kiosk},
+        files={"image": ("f.jpg", b"\xff\xd8a", "image/jpeg")},
+    )
+    assert answer.status_code == 503
+    assert answer.json()["error"]["code"] == "model_mismatch"
+    assert "EMBEDDER_MODEL=SFace" in answer.json()["error"]["message"]
