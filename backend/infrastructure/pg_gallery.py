@@ -71,8 +71,7 @@ def generation_tables(db: Connection) -> dict[int, str]:
     """Every generation's table there is (the current one, runs under way, leftovers)."""
     names = db.execute(
         text(
-            "SELECT tablename FROM pg_tables "
-            "WHERE schemaname = current_schema() AND tablename ~ :p"
+            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND tablename ~ :p"
         ),
         {"p": GENERATION_TABLES},
     ).scalars()
