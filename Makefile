@@ -47,8 +47,9 @@ bench: install
 
 lint: $(STAMP)
 	$(BIN)/ruff check embedder backend facegate tests bench
-	$(BIN)/ruff format --check embedder backend facegate tests
+	$(BIN)/ruff format --check embedder backend facegate tests bench
 	$(BIN)/mypy embedder backend facegate bench
+	$(BIN)/mypy tests
 	$(BIN)/lint-imports
 
 # The API contract as the app serves it; committed, and a test compares the two.
