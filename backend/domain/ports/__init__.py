@@ -1,0 +1,58 @@
+"""The ports: Protocols declared by their consumers (go-clean-arch), small, one per use.
+Adapters in infrastructure implement them; fakes in tests implement exactly them."""
+
+from backend.domain.ports.access import (
+    ApiKeyStore,
+    IdempotencyClaim,
+    IdempotencyStore,
+    RateBuckets,
+    WebhookOutbox,
+    WebhookSender,
+    WebhookStore,
+)
+from backend.domain.ports.gallery import (
+    AdministeredFaces,
+    CheckinFaces,
+    Embedder,
+    EnrollmentFaces,
+    GalleryRow,
+    GalleryStats,
+    ImageStore,
+    ReembeddedGallery,
+)
+from backend.domain.ports.records import (
+    AttendanceRecords,
+    ChallengeLedger,
+    CheckinEvidence,
+    CheckinLog,
+    CheckinRecorder,
+    SweptGallery,
+    SweptPhotos,
+    SweptSnapshots,
+)
+
+__all__ = [
+    "Embedder",
+    "GalleryRow",
+    "EnrollmentFaces",
+    "CheckinFaces",
+    "AdministeredFaces",
+    "ReembeddedGallery",
+    "GalleryStats",
+    "ImageStore",
+    "SweptGallery",
+    "SweptPhotos",
+    "SweptSnapshots",
+    "CheckinRecorder",
+    "AttendanceRecords",
+    "CheckinEvidence",
+    "CheckinLog",
+    "ChallengeLedger",
+    "ApiKeyStore",
+    "WebhookStore",
+    "WebhookOutbox",
+    "WebhookSender",
+    "IdempotencyClaim",
+    "IdempotencyStore",
+    "RateBuckets",
+]

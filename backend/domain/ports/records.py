@@ -1,0 +1,132 @@
+"""Ports of the records: what check-ins, attendance, evidence, the sweeps and the liveness
+challenges each need of the check-in log and the stored objects."""
+
+from collections.abc import Iterator
+from contextlib import AbstractContextManager
+from datetime import date, datetime
+from typing import Protocol
+
+from backend.domain.model import (
+    Checkin,
+    CheckinFilter,
+    CheckinRow,
+    DailyAttendance,
+    Dispute,
+    Page,
+)
+
+
+class SweptGallery(Protocol):
+    """What the photo sweep needs of the gallery: one sweeper at a time, and names."""
+
+    def sweeping(self) -> AbstractContextManager[bool]:
+        """Held while sweeping: True when this process may sweep (no other one does)."""
+        ...
+
+    def image_keys_named(self, keys: list[str]) -> set[str]:
+        """Those of `keys` that a face row names."""
+        ...
+
+
+class SweptPhotos(Protocol):
+    """What the photo sweep needs of the object store."""
+
+    def listing(self, prefix: str) -> Iterator[tuple[str, datetime]]:
+        """Every stored key under prefix with the time it was stored."""
+        ...
+
+    def delete(self, key: str) -> None: ...
+
+
+class SweptSnapshots(Protocol):
+    """What the snapshot sweep needs of the check-in log: one sweeper at a time, names,
+    and the snapshots past their retention."""
+
+    def sweeping(self) -> AbstractContextManager[bool]:
+        """Held while sweeping: True when this process may sweep (no other one does)."""
+        ...
+
+    def snapshot_keys_named(self, keys: list[str]) -> set[str]:
+        """Those of `keys` that a check-in row names."""
+        ...
+
+    def forget_snapshots_before(self, cutoff: datetime, limit: int) -> list[str]:
+        """Unlink up to `limit` snapshots of check-ins older than cutoff from their rows
+        (committed) and return their keys, for the caller to delete."""
+        ...
+
+
+class CheckinRecorder(Protocol):
+    """What a check-in writes: one row per answer that saw a face, repeats folded."""
+
+    def record(
+        self,
+        employee_id: str | None,
+        matched: bool,
+        distance: float | None,
+        api_key_name: str,
+        *,
+        snapshot_key: str | None = None,
+    ) -> Checkin: ...
+
+    def record_matched_unless_repeat(
+        self,
+        employee_id: str,
+        distance: float,
+        api_key_name: str,
+        window_seconds: float,
+        *,
+        face_id: str | None = None,
+        snapshot_key: str | None = None,
+    ) -> tuple[Checkin, bool]:
+        """Atomically across replicas: the employee's matched check-in of the last
+        `window_seconds` and True if there is one (nothing written), else a new one
+        (naming the face it matched and its snapshot) and False."""
+        ...
+
+    def count_unknown(self, api_key_name: str, distance: float | None) -> None:
+        """Count an unmatched attempt in its hour for this kiosk (no row per attempt)."""
+        ...
+
+
+class AttendanceRecords(Protocol):
+    """What attendance reads: check-ins filtered, streamed, and per day."""
+
+    def unknown_by_hour(self, day: date, timezone: str) -> dict[int, int]:
+        """Unmatched attempts of that day per local hour (0-23), hours with none left out."""
+        ...
+
+    def query(self, where: CheckinFilter, limit: int, offset: int) -> Page: ...
+
+    def stream(self, where: CheckinFilter) -> Iterator[CheckinRow]:
+        """Every matching check-in, oldest first, without holding them all in memory."""
+        ...
+
+    def daily(self, day: date, timezone: str) -> list[DailyAttendance]:
+        """Each employee's first and last matched check-in on that day in that zone."""
+        ...
+
+
+class CheckinEvidence(Protocol):
+    """What evidence reads and marks: one check-in, and its dispute."""
+
+    def get(self, checkin_id: int) -> CheckinRow | None: ...
+
+    def set_dispute(self, checkin_id: int, dispute: Dispute | None) -> CheckinRow | None:
+        """Mark the check-in disputed (or clear it with None); None when there is none."""
+        ...
+
+
+class CheckinLog(CheckinRecorder, AttendanceRecords, CheckinEvidence, Protocol):
+    """The attendance record as one adapter keeps it: every consumer's port."""
+
+
+class ChallengeLedger(Protocol):
+    """What the head-turn challenge needs of the database: a secret every replica shares,
+    and a record of answered challenges so that each is used once."""
+
+    def signing_secret(self) -> bytes: ...
+
+    def consume(self, challenge_id: str, expires_at: datetime) -> bool:
+        """Record the challenge as answered; False when it already was (on any replica)."""
+        ...
