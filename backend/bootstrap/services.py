@@ -6,8 +6,11 @@ from datetime import timedelta
 
 from backend.bootstrap.adapters import Adapters
 from backend.config import BackendSettings
+from backend.domain.admin import EmployeeAdmin
 from backend.domain.app import Services
 from backend.domain.attendance import Attendance
+from backend.domain.checkin import CheckInService
+from backend.domain.enrollment import EnrollmentService
 from backend.domain.evidence import Evidence, SnapshotPolicy, SnapshotWriter
 from backend.domain.gallery import GalleryStatus
 from backend.domain.gallery_state import FollowedGallery
@@ -17,7 +20,6 @@ from backend.domain.liveness import ChallengeSettings, LivenessChallenges
 from backend.domain.matching import MatchPolicy
 from backend.domain.policy import QualityFloor
 from backend.domain.ratelimit import RateLimiter
-from backend.domain.services import CheckInService, EmployeeAdmin, EnrollmentService
 from backend.domain.sweep import PhotoSweep, SnapshotSweep
 from backend.domain.webhooks import DeliveryLoop, RetryPolicy, WebhookDispatcher, Webhooks
 from backend.faults import PausingImageStore

@@ -4,14 +4,16 @@ HTTP handlers, the CLI commands) calls. Drivers depend on this, never on the wir
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from backend.domain.admin import EmployeeAdmin
 from backend.domain.attendance import Attendance
+from backend.domain.checkin import CheckInService
+from backend.domain.enrollment import EnrollmentService
 from backend.domain.evidence import Evidence
 from backend.domain.gallery import GalleryStatus
 from backend.domain.idempotency import Idempotency
 from backend.domain.keys import ApiKeys
 from backend.domain.liveness import LivenessChallenges
 from backend.domain.ratelimit import RateLimiter
-from backend.domain.services import CheckInService, EmployeeAdmin, EnrollmentService
 from backend.domain.webhooks import Webhooks
 
 

@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from backend.domain.calibration import to_cosine
+from backend.domain.checkin import CheckInOutcome, CheckInService
 from backend.domain.errors import (
     ChallengeExpired,
     ChallengeInvalid,
@@ -36,7 +37,6 @@ from backend.domain.matching import MatchPolicy
 from backend.domain.model import DetectedFace
 from backend.domain.policy import unit_vector
 from backend.domain.ports import ChallengeLedger, Embedder
-from backend.domain.services import CheckInOutcome, CheckInService
 
 DIRECTIONS = ("left", "right")
 

@@ -8,8 +8,8 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 
 from backend.domain.app import Services
+from backend.domain.checkin import CheckInOutcome
 from backend.domain.model import ApiKey
-from backend.domain.services import CheckInOutcome
 from backend.handler import answers
 from backend.handler.auth import ANY_KEY
 from backend.handler.context import services

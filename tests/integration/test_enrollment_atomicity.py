@@ -4,11 +4,11 @@ nothing is left behind, neither a row without its photo nor a photo without its 
 import pytest
 from sqlalchemy import text
 
+from backend.domain.enrollment import EnrollmentService
 from backend.domain.errors import DatabaseUnavailable, StorageUnavailable
 from backend.domain.matching import MatchPolicy
 from backend.domain.model import Metric
 from backend.domain.policy import QualityFloor
-from backend.domain.services import EnrollmentService
 from backend.infrastructure.database import make_engine
 from backend.infrastructure.pg_faces import PgFaceRepository
 from backend.infrastructure.s3_store import S3ImageStore

@@ -6,11 +6,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy import text
 
+from backend.domain.enrollment import EnrollmentService
 from backend.domain.errors import PhotoAlreadyEnrolled
 from backend.domain.matching import MatchPolicy
 from backend.domain.model import Extraction, Metric
 from backend.domain.policy import QualityFloor
-from backend.domain.services import EnrollmentService
 from tests.integration.conftest import MODEL, bound_repository
 from tests.unit.fakes import FakeEmbedder, FakeImageStore, face
 

@@ -1,0 +1,94 @@
+"""Employee administration: details, changes, and erasure of faces and photos."""
+
+from dataclasses import dataclass
+
+from backend.domain.errors import (
+    EmployeeNotFound,
+    FaceNotFound,
+)
+from backend.domain.model import (
+    Employee,
+    FaceRecord,
+    Page,
+    StoredPhoto,
+)
+from backend.domain.policy import (
+    employee_prefix,
+    snapshot_prefix,
+    validate_details,
+    validate_name,
+)
+from backend.domain.ports import (
+    AdministeredFaces,
+    ImageStore,
+)
+
+
+@dataclass(frozen=True)
+class EmployeeDetails:
+    employee: Employee
+    faces: list[FaceRecord]
+
+
+class EmployeeAdmin:
+    """Reading and erasing employees: rows and photos go together."""
+
+    def __init__(self, *, faces: AdministeredFaces, images: ImageStore) -> None:
+        self._faces = faces
+        self._images = images
+
+    def list(self, limit: int, offset: int, search: str = "") -> Page:
+        """EmployeeSummary items (face count, last check-in), filtered by `search`."""
+        return self._faces.employee_summaries(search.strip()[:128], limit, offset)
+
+    def details(self, employee_id: str) -> EmployeeDetails:
+        employee = self._faces.get_employee(employee_id)
+        if employee is None:
+            raise EmployeeNotFound(f"no employee {employee_id}", {"employee_id": employee_id})
+        return EmployeeDetails(employee, self._faces.faces_of(employee_id))
+
+    def erase(self, employee_id: str) -> None:
+        """Remove the employee, every face, every check-in, every stored photo and every
+        check-in snapshot."""
+        existed = self._faces.delete_employee(employee_id)
+        # By prefix, so a retry also sweeps photos a failed earlier erase left behind; the
+        # check-in snapshots go with the photos (the rows went with the employee).
+        self._images.delete_prefix(employee_prefix(employee_id))
+        self._images.delete_prefix(snapshot_prefix(employee_id))
+        if not existed:
+            raise EmployeeNotFound(f"no employee {employee_id}", {"employee_id": employee_id})
+
+    def update(self, employee_id: str, changes: dict[str, str | None]) -> Employee:
+        """Rename an employee or change the department or e-mail (None clears those)."""
+        clean: dict[str, str | None] = {}
+        if "name" in changes:
+            clean["name"] = validate_name(changes["name"] or "")
+        if "department" in changes or "email" in changes:
+            department, email = validate_details(changes.get("department"), changes.get("email"))
+            clean.update(
+                {k: v for k, v in (("department", department), ("email", email)) if k in changes}
+            )
+        updated = self._faces.update_employee(employee_id, clean)
+        if updated is None:
+            raise EmployeeNotFound(f"no employee {employee_id}", {"employee_id": employee_id})
+        return updated
+
+    def remove_face(self, employee_id: str, face_id: str) -> None:
+        removed = self._faces.delete_face(employee_id, face_id)
+        if removed is None:
+            raise FaceNotFound(
+                f"employee {employee_id} has no face {face_id}",
+                {"employee_id": employee_id, "face_id": face_id},
+            )
+        self._images.delete(removed.image_key)
+
+    def photo(self, employee_id: str, face_id: str) -> StoredPhoto:
+        """The enrolled photo of one face, as stored (for admins only: it is personal data)."""
+        face = next((f for f in self._faces.faces_of(employee_id) if f.face_id == face_id), None)
+        stored = None if face is None else self._images.open(face.image_key)
+        if stored is None:
+            raise FaceNotFound(
+                f"employee {employee_id} has no face {face_id}",
+                {"employee_id": employee_id, "face_id": face_id},
+            )
+        return stored

@@ -1,0 +1,119 @@
+"""Check-in: a frame in, the nearest employee if near and unambiguous enough, and the
+attendance row (repeats folded)."""
+
+import contextlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from backend.domain.evidence import SnapshotPolicy, SnapshotWriter
+from backend.domain.gallery_state import GalleryState
+from backend.domain.matching import MatchPolicy
+from backend.domain.model import (
+    Checkin,
+    DetectedFace,
+    Match,
+)
+from backend.domain.policy import (
+    unit_vector,
+)
+from backend.domain.ports import (
+    CheckinFaces,
+    CheckinRecorder,
+    Embedder,
+)
+
+# Faces read per check-in: enough to find the nearest face of another employee than the
+# nearest one even when that one has three photos (the ambiguity margin needs it).
+NEAREST_FACES = 8
+
+
+@dataclass(frozen=True)
+class CheckInOutcome:
+    matched: bool
+    # when not matched: "no_match", "ambiguous" (two employees about as near) or
+    # "no_face_detected"
+    reason: str | None = None
+    match: Match | None = None
+    checkin: Checkin | None = None
+    repeat: bool = False  # matched again within the repeat window: `checkin` is the earlier one
+
+
+class CheckInService:
+    """Answers "who is this?" for the largest face in a frame and records the answer,
+    with the face the kiosk saw (a snapshot) when snapshots are kept."""
+
+    def __init__(
+        self,
+        *,
+        embedder: Embedder,
+        faces: CheckinFaces,
+        checkins: CheckinRecorder,
+        policy: MatchPolicy,
+        repeat_seconds: float = 60.0,
+        snapshots: SnapshotWriter | None = None,
+        snapshot_policy: SnapshotPolicy = SnapshotPolicy(keep_days=0),
+    ) -> None:
+        self._embedder = embedder
+        self._faces = faces
+        self._checkins = checkins
+        self._policy = policy
+        self._repeat_seconds = repeat_seconds
+        self._snapshots = snapshots if snapshot_policy.enabled else None
+        self._keep_unknown = snapshot_policy.keep_unknown
+
+    def check_in(self, image: bytes, api_key_name: str) -> CheckInOutcome:
+        extraction = self._embedder.extract(image, crop=self._snapshots is not None)
+        gallery = self._policy.check_model(extraction.model)
+        if not extraction.faces:
+            return CheckInOutcome(matched=False, reason="no_face_detected")
+        return self.check_in_face(extraction.faces[0], api_key_name, gallery)
+
+    def check_in_face(
+        self, face: DetectedFace, api_key_name: str, gallery: GalleryState
+    ) -> CheckInOutcome:
+        """Match one face already extracted (with its crop when snapshots are kept) in
+        the gallery row its vector was checked against."""
+        embedding = unit_vector(face.embedding)
+        nearest = self._faces.nearest(embedding, gallery, limit=NEAREST_FACES)
+        match, reason = self._policy.decide(nearest)
+        if match is not None:
+            return self._matched(match, api_key_name, face.crop_jpeg)
+        distance = nearest[0].distance if nearest else None
+        if self._keep_unknown and face.crop_jpeg is not None and self._snapshots is not None:
+            # A row for this attempt only because its snapshot must be named by one.
+            key = self._snapshots.put(None, face.crop_jpeg)
+            with self._unless_written(key):
+                self._checkins.record(None, False, distance, api_key_name, snapshot_key=key)
+        self._checkins.count_unknown(api_key_name, distance)
+        return CheckInOutcome(matched=False, reason=reason)
+
+    def _matched(self, match: Match, api_key_name: str, crop: bytes | None) -> CheckInOutcome:
+        """One row per person per repeat window, whichever kiosk or replica sees them.
+
+        The snapshot is stored first and the row second (a crash between the two leaves
+        an object no row names, which the snapshot sweep removes); a failed insert, or a
+        repeat that writes no row, takes the snapshot away again."""
+        key = None
+        if crop is not None and self._snapshots is not None:
+            key = self._snapshots.put(match.employee_id, crop)
+        with self._unless_written(key):
+            checkin, repeat = self._checkins.record_matched_unless_repeat(
+                match.employee_id,
+                match.distance,
+                api_key_name,
+                self._repeat_seconds,
+                face_id=match.face_id,
+                snapshot_key=key,
+            )
+        if repeat and key is not None and self._snapshots is not None:
+            self._snapshots.discard(key)
+        return CheckInOutcome(matched=True, match=match, checkin=checkin, repeat=repeat)
+
+    @contextlib.contextmanager
+    def _unless_written(self, key: str | None) -> Iterator[None]:
+        try:
+            yield
+        except BaseException:
+            if key is not None and self._snapshots is not None:
+                self._snapshots.discard(key)
+            raise
