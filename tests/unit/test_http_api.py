@@ -8,7 +8,8 @@ from backend.domain import errors
 from backend.domain.keys import ApiKeys
 from backend.domain.model import Role
 from backend.main import create_app
-from tests.unit.fakes import FakeApiKeyStore, face
+from tests.unit.fake_access import FakeApiKeyStore
+from tests.unit.fakes import face
 from tests.unit.world import FakeWorld
 
 PHOTO = b"\xff\xd8photo"

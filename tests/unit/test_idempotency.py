@@ -10,7 +10,8 @@ from backend.domain.errors import IdempotencyKeyReused
 from backend.domain.idempotency import Idempotency, request_hash
 from backend.domain.model import Role, StoredAnswer
 from backend.main import create_app
-from tests.unit.fakes import FakeIdempotencyStore, face
+from tests.unit.fake_access import FakeIdempotencyStore
+from tests.unit.fakes import face
 from tests.unit.world import FakeWorld
 
 PHOTO = b"\xff\xd8photo"

@@ -14,7 +14,8 @@ from backend.domain.model import Checkin, CheckinFilter, Employee, Role
 from backend.domain.ratelimit import RateLimiter
 from backend.logs import JsonFormatter
 from backend.main import create_app
-from tests.unit.fakes import FakeCheckinLog, face
+from tests.unit.fake_records import FakeCheckinLog
+from tests.unit.fakes import face
 from tests.unit.world import FakeWorld
 
 PHOTO = b"\xff\xd8photo"

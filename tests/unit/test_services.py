@@ -9,11 +9,7 @@ from backend.domain.matching import MatchPolicy
 from backend.domain.model import Metric, ModelInfo, Quality
 from backend.domain.policy import image_extension
 from backend.domain.thresholds import ThresholdSettings
-from tests.unit.fakes import (
-    DLIB,
-    FakeFaceRepository,
-    face,
-)
+from tests.unit.fakes import DLIB, FakeFaceRepository, face
 from tests.unit.world import FakeWorld
 
 ALICE = (1.0, 0.0, 0.0)

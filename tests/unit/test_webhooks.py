@@ -18,8 +18,8 @@ from backend.domain.webhooks import (
     Webhooks,
     request_of,
 )
+from tests.unit.fake_access import FakeWebhookStore
 from tests.unit.fake_background import START, FakeOutbox, FakeReceiver
-from tests.unit.fakes import FakeWebhookStore
 
 
 def dispatcher(outbox, receiver, clock):  # type: ignore[no-untyped-def]

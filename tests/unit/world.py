@@ -9,6 +9,7 @@ from backend.bootstrap.services import build_services, match_policy
 from backend.config import BackendSettings
 from backend.domain.app import Services
 from backend.domain.matching import MatchPolicy
+from tests.unit.fake_access import FakeApiKeyStore, FakeIdempotencyStore, FakeWebhookStore
 from tests.unit.fake_background import (
     FakeOutbox,
     FakePhotos,
@@ -17,17 +18,8 @@ from tests.unit.fake_background import (
     FakeSweptSnapshots,
 )
 from tests.unit.fake_gallery import FakeGalleryRow
-from tests.unit.fakes import (
-    DLIB,
-    FakeApiKeyStore,
-    FakeChallengeLedger,
-    FakeCheckinLog,
-    FakeEmbedder,
-    FakeFaceRepository,
-    FakeIdempotencyStore,
-    FakeImageStore,
-    FakeWebhookStore,
-)
+from tests.unit.fake_records import FakeChallengeLedger, FakeCheckinLog
+from tests.unit.fakes import DLIB, FakeEmbedder, FakeFaceRepository, FakeImageStore
 
 
 @dataclass

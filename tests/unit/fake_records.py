@@ -1,0 +1,140 @@
+"""Fakes of the check-in log (every consumer's port) and the challenge ledger."""
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from backend.domain.model import (
+    Checkin,
+    CheckinFilter,
+    CheckinRow,
+    DailyAttendance,
+    Dispute,
+    Employee,
+    Page,
+)
+
+
+class FakeCheckinLog:
+    def __init__(self, names: dict[str, Employee] | None = None) -> None:
+        self.rows: list[Checkin] = []
+        self.names = names if names is not None else {}
+        self.unknown: dict[tuple[datetime, str], int] = {}
+        self.now = lambda: datetime.now(UTC)
+        self.error: BaseException | None = None
+
+    def record_matched_unless_repeat(  # type: ignore[no-untyped-def]
+        self,
+        employee_id,
+        distance,
+        api_key_name,
+        window_seconds,
+        *,
+        face_id=None,
+        snapshot_key=None,
+    ):
+        if self.error is not None:
+            raise self.error
+        now = self.now()
+        for row in reversed(self.rows):
+            if row.employee_id == employee_id and row.matched:
+                if now - row.created_at < timedelta(seconds=window_seconds):
+                    return row, True
+                break
+        row = Checkin(
+            len(self.rows) + 1,
+            employee_id,
+            True,
+            distance,
+            api_key_name,
+            now,
+            snapshot_key=snapshot_key,
+            face_id=face_id,
+        )
+        self.rows.append(row)
+        return row, False
+
+    def _named(self, row: Checkin) -> CheckinRow:
+        employee = self.names.get(row.employee_id or "")
+        return CheckinRow(row, employee.name if employee else None)
+
+    def get(self, checkin_id: int) -> CheckinRow | None:
+        found = [r for r in self.rows if r.checkin_id == checkin_id]
+        return self._named(found[0]) if found else None
+
+    def set_dispute(self, checkin_id: int, dispute: Dispute | None) -> CheckinRow | None:
+        for i, row in enumerate(self.rows):
+            if row.checkin_id == checkin_id:
+                self.rows[i] = replace(row, dispute=dispute)
+                return self._named(self.rows[i])
+        return None
+
+    def count_unknown(self, api_key_name: str, distance: float | None) -> None:
+        hour = self.now().replace(minute=0, second=0, microsecond=0)
+        self.unknown[hour, api_key_name] = self.unknown.get((hour, api_key_name), 0) + 1
+
+    def unknown_by_hour(self, day, timezone):  # type: ignore[no-untyped-def]
+        zone = ZoneInfo(timezone)
+        counts: dict[int, int] = {}
+        for (hour, _), n in self.unknown.items():
+            local = hour.astimezone(zone)
+            if local.date() == day:
+                counts[local.hour] = counts.get(local.hour, 0) + n
+        return counts
+
+    def _matching(self, where: CheckinFilter) -> list[CheckinRow]:
+        return [
+            CheckinRow(c, self.names[c.employee_id].name if c.employee_id in self.names else None)
+            for c in self.rows
+            if (where.start is None or c.created_at >= where.start)
+            and (where.end is None or c.created_at < where.end)
+            and (where.employee_id is None or c.employee_id == where.employee_id)
+            and (where.matched is None or c.matched == where.matched)
+        ]
+
+    def query(self, where: CheckinFilter, limit: int, offset: int) -> Page:
+        rows = self._matching(where)
+        return Page(rows[offset : offset + limit], len(rows), limit, offset)
+
+    def stream(self, where: CheckinFilter):  # type: ignore[no-untyped-def]
+        yield from self._matching(where)
+
+    def daily(self, day, timezone):  # type: ignore[no-untyped-def]
+        zone = ZoneInfo(timezone)
+        seen: dict[str, list[datetime]] = {}
+        for c in self.rows:
+            if c.matched and c.employee_id and c.created_at.astimezone(zone).date() == day:
+                seen.setdefault(c.employee_id, []).append(c.created_at)
+        return [
+            DailyAttendance(e, self.names[e].name, min(t), max(t), len(t))
+            for e, t in sorted(seen.items())
+        ]
+
+    def record(self, employee_id, matched, distance, api_key_name, *, snapshot_key=None):  # type: ignore[no-untyped-def]
+        if self.error is not None:
+            raise self.error
+        row = Checkin(
+            len(self.rows) + 1,
+            employee_id,
+            matched,
+            distance,
+            api_key_name,
+            datetime.now(UTC),
+            snapshot_key=snapshot_key,
+        )
+        self.rows.append(row)
+        return row
+
+
+class FakeChallengeLedger:
+    def __init__(self) -> None:
+        self.used: dict[str, datetime] = {}
+
+    def signing_secret(self) -> bytes:
+        return b"test-secret"
+
+    def consume(self, challenge_id: str, expires_at: datetime) -> bool:
+        if challenge_id in self.used:
+            return False
+        self.used[challenge_id] = expires_at
+        return True
