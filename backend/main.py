@@ -20,6 +20,7 @@ from backend.handler import (
     health,
     keys,
     liveness,
+    people,
     webhooks,
 )
 from backend.handler.contract import contract_text, install_contract
@@ -94,6 +95,7 @@ def create_app(
     app.include_router(health.router)
     app.include_router(gallery.router)
     app.include_router(employees.router)
+    app.include_router(people.router)
     app.include_router(attendance.router)
     app.include_router(evidence.router)
     app.include_router(liveness.router)
