@@ -16,12 +16,10 @@ import httpx
 import psutil
 import pytest
 from PIL import Image
-from sqlalchemy import text
 
-from backend.infrastructure.database import make_engine
-from backend.infrastructure.s3_store import S3ImageStore
 from facegate.samples import frame
 from tests.conftest import OUTPUT, run_cli
+from tests.faults.conftest import face_keys, store_of
 from tests.faults.stack import CHILDREN, RunningStack, start_stack, stop
 
 HEAL_WITHIN = 10.0
@@ -124,17 +122,8 @@ class Burst:
 
 
 def photos_and_rows(stack: RunningStack) -> tuple[set[str], set[str]]:
-    config = stack.config()
-    store = S3ImageStore(
-        config["S3_ENDPOINT"], config["S3_ACCESS_KEY"], config["S3_SECRET_KEY"], "facegate"
-    )
-    engine = make_engine(config["DATABASE_URL"], pool_size=1)
-    try:
-        with engine.connect() as db:
-            rows = set(db.execute(text("SELECT image_key FROM face")).scalars())
-    finally:
-        engine.dispose()
-    return set(store.keys("employees/")), rows
+    config = {k: v for k, v in stack.config().items() if k != "BACKEND_URL"}
+    return set(store_of(config).keys("employees/")), face_keys(config["DATABASE_URL"])
 
 
 def orphan_now(stack: RunningStack) -> bool:
