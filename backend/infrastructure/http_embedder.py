@@ -1,4 +1,4 @@
-"""The embedder service over HTTP."""
+"""The embedder service over HTTP, on one embedder or several chosen per request."""
 
 import base64
 import binascii
@@ -17,6 +17,7 @@ from backend.domain.errors import (
     InvalidImage,
 )
 from backend.domain.model import DetectedFace, Extraction, ModelInfo, Quality
+from backend.infrastructure.embedder_pool import EmbedderPool, embedder_urls
 from facegate.shared import wire
 
 Answer = TypeVar("Answer", bound=BaseModel)
@@ -36,17 +37,14 @@ class HttpEmbedder:
         base_url: str,
         timeout: float = 30.0,
         observe: Callable[[str, float], None] | None = None,
+        transport: httpx.BaseTransport | None = None,
     ) -> None:
+        """`base_url`: one embedder, or several separated by commas (EMBEDDER_URL)."""
         self.observe = observe  # told the operation and seconds of each call (metrics)
-        # One pooled client: keep-alive spares a TCP handshake per check-in.
-        self._client = httpx.Client(
-            base_url=base_url.rstrip("/"),
-            timeout=httpx.Timeout(timeout, connect=3.0),
-            limits=httpx.Limits(max_connections=32, max_keepalive_connections=16),
-        )
+        self._pool = EmbedderPool(embedder_urls(base_url), timeout, transport=transport)
 
     def close(self) -> None:
-        self._client.close()
+        self._pool.close()
 
     def extract(self, image: bytes, *, crop: bool = False, landmarks: bool = False) -> Extraction:
         # The crop and landmarks are asked for only when wanted: the default answer
@@ -93,12 +91,37 @@ class HttpEmbedder:
     def _call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
         started = time.perf_counter()
         try:
-            response = self._client.request(method, path, **kwargs)
-        except httpx.HTTPError as error:
-            raise EmbedderUnavailable(f"the embedder is not reachable ({error})") from error
+            response = self._send(method, path, **kwargs)
         finally:
             if self.observe is not None:
                 self.observe(path.rsplit("/", 1)[-1], time.perf_counter() - started)
+        return self._answer(response)
+
+    def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        """The first answer of the embedders in turn. A refused connection, or an embedder
+        that says it is busy, never saw the request: the next one gets it at once. Any
+        other failure (a timeout mid-request) is not repeated on another embedder."""
+        busy: httpx.Response | None = None
+        refused: httpx.HTTPError | None = None
+        for client in self._pool.in_turn():
+            try:
+                response = client.request(method, path, **kwargs)
+            except (httpx.ConnectError, httpx.ConnectTimeout) as error:
+                self._pool.refused(client)
+                refused = error
+                continue
+            except httpx.HTTPError as error:
+                raise EmbedderUnavailable(f"the embedder is not reachable ({error})") from error
+            self._pool.answered(client)
+            if response.status_code == 503 and _code(response) == "embedder_busy":
+                busy = response
+                continue
+            return response
+        if busy is not None:
+            return busy
+        raise EmbedderUnavailable(f"the embedder is not reachable ({refused})")
+
+    def _answer(self, response: httpx.Response) -> dict[str, Any]:
         if response.status_code == 200:
             body: dict[str, Any] = response.json()
             return body
@@ -118,6 +141,13 @@ class HttpEmbedder:
         raise EmbedderUnavailable(
             f"the embedder answered {response.status_code}: {refused.get('message', '')}"
         )
+
+
+def _code(response: httpx.Response) -> str:
+    try:
+        return str(response.json()["error"]["code"])
+    except (ValueError, KeyError, TypeError):
+        return ""
 
 
 def _decoded(crop: str | None) -> bytes | None:

@@ -81,8 +81,7 @@ def test_the_backend_client_maps_the_answer_to_embedder_busy() -> None:
             headers={"Retry-After": "3"},
         )
 
-    client = HttpEmbedder("http://embedder")
-    client._client = httpx.Client(base_url="http://embedder", transport=httpx.MockTransport(busy))
+    client = HttpEmbedder("http://embedder", transport=httpx.MockTransport(busy))
     with pytest.raises(errors.EmbedderBusy) as refused:
         client.extract(b"jpeg")
     assert refused.value.retry_after == 3

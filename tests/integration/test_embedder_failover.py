@@ -1,0 +1,97 @@
+"""The backend's embedder client on real sockets: keep-alive connections pin no embedder,
+a closed port is skipped, and an embedder that stops mid-stream costs no request."""
+
+import contextlib
+import json
+import socket
+import threading
+from collections import Counter
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from backend.infrastructure.http_embedder import HttpEmbedder
+from facegate.processes import free_port
+
+MODEL = {"model": "SFace", "dim": 128, "detector": "yunet", "thresholds": {}}
+
+
+class ModelServer:
+    """A stand-in embedder on loopback that answers /api/v1/model and counts its requests
+    (HTTP/1.1, so the client keeps its connection alive)."""
+
+    def __init__(self, name: str, served: Counter[str]) -> None:
+        accepted: list[socket.socket] = []
+        self.accepted = accepted
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def setup(self) -> None:
+                accepted.append(self.request)
+                super().setup()
+
+            def do_GET(self) -> None:  # noqa: N802 - http.server's name
+                served[name] += 1
+                body = json.dumps(MODEL).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        """As a killed process would: no listener, and every open connection closed."""
+        self.server.shutdown()
+        self.server.server_close()
+        for connection in self.accepted:
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
+
+
+@pytest.fixture
+def servers() -> Iterator[tuple[list[ModelServer], Counter[str]]]:
+    served: Counter[str] = Counter()
+    made = [ModelServer("a", served), ModelServer("b", served)]
+    yield made, served
+    for server in made:
+        with contextlib.suppress(OSError, ValueError):
+            server.stop()
+
+
+def test_keep_alive_pins_no_embedder_and_a_closed_port_is_skipped(servers) -> None:
+    (a, b), served = servers
+    closed = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+    embedder = HttpEmbedder(f"{a.url},{closed},{b.url}")
+    try:
+        for _ in range(40):
+            assert embedder.model_info().dim == 128
+    finally:
+        embedder.close()
+    assert served["a"] + served["b"] == 40
+    assert min(served["a"], served["b"]) >= 15
+
+
+def test_an_embedder_stopping_mid_stream_costs_no_request(servers) -> None:
+    (a, b), served = servers
+    embedder = HttpEmbedder(f"{a.url},{b.url}")
+    try:
+        for _ in range(10):
+            embedder.model_info()
+        a.stop()  # its port now refuses connections; its kept-alive socket is dead
+        for _ in range(20):
+            assert embedder.model_info().model == "SFace"
+    finally:
+        embedder.close()
+    assert served["a"] == 5
+    assert served["b"] == 25
