@@ -37,9 +37,12 @@ class EmbedderSettings(BaseSettings):
     # a quick, honest refusal instead of latency. 16: at ~30 ms a face (SFace) a request
     # waits at most ~0.5 s; a burst of 16 parallel requests to one process still passes.
     queue: int = Field(default=16, ge=0, le=1024)
-    # uvicorn processes: dlib holds the GIL while embedding, so using N cores takes N
-    # processes (threads alone peaked at 1.2 of 2 cores, bench/README.md).
-    processes: int = Field(default_factory=lambda: min(os.cpu_count() or 1, 4), ge=1, le=64)
+    # uvicorn processes. 1 by default: an embedder instance is one model worker, and more
+    # cores are used by more instances behind a balancer (Helm replicas, `facegate run
+    # --embedders M`), so a pod's CPU request, its HPA and its queue describe one process.
+    # `make run` on one machine asks for one per core, up to 4 (facegate/stack.py):
+    # dlib holds the GIL while embedding, so N cores take N processes (bench/README.md).
+    processes: int = Field(default=1, ge=1, le=64)
     # OpenCV threads per process (YuNet and SFace run on OpenCV's dnn). Unset: every core,
     # OpenCV's own default: on 2 cores a lone check-in took ~20 ms in process instead of
     # ~33 ms with one thread, and 2 processes x 2 threads kept the frames per second of

@@ -141,12 +141,16 @@ def start_dependencies(supervisor: Supervisor, var: Path) -> dict[str, str]:
     else:
         embedder_port = int(os.environ.get("EMBEDDER_PORT", "8501"))
         clear_stale("embedder", run / "embedder.pid", [embedder_port])
+        # One embedder on one machine: a process per core (up to 4), unless told otherwise;
+        # EMBEDDER_PROCESSES defaults to 1 for an instance behind a balancer.
+        processes = os.environ.get("EMBEDDER_PROCESSES") or str(min(os.cpu_count() or 1, 4))
+        one_machine = {"EMBEDDER_PROCESSES": processes}
         print("embedder    loading the face model ...", flush=True)
         supervisor.start(
             Child(
                 "embedder",
                 lambda: spawn_embedder(
-                    embedder_port, {}, logs / "embedder.log", run / "embedder.pid"
+                    embedder_port, one_machine, logs / "embedder.log", run / "embedder.pid"
                 ),
                 lambda: http_ok(f"http://127.0.0.1:{embedder_port}/readyz"),
                 start_timeout=180,
