@@ -8,6 +8,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from backend.domain.model import Metric
 from backend.domain.policy import QualityFloor
+from backend.domain.readiness import DEFAULT_GRACE_SECONDS
 from backend.domain.thresholds import DEFAULT_THRESHOLDS, ThresholdSettings
 from facegate.paths import REPO_ROOT
 
@@ -92,6 +93,9 @@ class BackendSettings(BaseSettings):
             return self.backend_host
         return "0.0.0.0" if self.tls_enabled else "127.0.0.1"
 
+    # /readyz stays ready this long after a shared dependency (database, object store,
+    # embedder) last answered, so a blip does not take every replica out of rotation at once.
+    ready_grace_seconds: float = Field(default=DEFAULT_GRACE_SECONDS, ge=0)
     # Connections per process (and as many again in overflow).
     db_pool_size: int = Field(default=10, ge=1, le=100)
     # "transaction" behind PgBouncer (or CloudNativePG's Pooler) in transaction mode: no

@@ -20,6 +20,7 @@ from backend.domain.liveness import ChallengeSettings, LivenessChallenges
 from backend.domain.matching import MatchPolicy
 from backend.domain.policy import QualityFloor
 from backend.domain.ratelimit import RateLimiter
+from backend.domain.readiness import ReadinessTracker
 from backend.domain.sweep import PhotoSweep, SnapshotSweep
 from backend.domain.webhooks import DeliveryLoop, RetryPolicy, WebhookDispatcher, Webhooks
 from backend.faults import PausingImageStore
@@ -93,6 +94,7 @@ def build_services(settings: BackendSettings, adapters: Adapters) -> Services:
         webhooks=Webhooks(store=adapters.webhooks),
         search_limiter=RateLimiter(settings.search_rate_per_minute, buckets=adapters.rate_buckets),
         probes=adapters.probes,
+        readiness=ReadinessTracker(settings.ready_grace_seconds),
         max_upload_bytes=settings.max_upload_bytes,
         idempotency=Idempotency(store=adapters.idempotency),
         evidence=Evidence(checkins=adapters.checkins, images=adapters.images),

@@ -2,7 +2,7 @@
 HTTP handlers, the CLI commands) calls. Drivers depend on this, never on the wiring."""
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from backend.domain.admin import EmployeeAdmin
 from backend.domain.attendance import Attendance
@@ -14,6 +14,7 @@ from backend.domain.idempotency import Idempotency
 from backend.domain.keys import ApiKeys
 from backend.domain.liveness import LivenessChallenges
 from backend.domain.ratelimit import RateLimiter
+from backend.domain.readiness import ReadinessTracker
 from backend.domain.webhooks import Webhooks
 
 
@@ -33,3 +34,5 @@ class Services:
     idempotency: Idempotency
     evidence: Evidence
     liveness: LivenessChallenges
+    # when each probe last answered: /readyz rides out a blip of READY_GRACE_SECONDS
+    readiness: ReadinessTracker = field(default_factory=ReadinessTracker)

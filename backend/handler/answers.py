@@ -314,11 +314,12 @@ class Health(BaseModel):
 
 
 class Readiness(BaseModel):
-    """Every dependency up, and the gallery's report."""
+    """No dependency down for longer than READY_GRACE_SECONDS ("blip": failing, but it
+    answered within the grace), and the gallery's report (null while the database blips)."""
 
     status: Literal["ready"]
-    checks: dict[str, Literal["up", "down"]]
-    gallery: GalleryReport
+    checks: dict[str, Literal["up", "blip", "down"]]
+    gallery: GalleryReport | None
 
 
 UNKNOWN_BY_HOUR: list[JsonValue] = [*([0] * 8), 3, 1, *([0] * 14)]
