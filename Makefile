@@ -5,9 +5,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 EXTRAS := embedder,backend,local,dev
 
-.PHONY: install models fixtures static browser run test test-unit bench lint openapi clean
+.PHONY: install models fixtures static browser balancer run cluster test test-unit bench lint openapi clean
 
-install: $(STAMP) models fixtures static browser
+install: $(STAMP) models fixtures static browser balancer
 
 # Reinstall only when the dependency list changed.
 $(STAMP): pyproject.toml
@@ -33,8 +33,21 @@ browser:
 		(apt-get update -q && apt-get install -y -q chromium) >/dev/null \
 		|| { echo "install Debian's chromium package (as root) for the browser tests"; exit 1; }; }
 
+# Debian's HAProxy and PgBouncer for the local cluster (make cluster, tests/cluster); only
+# the binaries are used: Debian's system services are never started.
+balancer:
+	@command -v haproxy >/dev/null 2>&1 && command -v pgbouncer >/dev/null 2>&1 || { \
+		(apt-get update -q && apt-get install -y -q haproxy pgbouncer) >/dev/null \
+		|| { echo "install Debian's haproxy and pgbouncer packages (as root) for the cluster"; exit 1; }; }
+
 run: install
 	$(BIN)/facegate run
+
+# Several replicas on this machine: 3 backends and 2 embedders behind HAProxy (README).
+BACKENDS ?= 3
+EMBEDDERS ?= 2
+cluster: install
+	$(BIN)/facegate run --backends $(BACKENDS) --embedders $(EMBEDDERS)
 
 test: install
 	$(BIN)/python -m pytest -q

@@ -13,9 +13,25 @@ from facegate.paths import REPO_ROOT
 
 
 def _run(args: argparse.Namespace) -> int:
-    from facegate.stack import run_stack
+    if args.backends is None and args.embedders is None:
+        from facegate.stack import run_stack
 
-    return run_stack()
+        return run_stack()  # one of each, the single-machine default
+    from facegate.cluster import run_cluster
+
+    return run_cluster(args.backends or 1, args.embedders or 1)
+
+
+def _count(text: str) -> int:
+    """A replica count: 1 to 16 (each backend and embedder takes ~300 MB and its share of
+    the cores)."""
+    try:
+        count = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 1 <= count <= 16:
+        raise argparse.ArgumentTypeError("must be between 1 and 16")
+    return count
 
 
 def _certs(args: argparse.Namespace) -> int:
@@ -37,6 +53,12 @@ def register_launcher(commands: "argparse._SubParsersAction[argparse.ArgumentPar
     certs.set_defaults(handler=_certs)
 
     run = commands.add_parser("run", help="start the whole local stack in the foreground")
+    run.add_argument(
+        "--backends",
+        type=_count,
+        help="a local cluster: this many backends behind HAProxy, through PgBouncer",
+    )
+    run.add_argument("--embedders", type=_count, help="a local cluster: this many embedders")
     run.set_defaults(handler=_run)
 
 

@@ -268,10 +268,14 @@ def wait_for_port(process: Process, port: int, timeout: float) -> None:
 
 
 def spawn_embedder(
-    port: int, env: dict[str, str], log_path: Path, pid_file: Path | None = None
+    port: int,
+    env: dict[str, str],
+    log_path: Path,
+    pid_file: Path | None = None,
+    name: str = "embedder",
 ) -> Process:
     return spawn(
-        "embedder",
+        name,
         [sys.executable, "-m", "embedder"],
         {"EMBEDDER_HOST": "127.0.0.1", "EMBEDDER_PORT": str(port), **env},
         log_path,
@@ -280,10 +284,14 @@ def spawn_embedder(
 
 
 def spawn_backend(
-    port: int, env: dict[str, str], log_path: Path, pid_file: Path | None = None
+    port: int,
+    env: dict[str, str],
+    log_path: Path,
+    pid_file: Path | None = None,
+    name: str = "backend",
 ) -> Process:
     return spawn(
-        "backend",
+        name,
         [sys.executable, "-m", "backend"],
         {"BACKEND_PORT": str(port), **env},
         log_path,

@@ -86,30 +86,13 @@ def run_stack() -> int:
 
 def start_dependencies(supervisor: Supervisor, var: Path) -> dict[str, str]:
     """PostgreSQL, the S3 server and the embedder, each ours unless its URL is given."""
-    logs, run = var / "logs", var / "run"
     env: dict[str, str] = {}
     if os.environ.get("DATABASE_URL"):
         env["DATABASE_URL"] = os.environ["DATABASE_URL"]
         check_database(env["DATABASE_URL"])
     else:
-        data_dir = var / "postgres"
-        stale = stale_postmaster(data_dir)
-        if stale is not None:
-            say(f"a stale PostgreSQL (pid {stale.pid}) from an earlier run is up; stopping it")
-            stop_stale_postmaster(stale)
-        setup = prepare_postgres(data_dir)
-        supervisor.start(
-            Child(
-                "postgres",
-                lambda: setup.spawn(logs / "postgres.log", run / "postgres.pid"),
-                setup.ready,
-                start_timeout=60,
-            )
-        )
-        setup.create_database()
-        env["DATABASE_URL"] = setup.url()
+        env["DATABASE_URL"] = start_database(supervisor, var)
     print(f"database    {_safe(env['DATABASE_URL'])}", flush=True)
-
     if os.environ.get("S3_ENDPOINT"):
         env["S3_ENDPOINT"] = os.environ["S3_ENDPOINT"]
         for name in ("S3_ACCESS_KEY", "S3_SECRET_KEY"):
@@ -117,49 +100,85 @@ def start_dependencies(supervisor: Supervisor, var: Path) -> dict[str, str]:
                 env[name] = os.environ[name]
     else:
         s3_port = int(os.environ.get("FACEGATE_S3_PORT", "8333"))
-        ports = weed_ports(s3_port)
-        clear_stale("s3", run / "s3.pid", ports)
-        credentials = S3Credentials.load_or_create(var / "s3-credentials.json")
-        supervisor.start(
-            Child(
-                "s3",
-                lambda: spawn_s3(var / "s3", s3_port, credentials, logs / "s3.log", run / "s3.pid"),
-                lambda: port_answers(s3_port),
-                start_timeout=60,
-                ports=ports,
-            )
-        )
-        env.update(
-            S3_ENDPOINT=f"http://127.0.0.1:{s3_port}",
-            S3_ACCESS_KEY=credentials.access_key,
-            S3_SECRET_KEY=credentials.secret_key,
-        )
+        env.update(start_object_store(supervisor, var, s3_port))
     print(f"object store {env['S3_ENDPOINT']}", flush=True)
-
     if os.environ.get("EMBEDDER_URL"):
         env["EMBEDDER_URL"] = os.environ["EMBEDDER_URL"]
     else:
         embedder_port = int(os.environ.get("EMBEDDER_PORT", "8501"))
-        clear_stale("embedder", run / "embedder.pid", [embedder_port])
         # One embedder on one machine: a process per core (up to 4), unless told otherwise;
         # EMBEDDER_PROCESSES defaults to 1 for an instance behind a balancer.
         processes = os.environ.get("EMBEDDER_PROCESSES") or str(min(os.cpu_count() or 1, 4))
-        one_machine = {"EMBEDDER_PROCESSES": processes}
         print("embedder    loading the face model ...", flush=True)
-        supervisor.start(
-            Child(
-                "embedder",
-                lambda: spawn_embedder(
-                    embedder_port, one_machine, logs / "embedder.log", run / "embedder.pid"
-                ),
-                lambda: http_ok(f"http://127.0.0.1:{embedder_port}/readyz"),
-                start_timeout=180,
-                ports=[embedder_port],
-            )
+        env["EMBEDDER_URL"] = start_embedder(
+            supervisor, var, "embedder", embedder_port, {"EMBEDDER_PROCESSES": processes}
         )
-        env["EMBEDDER_URL"] = f"http://127.0.0.1:{embedder_port}"
     print(f"embedder    {env['EMBEDDER_URL']}", flush=True)
     return env
+
+
+def start_database(supervisor: Supervisor, var: Path) -> str:
+    """Our own PostgreSQL on the data folder var/postgres; its URL (a Unix socket)."""
+    logs, run = var / "logs", var / "run"
+    data_dir = var / "postgres"
+    stale = stale_postmaster(data_dir)
+    if stale is not None:
+        say(f"a stale PostgreSQL (pid {stale.pid}) from an earlier run is up; stopping it")
+        stop_stale_postmaster(stale)
+    setup = prepare_postgres(data_dir)
+    supervisor.start(
+        Child(
+            "postgres",
+            lambda: setup.spawn(logs / "postgres.log", run / "postgres.pid"),
+            setup.ready,
+            start_timeout=60,
+        )
+    )
+    setup.create_database()
+    return setup.url()
+
+
+def start_object_store(supervisor: Supervisor, var: Path, s3_port: int) -> dict[str, str]:
+    """Our own S3 server (weed mini) on var/s3; its endpoint and keys."""
+    logs, run = var / "logs", var / "run"
+    ports = weed_ports(s3_port)
+    clear_stale("s3", run / "s3.pid", ports)
+    credentials = S3Credentials.load_or_create(var / "s3-credentials.json")
+    supervisor.start(
+        Child(
+            "s3",
+            lambda: spawn_s3(var / "s3", s3_port, credentials, logs / "s3.log", run / "s3.pid"),
+            lambda: port_answers(s3_port),
+            start_timeout=60,
+            ports=ports,
+        )
+    )
+    return {
+        "S3_ENDPOINT": f"http://127.0.0.1:{s3_port}",
+        "S3_ACCESS_KEY": credentials.access_key,
+        "S3_SECRET_KEY": credentials.secret_key,
+    }
+
+
+def embedder_child(var: Path, name: str, port: int, env: dict[str, str]) -> Child:
+    """An embedder named `name` on 127.0.0.1:port, ready once its model is loaded."""
+    logs, run = var / "logs", var / "run"
+    clear_stale(name, run / f"{name}.pid", [port])
+    return Child(
+        name,
+        lambda: spawn_embedder(port, env, logs / f"{name}.log", run / f"{name}.pid", name=name),
+        lambda: http_ok(f"http://127.0.0.1:{port}/readyz"),
+        start_timeout=180,
+        ports=[port],
+    )
+
+
+def start_embedder(
+    supervisor: Supervisor, var: Path, name: str, port: int, env: dict[str, str]
+) -> str:
+    """Start one embedder and wait for its model; its URL."""
+    supervisor.start(embedder_child(var, name, port, env))
+    return f"http://127.0.0.1:{port}"
 
 
 def check_database(url: str) -> None:

@@ -58,9 +58,19 @@ class Supervisor:
     def start(self, child: Child) -> None:
         """Start a child, wait until it is ready and watch it from then on; RuntimeError
         when it cannot start."""
-        self.children.append(child)
-        child.start()
-        deadline = time.monotonic() + child.start_timeout
+        self.start_together([child])
+
+    def start_together(self, children: list[Child]) -> None:
+        """Start several children at the same moment (replicas of one service), then wait
+        until every one is ready."""
+        for child in children:
+            self.children.append(child)
+            child.start()
+        for child in children:
+            self._wait_ready(child)
+
+    def _wait_ready(self, child: Child) -> None:
+        deadline = child.started_at + child.start_timeout
         while not child.ready():
             assert child.process is not None
             if not child.process.alive():

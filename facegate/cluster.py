@@ -1,0 +1,193 @@
+"""`facegate run --backends N --embedders M`: the local cluster. One PostgreSQL, PgBouncer in
+transaction mode before it, one S3 server, M embedders, N backends and HAProxy in front of
+the backends and of the embedders, all on loopback, supervised like `make run` (a child
+that dies is restarted; Ctrl-C or SIGTERM stops everything, by pid)."""
+
+import os
+import signal
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from backend.config import BackendSettings
+from backend.domain.errors import DomainError
+from facegate.certs import write_certificates
+from facegate.haproxy import (
+    Balancer,
+    check_haproxy_config,
+    haproxy_config,
+    spawn_haproxy,
+    write_pem,
+)
+from facegate.paths import REPO_ROOT
+from facegate.pgbouncer import PgBouncer, prepare_pgbouncer
+from facegate.processes import free_port, free_weed_port, http_ok, port_answers, spawn_backend
+from facegate.stack import (
+    STACK_FILE,
+    _base_urls,
+    embedder_child,
+    first_admin_key,
+    start_database,
+    start_object_store,
+    write_stack_file,
+)
+from facegate.supervisor import Child, Supervisor, clear_stale
+
+
+@dataclass
+class Cluster:
+    """What a started cluster is made of: the URLs the tests and the bench use."""
+
+    folder: Path
+    balancer: Balancer
+    pgbouncer: PgBouncer
+    direct_database_url: str  # PostgreSQL itself, past the pooler (admin only)
+    backend_urls: list[str]
+    embedder_urls: list[str]
+    backend_env: dict[str, str]
+
+
+def cluster_folder() -> Path:
+    """var/cluster (under FACEGATE_VAR): its own data, apart from `make run`'s."""
+    return Path(os.environ.get("FACEGATE_VAR", REPO_ROOT / "var")) / "cluster"
+
+
+def start_cluster(supervisor: Supervisor, folder: Path, backends: int, embedders: int) -> Cluster:
+    """Start every part in order, each ready before what needs it; the backends together."""
+    logs, run = folder / "logs", folder / "run"
+    direct_url = start_database(supervisor, folder)
+    socket_dir = Path(direct_url.split("host=", 1)[1])
+    settings = BackendSettings()
+    user = "embedded_postgres" if os.geteuid() == 0 else None
+    bouncer = prepare_pgbouncer(folder / "pgbouncer", free_port(), socket_dir, user)
+    clear_stale("pgbouncer", run / "pgbouncer.pid", [bouncer.port])
+    supervisor.start(
+        Child(
+            "pgbouncer",
+            lambda: bouncer.spawn(logs / "pgbouncer.log", run / "pgbouncer.pid"),
+            lambda: port_answers(bouncer.port),
+            start_timeout=30,
+            ports=[bouncer.port],
+        )
+    )
+    s3_port = int(os.environ.get("FACEGATE_S3_PORT", "0")) or free_weed_port()
+    shared = start_object_store(supervisor, folder, s3_port)
+    say_line("database", f"PostgreSQL behind PgBouncer 127.0.0.1:{bouncer.port} (transaction)")
+    say_line("object store", shared["S3_ENDPOINT"])
+
+    # One model worker per embedder instance: the cluster scales by instances.
+    embedder_ports = [free_port() for _ in range(embedders)]
+    print(f"{'embedders':<13}loading the face model in {embedders} ...", flush=True)
+    supervisor.start_together(
+        [
+            embedder_child(folder, f"embedder-{n}", port, {"EMBEDDER_PROCESSES": "1"})
+            for n, port in enumerate(embedder_ports, 1)
+        ]
+    )
+    embedder_urls = [f"http://127.0.0.1:{port}" for port in embedder_ports]
+    shared.update(
+        EMBEDDER_URL=",".join(embedder_urls),  # the backends spread requests over them
+        DATABASE_POOLER="transaction",
+        BACKEND_HOST="127.0.0.1",
+        # HAProxy terminates TLS; behind it the backends speak plain HTTP on loopback.
+        TLS_CERT=str(folder / "no-tls" / "backend.crt"),
+        TLS_KEY=str(folder / "no-tls" / "backend.key"),
+    )
+    backend_ports = [free_port() for _ in range(backends)]
+    supervisor.start_together(
+        [backend_child(folder, n, port, shared, bouncer) for n, port in enumerate(backend_ports, 1)]
+    )
+
+    if not settings.tls_cert.exists():
+        # Browsers open the camera only on a secure origin: HTTPS from the first start.
+        write_certificates(settings.tls_cert.parent)
+        settings = BackendSettings()  # listen_host follows TLS
+    pem = write_pem(settings.tls_cert, settings.tls_key, folder / "haproxy")
+    balancer = Balancer(
+        host=settings.listen_host,
+        port=settings.backend_port,
+        backend_ports=backend_ports,
+        embedder_port=free_port(),
+        embedder_ports=embedder_ports,
+        stats_port=free_port(),
+        pem=pem,
+    )
+    config = folder / "haproxy" / "haproxy.cfg"
+    config.write_text(haproxy_config(balancer))
+    check_haproxy_config(config)
+    ports = [balancer.port, balancer.embedder_port, balancer.stats_port]
+    clear_stale("haproxy", run / "haproxy.pid", ports)
+    supervisor.start(
+        Child(
+            "haproxy",
+            lambda: spawn_haproxy(config, logs / "haproxy.log", run / "haproxy.pid"),
+            lambda: http_ok(f"{balancer.url}/readyz"),
+            start_timeout=30,
+            ports=ports,
+        )
+    )
+    backend_env = {**shared, "DATABASE_URL": bouncer.url()}
+    backend_urls = [f"http://127.0.0.1:{port}" for port in backend_ports]
+    return Cluster(folder, balancer, bouncer, direct_url, backend_urls, embedder_urls, backend_env)
+
+
+def backend_child(
+    folder: Path, n: int, port: int, shared: dict[str, str], bouncer: PgBouncer
+) -> Child:
+    """Backend n through PgBouncer, named in its connections' application_name."""
+    name = f"backend-{n}"
+    env = {**shared, "DATABASE_URL": bouncer.url(f"facegate-{name}")}
+    clear_stale(name, folder / "run" / f"{name}.pid", [port])
+    logs, run = folder / "logs", folder / "run"
+    return Child(
+        name,
+        lambda: spawn_backend(port, env, logs / f"{name}.log", run / f"{name}.pid", name=name),
+        lambda: http_ok(f"http://127.0.0.1:{port}/readyz"),
+        start_timeout=180,
+        ports=[port],
+    )
+
+
+def run_cluster(backends: int, embedders: int) -> int:
+    """The foreground command: start, print where it is, supervise until stopped."""
+    folder = cluster_folder()
+    supervisor = Supervisor([])
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: supervisor.stopping.set())
+    try:
+        cluster = start_cluster(supervisor, folder, backends, embedders)
+        # Through PgBouncer too, like the backends (the schema is at head by now).
+        given = {k.lower(): v for k, v in cluster.backend_env.items()}
+        key = first_admin_key(BackendSettings(**given))  # type: ignore[arg-type]
+        write_stack_file(folder, cluster.backend_env, cluster.balancer.url)
+        print_cluster(cluster, key)
+        supervisor.watch()
+        return 0
+    except (RuntimeError, DomainError) as error:
+        message = getattr(error, "message", None) or str(error)
+        print(f"facegate: {message}", file=sys.stderr)
+        return 1
+    finally:
+        supervisor.stop()
+        (folder / STACK_FILE).unlink(missing_ok=True)
+
+
+def print_cluster(cluster: Cluster, key: str | None) -> None:
+    balancer = cluster.balancer
+    scheme = "https" if balancer.pem else "http"
+    backends, embedders = len(cluster.backend_urls), len(cluster.embedder_urls)
+    print(f"\nfacegate cluster is running ({backends} backends, {embedders} embedders)")
+    print(f"  logs           {cluster.folder / 'logs'}")
+    for base in _base_urls(scheme, balancer.host, balancer.port):
+        print(f"  check-in page  {base}/checkin\n  enroll page    {base}/enroll")
+    print(f"  API docs       {balancer.url}/docs")
+    print(f"  balancer stats http://127.0.0.1:{balancer.stats_port}/stats")
+    print(f"  embedders      http://127.0.0.1:{balancer.embedder_port} (HAProxy)")
+    print(f"  CLI            FACEGATE_VAR={cluster.folder} facegate keys ... (this cluster)\n")
+    if key:
+        print(f"first admin API key (shown once, keep it):\n{key}\n")
+    print("Ctrl-C stops everything.", flush=True)
+
+
+def say_line(label: str, value: str) -> None:
+    print(f"{label:<13}{value}", flush=True)

@@ -1,0 +1,136 @@
+"""HAProxy (Debian's package) in front of the backends and of the embedders, for the local
+cluster. We write its config under var/ and run the binary ourselves in the foreground,
+never Debian's system service."""
+
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from facegate.processes import Process, spawn
+
+
+def haproxy_binary() -> str:
+    """The haproxy binary, or a RuntimeError saying how to get it."""
+    found = shutil.which("haproxy") or shutil.which("haproxy", path="/usr/sbin")
+    if found is None:
+        raise RuntimeError("haproxy is missing: make install (Debian's haproxy package)")
+    return found
+
+
+@dataclass(frozen=True)
+class Balancer:
+    """What HAProxy listens on and what it balances."""
+
+    host: str
+    port: int  # the backends' frontend: the URL people and kiosks use
+    backend_ports: list[int]
+    embedder_port: int  # the embedders' frontend (tools such as `facegate reembed`)
+    embedder_ports: list[int]
+    stats_port: int  # per-server counters as CSV on /stats;csv (tests, bench)
+    pem: Path | None  # certificate and key in one file: HAProxy terminates TLS
+
+    @property
+    def url(self) -> str:
+        scheme = "https" if self.pem else "http"
+        return f"{scheme}://127.0.0.1:{self.port}"
+
+
+def haproxy_config(balancer: Balancer) -> str:
+    """The whole haproxy.cfg. Why each line is there is said beside it."""
+    tls = f" ssl crt {balancer.pem}" if balancer.pem else ""
+    backends = "\n".join(
+        f"    server backend-{n} 127.0.0.1:{port} check"
+        for n, port in enumerate(balancer.backend_ports, 1)
+    )
+    embedders = "\n".join(
+        f"    server embedder-{n} 127.0.0.1:{port} check"
+        for n, port in enumerate(balancer.embedder_ports, 1)
+    )
+    return f"""global
+    maxconn 1000
+    # A kiosk frame (~50 kB) fits in one buffer, so a request can be replayed on another
+    # backend (retry-on needs the whole request buffered); bigger uploads pass unreplayed.
+    tune.bufsize 262144
+    log stdout format raw local0 notice
+
+defaults
+    mode http
+    log global
+    option httplog
+    timeout connect 2s
+    timeout client 60s
+    timeout server 60s
+    timeout http-request 30s
+    timeout http-keep-alive 10s
+    # Per-request balancing (HTTP mode): keep-alive from a client pins no server.
+    balance roundrobin
+    # A request that met a refused connection or a server that closed without answering
+    # (a backend killed with kill -9, or closing an idle connection while draining) never
+    # got an answer: replay it on another server instead of failing the client.
+    option http-buffer-request
+    retries 3
+    retry-on conn-failure empty-response
+    option redispatch 1
+    # Health checks every second: a backend that stops (SIGTERM, graceful drain) is taken
+    # out after 2 failed checks and put back after 2 good ones.
+    default-server inter 1s fastinter 500ms downinter 1s fall 2 rise 2
+
+frontend facegate
+    bind {balancer.host}:{balancer.port}{tls}
+    option forwardfor
+    http-request set-header X-Forwarded-Proto https if {{ ssl_fc }}
+    default_backend backends
+
+backend backends
+    # /readyz rides out a blip of a shared dependency (READY_GRACE_SECONDS), so a short
+    # database failover does not take every backend out of rotation at once.
+    option httpchk GET /readyz
+    http-check expect status 200
+{backends}
+
+frontend embedders
+    bind 127.0.0.1:{balancer.embedder_port}
+    default_backend embedders
+
+backend embedders
+    option httpchk GET /readyz
+    http-check expect status 200
+    # An embedder at capacity answers 503 embedder_busy at once: another may have room.
+    retry-on conn-failure empty-response 503
+{embedders}
+
+frontend stats
+    bind 127.0.0.1:{balancer.stats_port}
+    stats enable
+    stats uri /stats
+    stats refresh 5s
+"""
+
+
+def write_pem(cert: Path, key: Path, folder: Path) -> Path:
+    """HAProxy wants the certificate and its key in one file; only we may read it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    pem = folder / "facegate.pem"
+    pem.touch(mode=0o600)
+    pem.chmod(0o600)
+    pem.write_text(cert.read_text() + key.read_text())
+    return pem
+
+
+def check_haproxy_config(config: Path) -> None:
+    """RuntimeError with HAProxy's own words when it refuses the config."""
+    checked = subprocess.run(
+        [haproxy_binary(), "-c", "-q", "-f", str(config)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    if checked.returncode != 0:
+        raise RuntimeError(f"haproxy refused {config}:\n{checked.stdout}{checked.stderr}")
+
+
+def spawn_haproxy(config: Path, log_path: Path, pid_file: Path | None = None) -> Process:
+    """HAProxy in the foreground (-db) on `config`; SIGTERM stops it."""
+    command = [haproxy_binary(), "-db", "-f", str(config)]
+    return spawn("haproxy", command, {}, log_path, pid_file=pid_file)
