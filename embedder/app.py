@@ -11,7 +11,7 @@ from typing import Any
 
 import anyio
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -62,6 +62,7 @@ def create_app(settings: EmbedderSettings) -> FastAPI:
         app.state.embedder = embedder
         app.state.limiter = anyio.CapacityLimiter(settings.workers)
         app.state.admitted = 0
+        app.state.counted = {"extract": 0, "busy": 0}
         await anyio.to_thread.run_sync(embedder.warm_up)
         log.info("embedder ready: %s", embedder.model_info())
         yield
@@ -95,11 +96,13 @@ def create_app(settings: EmbedderSettings) -> FastAPI:
         embedder: Embedder = request.app.state.embedder
         # Served plus waiting, counted on the event loop (one thread: no lock needed).
         if request.app.state.admitted >= settings.workers + settings.queue:
+            request.app.state.counted["busy"] += 1
             raise EmbedderBusy(
                 f"{settings.workers} requests are being served and {settings.queue} wait;"
                 " retry in a moment"
             )
         request.app.state.admitted += 1
+        request.app.state.counted["extract"] += 1
         try:
             data = await read_upload(request, "image", settings.max_upload_bytes)
             crop = request.query_params.get("crop", "").lower() in FLAG_TRUE
@@ -121,6 +124,21 @@ def create_app(settings: EmbedderSettings) -> FastAPI:
         if embedder is None or not embedder.ready:
             return error_response(503, "not_ready", "the model is still loading")
         return {"status": "ready"}
+
+    @app.get("/metrics", response_class=PlainTextResponse)
+    async def metrics(request: Request) -> str:
+        """This process's counters in Prometheus' text format: how the work spreads over
+        embedders behind a balancer, and the queue depth an autoscaler may follow."""
+        counted = getattr(request.app.state, "counted", {"extract": 0, "busy": 0})
+        admitted = getattr(request.app.state, "admitted", 0)
+        return (
+            "# TYPE embedder_extract_requests_total counter\n"
+            f"embedder_extract_requests_total {counted['extract']}\n"
+            "# TYPE embedder_busy_refusals_total counter\n"
+            f"embedder_busy_refusals_total {counted['busy']}\n"
+            "# TYPE embedder_requests_admitted gauge\n"
+            f"embedder_requests_admitted {admitted}\n"
+        )
 
     @app.get("/api/v1/model", response_model=wire.ModelInfo)
     async def model(request: Request) -> dict[str, Any]:

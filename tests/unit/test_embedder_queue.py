@@ -86,3 +86,13 @@ def test_the_backend_client_maps_the_answer_to_embedder_busy() -> None:
         client.extract(b"jpeg")
     assert refused.value.retry_after == 3
     assert refused.value.code == "embedder_busy"
+
+
+def test_metrics_count_served_and_refused_requests(client) -> None:
+    RELEASE.set()  # answers at once
+    for _ in range(3):
+        assert post(client).status_code == 200
+    text = client.get("/metrics").text
+    assert "embedder_extract_requests_total 3\n" in text
+    assert "embedder_busy_refusals_total 0\n" in text
+    assert "embedder_requests_admitted 0\n" in text
