@@ -3,6 +3,7 @@ transaction mode before it, one S3 server, M embedders, N backends and HAProxy i
 the backends and of the embedders, all on loopback, supervised like `make run` (a child
 that dies is restarted; Ctrl-C or SIGTERM stops everything, by pid)."""
 
+import json
 import os
 import signal
 import sys
@@ -32,6 +33,8 @@ from facegate.stack import (
     write_stack_file,
 )
 from facegate.supervisor import Child, Supervisor, clear_stale
+
+TOPOLOGY_FILE = "cluster.json"
 
 
 @dataclass
@@ -160,6 +163,7 @@ def run_cluster(backends: int, embedders: int) -> int:
         given = {k.lower(): v for k, v in cluster.backend_env.items()}
         key = first_admin_key(BackendSettings(**given))  # type: ignore[arg-type]
         write_stack_file(folder, cluster.backend_env, cluster.balancer.url)
+        write_topology(cluster)
         print_cluster(cluster, key)
         supervisor.watch()
         return 0
@@ -170,6 +174,21 @@ def run_cluster(backends: int, embedders: int) -> int:
     finally:
         supervisor.stop()
         (folder / STACK_FILE).unlink(missing_ok=True)
+        (folder / TOPOLOGY_FILE).unlink(missing_ok=True)
+
+
+def write_topology(cluster: Cluster) -> None:
+    """var/cluster/cluster.json: where each part listens (no secrets), for tests and bench."""
+    balancer = cluster.balancer
+    topology = {
+        "url": balancer.url,
+        "stats_url": f"http://127.0.0.1:{balancer.stats_port}/stats",
+        "embedder_balancer_url": f"http://127.0.0.1:{balancer.embedder_port}",
+        "backends": cluster.backend_urls,
+        "embedders": cluster.embedder_urls,
+        "pgbouncer_port": cluster.pgbouncer.port,
+    }
+    (cluster.folder / TOPOLOGY_FILE).write_text(json.dumps(topology, indent=2))
 
 
 def print_cluster(cluster: Cluster, key: str | None) -> None:

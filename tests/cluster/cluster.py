@@ -1,0 +1,187 @@
+"""`facegate run --backends N --embedders M` started as an operator would, in a temporary
+folder on free ports, and what tests need to look inside it: each backend's pid and log,
+HAProxy's view of its servers, PgBouncer's pools and clients, the embedders' counters.
+Every process it started is stopped by pid, even when a test fails."""
+
+import contextlib
+import csv
+import io
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psutil
+import psycopg
+
+from facegate.processes import free_port
+
+START_TIMEOUT = 300.0
+
+
+@dataclass
+class RunningCluster:
+    popen: subprocess.Popen[bytes]
+    folder: Path  # var/cluster: logs, run (pid files), cluster.json
+    admin_key: str
+    output: Path
+    topology: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def url(self) -> str:
+        """The balancer (HAProxy terminating TLS)."""
+        return str(self.topology["url"])
+
+    @property
+    def backend_urls(self) -> list[str]:
+        return list(self.topology["backends"])
+
+    @property
+    def embedder_urls(self) -> list[str]:
+        return list(self.topology["embedders"])
+
+    def client(self, key: str = "", timeout: float = 60) -> httpx.Client:
+        """An HTTP client on the balancer with `key` (default: the admin key)."""
+        return httpx.Client(
+            base_url=self.url,
+            headers={"X-API-Key": key or self.admin_key},
+            timeout=timeout,
+            verify=False,  # the project's own self-signed certificate
+        )
+
+    def create_key(self, name: str, role: str = "kiosk") -> str:
+        with self.client() as admin:
+            answer = admin.post("/api/v1/keys", json={"name": name, "role": role})
+        assert answer.status_code == 201, answer.text
+        return str(answer.json()["key"])
+
+    def pid(self, name: str) -> int:
+        """The pid of a child (backend-1, embedder-2, pgbouncer, ...) from its pid file."""
+        return int(json.loads((self.folder / "run" / f"{name}.pid").read_text())["pid"])
+
+    def log(self, name: str) -> str:
+        return (self.folder / "logs" / f"{name}.log").read_text(errors="replace")
+
+    def servers(self) -> dict[str, dict[str, str]]:
+        """HAProxy's stats: each server (backend-1, embedder-2, ...) by name."""
+        answer = httpx.get(self.topology["stats_url"] + ";csv", timeout=5)
+        rows = csv.DictReader(io.StringIO(answer.text.lstrip("# ")))
+        return {row["svname"]: row for row in rows if row["svname"] not in ("FRONTEND", "BACKEND")}
+
+    def wait_until(self, condition: Any, timeout: float, what: str) -> None:
+        deadline = time.monotonic() + timeout
+        while not condition():
+            if time.monotonic() > deadline:
+                raise AssertionError(f"not {what} after {timeout:.0f} s")
+            time.sleep(0.25)
+
+    def wait_server_up(self, name: str, timeout: float = 120) -> None:
+        """Until HAProxy's health checks have put `name` back in rotation."""
+        self.wait_until(lambda: self.servers()[name]["status"] == "UP", timeout, f"{name} UP")
+
+    def pgbouncer(self, command: str) -> list[dict[str, Any]]:
+        """A PgBouncer admin command (SHOW POOLS, SHOW CLIENTS) as rows of dicts."""
+        password = (self.folder / "pgbouncer" / "password").read_text().strip()
+        port = self.topology["pgbouncer_port"]
+        url = f"postgresql://facegate:{password}@127.0.0.1:{port}/pgbouncer"
+        with psycopg.connect(url, autocommit=True, connect_timeout=5) as admin:
+            cursor = admin.execute(command)
+            columns = [column.name for column in cursor.description or []]
+            return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+
+    def stack_config(self) -> dict[str, str]:
+        """var/cluster/stack.json: the settings the backends run with (DATABASE_URL ...)."""
+        found: dict[str, str] = json.loads((self.folder / "stack.json").read_text())
+        return found
+
+    def embedder_extracts(self) -> list[int]:
+        """How many extractions each embedder has served, read off its /metrics."""
+        counts = []
+        for url in self.embedder_urls:
+            text = httpx.get(url + "/metrics", timeout=5).text
+            found = re.search(r"^embedder_extract_requests_total (\d+)$", text, re.M)
+            counts.append(int(found.group(1)) if found else 0)
+        return counts
+
+    def processes(self) -> list[psutil.Process]:
+        """The supervisor and everything under it."""
+        try:
+            root = psutil.Process(self.popen.pid)
+            return [root, *root.children(recursive=True)]
+        except psutil.NoSuchProcess:
+            return []
+
+
+def start_cluster(
+    folder: Path, backends: int = 3, embedders: int = 2, extra_env: dict[str, str] | None = None
+) -> RunningCluster:
+    """Start the cluster and wait until it serves; the first admin key is read off its output."""
+    env = {
+        **os.environ,
+        "FACEGATE_VAR": str(folder / "var"),
+        "BACKEND_PORT": str(free_port()),
+        "BACKEND_HOST": "127.0.0.1",
+        "TLS_CERT": str(folder / "certs" / "facegate.crt"),
+        "TLS_KEY": str(folder / "certs" / "facegate.key"),
+        **(extra_env or {}),
+    }
+    for name in ("DATABASE_URL", "S3_ENDPOINT", "EMBEDDER_URL", "FACEGATE_S3_PORT"):
+        env.pop(name, None)
+    output = folder / "cluster.log"
+    command = ["--backends", str(backends), "--embedders", str(embedders)]
+    with open(output, "ab") as log:
+        popen = subprocess.Popen(
+            [sys.executable, "-m", "facegate", "run", *command],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    running = RunningCluster(popen, folder / "var" / "cluster", "", output)
+    deadline = time.monotonic() + START_TIMEOUT
+    while "Ctrl-C stops everything" not in output.read_text(errors="replace"):
+        if popen.poll() is not None or time.monotonic() > deadline:
+            stop_cluster(running)
+            raise RuntimeError("facegate run --backends did not start:\n" + output.read_text())
+        time.sleep(0.5)
+    found = re.search(r"first admin API key.*\n(\S+)", output.read_text())
+    running.admin_key = found.group(1) if found else ""
+    running.topology = json.loads((running.folder / "cluster.json").read_text())
+    return running
+
+
+def stop_cluster(running: RunningCluster) -> None:
+    """SIGTERM to the supervisor (it stops its children by pid); whatever is still alive
+    after it (a supervisor that could not finish) is killed by pid."""
+    left = running.processes()
+    if running.popen.poll() is None:
+        running.popen.send_signal(signal.SIGTERM)
+        try:
+            running.popen.wait(90)
+        except subprocess.TimeoutExpired:
+            running.popen.kill()
+            running.popen.wait()
+    for process in left:
+        with contextlib.suppress(psutil.Error):
+            if process.is_running():
+                process.kill()
+
+
+@contextlib.contextmanager
+def running_cluster(
+    folder: Path, backends: int = 3, embedders: int = 2, extra_env: dict[str, str] | None = None
+) -> Iterator[RunningCluster]:
+    running = start_cluster(folder, backends, embedders, extra_env)
+    try:
+        yield running
+    finally:
+        stop_cluster(running)
