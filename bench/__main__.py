@@ -15,9 +15,9 @@ from bench.cpu import wait_for_quiet
 
 # Run in this order by default; embedder_latency (in-process stage timings) and
 # webhook_latency (check-ins while a webhook receiver hangs) and snapshot_latency (what a
-# check-in snapshot adds) run with --only.
+# check-in snapshot adds) and cluster (replicas behind HAProxy) run with --only.
 PARTS = ["checkin_latency", "throughput", "gallery_scale", "accuracy", "lfw"]
-EXTRA_PARTS = ["embedder_latency", "webhook_latency", "snapshot_latency"]
+EXTRA_PARTS = ["embedder_latency", "webhook_latency", "snapshot_latency", "cluster"]
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
