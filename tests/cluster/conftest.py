@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cluster.cluster import RunningCluster, running_cluster
+from facegate.cluster_runner import RunningCluster, running_cluster
 
 # The per-key search limit the cluster runs with: 2 requests/s, bursts of 20 (ten
 # seconds' worth, backend/domain/ratelimit.py).

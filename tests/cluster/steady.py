@@ -7,7 +7,7 @@ from types import TracebackType
 
 import httpx
 
-from tests.cluster.cluster import RunningCluster
+from facegate.cluster_runner import RunningCluster
 
 # Each kiosk waits this long between frames: ~1.3 check-ins a second per key, under the
 # cluster's 2 a second per key, so no request is refused for the rate.

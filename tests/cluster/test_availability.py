@@ -6,9 +6,9 @@ import signal
 
 import httpx
 
-from tests.cluster.cluster import RunningCluster
+from facegate.cluster_runner import RunningCluster
+from facegate.samples import frame
 from tests.cluster.steady import SteadyCheckins
-from tests.conftest import frame
 
 KIOSKS = 3
 

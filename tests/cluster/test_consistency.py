@@ -8,9 +8,9 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import psycopg
 
-from tests.cluster.cluster import RunningCluster
+from facegate.cluster_runner import RunningCluster
+from facegate.samples import frame
 from tests.cluster.conftest import RATE_PER_MINUTE
-from tests.conftest import frame
 
 ENROLLMENTS = 16
 

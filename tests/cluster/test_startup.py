@@ -5,7 +5,7 @@ import httpx
 import psutil
 import psycopg
 
-from tests.cluster.cluster import RunningCluster
+from facegate.cluster_runner import RunningCluster
 from tests.integration.test_replica_startup import head_revision
 
 FIRST_MIGRATION = "Running upgrade  -> 0001"

@@ -1,7 +1,7 @@
-"""`facegate run --backends N --embedders M` started as an operator would, in a temporary
-folder on free ports, and what tests need to look inside it: each backend's pid and log,
-HAProxy's view of its servers, PgBouncer's pools and clients, the embedders' counters.
-Every process it started is stopped by pid, even when a test fails."""
+"""`facegate run --backends N --embedders M` started as an operator would, in a folder of
+one's choosing on free ports, and what tests/cluster and bench/cluster need to look inside
+it: each child's pid and log, HAProxy's view of its servers, PgBouncer's pools and clients,
+the embedders' counters. Everything it started is stopped by pid, even when a caller fails."""
 
 import contextlib
 import csv
@@ -120,7 +120,7 @@ class RunningCluster:
             return []
 
 
-def start_cluster(
+def launch_cluster(
     folder: Path, backends: int = 3, embedders: int = 2, extra_env: dict[str, str] | None = None
 ) -> RunningCluster:
     """Start the cluster and wait until it serves; the first admin key is read off its output."""
@@ -180,7 +180,7 @@ def stop_cluster(running: RunningCluster) -> None:
 def running_cluster(
     folder: Path, backends: int = 3, embedders: int = 2, extra_env: dict[str, str] | None = None
 ) -> Iterator[RunningCluster]:
-    running = start_cluster(folder, backends, embedders, extra_env)
+    running = launch_cluster(folder, backends, embedders, extra_env)
     try:
         yield running
     finally:
