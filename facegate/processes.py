@@ -267,6 +267,13 @@ def wait_for_port(process: Process, port: int, timeout: float) -> None:
     raise RuntimeError(f"{process.name} did not listen on {port}:\n{process.log_tail()}")
 
 
+def one_machine_processes() -> str:
+    """EMBEDDER_PROCESSES for the one embedder of a single-machine stack (`make run`, the
+    tests' session embedder): as given, else a process per core up to 4. An embedder
+    instance behind a balancer runs one (EMBEDDER_PROCESSES' default)."""
+    return os.environ.get("EMBEDDER_PROCESSES") or str(min(os.cpu_count() or 1, 4))
+
+
 def spawn_embedder(
     port: int,
     env: dict[str, str],

@@ -15,6 +15,7 @@ from facegate.pg_child import prepare_postgres, stale_postmaster, stop_stale_pos
 from facegate.processes import (
     S3Credentials,
     http_ok,
+    one_machine_processes,
     port_answers,
     spawn_backend,
     spawn_embedder,
@@ -106,12 +107,10 @@ def start_dependencies(supervisor: Supervisor, var: Path) -> dict[str, str]:
         env["EMBEDDER_URL"] = os.environ["EMBEDDER_URL"]
     else:
         embedder_port = int(os.environ.get("EMBEDDER_PORT", "8501"))
-        # One embedder on one machine: a process per core (up to 4), unless told otherwise;
-        # EMBEDDER_PROCESSES defaults to 1 for an instance behind a balancer.
-        processes = os.environ.get("EMBEDDER_PROCESSES") or str(min(os.cpu_count() or 1, 4))
         print("embedder    loading the face model ...", flush=True)
+        one_machine = {"EMBEDDER_PROCESSES": one_machine_processes()}
         env["EMBEDDER_URL"] = start_embedder(
-            supervisor, var, "embedder", embedder_port, {"EMBEDDER_PROCESSES": processes}
+            supervisor, var, "embedder", embedder_port, one_machine
         )
     print(f"embedder    {env['EMBEDDER_URL']}", flush=True)
     return env

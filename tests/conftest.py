@@ -84,7 +84,10 @@ def _embedder(session_dir: Path, name: str, env: dict[str, str]) -> Iterator[str
 @pytest.fixture(scope="session")
 def embedder_url(session_dir: Path) -> Iterator[str]:
     """The real embedder service (python -m embedder) with the default model's weights."""
-    yield from _embedder(session_dir, "embedder", {})
+    from facegate.processes import one_machine_processes
+
+    # One embedder for the whole session, as `make run` starts it (a process per core).
+    yield from _embedder(session_dir, "embedder", {"EMBEDDER_PROCESSES": one_machine_processes()})
 
 
 @pytest.fixture(scope="session")
