@@ -195,7 +195,10 @@ def print_cluster(cluster: Cluster, key: str | None) -> None:
     balancer = cluster.balancer
     scheme = "https" if balancer.pem else "http"
     backends, embedders = len(cluster.backend_urls), len(cluster.embedder_urls)
-    print(f"\nfacegate cluster is running ({backends} backends, {embedders} embedders)")
+    counts = (
+        f"{backends} backend{'s' * (backends != 1)}, {embedders} embedder{'s' * (embedders != 1)}"
+    )
+    print(f"\nfacegate cluster is running ({counts})")
     print(f"  logs           {cluster.folder / 'logs'}")
     for base in _base_urls(scheme, balancer.host, balancer.port):
         print(f"  check-in page  {base}/checkin\n  enroll page    {base}/enroll")
