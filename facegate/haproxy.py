@@ -75,6 +75,9 @@ defaults
     # Health checks every second: a backend that stops (SIGTERM, graceful drain) is taken
     # out after 2 failed checks and put back after 2 good ones.
     default-server inter 1s fastinter 500ms downinter 1s fall 2 rise 2
+    # /readyz gives each dependency 2 s (PROBE_SECONDS) before counting it failed, so a
+    # frozen database makes a slow check, never a check that times out on every backend.
+    timeout check 3s
 
 frontend facegate
     bind {balancer.host}:{balancer.port}{tls}

@@ -86,3 +86,33 @@ def ready_through_a_blip(client: TestClient, probes: dict, clock: Clock) -> None
     assert error["message"] == "not ready: database down"
     assert error["details"]["database"] == "the database is not reachable"
     assert client.get("/healthz").status_code == 200  # the process itself is fine
+
+
+def test_a_hanging_dependency_is_a_blip_not_a_hung_readyz(tmp_path, monkeypatch) -> None:
+    """A frozen dependency (no answer at all, not a refusal) must not hold /readyz past the
+    balancer's check timeout: its probe is given up after PROBE_SECONDS and counted failed."""
+    import threading
+
+    from backend.handler import health
+
+    monkeypatch.setattr(health, "PROBE_SECONDS", 0.2)
+    frozen = threading.Event()
+    services = FakeWorld().services()
+    services.readiness = ReadinessTracker(grace_seconds=10, clock=Clock())
+    app = create_app(BackendSettings(static_dir=tmp_path), services=services)
+    try:
+        with TestClient(app) as client:
+            services.probes["storage"] = lambda: None
+            assert client.get("/readyz").status_code == 200
+            services.probes["storage"] = lambda: frozen.wait(30) and None
+            blip = client.get("/readyz")
+            assert blip.status_code == 200
+            assert blip.json()["checks"]["storage"] == "blip"
+            services.readiness = ReadinessTracker(grace_seconds=0, clock=Clock())
+            down = client.get("/readyz")
+            assert down.status_code == 503
+            assert down.json()["error"]["details"]["storage"] == (
+                "storage did not answer within 0.2 s"
+            )
+    finally:
+        frozen.set()  # the abandoned probe thread ends
