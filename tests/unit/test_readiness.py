@@ -104,7 +104,11 @@ def test_a_hanging_dependency_is_a_blip_not_a_hung_readyz(tmp_path, monkeypatch)
         with TestClient(app) as client:
             services.probes["storage"] = lambda: None
             assert client.get("/readyz").status_code == 200
-            services.probes["storage"] = lambda: frozen.wait(30) and None
+
+            def hangs() -> None:
+                frozen.wait(30)
+
+            services.probes["storage"] = hangs
             blip = client.get("/readyz")
             assert blip.status_code == 200
             assert blip.json()["checks"]["storage"] == "blip"
