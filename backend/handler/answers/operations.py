@@ -1,0 +1,175 @@
+"""Answers for operators and integrators: the gallery, health, keys, webhooks."""
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from backend.handler.answers.base import WHEN, Page, Timestamp, examples
+
+
+class GallerySetting(BaseModel):
+    """A threshold setting: the value in force (null: none, the calibration decides)."""
+
+    value: float | None
+    source: Literal["gallery", "configuration"] = Field(
+        description="gallery: set by an admin in the gallery's row; configuration: the "
+        "environment's setting (or its default)"
+    )
+
+
+class GalleryReport(BaseModel):
+    """The gallery's model and size, the thresholds in use and what they promise."""
+
+    model_config = examples(
+        {
+            "model": "SFace",
+            "dim": 128,
+            "detector": "yunet",
+            "metric": "cosine",
+            "employees": 120,
+            "faces": 355,
+            "match_threshold": 0.5312,
+            "duplicate_refuse_threshold": 0.3178,
+            "threshold_basis": "calibrated",
+            "stranger_accept_target": 0.005,
+            "expected_stranger_accept": 0.005,
+            "expected_recognition": 0.961,
+            "calibration": "LFW View 1 training people",
+            "warning": None,
+            "generation": 1,
+            "settings": {
+                "stranger_accept_rate": {"value": 0.005, "source": "configuration"},
+                "match_threshold": {"value": None, "source": "configuration"},
+                "duplicate_threshold": {"value": None, "source": "configuration"},
+                "match_margin": {"value": 0.1, "source": "configuration"},
+            },
+        }
+    )
+    model: str
+    dim: int
+    detector: str
+    metric: Literal["cosine", "euclidean", "inner_product"]
+    generation: int = Field(description="the generation of vectors in use (one per re-embed)")
+    employees: int
+    faces: int
+    match_threshold: float
+    duplicate_refuse_threshold: float
+    threshold_basis: Literal["calibrated", "configured", "deepface_1to1"] = Field(
+        description="where the thresholds come from"
+    )
+    stranger_accept_target: float
+    expected_stranger_accept: float | None
+    expected_recognition: float | None
+    calibration: str | None
+    warning: str | None
+    settings: dict[str, GallerySetting] = Field(
+        description="each threshold setting in force, and where it comes from"
+    )
+
+
+class WhoAmI(BaseModel):
+    """The calling API key."""
+
+    model_config = examples({"name": "payroll", "role": "admin", "liveness": "off"})
+    name: str
+    role: Literal["admin", "kiosk"]
+    liveness: Literal["off", "challenge"] = Field(
+        description="challenge: this key checks in by answering a head-turn challenge"
+    )
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+
+
+class Readiness(BaseModel):
+    """No dependency down for longer than READY_GRACE_SECONDS ("blip": failing, but it
+    answered within the grace), and the gallery's report (null while the database blips)."""
+
+    status: Literal["ready"]
+    checks: dict[str, Literal["up", "blip", "down"]]
+    gallery: GalleryReport | None
+
+
+class Key(BaseModel):
+    """An API key; its secret is never shown again after it was created."""
+
+    model_config = examples(
+        {
+            "name": "front-door",
+            "role": "kiosk",
+            "created_at": WHEN,
+            "last_used_at": WHEN,
+            "revoked_at": None,
+            "liveness": "challenge",
+        }
+    )
+    name: str
+    role: Literal["admin", "kiosk"]
+    created_at: Timestamp | None
+    last_used_at: Timestamp | None
+    revoked_at: Timestamp | None
+    liveness: Literal["off", "challenge"] = Field(
+        description="off: check-in from one frame; challenge: a head turn is asked for"
+    )
+
+
+class KeyCreated(Key):
+    """A new key with its secret, shown in this answer only (and to its retries)."""
+
+    key: str = Field(description="the secret to send as X-API-Key")
+
+
+class KeyPage(Page):
+    """API keys by name, revoked ones too."""
+
+    items: list[Key]
+
+
+class Webhook(BaseModel):
+    model_config = examples(
+        {
+            "webhook_id": 3,
+            "url": "https://payroll.example.com/facegate",
+            "events": ["checkin.matched", "employee.erased"],
+            "created_at": WHEN,
+        }
+    )
+    webhook_id: int
+    url: str
+    events: list[str]
+    created_at: Timestamp | None
+
+
+class WebhookCreated(Webhook):
+    """A new webhook with its signing secret, shown in this answer only (and to retries)."""
+
+    secret: str = Field(description="signs each delivery (X-Facegate-Signature)")
+
+
+class WebhookPage(Page):
+    """Registered webhooks, and every event a webhook may ask for."""
+
+    items: list[Webhook]
+    events: list[str] = Field(description="the events a webhook may ask for")
+
+
+class Delivery(BaseModel):
+    """One event on its way to one webhook."""
+
+    delivery_id: int
+    event_id: str
+    event: str
+    state: Literal["pending", "delivered", "failed"]
+    attempts: int
+    created_at: Timestamp | None
+    next_attempt_at: Timestamp | None = Field(description="set while pending")
+    delivered_at: Timestamp | None
+    last_status: int | None
+    last_error: str | None
+
+
+class DeliveryPage(Page):
+    """A webhook's deliveries, newest first."""
+
+    items: list[Delivery]
