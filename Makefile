@@ -59,9 +59,9 @@ bench: install
 	$(BIN)/python -m bench
 
 lint: $(STAMP)
-	$(BIN)/ruff check embedder backend facegate tests bench
-	$(BIN)/ruff format --check embedder backend facegate tests bench
-	$(BIN)/mypy embedder backend facegate bench
+	$(BIN)/ruff check embedder backend facegate facegate_shared tests bench
+	$(BIN)/ruff format --check embedder backend facegate facegate_shared tests bench
+	$(BIN)/mypy embedder backend facegate facegate_shared bench
 	$(BIN)/mypy tests
 	$(BIN)/lint-imports
 

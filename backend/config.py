@@ -10,7 +10,7 @@ from backend.domain.model import Metric
 from backend.domain.policy import QualityFloor
 from backend.domain.readiness import DEFAULT_GRACE_SECONDS
 from backend.domain.thresholds import DEFAULT_THRESHOLDS, ThresholdSettings
-from facegate.paths import REPO_ROOT
+from facegate_shared.paths import REPO_ROOT
 
 DEFAULT_QUALITY_FLOOR = QualityFloor()
 

@@ -28,7 +28,7 @@ from backend.handler.errors import install_error_handlers
 from backend.handler.observability import GallerySize, Metrics, install_observability
 from backend.handler.pages import mount_pages
 from backend.sweeping import forget_idempotency_keys, sweep_periodically
-from facegate.shared.bodies import FORM_OVERHEAD, BodyLimit
+from facegate_shared.bodies import FORM_OVERHEAD, BodyLimit
 
 log = logging.getLogger("facegate.backend")
 # Idempotency keys are kept 24 h; once an hour the older ones go (any replica may do it).

@@ -14,8 +14,8 @@ from typing import Any
 import numpy as np
 
 from facegate import samples
-from facegate.paths import REPO_ROOT
 from facegate.samples import frame
+from facegate_shared.paths import REPO_ROOT
 
 RESULTS = Path(__file__).resolve().parent / "results"
 DEEPFACE_HOME = REPO_ROOT / "var" / "deepface"

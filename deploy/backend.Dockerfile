@@ -47,6 +47,7 @@ COPY pyproject.toml README.md ./
 COPY embedder/ embedder/
 COPY backend/ backend/
 COPY facegate/ facegate/
+COPY facegate_shared/ facegate_shared/
 # A regular (not editable) install; psycopg[binary] and pillow bring their own
 # shared libraries, so the runtime stage needs no apt packages.
 RUN pip install ".[backend]"

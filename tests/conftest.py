@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from facegate import samples
-from facegate.paths import REPO_ROOT
+from facegate_shared.paths import REPO_ROOT
 
 OUTPUT = REPO_ROOT / "tests" / "output"
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from backend.config import BackendSettings
 from backend.domain.errors import DomainError
-from facegate.paths import REPO_ROOT
+from facegate_shared.paths import REPO_ROOT
 
 
 class CommandFailed(Exception):

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from backend.domain import errors
-from facegate.shared.bodies import error_body
+from facegate_shared.bodies import error_body
 
 log = logging.getLogger("facegate.backend")
 

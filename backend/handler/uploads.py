@@ -4,7 +4,7 @@ from fastapi import Request
 from starlette.datastructures import FormData, UploadFile
 
 from backend.domain.errors import ImageTooLarge, ValidationFailed
-from facegate.shared import bodies
+from facegate_shared import bodies
 
 
 async def read_form(request: Request, limit: int, max_files: int = 1) -> FormData:

@@ -18,7 +18,7 @@ from backend.domain.errors import (
 )
 from backend.domain.model import DetectedFace, Extraction, ModelInfo, Quality
 from backend.infrastructure.embedder_pool import EmbedderPool, embedder_urls
-from facegate.shared import wire
+from facegate_shared import wire
 
 Answer = TypeVar("Answer", bound=BaseModel)
 

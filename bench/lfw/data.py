@@ -11,7 +11,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from facegate.paths import REPO_ROOT
+from facegate_shared.paths import REPO_ROOT
 
 UNPACKED = REPO_ROOT / "var" / "lfw"
 IMAGES = "images_deepfunneled"

@@ -16,7 +16,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from bench.lfw.data import Lfw
-from facegate.paths import REPO_ROOT
+from facegate_shared.paths import REPO_ROOT
 
 CACHE = REPO_ROOT / "var" / "lfw-vectors"
 DETECTORS = {"SFace": "yunet", "Dlib": "dlib"}

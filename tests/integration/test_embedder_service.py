@@ -318,7 +318,7 @@ def test_the_aligned_crop_and_landmarks_come_only_when_asked(embedder_url, photo
 
 
 def test_the_embedders_answers_parse_into_the_backends_model(url, model, photos):
-    """The wire format is one schema (facegate.shared.wire): what the real embedder says is
+    """The wire format is one schema (facegate_shared.wire): what the real embedder says is
     what the backend's client reads, field for field."""
     from backend.infrastructure.http_embedder import HttpEmbedder
 

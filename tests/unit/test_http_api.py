@@ -229,7 +229,7 @@ def test_photos_are_served_to_admins_only_and_kiosks_get_no_links(api):
 
 
 def test_api_docs_load_nothing_from_elsewhere(tmp_path):
-    from facegate.paths import REPO_ROOT
+    from facegate_shared.paths import REPO_ROOT
 
     world = FakeWorld()
     app = create_app(BackendSettings(static_dir=REPO_ROOT / "static"), services=world.services())
@@ -254,7 +254,7 @@ def test_embedders_at_capacity_is_503_embedder_busy_with_retry_after(api):
 
 @pytest.mark.parametrize("page", ["/checkin", "/enroll", "/admin"])
 def test_pages_are_served_whole_with_their_shared_parts(page):
-    from facegate.paths import REPO_ROOT
+    from facegate_shared.paths import REPO_ROOT
 
     app = create_app(
         BackendSettings(static_dir=REPO_ROOT / "static"), services=FakeWorld().services()

@@ -7,7 +7,7 @@ import sys
 import tomllib
 from pathlib import Path
 
-from facegate.paths import REPO_ROOT
+from facegate_shared.paths import REPO_ROOT
 
 
 def test_every_layer_contract_holds():
