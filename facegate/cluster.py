@@ -5,13 +5,10 @@ that dies is restarted; Ctrl-C or SIGTERM stops everything, by pid)."""
 
 import json
 import os
-import signal
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 from backend.config import BackendSettings
-from backend.domain.errors import DomainError
 from facegate.certs import write_certificates
 from facegate.haproxy import (
     Balancer,
@@ -31,7 +28,7 @@ from facegate.stack import (
     start_object_store,
     write_stack_file,
 )
-from facegate.supervisor import Child, Supervisor, clear_stale
+from facegate.supervisor import Child, Supervisor, clear_stale, run_in_foreground
 from facegate_shared.paths import REPO_ROOT
 
 TOPOLOGY_FILE = "cluster.json"
@@ -154,10 +151,8 @@ def backend_child(
 def run_cluster(backends: int, embedders: int) -> int:
     """The foreground command: start, print where it is, supervise until stopped."""
     folder = cluster_folder()
-    supervisor = Supervisor([])
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: supervisor.stopping.set())
-    try:
+
+    def start(supervisor: Supervisor) -> None:
         cluster = start_cluster(supervisor, folder, backends, embedders)
         # Through PgBouncer too, like the backends (the schema is at head by now).
         given = {k.lower(): v for k, v in cluster.backend_env.items()}
@@ -165,16 +160,8 @@ def run_cluster(backends: int, embedders: int) -> int:
         write_stack_file(folder, cluster.backend_env, cluster.balancer.url)
         write_topology(cluster)
         print_cluster(cluster, key)
-        supervisor.watch()
-        return 0
-    except (RuntimeError, DomainError) as error:
-        message = getattr(error, "message", None) or str(error)
-        print(f"facegate: {message}", file=sys.stderr)
-        return 1
-    finally:
-        supervisor.stop()
-        (folder / STACK_FILE).unlink(missing_ok=True)
-        (folder / TOPOLOGY_FILE).unlink(missing_ok=True)
+
+    return run_in_foreground(start, [folder / STACK_FILE, folder / TOPOLOGY_FILE])
 
 
 def write_topology(cluster: Cluster) -> None:

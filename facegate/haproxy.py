@@ -2,20 +2,11 @@
 cluster. We write its config under var/ and run the binary ourselves in the foreground,
 never Debian's system service."""
 
-import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from facegate.processes import Process, spawn
-
-
-def haproxy_binary() -> str:
-    """The haproxy binary, or a RuntimeError saying how to get it."""
-    found = shutil.which("haproxy") or shutil.which("haproxy", path="/usr/sbin")
-    if found is None:
-        raise RuntimeError("haproxy is missing: make install (Debian's haproxy package)")
-    return found
+from facegate.processes import Process, debian_binary, spawn
 
 
 @dataclass(frozen=True)
@@ -124,7 +115,7 @@ def write_pem(cert: Path, key: Path, folder: Path) -> Path:
 def check_haproxy_config(config: Path) -> None:
     """RuntimeError with HAProxy's own words when it refuses the config."""
     checked = subprocess.run(
-        [haproxy_binary(), "-c", "-q", "-f", str(config)],
+        [debian_binary("haproxy"), "-c", "-q", "-f", str(config)],
         capture_output=True,
         text=True,
         timeout=30,
@@ -135,5 +126,5 @@ def check_haproxy_config(config: Path) -> None:
 
 def spawn_haproxy(config: Path, log_path: Path, pid_file: Path | None = None) -> Process:
     """HAProxy in the foreground (-db) on `config`; SIGTERM stops it."""
-    command = [haproxy_binary(), "-db", "-f", str(config)]
+    command = [debian_binary("haproxy"), "-db", "-f", str(config)]
     return spawn("haproxy", command, {}, log_path, pid_file=pid_file)

@@ -9,7 +9,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from facegate.processes import Process, spawn
+from facegate.processes import Process, debian_binary, spawn
 
 DATABASE = "facegate"
 USER = "facegate"
@@ -17,14 +17,6 @@ USER = "facegate"
 # share these; PostgreSQL's own max_connections (100) stays well above.
 POOL_SIZE = 20
 MAX_CLIENTS = 500
-
-
-def pgbouncer_binary() -> str:
-    """The pgbouncer binary, or a RuntimeError saying how to get it."""
-    found = shutil.which("pgbouncer") or shutil.which("pgbouncer", path="/usr/sbin")
-    if found is None:
-        raise RuntimeError("pgbouncer is missing: make install (Debian's pgbouncer package)")
-    return found
 
 
 @dataclass(frozen=True)
@@ -46,7 +38,7 @@ class PgBouncer:
         return f"postgresql://{USER}:{self.password}@127.0.0.1:{self.port}/pgbouncer"
 
     def spawn(self, log_path: Path, pid_file: Path | None = None) -> Process:
-        command = [pgbouncer_binary(), str(self.folder / "pgbouncer.ini")]
+        command = [debian_binary("pgbouncer"), str(self.folder / "pgbouncer.ini")]
         # The backends are stopped before it (last started, first stopped), so SIGTERM,
         # its immediate shutdown, cuts no transaction.
         return spawn("pgbouncer", command, {}, log_path, pid_file=pid_file, user=self.user)

@@ -31,6 +31,15 @@ WEED_PORT_OFFSETS = {
 }
 
 
+def debian_binary(name: str) -> str:
+    """A program from Debian's package of that name (make install puts it in /usr/sbin or on
+    PATH), or a RuntimeError saying how to get it."""
+    found = shutil.which(name) or shutil.which(name, path="/usr/sbin")
+    if found is None:
+        raise RuntimeError(f"{name} is missing: make install (Debian's {name} package)")
+    return found
+
+
 def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
     with socket.socket() as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

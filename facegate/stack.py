@@ -3,12 +3,9 @@ Ctrl-C or SIGTERM."""
 
 import json
 import os
-import signal
-import sys
 from pathlib import Path
 
 from backend.config import BackendSettings
-from backend.domain.errors import DomainError
 from facegate.certs import machine_names, write_certificates
 from facegate.pg_child import prepare_postgres, stale_postmaster, stop_stale_postmaster
 from facegate.processes import (
@@ -21,7 +18,7 @@ from facegate.processes import (
     spawn_s3,
     weed_ports,
 )
-from facegate.supervisor import Child, Supervisor, clear_stale, say
+from facegate.supervisor import Child, Supervisor, clear_stale, run_in_foreground, say
 from facegate_shared.paths import REPO_ROOT
 
 STACK_FILE = "stack.json"
@@ -40,49 +37,41 @@ def first_admin_key(settings: BackendSettings) -> str | None:
 
 def run_stack() -> int:
     var = Path(os.environ.get("FACEGATE_VAR", REPO_ROOT / "var"))
-    supervisor = Supervisor([])
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: supervisor.stopping.set())
-    try:
-        env = start_dependencies(supervisor, var)
-        settings = BackendSettings(**{k.lower(): v for k, v in env.items()})  # type: ignore[arg-type]
-        key = first_admin_key(settings)
-        if not settings.tls_cert.exists():
-            # Browsers open the camera only on a secure origin: HTTPS from the first start.
-            write_certificates(settings.tls_cert.parent)
-        scheme = "https" if settings.tls_enabled else "http"
-        port = settings.backend_port
-        logs, run = var / "logs", var / "run"
-        clear_stale("backend", run / "backend.pid", [port])
-        supervisor.start(
-            Child(
-                "backend",
-                lambda: spawn_backend(port, env, logs / "backend.log", run / "backend.pid"),
-                lambda: http_ok(f"{scheme}://127.0.0.1:{port}/healthz"),
-                start_timeout=180,
-                ports=[port],
-            )
+    return run_in_foreground(lambda supervisor: start_stack(supervisor, var), [var / STACK_FILE])
+
+
+def start_stack(supervisor: Supervisor, var: Path) -> None:
+    """PostgreSQL, the S3 server, the embedder and the backend; then where to reach them."""
+    env = start_dependencies(supervisor, var)
+    settings = BackendSettings(**{k.lower(): v for k, v in env.items()})  # type: ignore[arg-type]
+    key = first_admin_key(settings)
+    if not settings.tls_cert.exists():
+        # Browsers open the camera only on a secure origin: HTTPS from the first start.
+        write_certificates(settings.tls_cert.parent)
+    scheme = "https" if settings.tls_enabled else "http"
+    port = settings.backend_port
+    logs, run = var / "logs", var / "run"
+    clear_stale("backend", run / "backend.pid", [port])
+    supervisor.start(
+        Child(
+            "backend",
+            lambda: spawn_backend(port, env, logs / "backend.log", run / "backend.pid"),
+            lambda: http_ok(f"{scheme}://127.0.0.1:{port}/healthz"),
+            start_timeout=180,
+            ports=[port],
         )
-        write_stack_file(var, env, f"{scheme}://127.0.0.1:{port}")
-        print(f"\nfacegate is running\n  logs           {logs}", flush=True)
-        for base in _base_urls(scheme, settings.listen_host, port):
-            print(f"  check-in page  {base}/checkin\n  enroll page    {base}/enroll", flush=True)
-        print(f"  API docs       {scheme}://127.0.0.1:{port}/docs\n", flush=True)
-        if scheme == "https":
-            ca = settings.tls_cert.parent / "facegate-ca.crt"
-            print(f"tablets: trust {ca} once (README: HTTPS)\n", flush=True)
-        if key:
-            print(f"first admin API key (shown once, keep it):\n{key}\n", flush=True)
-        print("Ctrl-C stops everything.", flush=True)
-        supervisor.watch()
-        return 0
-    except (RuntimeError, DomainError) as error:
-        message = getattr(error, "message", None) or str(error)
-        print(f"facegate: {message}", file=sys.stderr)
-        return 1
-    finally:
-        supervisor.stop()
-        (var / STACK_FILE).unlink(missing_ok=True)
+    )
+    write_stack_file(var, env, f"{scheme}://127.0.0.1:{port}")
+    print(f"\nfacegate is running\n  logs           {logs}", flush=True)
+    for base in _base_urls(scheme, settings.listen_host, port):
+        print(f"  check-in page  {base}/checkin\n  enroll page    {base}/enroll", flush=True)
+    print(f"  API docs       {scheme}://127.0.0.1:{port}/docs\n", flush=True)
+    if scheme == "https":
+        ca = settings.tls_cert.parent / "facegate-ca.crt"
+        print(f"tablets: trust {ca} once (README: HTTPS)\n", flush=True)
+    if key:
+        print(f"first admin API key (shown once, keep it):\n{key}\n", flush=True)
+    print("Ctrl-C stops everything.", flush=True)
 
 
 def start_dependencies(supervisor: Supervisor, var: Path) -> dict[str, str]:

@@ -142,6 +142,29 @@ class Supervisor:
                 child.process = None
 
 
+def run_in_foreground(start: Callable[["Supervisor"], None], leftovers: list[Path]) -> int:
+    """`make run` and `make cluster`: start what `start` starts under one supervisor, watch it
+    until Ctrl-C or SIGTERM, then stop everything by pid and remove `leftovers` (the files
+    the CLI reads to find a running stack). One line, not a trace, when it cannot start."""
+    from backend.domain.errors import DomainError
+
+    supervisor = Supervisor([])
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: supervisor.stopping.set())
+    try:
+        start(supervisor)
+        supervisor.watch()
+        return 0
+    except (RuntimeError, DomainError) as error:
+        message = getattr(error, "message", None) or str(error)
+        print(f"facegate: {message}", file=sys.stderr)
+        return 1
+    finally:
+        supervisor.stop()
+        for leftover in leftovers:
+            leftover.unlink(missing_ok=True)
+
+
 def child_stop_signal(name: str) -> int:
     return signal.SIGINT if name == "postgres" else signal.SIGTERM
 
