@@ -137,39 +137,55 @@ def launch_cluster(
         env.pop(name, None)
     output = folder / "cluster.log"
     command = ["--backends", str(backends), "--embedders", str(embedders)]
+    popen, key = launch_foreground(command, env, output, START_TIMEOUT)
+    running = RunningCluster(popen, folder / "var" / "cluster", key, output)
+    running.topology = json.loads((running.folder / "cluster.json").read_text())
+    return running
+
+
+def launch_foreground(
+    options: list[str], env: dict[str, str], output: Path, timeout: float
+) -> tuple[subprocess.Popen[bytes], str]:
+    """`facegate run [options]` in a session of its own, its output to `output`, once it says
+    it runs; with the first admin key it printed (or ""). A start that fails or takes longer
+    than `timeout` is stopped by pid and raises with the output."""
     with open(output, "ab") as log:
         popen = subprocess.Popen(
-            [sys.executable, "-m", "facegate", "run", *command],
+            [sys.executable, "-m", "facegate", "run", *options],
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             start_new_session=True,
         )
-    running = RunningCluster(popen, folder / "var" / "cluster", "", output)
-    deadline = time.monotonic() + START_TIMEOUT
+    deadline = time.monotonic() + timeout
     while "Ctrl-C stops everything" not in output.read_text(errors="replace"):
         if popen.poll() is not None or time.monotonic() > deadline:
-            stop_cluster(running)
-            raise RuntimeError("facegate run --backends did not start:\n" + output.read_text())
+            stop_foreground(popen)
+            raise RuntimeError(
+                f"facegate run {' '.join(options)} did not start:\n" + output.read_text()
+            )
         time.sleep(0.5)
     found = re.search(r"first admin API key.*\n(\S+)", output.read_text())
-    running.admin_key = found.group(1) if found else ""
-    running.topology = json.loads((running.folder / "cluster.json").read_text())
-    return running
+    return popen, found.group(1) if found else ""
+
+
+def stop_foreground(popen: subprocess.Popen[bytes], signum: int = signal.SIGTERM) -> None:
+    """Signal the supervisor and wait for it to stop its children; kill it if it hangs."""
+    if popen.poll() is None:
+        popen.send_signal(signum)
+        try:
+            popen.wait(90)
+        except subprocess.TimeoutExpired:
+            popen.kill()
+            popen.wait()
 
 
 def stop_cluster(running: RunningCluster) -> None:
     """SIGTERM to the supervisor (it stops its children by pid); whatever is still alive
     after it (a supervisor that could not finish) is killed by pid."""
     left = running.processes()
-    if running.popen.poll() is None:
-        running.popen.send_signal(signal.SIGTERM)
-        try:
-            running.popen.wait(90)
-        except subprocess.TimeoutExpired:
-            running.popen.kill()
-            running.popen.wait()
+    stop_foreground(running.popen)
     for process in left:
         with contextlib.suppress(psutil.Error):
             if process.is_running():

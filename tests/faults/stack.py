@@ -2,17 +2,14 @@
 
 import json
 import os
-import re
-import signal
 import subprocess
-import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import psutil
 
+from facegate.cluster_runner import launch_foreground
 from facegate.processes import free_port, free_weed_port
 
 CHILDREN = ("postgres", "s3", "embedder", "backend")
@@ -67,32 +64,7 @@ def start_stack(folder: Path, extra_env: dict[str, str] | None = None) -> Runnin
     }
     for name in ("DATABASE_URL", "S3_ENDPOINT", "EMBEDDER_URL"):
         env.pop(name, None)
-    output = folder / "run.log"
-    with open(output, "ab") as log:
-        popen = subprocess.Popen(
-            [sys.executable, "-m", "facegate", "run"],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-    deadline = time.monotonic() + 240
-    while "Ctrl-C stops everything" not in output.read_text(errors="replace"):
-        if popen.poll() is not None or time.monotonic() > deadline:
-            stop(popen)
-            raise RuntimeError("facegate run did not start:\n" + output.read_text())
-        time.sleep(0.5)
-    found = re.search(r"first admin API key.*\n(\S+)", output.read_text())
-    key = found.group(1) if found else ""
-    return RunningStack(popen, folder / "var", f"https://127.0.0.1:{backend_port}", key, output)
-
-
-def stop(popen: subprocess.Popen[bytes], signum: int = signal.SIGTERM) -> None:
-    if popen.poll() is None:
-        popen.send_signal(signum)
-        try:
-            popen.wait(60)
-        except subprocess.TimeoutExpired:
-            popen.kill()
-            popen.wait()
+    popen, key = launch_foreground([], env, folder / "run.log", timeout=240)
+    return RunningStack(
+        popen, folder / "var", f"https://127.0.0.1:{backend_port}", key, folder / "run.log"
+    )

@@ -17,10 +17,11 @@ import psutil
 import pytest
 from PIL import Image
 
+from facegate.cluster_runner import stop_foreground
 from facegate.samples import frame
 from tests.conftest import OUTPUT, run_cli
 from tests.faults.conftest import face_keys, store_of
-from tests.faults.stack import CHILDREN, RunningStack, start_stack, stop
+from tests.faults.stack import CHILDREN, RunningStack, start_stack
 
 HEAL_WITHIN = 10.0
 # What a client may see while a part of the stack is down: answers with documented codes,
@@ -156,7 +157,7 @@ def stack(tmp_path_factory):
         },
     )
     yield running
-    stop(running.popen, signal.SIGKILL)
+    stop_foreground(running.popen, signal.SIGKILL)
 
 
 def test_each_child_killed_during_a_burst(stack, photos):
@@ -232,6 +233,6 @@ def test_nothing_outlives_a_killed_supervisor(stack):
     family = stack.processes()
     workers = [p for p in family if "multiprocessing" in " ".join(p.cmdline())]
     assert workers, "the embedder's uvicorn workers"  # the ones that outlived it before
-    stop(stack.popen, signal.SIGKILL)
+    stop_foreground(stack.popen, signal.SIGKILL)
     gone, alive = psutil.wait_procs(family, timeout=20)
     assert alive == [], [p.info if hasattr(p, "info") else p.pid for p in alive]
