@@ -2,7 +2,11 @@
 opens what it needs for the length of a `with` and closes it after."""
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from typing import TypeVar
+
+from sqlalchemy import Engine
 
 from backend.bootstrap.adapters import (
     Adapters,
@@ -27,6 +31,8 @@ from backend.infrastructure.database import migrate
 from backend.infrastructure.pg_checkins import PgCheckinLog
 from backend.infrastructure.pg_keys import PgApiKeyStore
 
+Built = TypeVar("Built")
+
 
 @contextlib.contextmanager
 def running(settings: BackendSettings) -> Iterator[tuple[Adapters, Services]]:
@@ -39,30 +45,30 @@ def running(settings: BackendSettings) -> Iterator[tuple[Adapters, Services]]:
 
 
 @contextlib.contextmanager
-def api_keys(settings: BackendSettings) -> Iterator[ApiKeys]:
+def on_database(settings: BackendSettings, build: Callable[[Engine], Built]) -> Iterator[Built]:
+    """What `build` makes of a migrated database, for one command; the engine closed after."""
     engine = open_database(settings, pool_size=1)
     try:
-        yield ApiKeys(store=PgApiKeyStore(engine))
+        yield build(engine)
     finally:
         engine.dispose()
 
 
-@contextlib.contextmanager
-def attendance(settings: BackendSettings) -> Iterator[Attendance]:
-    engine = open_database(settings, pool_size=1)
-    try:
-        yield Attendance(checkins=PgCheckinLog(engine), timezone=settings.timezone)
-    finally:
-        engine.dispose()
+def api_keys(settings: BackendSettings) -> AbstractContextManager[ApiKeys]:
+    return on_database(settings, lambda engine: ApiKeys(store=PgApiKeyStore(engine)))
+
+
+def attendance(settings: BackendSettings) -> AbstractContextManager[Attendance]:
+    return on_database(
+        settings,
+        lambda engine: Attendance(checkins=PgCheckinLog(engine), timezone=settings.timezone),
+    )
 
 
 def migrated_schema(settings: BackendSettings) -> str | None:
     """Migrate once and return the revision (the chart's migration Job)."""
-    engine = open_database(settings, pool_size=1)
-    try:
-        return migrate(engine)  # at head already: returns the revision
-    finally:
-        engine.dispose()
+    with on_database(settings, migrate) as revision:  # at head already: the revision
+        return revision
 
 
 @contextlib.contextmanager
@@ -83,11 +89,10 @@ def reembedding(settings: BackendSettings) -> Iterator[ReembedService]:
         engine.dispose()
 
 
-@contextlib.contextmanager
-def gallery_status(settings: BackendSettings) -> Iterator[GalleryStatus]:
+def gallery_status(settings: BackendSettings) -> AbstractContextManager[GalleryStatus]:
     """The gallery's report and recalibration, on the database alone (no embedder)."""
-    engine = open_database(settings, pool_size=1)
-    try:
+
+    def status(engine: Engine) -> GalleryStatus:
         row = gallery_row(engine, settings)
         faces = face_repository(engine, settings)
         policy = MatchPolicy(
@@ -96,6 +101,6 @@ def gallery_status(settings: BackendSettings) -> Iterator[GalleryStatus]:
             calibrations=load_calibration,
             gallery_size=faces.count_faces,
         )
-        yield GalleryStatus(policy=policy, stats=faces, row=row)
-    finally:
-        engine.dispose()
+        return GalleryStatus(policy=policy, stats=faces, row=row)
+
+    return on_database(settings, status)
