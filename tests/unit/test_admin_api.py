@@ -1,11 +1,7 @@
 """The routes HR's page uses, on fakes: keys, webhooks, photos, people, hours, repeats."""
 
 import pytest
-from fastapi.testclient import TestClient
 
-from backend.config import BackendSettings
-from backend.domain.model import Role
-from backend.main import create_app
 from tests.unit.fakes import face
 from tests.unit.world import FakeWorld
 
@@ -18,11 +14,7 @@ def api(tmp_path):
     world = FakeWorld()
     world.embedder.faces[PHOTO] = [face((1.0, 0.0, 0.0))]
     world.embedder.faces[STRANGER] = [face((0.0, 1.0, 0.0))]
-    app = create_app(BackendSettings(static_dir=tmp_path), services=world.services())
-    admin = world.keys.create("hr", Role.ADMIN)[1]
-    kiosk = world.keys.create("door", Role.KIOSK)[1]
-    with TestClient(app) as client:
-        client.headers["X-API-Key"] = admin
+    with world.api(tmp_path) as (client, kiosk):
         yield client, kiosk, world
 
 

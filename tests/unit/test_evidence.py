@@ -4,14 +4,10 @@ import contextlib
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from fastapi.testclient import TestClient
 
-from backend.config import BackendSettings
 from backend.domain.errors import DatabaseUnavailable
 from backend.domain.evidence import SnapshotPolicy
-from backend.domain.model import Role
 from backend.domain.sweep import SnapshotSweep
-from backend.main import create_app
 from tests.unit.fake_background import FakePhotos, FakeSweptSnapshots
 from tests.unit.fakes import face
 from tests.unit.world import FakeWorld
@@ -20,24 +16,16 @@ PHOTO = b"\xff\xd8alice"
 STRANGER = b"\xff\xd8bob"
 
 
-def make_api(tmp_path, policy: SnapshotPolicy = SnapshotPolicy()):
+@contextlib.contextmanager
+def running(tmp_path, policy: SnapshotPolicy = SnapshotPolicy()):
     world = FakeWorld()
     world.embedder.faces[PHOTO] = [face((1.0, 0.0, 0.0))]
     world.embedder.faces[STRANGER] = [face((0.0, 1.0, 0.0))]
-    services = world.services(
-        checkin_snapshot_days=policy.keep_days, checkin_snapshot_unknown=policy.keep_unknown
-    )
-    app = create_app(BackendSettings(static_dir=tmp_path), services=services)
-    admin = world.keys.create("hr", Role.ADMIN)[1]
-    kiosk = world.keys.create("door", Role.KIOSK)[1]
-    return app, world, admin, kiosk
-
-
-@contextlib.contextmanager
-def running(tmp_path, policy: SnapshotPolicy = SnapshotPolicy()):
-    app, world, admin, kiosk = make_api(tmp_path, policy)
-    with TestClient(app) as client:
-        client.headers["X-API-Key"] = admin
+    settings = {
+        "checkin_snapshot_days": policy.keep_days,
+        "checkin_snapshot_unknown": policy.keep_unknown,
+    }
+    with world.api(tmp_path, **settings) as (client, kiosk):
         enrolled = client.post(
             "/api/v1/employees/insert",
             data={"employee_id": "E1", "employee_name": "Alice"},

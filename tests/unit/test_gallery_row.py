@@ -2,9 +2,7 @@
 domain), and the one model rule."""
 
 import pytest
-from fastapi.testclient import TestClient
 
-from backend.config import BackendSettings
 from backend.domain import errors
 from backend.domain.gallery_state import (
     FOLLOW_SECONDS,
@@ -14,9 +12,8 @@ from backend.domain.gallery_state import (
     may_adopt,
 )
 from backend.domain.matching import MatchPolicy
-from backend.domain.model import Metric, ModelInfo, Role
+from backend.domain.model import Metric, ModelInfo
 from backend.domain.thresholds import ThresholdSettings
-from backend.main import create_app
 from tests.unit.fake_gallery import FakeGalleryRow
 from tests.unit.fakes import DLIB, FakeFaceRepository, face
 from tests.unit.world import FakeWorld
@@ -75,11 +72,7 @@ def test_a_replica_whose_embedder_runs_the_old_model_refuses_after_a_switch():
 def api(tmp_path):
     world = FakeWorld()
     world.embedder.faces[b"\xff\xd8a"] = [face((1.0, 0.0, 0.0))]
-    app = create_app(BackendSettings(static_dir=tmp_path), services=world.services())
-    admin = world.keys.create("hr", Role.ADMIN)[1]
-    kiosk = world.keys.create("door", Role.KIOSK)[1]
-    with TestClient(app) as client:
-        client.headers["X-API-Key"] = admin
+    with world.api(tmp_path) as (client, kiosk):
         yield client, kiosk, world
 
 

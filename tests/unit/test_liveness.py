@@ -4,11 +4,8 @@ expired or forged tokens are refused with their codes; a kiosk without it is unc
 from pathlib import Path
 
 import pytest
-from fastapi.testclient import TestClient
 
-from backend.config import BackendSettings
 from backend.domain.model import DetectedFace, Role
-from backend.main import create_app
 from tests.unit.fakes import GOOD
 from tests.unit.world import FakeWorld
 
@@ -39,11 +36,7 @@ def kiosk():
     }
     for name, face in frames.items():
         world.embedder.faces[name.encode()] = [face]
-    app = create_app(BackendSettings(static_dir=Path("/nonexistent")), services=world.services())
-    admin = world.keys.create("hr", Role.ADMIN)[1]
-    door = world.keys.create("door", Role.KIOSK)[1]
-    with TestClient(app) as client:
-        client.headers["X-API-Key"] = admin
+    with world.api(Path("/nonexistent")) as (client, door):
         made = client.post(
             "/api/v1/employees/insert",
             data={"employee_id": "E1", "employee_name": "Alice"},

@@ -1,14 +1,21 @@
 """The backend's services built by bootstrap on in-memory fakes, as create_app(services=...)
 takes them: the unit tests wire nothing by hand."""
 
+import contextlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
+
+from fastapi.testclient import TestClient
 
 from backend.bootstrap.adapters import Adapters
 from backend.bootstrap.services import build_services, match_policy
 from backend.config import BackendSettings
 from backend.domain.app import Services
 from backend.domain.matching import MatchPolicy
+from backend.domain.model import Role
+from backend.main import create_app
 from tests.unit.fake_access import FakeApiKeyStore, FakeIdempotencyStore, FakeWebhookStore
 from tests.unit.fake_background import (
     FakeOutbox,
@@ -72,6 +79,17 @@ class FakeWorld:
         self.keys = built.keys
         self.liveness = built.liveness
         return built
+
+    @contextlib.contextmanager
+    def api(self, static_dir: Path, **settings: Any) -> Iterator[tuple[TestClient, str]]:
+        """The HTTP app on these fakes, its client signed in as HR ("hr"), and a kiosk key
+        ("door") for check-ins."""
+        app = create_app(BackendSettings(static_dir=static_dir), services=self.services(**settings))
+        admin = self.keys.create("hr", Role.ADMIN)[1]
+        kiosk = self.keys.create("door", Role.KIOSK)[1]
+        with TestClient(app) as client:
+            client.headers["X-API-Key"] = admin
+            yield client, kiosk
 
     def policy(self, **settings: Any) -> MatchPolicy:
         return match_policy(self.settings(**settings), self.adapters())
