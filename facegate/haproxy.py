@@ -2,6 +2,7 @@
 cluster. We write its config under var/ and run the binary ourselves in the foreground,
 never Debian's system service."""
 
+import json
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +26,29 @@ class Balancer:
     def url(self) -> str:
         scheme = "https" if self.pem else "http"
         return f"{scheme}://127.0.0.1:{self.port}"
+
+
+# HAProxy's own refusals, in the API's error body instead of its HTML pages: a client that
+# reads {"error": {"code", "message"}} from facegate reads it from the balancer too.
+BALANCER_ERRORS = {
+    400: ("bad_request", "the balancer could not read the request"),
+    408: ("request_timeout", "the request did not arrive in time"),
+    502: ("bad_gateway", "a backend failed while answering; retry in a moment"),
+    503: ("no_backend_available", "no backend is ready to serve this request; retry in a moment"),
+    504: ("backend_timeout", "the backend did not answer in time; retry in a moment"),
+}
+
+
+def balancer_error_lines() -> str:
+    """`http-error` lines answering each of HAProxy's refusals with a JSON error body."""
+    lines = []
+    for status, (code, message) in BALANCER_ERRORS.items():
+        body = json.dumps({"error": {"code": code, "message": message, "details": {}}})
+        retry = ' hdr Retry-After "2"' if status in (502, 503, 504) else ""
+        lines.append(
+            f"    http-error status {status} content-type application/json string '{body}'{retry}"
+        )
+    return "\n".join(lines)
 
 
 def haproxy_config(balancer: Balancer) -> str:
@@ -69,6 +93,7 @@ defaults
     # /readyz gives each dependency 2 s (PROBE_SECONDS) before counting it failed, so a
     # frozen database makes a slow check, never a check that times out on every backend.
     timeout check 3s
+{balancer_error_lines()}
 
 frontend facegate
     bind {balancer.host}:{balancer.port}{tls}
