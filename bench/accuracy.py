@@ -21,7 +21,8 @@ import httpx
 
 from bench.common import RunOptions, cosine_distance, load_deepface, photo, print_table, save
 from facegate import samples
-from facegate.processes import free_port, start_embedder
+from facegate.children import start_embedder
+from facegate.processes import free_port
 
 DETECTORS = {"SFace": "yunet", "Dlib": "dlib"}
 PHOTOS = [

@@ -16,7 +16,7 @@ import psycopg
 from backend.infrastructure.pg_gallery import vector_table
 from bench.common import percentile, summary
 from bench.synthetic import VECTORS, copy_gallery, unit_vectors
-from facegate.processes import start_postgres
+from facegate.children import start_postgres
 
 INDEX_NAME = f"{VECTORS}_hnsw"  # the name the backend gives it
 

@@ -21,7 +21,8 @@ import httpx
 
 from bench.common import RunOptions, frame, kiosk_frame, photo, print_table, save, summary
 from bench.stack import enroll, services, storage
-from facegate.processes import free_port, start_backend
+from facegate.children import start_backend
+from facegate.processes import free_port
 
 GOAL_MS = 5.0
 

@@ -13,17 +13,15 @@ from pathlib import Path
 
 import httpx
 
-from facegate.processes import (
+from facegate.children import (
     Postgres,
-    Process,
     S3Credentials,
-    free_port,
-    free_weed_port,
     start_backend,
     start_embedder,
     start_postgres,
     start_s3,
 )
+from facegate.processes import Process, free_port, free_weed_port
 
 
 @dataclass

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from backend.config import BackendSettings
 from facegate.certs import write_certificates
+from facegate.children import spawn_backend
 from facegate.haproxy import (
     Balancer,
     check_haproxy_config,
@@ -18,7 +19,7 @@ from facegate.haproxy import (
     write_pem,
 )
 from facegate.pgbouncer import PgBouncer, prepare_pgbouncer
-from facegate.processes import free_port, free_weed_port, http_ok, port_answers, spawn_backend
+from facegate.processes import free_port, free_weed_port, http_ok, port_answers
 from facegate.stack import (
     STACK_FILE,
     _base_urls,

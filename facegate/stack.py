@@ -7,17 +7,15 @@ from pathlib import Path
 
 from backend.config import BackendSettings
 from facegate.certs import machine_names, write_certificates
-from facegate.pg_child import prepare_postgres, stale_postmaster, stop_stale_postmaster
-from facegate.processes import (
+from facegate.children import (
     S3Credentials,
-    http_ok,
     one_machine_processes,
-    port_answers,
     spawn_backend,
     spawn_embedder,
     spawn_s3,
-    weed_ports,
 )
+from facegate.pg_child import prepare_postgres, stale_postmaster, stop_stale_postmaster
+from facegate.processes import http_ok, port_answers, weed_ports
 from facegate.supervisor import Child, Supervisor, clear_stale, run_in_foreground, say
 from facegate_shared.paths import REPO_ROOT
 

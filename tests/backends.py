@@ -10,7 +10,8 @@ from typing import Any
 
 import httpx
 
-from facegate.processes import free_port, start_backend
+from facegate.children import start_backend
+from facegate.processes import free_port
 from tests.conftest import run_cli
 
 

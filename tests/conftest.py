@@ -46,7 +46,7 @@ def session_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def postgres(session_dir: Path) -> Iterator[object]:
-    from facegate.processes import start_postgres
+    from facegate.children import start_postgres
 
     server = start_postgres(session_dir / "postgres")
     yield server
@@ -55,7 +55,8 @@ def postgres(session_dir: Path) -> Iterator[object]:
 
 @pytest.fixture(scope="session")
 def s3(session_dir: Path) -> Iterator[dict[str, str]]:
-    from facegate.processes import S3Credentials, free_weed_port, start_s3
+    from facegate.children import S3Credentials, start_s3
+    from facegate.processes import free_weed_port
 
     port = free_weed_port()
     credentials = S3Credentials("facegate-test", "test-secret-" + os.urandom(8).hex())
@@ -73,7 +74,8 @@ DLIB = {"EMBEDDER_MODEL": "Dlib", "EMBEDDER_DETECTOR": "dlib", "EMBEDDER_PROCESS
 
 
 def _embedder(session_dir: Path, name: str, env: dict[str, str]) -> Iterator[str]:
-    from facegate.processes import free_port, start_embedder
+    from facegate.children import start_embedder
+    from facegate.processes import free_port
 
     port = free_port()
     process = start_embedder(port, env, session_dir / f"{name}.log")
@@ -84,7 +86,7 @@ def _embedder(session_dir: Path, name: str, env: dict[str, str]) -> Iterator[str
 @pytest.fixture(scope="session")
 def embedder_url(session_dir: Path) -> Iterator[str]:
     """The real embedder service (python -m embedder) with the default model's weights."""
-    from facegate.processes import one_machine_processes
+    from facegate.children import one_machine_processes
 
     # One embedder for the whole session, as `make run` starts it (a process per core).
     yield from _embedder(session_dir, "embedder", {"EMBEDDER_PROCESSES": one_machine_processes()})

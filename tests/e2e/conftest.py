@@ -4,7 +4,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from facegate.processes import free_port, start_backend
+from facegate.children import start_backend
+from facegate.processes import free_port
 from tests.backends import Stack, fresh_env, running_backend
 
 

@@ -12,7 +12,8 @@ from sqlalchemy import text
 
 from backend.infrastructure.database import make_engine
 from backend.infrastructure.pg_gallery import generation_tables, vector_table
-from facegate.processes import free_port, start_backend
+from facegate.children import start_backend
+from facegate.processes import free_port
 from facegate.samples import frame
 from tests.backends import as_admin as admin
 from tests.backends import search

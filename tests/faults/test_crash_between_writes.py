@@ -10,7 +10,8 @@ import httpx
 from sqlalchemy import text
 
 from backend.infrastructure.database import make_engine
-from facegate.processes import free_port, start_backend
+from facegate.children import start_backend
+from facegate.processes import free_port
 from facegate.samples import frame
 from tests.conftest import run_cli
 from tests.faults.conftest import face_keys, store_of
