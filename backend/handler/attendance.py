@@ -76,7 +76,13 @@ async def list_checkins(
     }
 
 
-def _day(day: str | None, found: Services) -> date:
+def office_day(
+    day: str | None = Query(
+        None, alias="date", pattern=ISO_DATE, description="YYYY-MM-DD; default today"
+    ),
+    found: Services = Depends(services),
+) -> date:
+    """The `date` query parameter, or today in the office's time zone."""
     try:
         return (
             date.fromisoformat(day)
@@ -96,14 +102,11 @@ def _day(day: str | None, found: Services) -> date:
     response_model=answers.UnknownAttempts,
 )
 async def unknown_attempts(
-    day: str | None = Query(
-        None, alias="date", pattern=ISO_DATE, description="YYYY-MM-DD; default today"
-    ),
     _: ApiKey = Depends(ADMIN),
+    when: date = Depends(office_day),
     found: Services = Depends(services),
 ) -> dict[str, Any]:
     """ "Not recognised" answers of the day per local hour (0-23), all kiosks together."""
-    when = _day(day, found)
     hours = await run_in_threadpool(found.attendance.unknown_by_hour, when)
     return {"date": when.isoformat(), "timezone": found.attendance.timezone, "hours": hours}
 
@@ -115,15 +118,12 @@ async def unknown_attempts(
     response_model=answers.DailyAttendance,
 )
 async def daily(
-    day: str | None = Query(
-        None, alias="date", pattern=ISO_DATE, description="YYYY-MM-DD; default today"
-    ),
     _: ApiKey = Depends(ADMIN),
+    when: date = Depends(office_day),
     found: Services = Depends(services),
 ) -> dict[str, Any]:
     """Each employee's first and last check-in of the day, in the office's time zone."""
     attendance = found.attendance
-    when = _day(day, found)
     rows = await run_in_threadpool(attendance.daily, when)
     return {
         "date": when.isoformat(),

@@ -5,6 +5,8 @@ import os
 import signal
 import threading
 import time
+from collections.abc import Callable
+from pathlib import Path
 
 import httpx
 from sqlalchemy import text
@@ -43,31 +45,40 @@ def wait_for(condition, timeout: float, step: float = 0.1) -> bool:
     return condition()
 
 
-def test_kill_between_photo_and_row_leaves_no_orphan(backend_env, photos, session_dir):
-    store = store_of(backend_env)
-    env = {**backend_env, "SWEEP_GRACE_SECONDS": str(GRACE), "SWEEP_INTERVAL_SECONDS": "0.5"}
+def killed_after_storing(
+    env: dict[str, str], log: Path, prefix: str, send: Callable[[str, list[object]], None]
+) -> str:
+    """Start a backend that waits after each stored object, have `send` call it, and kill it
+    (SIGKILL) once an object under `prefix` is stored: the client sees the connection drop.
+    Returns the object left behind without its row."""
+    store = store_of(env)
     port = free_port()
-    paused = start_backend(
-        port,
-        {**env, "FAULT_PAUSE_AFTER_PHOTO_PUT": "60"},
-        session_dir / "crash-backend-1.log",
-    )
+    paused = start_backend(port, {**env, "FAULT_PAUSE_AFTER_PHOTO_PUT": "60"}, log)
     answers: list[object] = []
-    client = threading.Thread(
-        target=enroll,
-        args=(f"http://127.0.0.1:{port}", env["ADMIN_KEY"], photos["obama.jpg"], answers),
-    )
+    client = threading.Thread(target=send, args=(f"http://127.0.0.1:{port}", answers))
     client.start()
     try:
-        # The photo is stored; the backend now waits before inserting the row: kill it.
-        assert wait_for(lambda: store.keys("employees/CRASH-1/"), timeout=60)
+        assert wait_for(lambda: store.keys(prefix), timeout=60)
         os.kill(paused.pid, signal.SIGKILL)
         paused.popen.wait()
     finally:
         client.join(70)
         paused.stop()
     assert isinstance(answers[0], httpx.HTTPError)  # the client saw the connection drop
-    [orphan] = store.keys("employees/CRASH-1/")
+    [orphan] = store.keys(prefix)
+    return orphan
+
+
+def test_kill_between_photo_and_row_leaves_no_orphan(backend_env, photos, session_dir):
+    store = store_of(backend_env)
+    env = {**backend_env, "SWEEP_GRACE_SECONDS": str(GRACE), "SWEEP_INTERVAL_SECONDS": "0.5"}
+    # The photo is stored; the backend now waits before inserting the row: kill it.
+    orphan = killed_after_storing(
+        env,
+        session_dir / "crash-backend-1.log",
+        "employees/CRASH-1/",
+        lambda url, answers: enroll(url, env["ADMIN_KEY"], photos["obama.jpg"], answers),
+    )
     assert face_keys(env["DATABASE_URL"]) == set()  # the crash state: a photo, no row
 
     port = free_port()
@@ -75,7 +86,7 @@ def test_kill_between_photo_and_row_leaves_no_orphan(backend_env, photos, sessio
     try:
         assert wait_for(lambda: not store.exists(orphan), timeout=GRACE + 20)
         # The employee can be enrolled again from the same photo.
-        answers.clear()
+        answers: list[object] = []
         enroll(f"http://127.0.0.1:{port}", env["ADMIN_KEY"], photos["obama.jpg"], answers)
     finally:
         restarted.stop()
@@ -125,28 +136,13 @@ def test_kill_between_snapshot_and_checkin_row_leaves_no_orphan(backend_env, pho
     finally:
         healthy.stop()
 
-    port = free_port()
-    paused = start_backend(
-        port,
-        {**env, "FAULT_PAUSE_AFTER_PHOTO_PUT": "60"},
+    # The snapshot is stored; the backend now waits before the check-in row: kill it.
+    orphan = killed_after_storing(
+        env,
         session_dir / "snapshot-crash-1.log",
+        "checkins/",
+        lambda url, answers: check_in(url, kiosk_key, frame(photos["obama2.jpg"]), answers),
     )
-    answers = []
-    client = threading.Thread(
-        target=check_in,
-        args=(f"http://127.0.0.1:{port}", kiosk_key, frame(photos["obama2.jpg"]), answers),
-    )
-    client.start()
-    try:
-        # The snapshot is stored; the backend now waits before the check-in row: kill it.
-        assert wait_for(lambda: store.keys("checkins/"), timeout=60)
-        os.kill(paused.pid, signal.SIGKILL)
-        paused.popen.wait()
-    finally:
-        client.join(70)
-        paused.stop()
-    assert isinstance(answers[0], httpx.HTTPError)
-    [orphan] = store.keys("checkins/")
     assert snapshot_keys(env["DATABASE_URL"]) == set()  # a snapshot, no row
 
     port = free_port()
