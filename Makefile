@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 EXTRAS := embedder,backend,local,dev
 
-.PHONY: install models fixtures static browser balancer run cluster test test-unit bench lint openapi clean
+.PHONY: install models fixtures static browser balancer run cluster test test-unit bench lint openapi docs clean
 
 install: $(STAMP) models fixtures static browser balancer
 
@@ -49,7 +49,8 @@ EMBEDDERS ?= 2
 cluster: install
 	$(BIN)/facegate run --backends $(BACKENDS) --embedders $(EMBEDDERS)
 
-test: install
+# Lint first: CI runs `make test`, so ruff, mypy and the layer contracts hold on every run.
+test: install lint
 	$(BIN)/python -m pytest -q
 
 test-unit: $(STAMP)
@@ -68,6 +69,10 @@ lint: $(STAMP)
 # The API contract as the app serves it; committed, and a test compares the two.
 openapi: $(STAMP)
 	$(BIN)/facegate openapi > openapi.json
+
+# docs/configuration.md from the settings classes; a unit test compares the two.
+docs: $(STAMP)
+	$(BIN)/facegate docs
 
 clean:
 	rm -rf $(VENV) var tests/output static/vendor node_modules

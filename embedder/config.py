@@ -14,20 +14,28 @@ class EmbedderSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="EMBEDDER_", extra="ignore")
 
+    # Where the embedder listens.
     host: str = "127.0.0.1"
+    # The embedder's port.
     port: int = 8501
     # SFace on YuNet's landmarks: at 1,000 employees it accepts ~50x fewer strangers than
     # Dlib at the same recognition rate (bench/README.md, lfw). Dlib stays one setting away.
     model: str = "SFace"
+    # The face detector: yunet with SFace, dlib with Dlib (facegate's fast paths); any other
+    # DeepFace detector runs on DeepFace's own alignment. Deploy files must agree with
+    # this and with model (tests/unit/test_deploy_defaults.py).
     detector: str = "yunet"
     # YuNet's face score below which a detection is dropped (deepface uses 0.9; 0.8 keeps
     # turned and dim faces, bench/README.md, lfw).
     detect_score_threshold: float = Field(default=0.8, gt=0, lt=1)
+    # DeepFace's eye alignment.
     align: bool = True
     # deepface's backend engine (tensorflow, onnx, pytorch). Empty: onnx for models that
     # need no engine (Dlib), so TensorFlow is not imported for nothing; else deepface's choice.
     engine: str = ""
+    # Larger uploads get 413.
     max_upload_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
+    # Larger images get 413 (decompression bombs).
     max_pixels: int = Field(default=40_000_000, gt=0)
     # Inference threads per process; each owns its own model instances, so requests never
     # share state.
@@ -51,7 +59,9 @@ class EmbedderSettings(BaseSettings):
     # Frames are detected at most this large (longest side); faces are cropped from the
     # image at up to work_max_side, so big photos cost no more than a kiosk frame.
     detect_max_side: int = Field(default=640, ge=160)
+    # The resolution faces are cropped from (see detect_max_side).
     work_max_side: int = Field(default=1600, ge=320)
+    # Where the weights live (.deepface/weights/); `facegate models pull` fills it.
     deepface_home: Path = REPO_ROOT / "var" / "deepface"
 
     @property

@@ -44,6 +44,18 @@ def _certs(args: argparse.Namespace) -> int:
     return 0
 
 
+def _docs(args: argparse.Namespace) -> int:
+    from facegate.settings_docs import DOCUMENT, render, write
+
+    if args.check:
+        if DOCUMENT.is_file() and DOCUMENT.read_text(encoding="utf-8") == render():
+            return 0
+        print(f"facegate: {DOCUMENT} is out of date; run `facegate docs`", file=sys.stderr)
+        return 1
+    print(f"wrote {write()}")
+    return 0
+
+
 def register_launcher(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     certs = commands.add_parser("certs", help="write a self-signed certificate for HTTPS")
     certs.add_argument("--folder", type=Path, default=REPO_ROOT / "certs")
@@ -60,6 +72,10 @@ def register_launcher(commands: "argparse._SubParsersAction[argparse.ArgumentPar
     )
     run.add_argument("--embedders", type=_count, help="a local cluster: this many embedders")
     run.set_defaults(handler=_run)
+
+    docs = commands.add_parser("docs", help="write docs/configuration.md from the settings classes")
+    docs.add_argument("--check", action="store_true", help="only say whether it is up to date")
+    docs.set_defaults(handler=_docs)
 
 
 def build_parser() -> argparse.ArgumentParser:
