@@ -20,15 +20,27 @@ class BackendSettings(BaseSettings):
 
     model_config = SettingsConfigDict(extra="ignore")
 
+    # postgresql://user:pass@host:5432/db, with pgvector. Empty: `make run` and the
+    # `facegate` commands use the local stack's (var/stack.json).
     database_url: str = ""
+    # The S3-compatible store of photos and snapshots (MinIO in production); `make run`
+    # starts its own and sets this and the keys.
     s3_endpoint: str = "http://127.0.0.1:8333"
+    # The store's access key.
     s3_access_key: str = ""
+    # The store's secret key.
     s3_secret_key: str = ""
+    # Created when missing; photos at employees/<id>/<face_id>.<ext>.
     s3_bucket: str = "facegate"
+    # The embedder service; several comma-separated URLs spread requests over them in turn,
+    # skipping one that refuses connections (docs/cluster-and-kubernetes.md).
     embedder_url: str = "http://127.0.0.1:8501"
     # How long the backend waits at start for the embedder to report its model.
     embedder_start_timeout: float = Field(default=120.0, ge=0)
+    # How long one call to the embedder may take, in seconds.
     embedder_timeout: float = Field(default=30.0, gt=0)
+    # Vectors are stored L2-normalised, so all three rank alike; the metric picks the
+    # index's operator class.
     match_metric: Metric = Metric.COSINE
     # The share of strangers at the door the gallery may accept as someone: the match
     # threshold follows from it, the model's LFW calibration and the number of enrolled
@@ -39,25 +51,32 @@ class BackendSettings(BaseSettings):
     # Fixed thresholds instead (on the metric's scale): MATCH_THRESHOLD for check-in,
     # DUPLICATE_THRESHOLD below which enrollment refuses a look-alike outright.
     match_threshold: float | None = Field(default=None, gt=0)
+    # Unset: from the calibration (1e-6 false accepts per comparison). Between it and the
+    # match threshold, HR is asked to confirm (possible_duplicate).
     duplicate_threshold: float | None = Field(default=None, gt=0)
     # How much nearer the matched employee must be than the next one, as a share of the
     # match threshold (in cosine distance); else the check-in is "ambiguous".
     match_margin: float = Field(default=DEFAULT_THRESHOLDS.ambiguity_margin, ge=0, lt=1)
 
+    # pgvector's HNSW search breadth (index built with m 16, ef_construction 128).
     # 100 keeps recall@1 >= 0.99 at 100k faces for +0.8 ms (bench/README.md, gallery_scale)
     hnsw_ef_search: int = Field(default=100, ge=1, le=1000)
-    public_url: str = ""
-    presign_expiry_seconds: int = Field(default=3600, ge=60, le=7 * 24 * 3600)
+    # Larger uploads get 413 image_too_large, refused while the body streams.
     max_upload_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
     # Any body that is not a multipart upload (JSON): far more than a PATCH needs.
     max_json_bytes: int = Field(default=64 * 1024, gt=0)
-    # The enrollment photo's quality floor (backend/domain/policy.py says why each).
+    # The enrollment photo's quality floor (backend/domain/policy.py says why each): the
+    # face box's shorter side, in pixels of the photo.
     min_face_size: int = Field(default=DEFAULT_QUALITY_FLOOR.min_face_size, ge=0)
+    # Variance of the face's Laplacian: below it, blurred.
     min_sharpness: float = Field(default=DEFAULT_QUALITY_FLOOR.min_sharpness, ge=0)
+    # The face's mean grey level: below it, too dark.
     min_brightness: float = Field(default=DEFAULT_QUALITY_FLOOR.min_brightness, ge=0, le=255)
+    # The face's mean grey level: above it, washed out.
     max_brightness: float = Field(default=DEFAULT_QUALITY_FLOOR.max_brightness, ge=0, le=255)
     # Empty: all interfaces when serving HTTPS (kiosks on the office network), else loopback.
     backend_host: str = ""
+    # The backend's port (also the cluster balancer's front port).
     backend_port: int = 8502
     # The office's time zone: attendance days and exported times are in it.
     timezone: str = "UTC"
@@ -69,18 +88,28 @@ class BackendSettings(BaseSettings):
     # many days (fractions allowed; 0 keeps none). Faces that matched no one are kept
     # only with CHECKIN_SNAPSHOT_UNKNOWN=true.
     checkin_snapshot_days: float = Field(default=30.0, ge=0)
+    # Also keep the face of an attempt that matched no one (as a matched=false row).
     checkin_snapshot_unknown: bool = False
     # How long a kiosk has from a head-turn challenge's prompt to its answer.
     liveness_challenge_seconds: float = Field(default=20.0, gt=0, le=300)
     # Webhook deliveries: retries wait base, 2 base, 4 base ... up to max, for give_up hours.
     webhook_backoff_base_seconds: float = Field(default=5.0, gt=0)
+    # The longest wait between two tries of one delivery.
     webhook_backoff_max_seconds: float = Field(default=3600.0, gt=0)
+    # An event not taken by then is marked failed and the next one goes.
     webhook_give_up_hours: float = Field(default=48.0, ge=24)
+    # How long a receiver may take to answer.
     webhook_timeout_seconds: float = Field(default=10.0, gt=0)
+    # How often each backend looks for due events.
     webhook_poll_seconds: float = Field(default=1.0, gt=0)
+    # Receivers served at once per backend.
     webhook_workers: int = Field(default=4, ge=1, le=32)
+    # HTTPS when both this PEM certificate (full chain first) and TLS_KEY exist; `facegate
+    # certs` writes a local CA's (docs/pages.md).
     tls_cert: Path = REPO_ROOT / "certs" / "facegate.crt"
+    # The certificate's private key (PEM).
     tls_key: Path = REPO_ROOT / "certs" / "facegate.key"
+    # The pages and their vendored scripts.
     static_dir: Path = REPO_ROOT / "static"
 
     @property
@@ -104,6 +133,7 @@ class BackendSettings(BaseSettings):
     # The sweep of photos without a face row (left by a crash between the two writes of an
     # enrollment): how often it runs, and how old a photo must be to count as left behind.
     sweep_interval_seconds: float = Field(default=300.0, gt=0)
+    # Longer than any enrollment takes between its photo and its row.
     sweep_grace_seconds: float = Field(default=900.0, ge=0)
     # Test-only: wait this long between storing a photo and inserting its row.
     fault_pause_after_photo_put: float = Field(default=0.0, ge=0)

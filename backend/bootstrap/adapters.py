@@ -4,7 +4,6 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Protocol
 
 from sqlalchemy import Engine, text
@@ -112,8 +111,6 @@ def image_store(settings: BackendSettings) -> S3ImageStore:
         settings.s3_access_key,
         settings.s3_secret_key,
         settings.s3_bucket,
-        presign_expiry=timedelta(seconds=settings.presign_expiry_seconds),
-        public_url=settings.public_url,
     )
 
 

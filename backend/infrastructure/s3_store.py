@@ -2,9 +2,9 @@
 
 import io
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 import urllib3
 from minio import Minio
@@ -31,7 +31,7 @@ def _streamed(response: Any) -> Iterator[bytes]:
 
 
 class S3ImageStore:
-    """ImageStore on S3; answers URLs presigned, or under PUBLIC_URL when one is set."""
+    """ImageStore on S3: photos go out through the backend, never as links to the store."""
 
     def __init__(
         self,
@@ -39,9 +39,6 @@ class S3ImageStore:
         access_key: str,
         secret_key: str,
         bucket: str,
-        *,
-        presign_expiry: timedelta = timedelta(hours=1),
-        public_url: str = "",
     ) -> None:
         parts = urlsplit(endpoint if "://" in endpoint else "http://" + endpoint)
         # Fail fast rather than hang a request when the store is down.
@@ -55,12 +52,10 @@ class S3ImageStore:
             access_key=access_key,
             secret_key=secret_key,
             secure=parts.scheme == "https",
-            region="us-east-1",  # no region lookup round trip before each signed URL
+            region="us-east-1",  # no region lookup round trip before each request
             http_client=http,
         )
         self._bucket = bucket
-        self._expiry = presign_expiry
-        self._public_url = public_url.rstrip("/")
 
     def ensure_bucket(self) -> None:
         try:
@@ -151,14 +146,6 @@ class S3ImageStore:
             raise StorageUnavailable("could not delete the photos") from error
         if failures:
             raise StorageUnavailable(f"could not delete {len(failures)} photos")
-
-    def url(self, key: str) -> str:
-        if self._public_url:
-            return f"{self._public_url}/{self._bucket}/{quote(key)}"
-        try:
-            return self._client.presigned_get_object(self._bucket, key, expires=self._expiry)
-        except TRANSPORT_ERRORS as error:
-            raise StorageUnavailable("could not sign the photo URL") from error
 
     def ping(self) -> None:
         """Raise StorageUnavailable unless the bucket answers."""

@@ -99,7 +99,7 @@ def test_compose_settings_keep_their_names() -> None:
     docs = render(EXTERNAL_DB)
     backend = one(docs, "ConfigMap", "facegate-backend")["data"]
     assert backend["EMBEDDER_URL"] == "http://facegate-embedder:8501"
-    assert {"MATCH_METRIC", "PUBLIC_URL", "SEARCH_RATE_PER_MINUTE", "DB_POOL_SIZE"} <= set(backend)
+    assert {"MATCH_METRIC", "TIMEZONE", "SEARCH_RATE_PER_MINUTE", "DB_POOL_SIZE"} <= set(backend)
     (container,) = one(docs, "Deployment", "facegate-backend")["spec"]["template"]["spec"][
         "containers"
     ]
