@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 import yaml
+from pydantic_settings import BaseSettings
 
 from backend.config import BackendSettings
 from embedder.config import EmbedderSettings
@@ -17,14 +18,14 @@ from tests.deploy.test_helm_chart import VALUE_SETS, one, render
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
 # Which settings each of the chart's workloads runs on (the migration Job runs the backend's
 # `facegate db migrate`).
-SETTINGS_OF = {
+SETTINGS_OF: dict[str, type[BaseSettings]] = {
     "facegate-backend": BackendSettings,
     "facegate-migrate": BackendSettings,
     "facegate-embedder": EmbedderSettings,
 }
 
 
-def _settings(cls: type[BackendSettings] | type[EmbedderSettings]) -> set[str]:
+def _settings(cls: type[BaseSettings]) -> set[str]:
     return {variable_name(cls, field) for field in cls.model_fields}
 
 
@@ -94,6 +95,10 @@ def test_dockerfile_compose_chart_and_code_run_the_same_model() -> None:
 
 def test_compose_gives_each_service_only_its_settings() -> None:
     compose = yaml.safe_load((DEPLOY / "docker-compose.yml").read_text())
-    for service, cls in (("backend", BackendSettings), ("embedder", EmbedderSettings)):
+    services: dict[str, type[BaseSettings]] = {
+        "backend": BackendSettings,
+        "embedder": EmbedderSettings,
+    }
+    for service, cls in services.items():
         unread = set(compose["services"][service]["environment"]) - _settings(cls)
         assert not unread, f"compose gives the {service} {sorted(unread)}: no such setting"
