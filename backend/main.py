@@ -29,6 +29,7 @@ from backend.handler.observability import GallerySize, Metrics, install_observab
 from backend.handler.pages import mount_pages
 from backend.sweeping import forget_idempotency_keys, sweep_periodically
 from facegate_shared.bodies import FORM_OVERHEAD, BodyLimit
+from facegate_shared.version import facegate_version
 
 log = logging.getLogger("facegate.backend")
 # Idempotency keys are kept 24 h; once an hour the older ones go (any replica may do it).
@@ -79,7 +80,11 @@ def create_app(
 
     # /docs is served by mount_pages from vendored Swagger UI files; no ReDoc (a CDN script).
     app = FastAPI(
-        title="facegate", version="0.3.0", lifespan=lifespan, docs_url=None, redoc_url=None
+        title="facegate",
+        version=facegate_version(),
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
     metrics = Metrics()
     app.state.metrics = metrics

@@ -27,6 +27,7 @@ from facegate_shared.bodies import (
     read_file,
     read_form,
 )
+from facegate_shared.version import facegate_version
 
 log = logging.getLogger("embedder")
 FLAG_TRUE = ("1", "true", "yes")
@@ -67,7 +68,7 @@ def create_app(settings: EmbedderSettings) -> FastAPI:
         log.info("embedder ready: %s", embedder.model_info())
         yield
 
-    app = FastAPI(title="facegate embedder", version="0.1.0", lifespan=lifespan)
+    app = FastAPI(title="facegate embedder", version=facegate_version(), lifespan=lifespan)
     app.add_middleware(BodyLimit, upload_limit=settings.max_upload_bytes + FORM_OVERHEAD)
 
     @app.exception_handler(EmbedderError)

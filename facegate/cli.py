@@ -10,6 +10,7 @@ from pathlib import Path
 from backend.cli import register as register_backend
 from embedder.cli import register as register_embedder
 from facegate_shared.paths import REPO_ROOT
+from facegate_shared.version import facegate_version
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -80,6 +81,7 @@ def register_launcher(commands: "argparse._SubParsersAction[argparse.ArgumentPar
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="facegate", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"facegate {facegate_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
     register_embedder(commands)
     register_backend(commands)
