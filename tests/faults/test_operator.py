@@ -5,6 +5,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -13,14 +14,23 @@ from facegate.supervisor import clear_stale
 from tests.conftest import run_cli
 
 
+LISTENER_START_TIMEOUT = 30.0
+
+
 def listener(port: int) -> subprocess.Popen[bytes]:
+    """A process of ours listening on port (Python's http.server), once it listens."""
     command = [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"]
     process = subprocess.Popen(
         command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
     )
+    deadline = time.monotonic() + LISTENER_START_TIMEOUT
     while port_is_free(port):
         if process.poll() is not None:
             raise RuntimeError("the listener did not start")
+        if time.monotonic() > deadline:
+            process.kill()
+            raise TimeoutError(f"nothing listened on {port} within {LISTENER_START_TIMEOUT} s")
+        time.sleep(0.05)
     return process
 
 
@@ -89,7 +99,6 @@ def test_the_cli_without_a_stack_says_how_to_get_one(tmp_path):
 def test_a_child_that_dies_is_restarted_with_a_line_saying_why(tmp_path, capsys):
     import signal
     import threading
-    import time
 
     from facegate.processes import spawn
     from facegate.supervisor import Child, Supervisor

@@ -11,9 +11,32 @@ from sqlalchemy import text
 
 from backend.domain.errors import IdempotencyKeyInUse
 from backend.domain.model import StoredAnswer
+from backend.infrastructure.database import make_engine
 from backend.infrastructure.pg_idempotency import PgIdempotencyStore, row_key
 
 DAY = timedelta(hours=24)
+WAIT_SEEN_WITHIN = 10.0
+
+
+def waiting_on_the_key(engine) -> int:
+    """Sessions of this database blocked on a lock while writing an idempotency key's row,
+    as PostgreSQL itself reports them."""
+    with engine.connect() as db:
+        return db.execute(
+            text(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid() AND wait_event_type = 'Lock' "
+                "AND query ILIKE '%idempotency_key%'"
+            )
+        ).scalar_one()
+
+
+def wait_until_waiting(engine, count: int) -> None:
+    """Return once `count` sessions wait on a key; fail after WAIT_SEEN_WITHIN seconds."""
+    deadline = time.monotonic() + WAIT_SEEN_WITHIN
+    while (seen := waiting_on_the_key(engine)) < count:
+        assert time.monotonic() < deadline, f"{seen} of {count} requests seen waiting"
+        time.sleep(0.02)
 
 
 def test_a_claimed_key_answers_retries_once_kept(engine):
@@ -25,8 +48,11 @@ def test_a_claimed_key_answers_retries_once_kept(engine):
     assert not isinstance(store.claim("payroll", "k", "h", DAY), StoredAnswer)
 
 
-def test_concurrent_retries_wait_for_the_first_and_get_its_answer(engine):
-    store = PgIdempotencyStore(engine)
+def test_concurrent_retries_wait_for_the_first_and_get_its_answer(engine, database_url):
+    # A connection for each of the six requests, so that they wait in PostgreSQL, not in
+    # the pool; the fixture's engine watches them.
+    requests_engine = make_engine(database_url, pool_size=6)
+    store = PgIdempotencyStore(requests_engine)
     created: list[int] = []
     lock = threading.Lock()
 
@@ -34,14 +60,18 @@ def test_concurrent_retries_wait_for_the_first_and_get_its_answer(engine):
         got = store.claim("hr", "same", "h", DAY)
         if isinstance(got, StoredAnswer):
             return got.body
-        time.sleep(0.3)  # the create itself, while the others wait on the key
+        # The create itself runs while every other retry waits on the key in PostgreSQL.
+        wait_until_waiting(engine, 5)
         with lock:
             created.append(n)
         got.keep(201, {"made_by": n})
         return {"made_by": n}
 
-    with ThreadPoolExecutor(6) as pool:
-        bodies = list(pool.map(request, range(6)))
+    try:
+        with ThreadPoolExecutor(6) as pool:
+            bodies = list(pool.map(request, range(6)))
+    finally:
+        requests_engine.dispose()
     assert len(created) == 1
     assert bodies == [{"made_by": created[0]}] * 6
 
@@ -52,7 +82,7 @@ def test_a_released_key_goes_to_the_request_waiting_for_it(engine):
     assert not isinstance(first, StoredAnswer)
     with ThreadPoolExecutor(1) as pool:
         waiting = pool.submit(store.claim, "hr", "k", "h", DAY)
-        time.sleep(0.3)
+        wait_until_waiting(engine, 1)  # PostgreSQL shows it blocked on the first's row
         assert not waiting.done()
         first.release()
         second = waiting.result(timeout=5)
