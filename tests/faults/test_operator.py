@@ -13,7 +13,6 @@ from facegate.processes import free_port, free_weed_port, port_is_free
 from facegate.supervisor import clear_stale
 from tests.conftest import run_cli
 
-
 LISTENER_START_TIMEOUT = 30.0
 
 
