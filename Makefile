@@ -43,7 +43,7 @@ balancer:
 run: install
 	$(BIN)/facegate run
 
-# Several replicas on this machine: 3 backends and 2 embedders behind HAProxy (README).
+# Several replicas on this machine: 3 backends and 2 embedders behind HAProxy (docs/cluster-and-kubernetes.md).
 BACKENDS ?= 3
 EMBEDDERS ?= 2
 cluster: install

@@ -41,7 +41,7 @@ def _certs(args: argparse.Namespace) -> int:
     path = write_certificates(args.folder, args.name)
     names, addresses = machine_names()
     print(f"wrote {path} for {', '.join(names + addresses + args.name)}")
-    print(f"trust {args.folder / 'facegate-ca.crt'} on each tablet (see README, HTTPS)")
+    print(f"trust {args.folder / 'facegate-ca.crt'} on each tablet (see docs/pages.md)")
     return 0
 
 

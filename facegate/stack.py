@@ -66,7 +66,7 @@ def start_stack(supervisor: Supervisor, var: Path) -> None:
     print(f"  API docs       {scheme}://127.0.0.1:{port}/docs\n", flush=True)
     if scheme == "https":
         ca = settings.tls_cert.parent / "facegate-ca.crt"
-        print(f"tablets: trust {ca} once (README: HTTPS)\n", flush=True)
+        print(f"tablets: trust {ca} once (docs/pages.md)\n", flush=True)
     if key:
         print(f"first admin API key (shown once, keep it):\n{key}\n", flush=True)
     print("Ctrl-C stops everything.", flush=True)

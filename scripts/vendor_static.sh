@@ -15,7 +15,7 @@ cd "$root"
 # so only run it when needed. The marker file npm writes is touched afterwards
 # so that its mtime reflects this install, not the tarball's dates.
 marker="node_modules/.package-lock.json"
-# openapi-typescript and typescript (dev dependencies) type-check the README's TypeScript
+# openapi-typescript and typescript (dev dependencies) type-check docs/api.md's TypeScript
 # example against the API contract in the tests.
 if [[ ! -f node_modules/@vladmandic/face-api/package.json || ! -f node_modules/swagger-ui-dist/package.json ||
       ! -f node_modules/qrcode-generator/package.json ||

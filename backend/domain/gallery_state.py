@@ -94,7 +94,7 @@ def require_model(gallery: ModelInfo, seen: ModelInfo) -> None:
             f"the embedder runs {seen.model} ({seen.dim}-d) but the gallery holds "
             f"{gallery.model} ({gallery.dim}-d) vectors; start the embedder with "
             f"EMBEDDER_MODEL={gallery.model}, or move the gallery to {seen.model} with "
-            f"`facegate reembed --model {seen.model}` (README, Face model)",
+            f"`facegate reembed --model {seen.model}` (docs/face-model-and-accuracy.md)",
             {"embedder_model": seen.model, "gallery_model": gallery.model},
         )
 

@@ -1,4 +1,4 @@
-"""The README's TypeScript example type-checks against types generated from the committed
+"""docs/api.md's TypeScript example type-checks against types generated from the committed
 contract (openapi-typescript, then tsc), offline, with the tools make install put in
 node_modules; and tsc would notice a misuse of those types."""
 

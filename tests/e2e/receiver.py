@@ -51,7 +51,7 @@ class Receiver:
 
 
 def verify(secret: str, headers: dict[str, str], body: bytes, tolerance: float = 300) -> bool:
-    """What a receiver does (the README's snippet): check the signature and its age."""
+    """What a receiver does (docs/webhooks.md's snippet): check the signature and its age."""
     timestamp = headers["X-Facegate-Timestamp"]
     expected = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
     fresh = abs(time.time() - int(timestamp)) <= tolerance

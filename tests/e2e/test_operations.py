@@ -180,7 +180,7 @@ def test_reembed_refuses_an_embedder_of_another_model(stack):
 def test_a_dlib_gallery_moves_to_sface_with_reembed(
     stack, people_dir, photos, postgres, dlib_embedder_url, embedder_url, session_dir
 ):
-    """The README's upgrade path: a gallery enrolled with Dlib, re-embedded with SFace."""
+    """docs/face-model-and-accuracy.md's upgrade path: Dlib gallery, re-embedded with SFace."""
     database = "dlib_" + uuid.uuid4().hex[:8]
     postgres.server.psql(f"CREATE DATABASE {database};")
     env = {
