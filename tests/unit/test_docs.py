@@ -88,3 +88,17 @@ def test_links_between_the_documents_lead_somewhere():
     readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
     unreachable = [p.name for p in pages[1:] if f"docs/{p.name}" not in readme]
     assert not unreachable, f"link these from README.md: {unreachable}"
+
+
+def test_the_readme_names_only_real_settings_with_their_defaults():
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    table = readme.split("## The five settings most people change", 1)[1].split("\n## ", 1)[0]
+    documented = dict(re.findall(r"^\| `([A-Z0-9_]+)` \| ([^|]+) \|", DOCUMENT.read_text(), re.M))
+    rows = re.findall(r"^\| (`[A-Z].*?) \| ([^|]+) \|", table, flags=re.MULTILINE)
+    assert len(rows) == 5
+    for names, default in rows:
+        for name in re.findall(r"`([A-Z0-9_]+)`", names):
+            assert name in documented, name
+        shown = re.findall(r"`([^`]+)`", default)
+        if shown and not default.startswith(("empty", "`make run`")):
+            assert f"`{shown[0]}`" in documented[re.findall(r"`([A-Z0-9_]+)`", names)[0]]
