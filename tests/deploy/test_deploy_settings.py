@@ -3,6 +3,7 @@ container is a setting of the service in it, and the embedder's Dockerfile, comp
 chart and settings class run one model with one detector by default."""
 
 import re
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
@@ -102,3 +103,11 @@ def test_compose_gives_each_service_only_its_settings() -> None:
     for service, cls in services.items():
         unread = set(compose["services"][service]["environment"]) - _settings(cls)
         assert not unread, f"compose gives the {service} {sorted(unread)}: no such setting"
+
+
+def test_the_chart_runs_the_images_of_this_version() -> None:
+    chart = yaml.safe_load((DEPLOY / "helm" / "facegate" / "Chart.yaml").read_text())
+    assert chart["appVersion"] == version("facegate")
+    deployment = one(render(), "Deployment", "facegate-backend")
+    (container,) = deployment["spec"]["template"]["spec"]["containers"]
+    assert container["image"].endswith(f":{version('facegate')}")
