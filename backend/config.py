@@ -135,8 +135,6 @@ class BackendSettings(BaseSettings):
     sweep_interval_seconds: float = Field(default=300.0, gt=0)
     # Longer than any enrollment takes between its photo and its row.
     sweep_grace_seconds: float = Field(default=900.0, ge=0)
-    # Test-only: wait this long between storing a photo and inserting its row.
-    fault_pause_after_photo_put: float = Field(default=0.0, ge=0)
 
     def threshold_defaults(self) -> ThresholdSettings:
         """The threshold settings in force where the gallery's row sets none."""

@@ -1,6 +1,5 @@
 """create_app(settings): the HTTP app around what bootstrap builds."""
 
-import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -9,7 +8,8 @@ import anyio
 from fastapi import FastAPI
 
 from backend.bootstrap.adapters import Adapters, connect
-from backend.bootstrap.services import build_services, build_workers
+from backend.bootstrap.jobs import build_runner
+from backend.bootstrap.services import build_services
 from backend.config import BackendSettings
 from backend.domain.app import Services
 from backend.handler import (
@@ -27,13 +27,10 @@ from backend.handler.contract import contract_text, install_contract
 from backend.handler.errors import install_error_handlers
 from backend.handler.observability import GallerySize, Metrics, install_observability
 from backend.handler.pages import mount_pages
-from backend.sweeping import forget_idempotency_keys, sweep_periodically
 from facegate_shared.bodies import FORM_OVERHEAD, BodyLimit
 from facegate_shared.version import facegate_version
 
 log = logging.getLogger("facegate.backend")
-# Idempotency keys are kept 24 h; once an hour the older ones go (any replica may do it).
-IDEMPOTENCY_SWEEP_SECONDS = 3600.0
 
 
 def create_app(
@@ -59,23 +56,13 @@ def create_app(
             adapters.embedder.observe = metrics.observe_embedder
         metrics.registry.register(GallerySize(adapters.faces.count_faces))
         app.state.services = build_services(settings, adapters)
-        workers = build_workers(settings, adapters)
-        interval = settings.sweep_interval_seconds
-        background = [
-            asyncio.create_task(sweep_periodically(workers.photo_sweep, interval)),
-            asyncio.create_task(sweep_periodically(workers.snapshot_sweep, interval)),
-            asyncio.create_task(
-                forget_idempotency_keys(app.state.services.idempotency, IDEMPOTENCY_SWEEP_SECONDS)
-            ),
-        ]
-        workers.delivery.start()
+        runner = build_runner(settings, adapters, app.state.services)
+        runner.start()
         log.info("backend ready: gallery model %s (%s-d)", adapters.model.model, adapters.model.dim)
         try:
             yield
         finally:
-            for task in background:
-                task.cancel()
-            await anyio.to_thread.run_sync(workers.delivery.stop)
+            await anyio.to_thread.run_sync(runner.stop)
             adapters.close()
 
     # /docs is served by mount_pages from vendored Swagger UI files; no ReDoc (a CDN script).

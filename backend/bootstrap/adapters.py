@@ -33,6 +33,7 @@ from backend.domain.ports import (
     WebhookSender,
     WebhookStore,
 )
+from backend.domain.unit_of_work import UnitOfWorkFactory
 from backend.infrastructure.database import make_engine, migrate, transaction
 from backend.infrastructure.http_embedder import HttpEmbedder
 from backend.infrastructure.http_webhooks import HttpWebhookSender
@@ -47,6 +48,7 @@ from backend.infrastructure.pg_liveness import PgChallengeLedger
 from backend.infrastructure.pg_outbox import PgWebhooks
 from backend.infrastructure.pg_ratelimit import PgRateBuckets
 from backend.infrastructure.pg_sweep import PgSweptGallery, PgSweptSnapshots
+from backend.infrastructure.pg_unit_of_work import PgUnitOfWork
 from backend.infrastructure.s3_store import S3ImageStore
 
 log = logging.getLogger("facegate.backend")
@@ -63,6 +65,7 @@ class Adapters:
     model: ModelInfo
     embedder: Embedder
     faces: Gallery
+    units: UnitOfWorkFactory  # a new unit of work (transaction, locks, events) per use
     employees: AdministeredFaces
     gallery: GalleryRow  # the row every replica follows (model, generation, thresholds)
     images: ImageStore
@@ -122,6 +125,10 @@ def face_repository(engine: Engine, settings: BackendSettings) -> PgFaceReposito
     return PgFaceRepository(engine, settings.hnsw_ef_search)
 
 
+def units_of_work(engine: Engine, settings: BackendSettings) -> UnitOfWorkFactory:
+    return lambda: PgUnitOfWork(engine, settings.hnsw_ef_search)
+
+
 def gallery_row(engine: Engine, settings: BackendSettings) -> PgGalleryRow:
     return PgGalleryRow(engine, settings.match_metric)
 
@@ -163,6 +170,7 @@ def connect(settings: BackendSettings, *, bind_model: bool = True) -> Adapters:
         model=model,
         embedder=embedder,
         faces=faces,
+        units=units_of_work(engine, settings),
         employees=PgEmployees(engine),
         gallery=gallery,
         images=images,

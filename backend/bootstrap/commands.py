@@ -8,6 +8,7 @@ from typing import TypeVar
 
 from sqlalchemy import Engine
 
+from backend.bootstrap import services
 from backend.bootstrap.adapters import (
     Adapters,
     connect,
@@ -25,7 +26,6 @@ from backend.domain.app import Services
 from backend.domain.attendance import Attendance
 from backend.domain.gallery import GalleryStatus
 from backend.domain.keys import ApiKeys
-from backend.domain.matching import MatchPolicy
 from backend.domain.reembed import ReembedService
 from backend.infrastructure.database import migrate
 from backend.infrastructure.pg_checkins import PgCheckinLog
@@ -55,13 +55,13 @@ def on_database(settings: BackendSettings, build: Callable[[Engine], Built]) -> 
 
 
 def api_keys(settings: BackendSettings) -> AbstractContextManager[ApiKeys]:
-    return on_database(settings, lambda engine: ApiKeys(store=PgApiKeyStore(engine)))
+    return on_database(settings, lambda engine: services.api_keys(PgApiKeyStore(engine)))
 
 
 def attendance(settings: BackendSettings) -> AbstractContextManager[Attendance]:
     return on_database(
         settings,
-        lambda engine: Attendance(checkins=PgCheckinLog(engine), timezone=settings.timezone),
+        lambda engine: services.attendance(settings, PgCheckinLog(engine)),
     )
 
 
@@ -78,12 +78,7 @@ def reembedding(settings: BackendSettings) -> Iterator[ReembedService]:
     engine = open_database(settings, pool_size=2)
     embedder = embedder_client(settings)
     try:
-        yield ReembedService(
-            embedder=embedder,
-            gallery=generations(engine),
-            images=image_store(settings),
-            metric=settings.match_metric,
-        )
+        yield services.reembedding(settings, embedder, generations(engine), image_store(settings))
     finally:
         embedder.close()
         engine.dispose()
@@ -95,12 +90,7 @@ def gallery_status(settings: BackendSettings) -> AbstractContextManager[GalleryS
     def status(engine: Engine) -> GalleryStatus:
         row = gallery_row(engine, settings)
         faces = face_repository(engine, settings)
-        policy = MatchPolicy(
-            row.read,
-            defaults=settings.threshold_defaults(),
-            calibrations=load_calibration,
-            gallery_size=faces.count_faces,
-        )
-        return GalleryStatus(policy=policy, stats=faces, row=row)
+        policy = services.policy_of(settings, row.read, faces, load_calibration)
+        return services.gallery_status(policy, faces, row)
 
     return on_database(settings, status)

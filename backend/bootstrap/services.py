@@ -1,49 +1,90 @@
-"""Services and background workers wired to a set of adapters, real or fake: the only
-place a use case is constructed (the unit tests call it with fakes)."""
+"""Services wired to a set of adapters, real or fake: the only place a use case is
+constructed (the unit tests call it with fakes, the commands with what they open)."""
 
-from dataclasses import dataclass
-from datetime import timedelta
+from collections.abc import Callable
 
 from backend.bootstrap.adapters import Adapters
 from backend.config import BackendSettings
 from backend.domain.admin import EmployeeAdmin
 from backend.domain.app import Services
 from backend.domain.attendance import Attendance
+from backend.domain.calibration import Calibration
 from backend.domain.checkin import CheckInService
 from backend.domain.enrollment import EnrollmentService
 from backend.domain.evidence import Evidence, SnapshotPolicy, SnapshotWriter
 from backend.domain.gallery import GalleryStatus
-from backend.domain.gallery_state import FollowedGallery
+from backend.domain.gallery_state import FollowedGallery, GalleryState
 from backend.domain.idempotency import Idempotency
 from backend.domain.keys import ApiKeys
 from backend.domain.liveness import ChallengeSettings, LivenessChallenges
 from backend.domain.matching import MatchPolicy
 from backend.domain.policy import QualityFloor
+from backend.domain.ports import (
+    ApiKeyStore,
+    CheckinLog,
+    Embedder,
+    GalleryRow,
+    GalleryStats,
+    ImageStore,
+    ReembeddedGallery,
+)
 from backend.domain.ratelimit import RateLimiter
 from backend.domain.readiness import ReadinessTracker
-from backend.domain.sweep import PhotoSweep, SnapshotSweep
-from backend.domain.webhooks import DeliveryLoop, RetryPolicy, WebhookDispatcher, Webhooks
-from backend.faults import PausingImageStore
-
-
-@dataclass
-class Workers:
-    """The background work of one replica; every replica runs it, the database shares it."""
-
-    photo_sweep: PhotoSweep
-    snapshot_sweep: SnapshotSweep
-    delivery: DeliveryLoop
+from backend.domain.reembed import ReembedService
+from backend.domain.webhooks import Webhooks
 
 
 def match_policy(
     settings: BackendSettings, adapters: Adapters, followed: FollowedGallery | None = None
 ) -> MatchPolicy:
     """The policy of the gallery as its row says (followed with a short cache)."""
-    return MatchPolicy(
+    return policy_of(
+        settings,
         followed or FollowedGallery(adapters.gallery.read),
+        adapters.faces,
+        adapters.calibration,
+    )
+
+
+def policy_of(
+    settings: BackendSettings,
+    read: Callable[[], GalleryState],
+    stats: GalleryStats,
+    calibrations: Callable[[str], Calibration | None],
+) -> MatchPolicy:
+    """The match policy of the gallery row `read` gives, sized by `stats`."""
+    return MatchPolicy(
+        read,
         defaults=settings.threshold_defaults(),
-        calibrations=adapters.calibration,
-        gallery_size=adapters.faces.count_faces,
+        calibrations=calibrations,
+        gallery_size=stats.count_faces,
+    )
+
+
+def gallery_status(
+    policy: MatchPolicy,
+    stats: GalleryStats,
+    row: GalleryRow,
+    changed: Callable[[], None] = lambda: None,
+) -> GalleryStatus:
+    """The gallery's report and recalibration (the API's, and `facegate gallery`)."""
+    return GalleryStatus(policy=policy, stats=stats, row=row, changed=changed)
+
+
+def api_keys(store: ApiKeyStore) -> ApiKeys:
+    return ApiKeys(store=store)
+
+
+def attendance(settings: BackendSettings, checkins: CheckinLog) -> Attendance:
+    return Attendance(checkins=checkins, timezone=settings.timezone)
+
+
+def reembedding(
+    settings: BackendSettings, embedder: Embedder, gallery: ReembeddedGallery, images: ImageStore
+) -> ReembedService:
+    """Re-embedding from the stored photos (`facegate reembed`)."""
+    return ReembedService(
+        embedder=embedder, gallery=gallery, images=images, metric=settings.match_metric
     )
 
 
@@ -61,12 +102,10 @@ def build_services(settings: BackendSettings, adapters: Adapters) -> Services:
     followed = FollowedGallery(adapters.gallery.read)
     policy = match_policy(settings, adapters, followed)
     images = adapters.images
-    if settings.fault_pause_after_photo_put:
-        images = PausingImageStore(images, settings.fault_pause_after_photo_put)  # type: ignore[assignment]
     checkin = CheckInService(
         embedder=adapters.embedder,
         faces=adapters.faces,
-        checkins=adapters.checkins,
+        uow=adapters.units,
         policy=policy,
         repeat_seconds=settings.checkin_repeat_seconds,
         snapshots=SnapshotWriter(images=images),
@@ -80,24 +119,23 @@ def build_services(settings: BackendSettings, adapters: Adapters) -> Services:
         enrollment=EnrollmentService(
             embedder=adapters.embedder,
             faces=adapters.faces,
+            uow=adapters.units,
             images=images,
             policy=policy,
             quality_floor=quality_floor(settings),
         ),
         checkin=checkin,
-        admin=EmployeeAdmin(faces=adapters.employees, images=adapters.images),
-        gallery=GalleryStatus(
-            policy=policy, stats=adapters.faces, row=adapters.gallery, changed=followed.forget
-        ),
-        keys=ApiKeys(store=adapters.keys),
-        attendance=Attendance(checkins=adapters.checkins, timezone=settings.timezone),
+        admin=EmployeeAdmin(faces=adapters.employees, uow=adapters.units, images=images),
+        gallery=gallery_status(policy, adapters.faces, adapters.gallery, followed.forget),
+        keys=api_keys(adapters.keys),
+        attendance=attendance(settings, adapters.checkins),
         webhooks=Webhooks(store=adapters.webhooks),
         search_limiter=RateLimiter(settings.search_rate_per_minute, buckets=adapters.rate_buckets),
         probes=adapters.probes,
         readiness=ReadinessTracker(settings.ready_grace_seconds),
         max_upload_bytes=settings.max_upload_bytes,
         idempotency=Idempotency(store=adapters.idempotency),
-        evidence=Evidence(checkins=adapters.checkins, images=adapters.images),
+        evidence=Evidence(checkins=adapters.checkins, images=images),
         liveness=LivenessChallenges(
             ledger=adapters.challenges,
             embedder=adapters.embedder,
@@ -106,35 +144,5 @@ def build_services(settings: BackendSettings, adapters: Adapters) -> Services:
             settings=ChallengeSettings(ttl_seconds=settings.liveness_challenge_seconds),
             clock=adapters.clock,
             **choice,
-        ),
-    )
-
-
-def build_workers(settings: BackendSettings, adapters: Adapters) -> Workers:
-    """The sweeps and the webhook delivery loop of this replica (they share the work with
-    every other replica through the database)."""
-    grace = timedelta(seconds=settings.sweep_grace_seconds)
-    dispatcher = WebhookDispatcher(
-        outbox=adapters.outbox,
-        sender=adapters.webhook_sender,
-        retry=RetryPolicy(
-            base=timedelta(seconds=settings.webhook_backoff_base_seconds),
-            cap=timedelta(seconds=settings.webhook_backoff_max_seconds),
-            give_up=timedelta(hours=settings.webhook_give_up_hours),
-        ),
-        lease=timedelta(seconds=max(60.0, 4 * settings.webhook_timeout_seconds)),
-    )
-    return Workers(
-        photo_sweep=PhotoSweep(
-            gallery=adapters.swept_gallery, photos=adapters.swept_photos, grace=grace
-        ),
-        snapshot_sweep=SnapshotSweep(
-            checkins=adapters.swept_snapshots,
-            photos=adapters.swept_photos,
-            keep=timedelta(days=settings.checkin_snapshot_days),
-            grace=grace,
-        ),
-        delivery=DeliveryLoop(
-            dispatcher, poll=settings.webhook_poll_seconds, workers=settings.webhook_workers
         ),
     )

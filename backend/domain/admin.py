@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from backend.domain import events
 from backend.domain.errors import (
     EmployeeNotFound,
     FaceNotFound,
@@ -22,6 +23,7 @@ from backend.domain.ports import (
     AdministeredFaces,
     ImageStore,
 )
+from backend.domain.unit_of_work import UnitOfWorkFactory
 
 
 @dataclass(frozen=True)
@@ -33,8 +35,11 @@ class EmployeeDetails:
 class EmployeeAdmin:
     """Reading and erasing employees: rows and photos go together."""
 
-    def __init__(self, *, faces: AdministeredFaces, images: ImageStore) -> None:
+    def __init__(
+        self, *, faces: AdministeredFaces, uow: UnitOfWorkFactory, images: ImageStore
+    ) -> None:
         self._faces = faces
+        self._uow = uow
         self._images = images
 
     def list(self, limit: int, offset: int, search: str = "") -> Page:
@@ -50,7 +55,11 @@ class EmployeeAdmin:
     def erase(self, employee_id: str) -> None:
         """Remove the employee, every face, every check-in, every stored photo and every
         check-in snapshot."""
-        existed = self._faces.delete_employee(employee_id)
+        with self._uow() as uow:
+            existed = uow.faces.delete_employee(employee_id)
+            if existed:
+                uow.emit(events.employee_erased(employee_id))
+            uow.commit()
         # By prefix, so a retry also sweeps photos a failed earlier erase left behind; the
         # check-in snapshots go with the photos (the rows went with the employee).
         self._images.delete_prefix(employee_prefix(employee_id))
@@ -74,7 +83,9 @@ class EmployeeAdmin:
         return updated
 
     def remove_face(self, employee_id: str, face_id: str) -> None:
-        removed = self._faces.delete_face(employee_id, face_id)
+        with self._uow() as uow:
+            removed = uow.faces.delete_face(employee_id, face_id)
+            uow.commit()
         if removed is None:
             raise FaceNotFound(
                 f"employee {employee_id} has no face {face_id}",

@@ -4,12 +4,15 @@ attendance row (repeats folded)."""
 import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 
+from backend.domain import events
 from backend.domain.evidence import SnapshotPolicy, SnapshotWriter
 from backend.domain.gallery_state import GalleryState
 from backend.domain.matching import MatchPolicy
 from backend.domain.model import (
     Checkin,
+    CheckInResult,
     DetectedFace,
     Match,
 )
@@ -18,9 +21,9 @@ from backend.domain.policy import (
 )
 from backend.domain.ports import (
     CheckinFaces,
-    CheckinRecorder,
     Embedder,
 )
+from backend.domain.unit_of_work import UnitOfWorkFactory
 
 # Faces read per check-in: enough to find the nearest face of another employee than the
 # nearest one even when that one has three photos (the ambiguity margin needs it).
@@ -30,9 +33,7 @@ NEAREST_FACES = 8
 @dataclass(frozen=True)
 class CheckInOutcome:
     matched: bool
-    # when not matched: "no_match", "ambiguous" (two employees about as near) or
-    # "no_face_detected"
-    reason: str | None = None
+    reason: CheckInResult | None = None  # why not, when not matched
     match: Match | None = None
     checkin: Checkin | None = None
     repeat: bool = False  # matched again within the repeat window: `checkin` is the earlier one
@@ -47,7 +48,7 @@ class CheckInService:
         *,
         embedder: Embedder,
         faces: CheckinFaces,
-        checkins: CheckinRecorder,
+        uow: UnitOfWorkFactory,
         policy: MatchPolicy,
         repeat_seconds: float = 60.0,
         snapshots: SnapshotWriter | None = None,
@@ -55,9 +56,9 @@ class CheckInService:
     ) -> None:
         self._embedder = embedder
         self._faces = faces
-        self._checkins = checkins
+        self._uow = uow
         self._policy = policy
-        self._repeat_seconds = repeat_seconds
+        self._repeat = timedelta(seconds=repeat_seconds)
         self._snapshots = snapshots if snapshot_policy.enabled else None
         self._keep_unknown = snapshot_policy.keep_unknown
 
@@ -65,7 +66,7 @@ class CheckInService:
         extraction = self._embedder.extract(image, crop=self._snapshots is not None)
         gallery = self._policy.check_model(extraction.model)
         if not extraction.faces:
-            return CheckInOutcome(matched=False, reason="no_face_detected")
+            return CheckInOutcome(matched=False, reason=CheckInResult.NO_FACE_DETECTED)
         return self.check_in_face(extraction.faces[0], api_key_name, gallery)
 
     def check_in_face(
@@ -79,12 +80,15 @@ class CheckInService:
         if match is not None:
             return self._matched(match, api_key_name, face.crop_jpeg)
         distance = nearest[0].distance if nearest else None
+        key = None
         if self._keep_unknown and face.crop_jpeg is not None and self._snapshots is not None:
-            # A row for this attempt only because its snapshot must be named by one.
             key = self._snapshots.put(None, face.crop_jpeg)
-            with self._unless_written(key):
-                self._checkins.record(None, False, distance, api_key_name, snapshot_key=key)
-        self._checkins.count_unknown(api_key_name, distance)
+        with self._unless_written(key), self._uow() as uow:
+            if key is not None:  # a row for this attempt only because its snapshot needs one
+                uow.checkins.add(None, False, distance, api_key_name, snapshot_key=key)
+            uow.checkins.count_unknown(api_key_name)
+            uow.emit(events.checkin_unknown(api_key_name, distance))
+            uow.commit()
         return CheckInOutcome(matched=False, reason=reason)
 
     def _matched(self, match: Match, api_key_name: str, crop: bytes | None) -> CheckInOutcome:
@@ -96,15 +100,27 @@ class CheckInService:
         key = None
         if crop is not None and self._snapshots is not None:
             key = self._snapshots.put(match.employee_id, crop)
-        with self._unless_written(key):
-            checkin, repeat = self._checkins.record_matched_unless_repeat(
-                match.employee_id,
-                match.distance,
-                api_key_name,
-                self._repeat_seconds,
-                face_id=match.face_id,
-                snapshot_key=key,
-            )
+        with self._unless_written(key), self._uow() as uow:
+            # Under the employee's lock the last check-in cannot change before the commit:
+            # every replica decides the window on the same row and the database's clock.
+            uow.lock_checkins_of(match.employee_id)
+            now = uow.checkins.now()
+            last = uow.checkins.last_matched(match.employee_id)
+            repeat = last is not None and now - last.created_at < self._repeat
+            if last is not None and repeat:
+                checkin = last
+            else:
+                checkin = uow.checkins.add(
+                    match.employee_id,
+                    True,
+                    match.distance,
+                    api_key_name,
+                    at=now,
+                    face_id=match.face_id,
+                    snapshot_key=key,
+                )
+                uow.emit(events.checkin_matched(checkin, match.employee_name))
+                uow.commit()
         if repeat and key is not None and self._snapshots is not None:
             self._snapshots.discard(key)
         return CheckInOutcome(matched=True, match=match, checkin=checkin, repeat=repeat)

@@ -4,11 +4,12 @@ and never one face under two employees."""
 import hashlib
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from backend.domain import events
 from backend.domain.errors import (
-    DomainError,
     FaceAlreadyEnrolled,
+    GalleryChanged,
     LowQuality,
     MultipleFaces,
     NoFaceDetected,
@@ -36,6 +37,8 @@ from backend.domain.ports import (
     EnrollmentFaces,
     ImageStore,
 )
+from backend.domain.thresholds import GalleryThresholds
+from backend.domain.unit_of_work import UnitOfWorkFactory
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,42 @@ class Enrolled:
     employee_id: str
     face_id: str
     image_key: str
+
+
+def refuse_enrolled_photo(employee_id: str, existing_face: str | None) -> None:
+    """PhotoAlreadyEnrolled when this employee already has a face from this photo."""
+    if existing_face is not None:
+        raise PhotoAlreadyEnrolled(
+            f"this photo is already enrolled for {employee_id}",
+            {"employee_id": employee_id, "face_id": existing_face},
+        )
+
+
+def duplicate_guard(
+    look_alike: Match | None, thresholds: GalleryThresholds, *, confirmed: bool
+) -> Match | None:
+    """The duplicate guard's decision on the nearest face of another employee: refused
+    within the strict threshold (FaceAlreadyEnrolled), refused within the match threshold
+    unless HR confirmed they are different people (PossibleDuplicate); else the confirmed
+    look-alike to record with the face, or None when nobody looked alike."""
+    if look_alike is None or look_alike.distance > thresholds.match:
+        return None
+    details = {
+        "employee_id": look_alike.employee_id,
+        "employee_name": look_alike.employee_name,
+        "face_id": look_alike.face_id,
+        "distance": round(look_alike.distance, 4),
+    }
+    who = f"{look_alike.employee_name} ({look_alike.employee_id})"
+    if look_alike.distance <= thresholds.duplicate_refuse:
+        raise FaceAlreadyEnrolled(f"this face is already enrolled as {who}", details)
+    if not confirmed:
+        raise PossibleDuplicate(
+            f"this face looks like {who}; if they are different people, enroll again "
+            "with confirm_distinct=true",
+            details,
+        )
+    return look_alike
 
 
 class EnrollmentService:
@@ -53,6 +92,7 @@ class EnrollmentService:
         *,
         embedder: Embedder,
         faces: EnrollmentFaces,
+        uow: UnitOfWorkFactory,
         images: ImageStore,
         policy: MatchPolicy,
         quality_floor: QualityFloor,
@@ -60,6 +100,7 @@ class EnrollmentService:
     ) -> None:
         self._embedder = embedder
         self._faces = faces
+        self._uow = uow
         self._images = images
         self._policy = policy
         self._floor = quality_floor
@@ -84,12 +125,8 @@ class EnrollmentService:
         employee_id, employee_name = validate_employee(employee_id, employee_name)
         department, email = validate_details(department, email)
         digest = hashlib.sha256(image).hexdigest()
-        existing = self._faces.face_with_photo(employee_id, digest)
-        if existing is not None:
-            raise PhotoAlreadyEnrolled(
-                f"this photo is already enrolled for {employee_id}",
-                {"employee_id": employee_id, "face_id": existing},
-            )
+        # Early, before the embedder's work; again under the lock below.
+        refuse_enrolled_photo(employee_id, self._faces.face_with_photo(employee_id, digest))
         face, gallery = self._single_face(image)
         assert gallery.model is not None
         embedding = unit_vector(face.embedding)
@@ -105,45 +142,37 @@ class EnrollmentService:
             content_sha256=digest,
             confirmed_by=confirmed_by if confirm_distinct else None,
         )
-        thresholds = self._policy.thresholds()
+        thresholds = self._policy.thresholds()  # read before the lock: it may query
         # Photo first, row second: the row never points at a photo that is not there,
         # and a failed insert takes its photo away again.
         self._images.put(record.image_key, image, content_type)
         try:
-            guarded = self._faces.add_face_unless_near(
-                Employee(employee_id, employee_name, department, email),
-                record,
-                embedding,
-                gallery,
-                refuse_within=thresholds.duplicate_refuse,
-                ask_within=thresholds.match,
-                confirmed=confirm_distinct,
-            )
+            with self._uow() as uow:
+                uow.lock_enrollment()
+                if uow.faces.current_generation(gallery.metric) != gallery.generation:
+                    raise GalleryChanged(
+                        "the gallery moved to a new generation while this photo was read; "
+                        "send it again"
+                    )
+                # Under the lock, so that of simultaneous uploads of one photo only the
+                # first is stored (a unique index backs this up).
+                refuse_enrolled_photo(employee_id, uow.faces.face_with_photo(employee_id, digest))
+                look_alike = uow.faces.nearest_of_another(embedding, gallery, employee_id)
+                look_alike = duplicate_guard(look_alike, thresholds, confirmed=confirm_distinct)
+                if look_alike is None:
+                    record = replace(record, confirmed_by=None)
+                else:
+                    record = replace(record, confirmed_distinct_from=look_alike.employee_id)
+                employee = Employee(employee_id, employee_name, department, email)
+                new_employee = uow.faces.add_face(employee, record, embedding, gallery)
+                uow.emit(
+                    events.employee_enrolled(employee_id, employee_name, face_id, new_employee)
+                )
+                uow.commit()
         except BaseException:
             self._images.delete(record.image_key)
             raise
-        if not guarded.inserted:
-            self._images.delete(record.image_key)
-            raise self._duplicate_error(guarded.look_alike, thresholds.duplicate_refuse)
         return Enrolled(employee_id, face_id, record.image_key)
-
-    @staticmethod
-    def _duplicate_error(look_alike: Match | None, refuse_within: float) -> DomainError:
-        assert look_alike is not None, "the guard refuses only near another employee's face"
-        details = {
-            "employee_id": look_alike.employee_id,
-            "employee_name": look_alike.employee_name,
-            "face_id": look_alike.face_id,
-            "distance": round(look_alike.distance, 4),
-        }
-        who = f"{look_alike.employee_name} ({look_alike.employee_id})"
-        if look_alike.distance <= refuse_within:
-            return FaceAlreadyEnrolled(f"this face is already enrolled as {who}", details)
-        return PossibleDuplicate(
-            f"this face looks like {who}; if they are different people, enroll again "
-            "with confirm_distinct=true",
-            details,
-        )
 
     def _single_face(self, image: bytes) -> tuple[DetectedFace, GalleryState]:
         """The photo's one good face, and the gallery row its vector fits."""

@@ -5,11 +5,10 @@ import hmac
 import secrets
 
 from backend.domain.errors import Forbidden, KeyNotFound, Unauthorized, ValidationFailed
-from backend.domain.model import ApiKey, Role
+from backend.domain.model import ApiKey, Liveness, Role
 from backend.domain.ports import ApiKeyStore
 
 KEY_PREFIX = "fgk_"
-LIVENESS_MODES = ("off", "challenge")
 
 
 def hash_key(plaintext: str) -> str:
@@ -54,11 +53,11 @@ class ApiKeys:
 
     def set_liveness(self, name: str, liveness: str) -> ApiKey:
         """Set a key's liveness mode: "off" (one frame) or "challenge" (head turn)."""
-        if liveness not in LIVENESS_MODES:
+        if liveness not in tuple(Liveness):
             raise ValidationFailed(
                 "liveness must be off or challenge", {"fields": {"liveness": "off or challenge"}}
             )
-        key = self._store.set_liveness(name, liveness)
+        key = self._store.set_liveness(name, Liveness(liveness))
         if key is None:
             raise KeyNotFound(f"no live key named {name}", {"name": name})
         return key

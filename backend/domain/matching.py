@@ -7,7 +7,7 @@ from collections.abc import Callable
 from backend.domain.calibration import Calibration, to_cosine
 from backend.domain.errors import ModelMismatch
 from backend.domain.gallery_state import GalleryState, require_model
-from backend.domain.model import Match, Metric, ModelInfo
+from backend.domain.model import CheckInResult, Match, Metric, ModelInfo
 from backend.domain.thresholds import GalleryThresholds, ThresholdSettings, thresholds_for
 
 # How often the gallery's size is read again for its threshold (see MatchPolicy.thresholds).
@@ -89,22 +89,22 @@ class MatchPolicy:
     def stranger_accept_target(self) -> float:
         return self.settings().stranger_accept_target
 
-    def decide(self, nearest: list[Match]) -> tuple[Match | None, str]:
+    def decide(self, nearest: list[Match]) -> tuple[Match | None, CheckInResult]:
         """The employee a query is, from its nearest faces (nearest first): the nearest
         face when it is within the match threshold and no other employee's face is within
-        the ambiguity margin of it; else None with "no_match" or "ambiguous"."""
+        the ambiguity margin of it; else None and why (NO_MATCH or AMBIGUOUS)."""
         state = self.state()
         threshold = self.thresholds().match
         if not nearest or nearest[0].distance > threshold:
-            return None, "no_match"
+            return None, CheckInResult.NO_MATCH
         best = nearest[0]
         runner_up = next((m for m in nearest if m.employee_id != best.employee_id), None)
         if runner_up is not None:
             metric = state.metric
             gap = to_cosine(metric, runner_up.distance) - to_cosine(metric, best.distance)
             if gap < self.settings(state).ambiguity_margin * to_cosine(metric, threshold):
-                return None, "ambiguous"
-        return best, "matched"
+                return None, CheckInResult.AMBIGUOUS
+        return best, CheckInResult.MATCHED
 
     def thresholds(self) -> GalleryThresholds:
         """The thresholds for the gallery's size now.

@@ -12,6 +12,22 @@ class Role(enum.StrEnum):
     KIOSK = "kiosk"
 
 
+class CheckInResult(enum.StrEnum):
+    """What a check-in came to (the API's `reason` when nobody was matched)."""
+
+    MATCHED = "matched"
+    NO_MATCH = "no_match"
+    AMBIGUOUS = "ambiguous"  # two employees about as near: asked again, never guessed
+    NO_FACE_DETECTED = "no_face_detected"
+
+
+class Liveness(enum.StrEnum):
+    """A kiosk key's check-in mode."""
+
+    OFF = "off"  # one frame
+    CHALLENGE = "challenge"  # a head-turn challenge first
+
+
 class Metric(enum.StrEnum):
     """How face vectors are compared. Vectors are stored L2-normalised, so all three
     rank alike; the metric picks the index operator and the threshold's scale."""
@@ -113,15 +129,6 @@ class Match:
 
 
 @dataclass(frozen=True)
-class GuardedInsert:
-    """What the duplicate guard saw: the nearest face of another employee within the
-    asking distance (if any), and whether the new face was stored."""
-
-    inserted: bool
-    look_alike: Match | None = None
-
-
-@dataclass(frozen=True)
 class Checkin:
     checkin_id: int
     employee_id: str | None
@@ -177,7 +184,7 @@ class ApiKey:
     created_at: datetime | None = None
     revoked_at: datetime | None = None
     last_used_at: datetime | None = None
-    liveness: str = "off"  # "challenge": check-ins must answer a head-turn challenge
+    liveness: Liveness = Liveness.OFF
 
 
 @dataclass(frozen=True)

@@ -1,14 +1,12 @@
-"""Webhooks: registration, signing, and delivery of the outbox in order with retries."""
+"""Webhooks: registration, signing, and delivery of the outbox in order with retries
+(what one run of the delivery job does; the runner in backend.background runs it)."""
 
 import hashlib
 import hmac
 import json
-import logging
 import secrets
-import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
@@ -18,11 +16,9 @@ from backend.domain.events import EVENTS
 from backend.domain.model import Delivery, Page, Webhook
 from backend.domain.ports import WebhookOutbox, WebhookSender, WebhookStore
 
-log = logging.getLogger("facegate.webhooks")
 SECRET_PREFIX = "whsec_"
 SIGNATURE_HEADER = "X-Facegate-Signature"
 TIMESTAMP_HEADER = "X-Facegate-Timestamp"
-PRUNE_EVERY_S = 600
 
 
 def signature(secret: str, timestamp: str, body: bytes) -> str:
@@ -134,6 +130,18 @@ class WebhookDispatcher:
         """Keep the outbox bounded: finished events go after a week (visible until then)."""
         return self._outbox.prune(self._keep)
 
+    def deliver_due(self, most: int = 50) -> int:
+        """One run of the delivery job: lease due webhooks one at a time (so that the
+        job's other copies, here or on other replicas, take the next ones) and deliver
+        each, up to `most` of them; how many events went."""
+        sent = 0
+        for _ in range(most):
+            hooks = self.claim(1)
+            if not hooks:
+                break
+            sent += self.deliver(hooks[0])
+        return sent
+
     def deliver(self, hook: Webhook) -> int:
         """Send this webhook's due events in order until one fails; returns how many went."""
         sent = 0
@@ -167,56 +175,3 @@ class WebhookDispatcher:
             return give_up
         self._outbox.delivered(delivery.delivery_id, status)
         return True
-
-
-class DeliveryLoop:
-    """A background thread (one per replica) polling the outbox; a few deliveries run at
-    once so one slow receiver does not hold up the others."""
-
-    def __init__(self, dispatcher: WebhookDispatcher, poll: float = 1.0, workers: int = 4) -> None:
-        self._dispatcher = dispatcher
-        self._poll = poll
-        self._workers = workers
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="webhook-delivery", daemon=True)
-        self._thread.start()
-
-    def stop(self, timeout: float = 15.0) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-
-    def _run(self) -> None:
-        in_flight: set[Future[int]] = set()
-        pruned_at = 0.0
-        with ThreadPoolExecutor(self._workers, thread_name_prefix="webhook") as pool:
-            while not self._stop.is_set():
-                if time.monotonic() - pruned_at > PRUNE_EVERY_S:
-                    pruned_at = time.monotonic()
-                    try:
-                        self._dispatcher.prune()
-                    except Exception:
-                        log.exception("pruning the webhook outbox failed")
-                in_flight = {f for f in in_flight if not f.done()}
-                free = self._workers - len(in_flight)
-                hooks: list[Webhook] = []
-                if free:
-                    try:
-                        hooks = self._dispatcher.claim(free)
-                    except Exception:  # the database may be down for a while: keep polling
-                        log.exception("claiming webhook deliveries failed")
-                in_flight |= {pool.submit(self._safe, hook) for hook in hooks}
-                if not hooks:
-                    self._stop.wait(self._poll)
-            for future in in_flight:  # let deliveries under way finish (bounded by timeouts)
-                future.result()
-
-    def _safe(self, hook: Webhook) -> int:
-        try:
-            return self._dispatcher.deliver(hook)
-        except Exception:
-            log.exception("delivery to webhook %s failed", hook.webhook_id)
-            return 0

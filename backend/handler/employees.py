@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 
 from backend.domain.app import Services
 from backend.domain.errors import ChallengeRequired
-from backend.domain.model import ApiKey
+from backend.domain.model import ApiKey, Liveness
 from backend.handler import answers
 from backend.handler.auth import ADMIN, ANY_KEY
 from backend.handler.context import services
@@ -85,7 +85,7 @@ async def search(
 ) -> dict[str, Any]:
     """Who is the largest face in this frame? Records a check-in when a face is seen."""
     found.search_limiter.take(key.name)
-    if key.liveness == "challenge":
+    if key.liveness is Liveness.CHALLENGE:
         raise ChallengeRequired(
             "this kiosk must answer a head-turn challenge: POST /api/v1/liveness/challenge, "
             "then the frames to POST /api/v1/liveness/checkin",

@@ -9,7 +9,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from backend.domain.app import Services
 from backend.domain.checkin import CheckInOutcome
-from backend.domain.model import ApiKey
+from backend.domain.model import ApiKey, CheckInResult, Liveness
 from backend.handler import answers
 from backend.handler.auth import ANY_KEY
 from backend.handler.context import services
@@ -43,7 +43,7 @@ async def new_challenge(
         "frames_min": challenges.settings.min_frames,
         "frames_max": challenges.settings.max_frames,
         # whether this key must answer challenges (a kiosk set back to one frame stops)
-        "required": key.liveness == "challenge",
+        "required": key.liveness is Liveness.CHALLENGE,
     }
 
 
@@ -77,7 +77,7 @@ async def challenged_checkin(
 
 
 def count_outcome(request: Request, outcome: CheckInOutcome) -> None:
-    if outcome.reason != "no_face_detected":
+    if outcome.reason is not CheckInResult.NO_FACE_DETECTED:
         result = "unmatched" if not outcome.matched else "repeat" if outcome.repeat else "matched"
         request.app.state.metrics.checkins.labels(result).inc()
 

@@ -1,5 +1,5 @@
-"""The check-in log in PostgreSQL: a row per matched check-in (repeats folded), a counter
-per hour and kiosk for unmatched attempts."""
+"""The check-in log in PostgreSQL, read: a row per matched check-in (repeats folded), a
+counter per hour and kiosk for unmatched attempts."""
 
 from collections.abc import Iterator
 from datetime import date
@@ -7,7 +7,6 @@ from typing import Any
 
 from sqlalchemy import Engine, text
 
-from backend.domain import events
 from backend.domain.model import (
     Checkin,
     CheckinFilter,
@@ -17,11 +16,6 @@ from backend.domain.model import (
     Page,
 )
 from backend.infrastructure.database import transaction, translated_errors
-from backend.infrastructure.pg_outbox import enqueue
-
-# pg_advisory_xact_lock(CHECKIN_LOCK, hashtext(employee_id)): one employee's check-ins are
-# decided one at a time, whichever replica serves them.
-CHECKIN_LOCK = 0x6663
 
 FILTER_CLAUSES = {
     "start": "c.created_at >= :start",
@@ -32,7 +26,8 @@ FILTER_CLAUSES = {
 
 
 class PgCheckinLog:
-    """CheckinLog on PostgreSQL: the attendance record, written and read."""
+    """CheckinLog on PostgreSQL: the attendance record as it is read and disputed
+    (check-ins are written by the unit of work: pg_writes)."""
 
     SELECT = (
         "SELECT c.id, c.employee_id, c.matched, c.distance, c.api_key_name, c.created_at, "
@@ -42,96 +37,6 @@ class PgCheckinLog:
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
-
-    def record(
-        self,
-        employee_id: str | None,
-        matched: bool,
-        distance: float | None,
-        api_key_name: str,
-        *,
-        snapshot_key: str | None = None,
-    ) -> Checkin:
-        with transaction(self._engine) as db:
-            row = db.execute(
-                text(
-                    "INSERT INTO checkin (employee_id, matched, distance, api_key_name, "
-                    "snapshot_key) VALUES (:e, :m, :d, :k, :s) RETURNING id, created_at"
-                ),
-                {
-                    "e": employee_id,
-                    "m": matched,
-                    "d": distance,
-                    "k": api_key_name,
-                    "s": snapshot_key,
-                },
-            ).one()
-        return Checkin(
-            row.id, employee_id, matched, distance, api_key_name, row.created_at, snapshot_key
-        )
-
-    def record_matched_unless_repeat(
-        self,
-        employee_id: str,
-        distance: float,
-        api_key_name: str,
-        window_seconds: float,
-        *,
-        face_id: str | None = None,
-        snapshot_key: str | None = None,
-    ) -> tuple[Checkin, bool]:
-        with transaction(self._engine) as db:
-            db.execute(
-                text("SELECT pg_advisory_xact_lock(:ns, hashtext(:e))"),
-                {"ns": CHECKIN_LOCK, "e": employee_id},
-            )
-            earlier = db.execute(
-                text(
-                    "SELECT id, distance, api_key_name, created_at FROM checkin "
-                    "WHERE employee_id = :e AND matched "
-                    "AND created_at > clock_timestamp() - make_interval(secs => :w) "
-                    "ORDER BY created_at DESC, id DESC LIMIT 1"
-                ),
-                {"e": employee_id, "w": window_seconds},
-            ).first()
-            if earlier is not None:
-                return Checkin(
-                    earlier.id,
-                    employee_id,
-                    True,
-                    earlier.distance,
-                    earlier.api_key_name,
-                    earlier.created_at,
-                ), True
-            # clock_timestamp(), not now(): the time after the lock, so rows keep the order
-            # in which they were decided.
-            row = db.execute(
-                text(
-                    "INSERT INTO checkin (employee_id, matched, distance, api_key_name, "
-                    "created_at, face_id, snapshot_key) "
-                    "VALUES (:e, true, :d, :k, clock_timestamp(), :f, :s) "
-                    "RETURNING id, created_at, (SELECT name FROM employee WHERE id = :e) AS name"
-                ),
-                {
-                    "e": employee_id,
-                    "d": distance,
-                    "k": api_key_name,
-                    "f": face_id,
-                    "s": snapshot_key,
-                },
-            ).one()
-            checkin = Checkin(
-                row.id,
-                employee_id,
-                True,
-                distance,
-                api_key_name,
-                row.created_at,
-                snapshot_key,
-                face_id,
-            )
-            enqueue(db, events.checkin_matched(checkin, row.name))
-        return checkin, False
 
     def get(self, checkin_id: int) -> CheckinRow | None:
         with transaction(self._engine) as db:
@@ -153,19 +58,6 @@ class PgCheckinLog:
                 },
             ).rowcount
         return self.get(checkin_id) if updated else None
-
-    def count_unknown(self, api_key_name: str, distance: float | None) -> None:
-        with transaction(self._engine) as db:
-            db.execute(
-                text(
-                    "INSERT INTO unknown_attempt (hour, api_key_name, count) "
-                    "VALUES (date_trunc('hour', now()), :k, 1) "
-                    "ON CONFLICT (hour, api_key_name) "
-                    "DO UPDATE SET count = unknown_attempt.count + 1"
-                ),
-                {"k": api_key_name},
-            )
-            enqueue(db, events.checkin_unknown(api_key_name, distance))
 
     def unknown_by_hour(self, day: date, timezone: str) -> dict[int, int]:
         with transaction(self._engine) as db:

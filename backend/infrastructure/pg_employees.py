@@ -1,18 +1,14 @@
-"""Employees and their faces as administration sees them: read, renamed, erased (with
-every generation's vectors of the faces that go)."""
+"""Employees and their faces as administration sees them: read and renamed."""
 
 from sqlalchemy import Engine, text
 
-from backend.domain import events
-from backend.domain.model import Employee, EmployeeSummary, FaceRecord, Metric, Page
+from backend.domain.model import Employee, EmployeeSummary, FaceRecord, Page
 from backend.infrastructure.database import transaction
 from backend.infrastructure.pg_faces import EMPLOYEE_COLUMNS, FACE_COLUMNS, employee_of, face_of
-from backend.infrastructure.pg_gallery import delete_vectors, locked_state
-from backend.infrastructure.pg_outbox import enqueue
 
 
 class PgEmployees:
-    """AdministeredFaces on PostgreSQL."""
+    """AdministeredFaces on PostgreSQL (erasure is the unit of work's: pg_writes)."""
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
@@ -70,28 +66,3 @@ class PgEmployees:
                 {"id": employee_id},
             )
             return [face_of(r) for r in rows]
-
-    def delete_employee(self, employee_id: str) -> bool:
-        # Faces and check-ins go with it (ON DELETE CASCADE), in one transaction.
-        with transaction(self._engine) as db:
-            locked_state(db, Metric.COSINE)  # no switch meanwhile
-            delete_vectors(db, "WHERE employee_id = :e", {"e": employee_id})
-            deleted = db.execute(
-                text("DELETE FROM employee WHERE id = :e"), {"e": employee_id}
-            ).rowcount
-            if deleted:
-                enqueue(db, events.employee_erased(employee_id))
-        return bool(deleted)
-
-    def delete_face(self, employee_id: str, face_id: str) -> FaceRecord | None:
-        with transaction(self._engine) as db:
-            locked_state(db, Metric.COSINE)  # no switch meanwhile
-            where = "WHERE id = :f AND employee_id = :e"
-            delete_vectors(db, where, {"f": face_id, "e": employee_id})
-            row = db.execute(
-                text(
-                    f"DELETE FROM face WHERE id = :f AND employee_id = :e RETURNING {FACE_COLUMNS}"
-                ),
-                {"f": face_id, "e": employee_id},
-            ).first()
-        return None if row is None else face_of(row)

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Engine, exc, text
 
 from backend.domain.errors import KeyNameTaken
-from backend.domain.model import ApiKey, Role
+from backend.domain.model import ApiKey, Liveness, Role
 from backend.infrastructure.database import transaction
 
 
@@ -47,7 +47,7 @@ class PgApiKeyStore:
                 )
         if row is None:
             return None
-        key = ApiKey(row.name, Role(row.role), row.created_at, liveness=row.liveness)
+        key = ApiKey(row.name, Role(row.role), row.created_at, liveness=Liveness(row.liveness))
         return key, row.key_hash
 
     def list(self) -> list[ApiKey]:
@@ -59,11 +59,18 @@ class PgApiKeyStore:
                 )
             )
             return [
-                ApiKey(r.name, Role(r.role), r.created_at, r.revoked_at, r.last_used_at, r.liveness)
+                ApiKey(
+                    r.name,
+                    Role(r.role),
+                    r.created_at,
+                    r.revoked_at,
+                    r.last_used_at,
+                    Liveness(r.liveness),
+                )
                 for r in rows
             ]
 
-    def set_liveness(self, name: str, liveness: str) -> ApiKey | None:
+    def set_liveness(self, name: str, liveness: Liveness) -> ApiKey | None:
         with transaction(self._engine) as db:
             r = db.execute(
                 text(
@@ -74,7 +81,9 @@ class PgApiKeyStore:
             ).first()
         if r is None:
             return None
-        return ApiKey(r.name, Role(r.role), r.created_at, r.revoked_at, r.last_used_at, r.liveness)
+        return ApiKey(
+            r.name, Role(r.role), r.created_at, r.revoked_at, r.last_used_at, Liveness(r.liveness)
+        )
 
     def revoke(self, name: str) -> bool:
         with transaction(self._engine) as db:

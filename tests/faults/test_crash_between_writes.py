@@ -17,6 +17,7 @@ from facegate.processes import free_port
 from facegate.samples import frame
 from tests.conftest import run_cli
 from tests.faults.conftest import face_keys, store_of
+from tests.faults.pausing import paused_env
 
 GRACE = 2.0
 
@@ -53,7 +54,7 @@ def killed_after_storing(
     Returns the object left behind without its row."""
     store = store_of(env)
     port = free_port()
-    paused = start_backend(port, {**env, "FAULT_PAUSE_AFTER_PHOTO_PUT": "60"}, log)
+    paused = start_backend(port, paused_env(env, 60), log)
     answers: list[object] = []
     client = threading.Thread(target=send, args=(f"http://127.0.0.1:{port}", answers))
     client.start()

@@ -21,6 +21,7 @@ from facegate.cluster_runner import stop_foreground
 from facegate.samples import frame
 from tests.conftest import OUTPUT, run_cli
 from tests.faults.conftest import face_keys, store_of
+from tests.faults.pausing import paused_env
 from tests.faults.stack import CHILDREN, RunningStack, start_stack
 
 HEAL_WITHIN = 10.0
@@ -165,7 +166,7 @@ def stack(tmp_path_factory):
             "SWEEP_GRACE_SECONDS": "3",
             "SWEEP_INTERVAL_SECONDS": "1",
             # widen the window between an enrollment's photo and its row
-            "FAULT_PAUSE_AFTER_PHOTO_PUT": "1.0",
+            **paused_env({}, 1.0),
             "SEARCH_RATE_PER_MINUTE": "100000",
             # uvicorn worker processes under the embedder: they must die with it too
             "EMBEDDER_PROCESSES": "2",

@@ -39,6 +39,7 @@ class BoundRepository(PgFaceRepository, PgEmployees):
 
     def __init__(self, engine: Engine, metric: Metric) -> None:
         super().__init__(engine, ef_search=100)
+        self.engine = engine
         self.gallery: GalleryState = PgGalleryRow(engine).bind(MODEL, metric)
         self.metric = metric
 

@@ -13,6 +13,7 @@ from backend.infrastructure.database import make_engine
 from backend.infrastructure.pg_faces import PgFaceRepository
 from backend.infrastructure.s3_store import S3ImageStore
 from tests.integration.conftest import MODEL, bound_repository
+from tests.integration.use_cases import units
 from tests.unit.fakes import FakeEmbedder, face
 
 PHOTO = b"\xff\xd8 a photo"
@@ -24,6 +25,7 @@ def service(repo, images) -> EnrollmentService:
     return EnrollmentService(
         embedder=embedder,
         faces=repo,
+        uow=units(repo._engine),  # the unit of work on the repository's database
         images=images,
         policy=MatchPolicy.fixed(MODEL, Metric.COSINE, calibration=None),
         quality_floor=QualityFloor(),

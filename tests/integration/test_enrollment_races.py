@@ -7,11 +7,12 @@ from concurrent.futures import ThreadPoolExecutor
 from sqlalchemy import text
 
 from backend.domain.enrollment import EnrollmentService
-from backend.domain.errors import PhotoAlreadyEnrolled
+from backend.domain.errors import FaceAlreadyEnrolled, PhotoAlreadyEnrolled
 from backend.domain.matching import MatchPolicy
 from backend.domain.model import Extraction, Metric
 from backend.domain.policy import QualityFloor
 from tests.integration.conftest import MODEL, bound_repository
+from tests.integration.use_cases import units
 from tests.unit.fakes import FakeEmbedder, FakeImageStore, face
 
 PHOTO = b"\xff\xd8\xff a photo uploaded sixteen times"
@@ -39,6 +40,7 @@ def test_sixteen_identical_uploads_enroll_one_face(engine):
     service = EnrollmentService(
         embedder=GatheringEmbedder(UPLOADS),
         faces=repo,
+        uow=units(engine),
         images=images,
         policy=MatchPolicy.fixed(MODEL, Metric.COSINE, calibration=None),
         quality_floor=QualityFloor(),
@@ -60,6 +62,45 @@ def test_sixteen_identical_uploads_enroll_one_face(engine):
         assert db.execute(text("SELECT count(*) FROM face")).scalar_one() == 1
     # The losers took their photos away again: one photo for one row.
     assert len(images.objects) == 1
+
+
+def test_one_face_under_eight_ids_at_once_enrolls_one(engine):
+    """The duplicate guard is the use case's, and the unit of work's lock makes its read
+    of the nearest face and its insert one step: of eight simultaneous enrollments of one
+    face under eight employees (eight connections, as eight replicas) one is stored."""
+    repo = bound_repository(engine)
+    embedder = GatheringEmbedder(8)
+    for n in range(8):
+        embedder.faces[photo(n)] = [face((1.0, 0.0, 0.0, 0.0))]
+    images = FakeImageStore()
+    service = EnrollmentService(
+        embedder=embedder,
+        faces=repo,
+        uow=units(engine),
+        images=images,
+        policy=MatchPolicy.fixed(MODEL, Metric.COSINE, calibration=None),
+        quality_floor=QualityFloor(),
+    )
+
+    def upload(n: int) -> str:
+        try:
+            service.enroll(f"E{n}", f"Person {n}", photo(n))
+            return "created"
+        except FaceAlreadyEnrolled:
+            return "face_already_enrolled"
+
+    with ThreadPoolExecutor(8) as pool:
+        outcomes = list(pool.map(upload, range(8)))
+
+    assert outcomes.count("created") == 1
+    assert outcomes.count("face_already_enrolled") == 7
+    with engine.connect() as db:
+        assert db.execute(text("SELECT count(*) FROM face")).scalar_one() == 1
+    assert len(images.objects) == 1
+
+
+def photo(n: int) -> bytes:
+    return b"\xff\xd8\xff the photo of person " + str(n).encode()
 
 
 def test_migration_0004_keeps_faces_enrolled_twice_by_the_old_race(database_url):
@@ -113,15 +154,9 @@ def test_the_unique_index_backs_the_check(engine):
         key = f"employees/E1/{face_id}.jpg"
         return FaceRecord(face_id, "E1", "Dlib", "dlib", key, GOOD, content_sha256="same")
 
-    repo.add_face_unless_near(
-        alice,
-        record("f1"),
-        [1.0, 0, 0, 0],
-        repo.gallery,
-        refuse_within=0.01,
-        ask_within=0.01,
-        confirmed=False,
-    )
+    with units(engine)() as uow:
+        uow.faces.add_face(alice, record("f1"), [1.0, 0, 0, 0], repo.gallery)
+        uow.commit()
     # A writer that skips the check meets the index, and the conflict keeps its code.
     with pytest.raises(PhotoAlreadyEnrolled), transaction(engine) as db:
         db.execute(

@@ -27,6 +27,7 @@ from backend.infrastructure.database import make_engine
 from backend.infrastructure.pg_faces import PgFaceRepository
 from backend.infrastructure.pg_gallery import PgGalleryRow, generation_tables, vector_table
 from backend.infrastructure.pg_generations import PgGenerations
+from backend.infrastructure.pg_unit_of_work import PgUnitOfWork
 from tests.integration.conftest import MODEL
 from tests.unit.fakes import GOOD, FakeEmbedder, FakeImageStore, face
 
@@ -70,18 +71,16 @@ class Replica:
 
 
 def enroll(replica: Replica, face_id: str, vector: list[float]) -> None:
+    """EnrollmentService's writes without its duplicate guard (the vectors here are near)."""
     state = replica.policy.state()
     employee = f"E-{face_id}"
     record = FaceRecord(face_id, employee, "Dlib", "dlib", f"employees/{employee}/x.jpg", GOOD)
-    replica.faces.add_face_unless_near(
-        Employee(employee, face_id),
-        record,
-        vector,
-        state,
-        refuse_within=0.0,
-        ask_within=0.0,
-        confirmed=False,
-    )
+    with PgUnitOfWork(replica.engine, ef_search=100) as uow:  # type: ignore[arg-type]
+        uow.lock_enrollment()
+        if uow.faces.current_generation(state.metric) != state.generation:
+            raise errors.GalleryChanged("moved on")  # as EnrollmentService does
+        uow.faces.add_face(Employee(employee, face_id), record, vector, state)
+        uow.commit()
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""Repeat folding, unmatched counters, key last use and the webhook outbox on PostgreSQL."""
+"""Repeat folding, unmatched counters, key last use and the webhook outbox on PostgreSQL:
+the check-in use case on PgUnitOfWork, and the outbox its events go into."""
 
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
@@ -6,12 +7,15 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import text
 
+from backend.domain.events import checkin_unknown
 from backend.domain.model import Role
 from backend.infrastructure.pg_checkins import PgCheckinLog
 from backend.infrastructure.pg_keys import PgApiKeyStore
 from backend.infrastructure.pg_outbox import PgWebhooks
 from tests.integration.conftest import BoundRepository, bound_repository
-from tests.integration.test_pg_repository import add, unit
+from tests.integration.test_pg_repository import unit
+from tests.integration.use_cases import admin, check_in, units
+from tests.integration.use_cases import enroll as add
 
 
 @pytest.fixture
@@ -21,35 +25,36 @@ def gallery(engine) -> BoundRepository:
 
 def test_concurrent_matches_of_one_person_write_one_row(gallery, engine):
     add(gallery, "A", "fa", unit(1, 0, 0, 0))
-    log = PgCheckinLog(engine)
     with ThreadPoolExecutor(8) as pool:
         results = list(
-            pool.map(
-                lambda i: log.record_matched_unless_repeat("A", 0.01, f"kiosk-{i % 3}", 60),
-                range(16),
-            )
+            pool.map(lambda i: check_in(gallery, unit(1, 0, 0, 0), f"kiosk-{i % 3}"), range(16))
         )
-    new = [checkin for checkin, repeat in results if not repeat]
-    assert len(new) == 1
-    assert {checkin.checkin_id for checkin, _ in results} == {new[0].checkin_id}
+    assert all(outcome.matched and outcome.checkin for outcome in results)
+    new = [outcome.checkin for outcome in results if not outcome.repeat]
+    assert len(new) == 1 and new[0] is not None
+    assert {outcome.checkin.checkin_id for outcome in results if outcome.checkin} == {
+        new[0].checkin_id
+    }
     with engine.connect() as db:
         assert db.execute(text("SELECT count(*) FROM checkin")).scalar() == 1
 
 
 def test_a_match_after_the_window_is_a_new_row(gallery, engine):
     add(gallery, "A", "fa", unit(1, 0, 0, 0))
-    log = PgCheckinLog(engine)
-    first, _ = log.record_matched_unless_repeat("A", 0.01, "door", 60)
+    first = check_in(gallery, unit(1, 0, 0, 0))
+    again = check_in(gallery, unit(1, 0, 0, 0))
+    assert again.repeat and again.checkin == first.checkin
     with engine.begin() as db:  # as if it were two minutes ago
         db.execute(text("UPDATE checkin SET created_at = created_at - interval '2 minutes'"))
-    second, repeat = log.record_matched_unless_repeat("A", 0.01, "door", 60)
-    assert not repeat and second.checkin_id != first.checkin_id
+    second = check_in(gallery, unit(1, 0, 0, 0))
+    assert first.checkin is not None and second.checkin is not None
+    assert not second.repeat and second.checkin.checkin_id != first.checkin.checkin_id
 
 
-def test_unmatched_attempts_are_one_counter_per_hour_and_kiosk(engine):
+def test_unmatched_attempts_are_one_counter_per_hour_and_kiosk(gallery, engine):
     log = PgCheckinLog(engine)
     for kiosk in ("door", "door", "door", "lobby"):
-        log.count_unknown(kiosk, 0.4)
+        assert check_in(gallery, unit(1, 0, 0, 0), kiosk).reason == "no_match"
     with engine.connect() as db:
         rows = db.execute(text("SELECT api_key_name, count FROM unknown_attempt ORDER BY 1")).all()
         assert db.execute(text("SELECT count(*) FROM checkin")).scalar() == 0
@@ -57,6 +62,14 @@ def test_unmatched_attempts_are_one_counter_per_hour_and_kiosk(engine):
     today = datetime.now(UTC).date()
     assert log.unknown_by_hour(today, "UTC") == {datetime.now(UTC).hour: 4}
     assert log.unknown_by_hour(date(2000, 1, 1), "UTC") == {}
+
+
+def unknown(engine) -> None:
+    """An unmatched attempt, as the check-in use case writes it."""
+    with units(engine)() as uow:
+        uow.checkins.count_unknown("door")
+        uow.emit(checkin_unknown("door", None))
+        uow.commit()
 
 
 def test_key_last_use_is_noted(engine):
@@ -76,11 +89,12 @@ def test_events_enter_the_outbox_with_their_change_in_order(gallery, engine):
     )
     erasures = hooks.create("http://127.0.0.1:9/b", ("employee.erased",), "s")
     add(gallery, "A", "fa", unit(1, 0, 0, 0))
-    log = PgCheckinLog(engine)
-    checkin, _ = log.record_matched_unless_repeat("A", 0.01, "door", 60)
-    log.record_matched_unless_repeat("A", 0.01, "door", 60)  # a repeat: no event
-    log.count_unknown("door", None)
-    gallery.delete_employee("A")
+    matched = check_in(gallery, unit(1, 0, 0, 0))
+    assert check_in(gallery, unit(1, 0, 0, 0)).repeat  # a repeat: no event
+    assert not check_in(gallery, unit(0, 1, 0, 0)).matched
+    admin(gallery).erase("A")
+    assert matched.checkin is not None
+    checkin = matched.checkin
     sent = hooks.pending(everything.webhook_id, 100)
     assert [d.event for d in sent] == [
         "employee.enrolled",
@@ -92,11 +106,22 @@ def test_events_enter_the_outbox_with_their_change_in_order(gallery, engine):
     assert [d.event for d in hooks.pending(erasures.webhook_id, 100)] == ["employee.erased"]
 
 
+def test_a_unit_of_work_left_without_commit_publishes_nothing(gallery, engine):
+    hooks = PgWebhooks(engine)
+    hook = hooks.create("http://127.0.0.1:9/a", ("checkin.unknown",), "s")
+    with units(engine)() as uow:
+        uow.checkins.count_unknown("door")
+        uow.emit(checkin_unknown("door", None))
+    assert hooks.pending(hook.webhook_id, 10) == []
+    with engine.connect() as db:
+        assert db.execute(text("SELECT count(*) FROM unknown_attempt")).scalar() == 0
+
+
 def test_a_leased_webhook_is_not_claimed_twice(engine):
     hooks = PgWebhooks(engine)
     hook = hooks.create("http://127.0.0.1:9/a", ("checkin.unknown",), "s")
     assert hooks.claim(5, timedelta(seconds=60)) == []  # nothing pending
-    PgCheckinLog(engine).count_unknown("door", None)
+    unknown(engine)
     with ThreadPoolExecutor(4) as pool:
         claims = list(pool.map(lambda _: hooks.claim(5, timedelta(seconds=60)), range(4)))
     assert sorted(len(c) for c in claims) == [0, 0, 0, 1]
@@ -113,9 +138,8 @@ def test_a_leased_webhook_is_not_claimed_twice(engine):
 def test_finished_events_are_pruned_after_the_retention(engine):
     hooks = PgWebhooks(engine)
     hook = hooks.create("http://127.0.0.1:9/a", ("checkin.unknown",), "s")
-    log = PgCheckinLog(engine)
     for _ in range(3):
-        log.count_unknown("door", None)
+        unknown(engine)
     first, second, _ = hooks.pending(hook.webhook_id, 10)
     hooks.delivered(first.delivery_id, 200)
     hooks.delivered(second.delivery_id, 200)
@@ -128,9 +152,8 @@ def test_finished_events_are_pruned_after_the_retention(engine):
 def test_deliveries_page_newest_first_with_their_total(engine):
     hooks = PgWebhooks(engine)
     hook = hooks.create("http://127.0.0.1:9/a", ("checkin.unknown",), "s")
-    log = PgCheckinLog(engine)
     for _ in range(3):
-        log.count_unknown("door", None)
+        unknown(engine)
     newest_first = [d.delivery_id for d in hooks.deliveries(hook.webhook_id, 10)]
     assert newest_first == sorted(newest_first, reverse=True) and len(newest_first) == 3
     page = [d.delivery_id for d in hooks.deliveries(hook.webhook_id, 2, offset=1)]

@@ -9,6 +9,7 @@ from backend.domain.model import Dispute
 from backend.infrastructure.pg_checkins import PgCheckinLog
 from backend.infrastructure.pg_liveness import PgChallengeLedger
 from backend.infrastructure.pg_sweep import PgSweptGallery, PgSweptSnapshots
+from backend.infrastructure.pg_unit_of_work import PgUnitOfWork
 
 
 def employee(engine, employee_id="E1"):
@@ -19,10 +20,11 @@ def employee(engine, employee_id="E1"):
 def test_a_checkin_names_its_snapshot_and_face_and_takes_a_dispute(engine):
     employee(engine)
     log = PgCheckinLog(engine)
-    checkin, repeat = log.record_matched_unless_repeat(
-        "E1", 0.2, "door", 60, face_id="f1", snapshot_key="checkins/employees/E1/a.jpg"
-    )
-    assert not repeat
+    with PgUnitOfWork(engine, ef_search=100) as uow:
+        checkin = uow.checkins.add(
+            "E1", True, 0.2, "door", face_id="f1", snapshot_key="checkins/employees/E1/a.jpg"
+        )
+        uow.commit()
     row = log.get(checkin.checkin_id)
     assert row is not None and row.employee_name == "Ada"
     assert (row.checkin.snapshot_key, row.checkin.face_id) == ("checkins/employees/E1/a.jpg", "f1")
@@ -51,10 +53,11 @@ def test_the_snapshot_sweep_runs_on_one_replica_at_a_time(engine):
 
 def test_expired_snapshots_are_unlinked_from_their_rows_and_handed_back(engine):
     employee(engine)
-    log = PgCheckinLog(engine)
     keys = [f"checkins/employees/E1/{n}.jpg" for n in range(3)]
-    for key in keys:
-        log.record(None, False, None, "door", snapshot_key=key)
+    with PgUnitOfWork(engine, ef_search=100) as uow:
+        for key in keys:
+            uow.checkins.add(None, False, None, "door", snapshot_key=key)
+        uow.commit()
     with engine.begin() as db:  # the first two are old
         db.execute(
             text(

@@ -1,49 +1,33 @@
 """PgFaceRepository and the record stores against real PostgreSQL + pgvector."""
 
 import math
-from dataclasses import replace
 
 import pytest
 from sqlalchemy import text
 
-from backend.domain.errors import DatabaseUnavailable, KeyNameTaken, ModelMismatch
+from backend.domain.errors import (
+    DatabaseUnavailable,
+    EmployeeNotFound,
+    FaceAlreadyEnrolled,
+    KeyNameTaken,
+    ModelMismatch,
+    PossibleDuplicate,
+)
 from backend.domain.gallery_state import GalleryState
-from backend.domain.model import Employee, FaceRecord, Metric, ModelInfo, Quality, Role
+from backend.domain.model import Metric, ModelInfo, Role
 from backend.infrastructure.database import MIGRATIONS, make_engine, migrate
-from backend.infrastructure.pg_checkins import PgCheckinLog
 from backend.infrastructure.pg_faces import PgFaceRepository
 from backend.infrastructure.pg_gallery import PgGalleryRow, generation_tables, vector_table
 from backend.infrastructure.pg_keys import PgApiKeyStore
 from tests.integration.conftest import MODEL, bound_repository
-
-Q = Quality(200, 300.0, 120.0)
+from tests.integration.use_cases import admin, check_in, units
+from tests.integration.use_cases import enroll as add
+from tests.unit.fakes import FakeImageStore
 
 
 def unit(*values: float) -> list[float]:
     norm = math.sqrt(sum(v * v for v in values))
     return [v / norm for v in values]
-
-
-def record(face_id: str, employee_id: str) -> FaceRecord:
-    return FaceRecord(
-        face_id, employee_id, "Dlib", "dlib", f"employees/{employee_id}/{face_id}.jpg", Q
-    )
-
-
-def add(repo, employee_id, face_id, vector, refuse=0.0, ask=None, confirmed=False):
-    """Enroll through the guard; None when stored with no look-alike, else the look-alike."""
-    guarded = repo.add_face_unless_near(
-        Employee(employee_id, employee_id.lower()),
-        replace(record(face_id, employee_id), confirmed_by="hr" if confirmed else None),
-        vector,
-        repo.gallery,
-        refuse_within=refuse,
-        ask_within=refuse if ask is None else ask,
-        confirmed=confirmed,
-    )
-    if guarded.inserted and guarded.look_alike is None:
-        return None
-    return guarded
 
 
 def head_revision() -> str:
@@ -102,10 +86,12 @@ def test_search_uses_the_hnsw_index(repository, engine):
 
 
 def test_guard_refuses_a_near_face_of_another_employee(repository):
-    assert add(repository, "A", "a1", unit(1, 0, 0, 0)) is None
-    conflict = add(repository, "B", "b1", unit(1, 0.01, 0, 0), refuse=0.07)
-    assert not conflict.inserted and conflict.look_alike.employee_id == "A"
+    images = FakeImageStore()
+    assert add(repository, "A", "a1", unit(1, 0, 0, 0), images=images) is None
+    conflict = add(repository, "B", "b1", unit(1, 0.01, 0, 0), refuse=0.07, images=images)
+    assert isinstance(conflict, FaceAlreadyEnrolled) and conflict.details["employee_id"] == "A"
     assert repository.get_employee("B") is None
+    assert set(images.objects) == {"employees/A/a1.jpg"}  # the refused photo went again
     # the same employee's own faces never count as a conflict
     assert add(repository, "A", "a2", unit(1, 0.01, 0, 0), refuse=0.07) is None
     assert len(repository.faces_of("A")) == 2
@@ -115,24 +101,34 @@ def test_guard_asks_between_the_thresholds_and_records_a_confirmation(repository
     add(repository, "A", "a1", unit(1, 0, 0, 0))
     near = unit(1, 0.2, 0, 0)  # cosine ~0.019, euclidean ~0.196 from A
     asked = add(repository, "B", "b1", near, refuse=0.001, ask=0.5)
-    assert not asked.inserted and asked.look_alike.employee_id == "A"
+    assert isinstance(asked, PossibleDuplicate) and asked.details["employee_id"] == "A"
     assert repository.get_employee("B") is None
     # HR's confirmation does not pass a face within the strict threshold ...
-    assert not add(repository, "B", "b1", near, refuse=0.3, ask=0.5, confirmed=True).inserted
+    refused = add(repository, "B", "b1", near, refuse=0.3, ask=0.5, confirmed=True)
+    assert isinstance(refused, FaceAlreadyEnrolled)
     # ... but does between the two, and the look-alike and who confirmed are kept
-    stored = add(repository, "B", "b1", near, refuse=0.001, ask=0.5, confirmed=True)
-    assert stored.inserted and stored.look_alike.employee_id == "A"
+    assert add(repository, "B", "b1", near, refuse=0.001, ask=0.5, confirmed=True) is None
     [face] = repository.faces_of("B")
     assert (face.confirmed_distinct_from, face.confirmed_by) == ("A", "hr")
 
 
+def test_guard_leaves_nothing_to_confirm_when_nobody_looks_alike(repository):
+    add(repository, "A", "a1", unit(1, 0, 0, 0))
+    far = unit(0, 1, 0, 0)
+    assert add(repository, "B", "b1", far, refuse=0.001, ask=0.01, confirmed=True) is None
+    [face] = repository.faces_of("B")
+    assert (face.confirmed_distinct_from, face.confirmed_by) == (None, None)
+
+
 def test_delete_employee_cascades_to_faces_and_checkins(repository, engine):
     add(repository, "A", "a1", unit(1, 0, 0, 0))
-    log = PgCheckinLog(engine)
-    log.record("A", True, 0.01, "door")
-    stranger = log.record(None, False, 0.5, "door")
-    assert repository.delete_employee("A") is True
-    assert repository.delete_employee("A") is False
+    assert check_in(repository, unit(1, 0, 0, 0)).matched
+    with units(engine)() as uow:
+        stranger = uow.checkins.add(None, False, 0.5, "door")
+        uow.commit()
+    admin(repository).erase("A")
+    with pytest.raises(EmployeeNotFound):
+        admin(repository).erase("A")
     with engine.connect() as db:
         assert db.execute(text("SELECT count(*) FROM face")).scalar_one() == 0
         rows = db.execute(text("SELECT id FROM checkin")).scalars().all()

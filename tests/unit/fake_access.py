@@ -10,6 +10,7 @@ from backend.domain.errors import (
 from backend.domain.model import (
     ApiKey,
     Delivery,
+    Liveness,
     Role,
     StoredAnswer,
     Webhook,
@@ -43,7 +44,7 @@ class FakeApiKeyStore:
         self.keys[name] = (replace(key, revoked_at=datetime.now(UTC)), stored)
         return True
 
-    def set_liveness(self, name: str, liveness: str) -> ApiKey | None:
+    def set_liveness(self, name: str, liveness: Liveness) -> ApiKey | None:
         if name not in self.keys or self.keys[name][0].revoked_at is not None:
             return None
         key, stored = self.keys[name]

@@ -1,7 +1,7 @@
 """Fakes of the check-in log (every consumer's port) and the challenge ledger."""
 
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from backend.domain.model import (
@@ -23,37 +23,6 @@ class FakeCheckinLog:
         self.now = lambda: datetime.now(UTC)
         self.error: BaseException | None = None
 
-    def record_matched_unless_repeat(  # type: ignore[no-untyped-def]
-        self,
-        employee_id,
-        distance,
-        api_key_name,
-        window_seconds,
-        *,
-        face_id=None,
-        snapshot_key=None,
-    ):
-        if self.error is not None:
-            raise self.error
-        now = self.now()
-        for row in reversed(self.rows):
-            if row.employee_id == employee_id and row.matched:
-                if now - row.created_at < timedelta(seconds=window_seconds):
-                    return row, True
-                break
-        row = Checkin(
-            len(self.rows) + 1,
-            employee_id,
-            True,
-            distance,
-            api_key_name,
-            now,
-            snapshot_key=snapshot_key,
-            face_id=face_id,
-        )
-        self.rows.append(row)
-        return row, False
-
     def _named(self, row: Checkin) -> CheckinRow:
         employee = self.names.get(row.employee_id or "")
         return CheckinRow(row, employee.name if employee else None)
@@ -68,10 +37,6 @@ class FakeCheckinLog:
                 self.rows[i] = replace(row, dispute=dispute)
                 return self._named(self.rows[i])
         return None
-
-    def count_unknown(self, api_key_name: str, distance: float | None) -> None:
-        hour = self.now().replace(minute=0, second=0, microsecond=0)
-        self.unknown[hour, api_key_name] = self.unknown.get((hour, api_key_name), 0) + 1
 
     def unknown_by_hour(self, day, timezone):  # type: ignore[no-untyped-def]
         zone = ZoneInfo(timezone)
@@ -109,21 +74,6 @@ class FakeCheckinLog:
             DailyAttendance(e, self.names[e].name, min(t), max(t), len(t))
             for e, t in sorted(seen.items())
         ]
-
-    def record(self, employee_id, matched, distance, api_key_name, *, snapshot_key=None):  # type: ignore[no-untyped-def]
-        if self.error is not None:
-            raise self.error
-        row = Checkin(
-            len(self.rows) + 1,
-            employee_id,
-            matched,
-            distance,
-            api_key_name,
-            datetime.now(UTC),
-            snapshot_key=snapshot_key,
-        )
-        self.rows.append(row)
-        return row
 
 
 class FakeChallengeLedger:

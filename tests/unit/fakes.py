@@ -5,7 +5,6 @@ from dataclasses import replace
 
 from backend.domain.errors import (
     DomainError,
-    GalleryChanged,
     StorageUnavailable,
 )
 from backend.domain.gallery_state import GalleryState
@@ -15,7 +14,6 @@ from backend.domain.model import (
     EmployeeSummary,
     Extraction,
     FaceRecord,
-    GuardedInsert,
     Match,
     Metric,
     ModelInfo,
@@ -61,7 +59,8 @@ def distance(a: list[float], b: list[float], metric: Metric) -> float:
 
 class FakeFaceRepository:
     """EnrollmentFaces, CheckinFaces, AdministeredFaces and GalleryStats in memory:
-    `faces` holds each face with its vector of the current generation."""
+    `faces` holds each face with its vector of the current generation (written by the
+    unit of work's fake, fake_uow)."""
 
     def __init__(self) -> None:
         self.employees: dict[str, Employee] = {}
@@ -70,48 +69,7 @@ class FakeFaceRepository:
         self.generation = 1  # the current generation (FakeGenerations moves it)
 
     def nearest(self, embedding: list[float], gallery: GalleryState, limit: int = 1) -> list[Match]:
-        return self._ranked(embedding, gallery.metric, None)[:limit]
-
-    def _ranked(self, embedding: list[float], metric: Metric, exclude: str | None) -> list[Match]:
-        matches = [
-            Match(
-                record.employee_id,
-                self.employees[record.employee_id].name,
-                record.face_id,
-                record.image_key,
-                distance(vector, embedding, metric),
-            )
-            for record, vector in self.faces.values()
-            if record.employee_id != exclude
-        ]
-        return sorted(matches, key=lambda m: m.distance)
-
-    def add_face_unless_near(
-        self,
-        employee: Employee,
-        face: FaceRecord,
-        embedding: list[float],
-        gallery: GalleryState,
-        *,
-        refuse_within: float,
-        ask_within: float,
-        confirmed: bool,
-    ) -> GuardedInsert:
-        if self.error is not None:
-            raise self.error
-        if gallery.generation != self.generation:
-            raise GalleryChanged("the gallery moved to a new generation; send it again")
-        near = self._ranked(embedding, gallery.metric, employee.employee_id)
-        look_alike = near[0] if near and near[0].distance <= ask_within else None
-        if look_alike is not None and (look_alike.distance <= refuse_within or not confirmed):
-            return GuardedInsert(inserted=False, look_alike=look_alike)
-        self.employees.setdefault(employee.employee_id, employee)
-        if look_alike is not None:
-            face = replace(face, confirmed_distinct_from=look_alike.employee_id)
-        else:
-            face = replace(face, confirmed_by=None)
-        self.faces[face.face_id] = (face, embedding)
-        return GuardedInsert(inserted=True, look_alike=look_alike)
+        return ranked(self, embedding, gallery.metric, None)[:limit]
 
     def face_with_photo(self, employee_id: str, content_sha256: str) -> str | None:
         for record, _ in self.faces.values():
@@ -146,20 +104,23 @@ class FakeFaceRepository:
     def faces_of(self, employee_id: str) -> list[FaceRecord]:
         return [r for r, _ in self.faces.values() if r.employee_id == employee_id]
 
-    def delete_employee(self, employee_id: str) -> bool:
-        if self.error is not None:
-            raise self.error
-        existed = self.employees.pop(employee_id, None) is not None
-        for face_id in [f for f, (r, _) in self.faces.items() if r.employee_id == employee_id]:
-            del self.faces[face_id]
-        return existed
 
-    def delete_face(self, employee_id: str, face_id: str) -> FaceRecord | None:
-        record = self.faces.get(face_id)
-        if record is None or record[0].employee_id != employee_id:
-            return None
-        del self.faces[face_id]
-        return record[0]
+def ranked(
+    repo: "FakeFaceRepository", embedding: list[float], metric: Metric, exclude: str | None
+) -> list[Match]:
+    """Every face (but `exclude`'s) by distance from `embedding`, nearest first."""
+    matches = [
+        Match(
+            record.employee_id,
+            repo.employees[record.employee_id].name,
+            record.face_id,
+            record.image_key,
+            distance(vector, embedding, metric),
+        )
+        for record, vector in repo.faces.values()
+        if record.employee_id != exclude
+    ]
+    return sorted(matches, key=lambda m: m.distance)
 
 
 class FakeImageStore:

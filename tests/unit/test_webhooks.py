@@ -9,10 +9,10 @@ from datetime import timedelta
 
 import pytest
 
+from backend.background import Job, Runner
 from backend.domain import errors
 from backend.domain.model import Delivery, Webhook
 from backend.domain.webhooks import (
-    DeliveryLoop,
     RetryPolicy,
     WebhookDispatcher,
     Webhooks,
@@ -87,7 +87,7 @@ def test_registration_checks_the_url_and_events_and_shows_the_secret_once():
         hooks.delete(99)
 
 
-def test_the_delivery_loop_sends_in_the_background_and_stops_cleanly():
+def test_the_delivery_job_sends_on_the_runner_and_stops_cleanly():
     hook = Webhook(1, "http://r.test/", ("checkin.matched",), START, "whsec_x")
     outbox, receiver = FakeOutbox(hook, 3), FakeReceiver()
     claimed = []
@@ -98,11 +98,13 @@ def test_the_delivery_loop_sends_in_the_background_and_stops_cleanly():
         return due
 
     outbox.claim = claim  # type: ignore[method-assign]
-    loop = DeliveryLoop(dispatcher(outbox, receiver, time.time), poll=0.01, workers=2)
-    loop.start()
+    delivery = dispatcher(outbox, receiver, time.time)
+    runner = Runner([Job("webhook delivery", 0.01, delivery.deliver_due, copies=2)])
+    runner.start()
+    threads = list(runner._threads)
     deadline = time.monotonic() + 5
     while len(receiver.got) < 3 and time.monotonic() < deadline:
         time.sleep(0.01)
-    loop.stop(timeout=5)
+    runner.stop(timeout=5)
     assert [json.loads(body)["n"] for body, _ in receiver.got] == [1, 2, 3]
-    assert loop._thread is not None and not loop._thread.is_alive()
+    assert len(threads) == 2 and not any(t.is_alive() for t in threads)

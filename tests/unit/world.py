@@ -15,6 +15,7 @@ from backend.config import BackendSettings
 from backend.domain.app import Services
 from backend.domain.matching import MatchPolicy
 from backend.domain.model import Role
+from backend.domain.unit_of_work import Event
 from backend.main import create_app
 from tests.unit.fake_access import FakeApiKeyStore, FakeIdempotencyStore, FakeWebhookStore
 from tests.unit.fake_background import (
@@ -26,6 +27,7 @@ from tests.unit.fake_background import (
 )
 from tests.unit.fake_gallery import FakeGalleryRow
 from tests.unit.fake_records import FakeChallengeLedger, FakeCheckinLog
+from tests.unit.fake_uow import FakeUnitOfWork
 from tests.unit.fakes import DLIB, FakeEmbedder, FakeFaceRepository, FakeImageStore
 
 
@@ -44,12 +46,20 @@ class FakeWorld:
     def __post_init__(self) -> None:
         self.checkins = FakeCheckinLog(self.faces.employees)
         self.gallery_row = FakeGalleryRow(self.faces)
+        self.published: list[Event] = []  # the outbox: events of committed units of work
+        self.units: list[FakeUnitOfWork] = []  # every unit of work begun, in order
+
+    def unit_of_work(self) -> FakeUnitOfWork:
+        unit = FakeUnitOfWork(self.faces, self.checkins, self.published)
+        self.units.append(unit)
+        return unit
 
     def adapters(self) -> Adapters:
         return Adapters(
             model=DLIB,
             embedder=self.embedder,
             faces=self.faces,
+            units=self.unit_of_work,
             employees=self.faces,
             gallery=self.gallery_row,
             images=self.images,

@@ -6,6 +6,7 @@ from typing import Protocol
 from backend.domain.model import (
     ApiKey,
     Delivery,
+    Liveness,
     Role,
     StoredAnswer,
     Webhook,
@@ -25,7 +26,7 @@ class ApiKeyStore(Protocol):
 
     def revoke(self, name: str) -> bool: ...
 
-    def set_liveness(self, name: str, liveness: str) -> ApiKey | None:
+    def set_liveness(self, name: str, liveness: Liveness) -> ApiKey | None:
         """Set a live key's liveness mode; None when there is no such live key."""
         ...
 

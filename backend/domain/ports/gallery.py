@@ -10,7 +10,6 @@ from backend.domain.model import (
     Extraction,
     FaceRecord,
     GenerationClaim,
-    GuardedInsert,
     Match,
     Metric,
     ModelInfo,
@@ -48,27 +47,10 @@ class GalleryRow(Protocol):
 
 
 class EnrollmentFaces(Protocol):
-    """What enrollment needs of the gallery: a photo's earlier face, a guarded insert."""
+    """What enrollment reads before its unit of work: a photo's earlier face."""
 
     def face_with_photo(self, employee_id: str, content_sha256: str) -> str | None:
         """The id of this employee's face stored from a photo with this hash, if any."""
-        ...
-
-    def add_face_unless_near(
-        self,
-        employee: Employee,
-        face: FaceRecord,
-        embedding: list[float],
-        gallery: GalleryState,
-        *,
-        refuse_within: float,
-        ask_within: float,
-        confirmed: bool,
-    ) -> GuardedInsert:
-        """Atomically, against the nearest face of another employee: store nothing when it
-        lies within `refuse_within`, or within `ask_within` unless `confirmed`; else create
-        the employee if new and insert the face, naming a confirmed look-alike with it.
-        GalleryChanged when `gallery`'s generation is no longer the current one."""
         ...
 
 
@@ -81,7 +63,7 @@ class CheckinFaces(Protocol):
 
 
 class AdministeredFaces(Protocol):
-    """What employee administration needs: reading, renaming and erasing."""
+    """What employee administration reads and renames (erasing is a unit of work)."""
 
     def get_employee(self, employee_id: str) -> Employee | None: ...
 
@@ -94,12 +76,6 @@ class AdministeredFaces(Protocol):
         ...
 
     def faces_of(self, employee_id: str) -> list[FaceRecord]: ...
-
-    def delete_employee(self, employee_id: str) -> bool:
-        """Delete the employee with its faces and check-ins; False if there was none."""
-        ...
-
-    def delete_face(self, employee_id: str, face_id: str) -> FaceRecord | None: ...
 
 
 class ReembeddedGallery(Protocol):

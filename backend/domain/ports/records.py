@@ -7,7 +7,6 @@ from datetime import date, datetime
 from typing import Protocol
 
 from backend.domain.model import (
-    Checkin,
     CheckinFilter,
     CheckinRow,
     DailyAttendance,
@@ -56,39 +55,6 @@ class SweptSnapshots(Protocol):
         ...
 
 
-class CheckinRecorder(Protocol):
-    """What a check-in writes: one row per answer that saw a face, repeats folded."""
-
-    def record(
-        self,
-        employee_id: str | None,
-        matched: bool,
-        distance: float | None,
-        api_key_name: str,
-        *,
-        snapshot_key: str | None = None,
-    ) -> Checkin: ...
-
-    def record_matched_unless_repeat(
-        self,
-        employee_id: str,
-        distance: float,
-        api_key_name: str,
-        window_seconds: float,
-        *,
-        face_id: str | None = None,
-        snapshot_key: str | None = None,
-    ) -> tuple[Checkin, bool]:
-        """Atomically across replicas: the employee's matched check-in of the last
-        `window_seconds` and True if there is one (nothing written), else a new one
-        (naming the face it matched and its snapshot) and False."""
-        ...
-
-    def count_unknown(self, api_key_name: str, distance: float | None) -> None:
-        """Count an unmatched attempt in its hour for this kiosk (no row per attempt)."""
-        ...
-
-
 class AttendanceRecords(Protocol):
     """What attendance reads: check-ins filtered, streamed, and per day."""
 
@@ -117,8 +83,8 @@ class CheckinEvidence(Protocol):
         ...
 
 
-class CheckinLog(CheckinRecorder, AttendanceRecords, CheckinEvidence, Protocol):
-    """The attendance record as one adapter keeps it: every consumer's port."""
+class CheckinLog(AttendanceRecords, CheckinEvidence, Protocol):
+    """The attendance record as one adapter reads it: every consumer's port."""
 
 
 class ChallengeLedger(Protocol):

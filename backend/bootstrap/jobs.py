@@ -1,0 +1,62 @@
+"""The periodic jobs of a replica, on the one runner (backend.background): a later job
+(retention, ...) joins by one more line in `build_jobs`."""
+
+from datetime import timedelta
+
+from backend.background import Job, Runner
+from backend.bootstrap.adapters import Adapters
+from backend.config import BackendSettings
+from backend.domain.app import Services
+from backend.domain.sweep import PhotoSweep, SnapshotSweep
+from backend.domain.webhooks import RetryPolicy, WebhookDispatcher
+
+# Idempotency keys are kept 24 h; once an hour the older ones go (any replica may do it).
+IDEMPOTENCY_SWEEP_SECONDS = 3600.0
+# Delivered and given-up webhook events are kept a week; pruned every ten minutes.
+OUTBOX_PRUNE_SECONDS = 600.0
+
+
+def dispatcher(settings: BackendSettings, adapters: Adapters) -> WebhookDispatcher:
+    """The outbox's delivery with the configured retries and a lease that outlasts sends."""
+    return WebhookDispatcher(
+        outbox=adapters.outbox,
+        sender=adapters.webhook_sender,
+        retry=RetryPolicy(
+            base=timedelta(seconds=settings.webhook_backoff_base_seconds),
+            cap=timedelta(seconds=settings.webhook_backoff_max_seconds),
+            give_up=timedelta(hours=settings.webhook_give_up_hours),
+        ),
+        lease=timedelta(seconds=max(60.0, 4 * settings.webhook_timeout_seconds)),
+    )
+
+
+def build_jobs(settings: BackendSettings, adapters: Adapters, services: Services) -> list[Job]:
+    """Every periodic job of this replica (they share the work with every other replica
+    through the database)."""
+    grace = timedelta(seconds=settings.sweep_grace_seconds)
+    photos = PhotoSweep(gallery=adapters.swept_gallery, photos=adapters.swept_photos, grace=grace)
+    snapshots = SnapshotSweep(
+        checkins=adapters.swept_snapshots,
+        photos=adapters.swept_photos,
+        keep=timedelta(days=settings.checkin_snapshot_days),
+        grace=grace,
+    )
+    delivery = dispatcher(settings, adapters)
+    every = settings.sweep_interval_seconds
+    return [
+        Job("photo sweep", every, photos.run),
+        Job("snapshot sweep", every, snapshots.run),
+        Job("idempotency key sweep", IDEMPOTENCY_SWEEP_SECONDS, services.idempotency.sweep),
+        Job(
+            "webhook delivery",
+            settings.webhook_poll_seconds,
+            delivery.deliver_due,
+            copies=settings.webhook_workers,
+        ),
+        Job("webhook outbox prune", OUTBOX_PRUNE_SECONDS, delivery.prune),
+    ]
+
+
+def build_runner(settings: BackendSettings, adapters: Adapters, services: Services) -> Runner:
+    """The runner of this replica's jobs, not yet started."""
+    return Runner(build_jobs(settings, adapters, services))

@@ -1,0 +1,145 @@
+"""The unit of work (cosmicpython's `unit_of_work`): one transaction with its locks, the
+stores that read and write under it, and the domain events raised while it lasts, which
+go into the webhook outbox in that same transaction at commit.
+
+Use cases decide (the duplicate guard, the repeat window, which event a change raises);
+the stores only answer facts and write rows. A use case that leaves the `with` block
+without `commit()` writes nothing and publishes nothing."""
+
+from collections.abc import Callable
+from datetime import datetime
+from types import TracebackType
+from typing import Any, Protocol, Self
+
+from backend.domain.gallery_state import GalleryState
+from backend.domain.model import Checkin, Employee, FaceRecord, Match, Metric
+
+Event = dict[str, Any]  # an events.envelope
+
+
+class FaceWrites(Protocol):
+    """The gallery under the unit of work's transaction."""
+
+    def current_generation(self, metric: Metric) -> int:
+        """The gallery row's generation, which cannot move on before the commit."""
+        ...
+
+    def face_with_photo(self, employee_id: str, content_sha256: str) -> str | None:
+        """The id of this employee's face stored from a photo with this hash, if any."""
+        ...
+
+    def nearest_of_another(
+        self, embedding: list[float], gallery: GalleryState, employee_id: str
+    ) -> Match | None:
+        """The nearest face in `gallery`'s generation of any employee but `employee_id`."""
+        ...
+
+    def add_face(
+        self, employee: Employee, face: FaceRecord, embedding: list[float], gallery: GalleryState
+    ) -> bool:
+        """Store the face and its vector, creating the employee if new; True when it was."""
+        ...
+
+    def delete_employee(self, employee_id: str) -> bool:
+        """Delete the employee with its faces and check-ins; False if there was none."""
+        ...
+
+    def delete_face(self, employee_id: str, face_id: str) -> FaceRecord | None: ...
+
+
+class CheckinWrites(Protocol):
+    """The check-in log under the unit of work's transaction."""
+
+    def now(self) -> datetime:
+        """The database's clock: one time for every replica."""
+        ...
+
+    def last_matched(self, employee_id: str) -> Checkin | None:
+        """The employee's latest matched check-in, if any."""
+        ...
+
+    def add(
+        self,
+        employee_id: str | None,
+        matched: bool,
+        distance: float | None,
+        api_key_name: str,
+        *,
+        at: datetime | None = None,
+        face_id: str | None = None,
+        snapshot_key: str | None = None,
+    ) -> Checkin:
+        """Write one check-in row (at `at`, else the database's clock)."""
+        ...
+
+    def count_unknown(self, api_key_name: str) -> None:
+        """Count an unmatched attempt in its hour for this kiosk (no row per attempt)."""
+        ...
+
+
+class UnitOfWork:
+    """The port. Adapters implement the underscored steps, the locks and the stores."""
+
+    faces: FaceWrites
+    checkins: CheckinWrites
+
+    def __init__(self) -> None:
+        self._events: list[Event] = []
+        self._committed = False
+
+    def __enter__(self) -> Self:
+        self._events = []
+        self._committed = False
+        self._begin()
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        try:
+            if not self._committed:
+                self._rollback()
+        finally:
+            self._events = []
+            self._end()
+
+    def emit(self, event: Event) -> None:
+        """Raise a domain event: published if and when this unit of work commits."""
+        self._events.append(event)
+
+    def commit(self) -> None:
+        """Publish the events into the outbox, then commit: both or neither."""
+        # Last in the transaction: the outbox serialises its writers from here to commit.
+        self._publish(list(self._events))
+        self._commit()
+        self._committed = True
+
+    def lock_enrollment(self) -> None:
+        """One enrollment at a time on every replica, until the commit: reading the nearest
+        face and inserting one are then a single step."""
+        raise NotImplementedError
+
+    def lock_checkins_of(self, employee_id: str) -> None:
+        """One check-in decision at a time for this employee on every replica."""
+        raise NotImplementedError
+
+    def _begin(self) -> None:
+        raise NotImplementedError
+
+    def _publish(self, events: list[Event]) -> None:
+        raise NotImplementedError
+
+    def _commit(self) -> None:
+        raise NotImplementedError
+
+    def _rollback(self) -> None:
+        raise NotImplementedError
+
+    def _end(self) -> None:
+        """Give back what `_begin` took (a connection)."""
+
+
+UnitOfWorkFactory = Callable[[], UnitOfWork]

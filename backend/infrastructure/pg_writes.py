@@ -1,0 +1,190 @@
+"""The stores of a unit of work on PostgreSQL: facts read and rows written on the unit
+of work's connection, in its transaction. They decide nothing (the use cases do)."""
+
+import json
+from datetime import datetime
+
+from sqlalchemy import Connection, text
+
+from backend.domain.gallery_state import GalleryState
+from backend.domain.model import Checkin, Employee, FaceRecord, Match, Metric
+from backend.infrastructure.database import vector_literal
+from backend.infrastructure.pg_faces import FACE_COLUMNS, face_of, nearest_faces
+from backend.infrastructure.pg_gallery import delete_vectors, locked_state, vector_table
+
+CHECKIN_COLUMNS = (
+    "id, employee_id, matched, distance, api_key_name, created_at, snapshot_key, face_id"
+)
+
+
+class PgFaceWrites:
+    """FaceWrites: the gallery under one transaction."""
+
+    def __init__(self, db: Connection, ef_search: int) -> None:
+        self._db = db
+        self._ef_search = ef_search
+
+    def current_generation(self, metric: Metric) -> int:
+        # FOR SHARE to the commit: no re-embed switch between the caller's check and insert.
+        return locked_state(self._db, metric).generation
+
+    def face_with_photo(self, employee_id: str, content_sha256: str) -> str | None:
+        found: str | None = self._db.execute(
+            text("SELECT id FROM face WHERE employee_id = :e AND content_sha256 = :h"),
+            {"e": employee_id, "h": content_sha256},
+        ).scalar()
+        return found
+
+    def nearest_of_another(
+        self, embedding: list[float], gallery: GalleryState, employee_id: str
+    ) -> Match | None:
+        near = nearest_faces(self._db, self._ef_search, embedding, gallery, 1, employee_id)
+        return near[0] if near else None
+
+    def add_face(
+        self, employee: Employee, face: FaceRecord, embedding: list[float], gallery: GalleryState
+    ) -> bool:
+        created = self._db.execute(
+            text(
+                "INSERT INTO employee (id, name, department, email) "
+                "VALUES (:id, :name, :department, :email) ON CONFLICT DO NOTHING"
+            ),
+            {
+                "id": employee.employee_id,
+                "name": employee.name,
+                "department": employee.department,
+                "email": employee.email,
+            },
+        )
+        self._db.execute(
+            text(
+                "INSERT INTO face (id, employee_id, model, detector, image_key, "
+                "quality, content_sha256, confirmed_distinct_from, confirmed_by) "
+                "VALUES (:id, :employee_id, :model, :detector, "
+                ":image_key, CAST(:quality AS jsonb), :sha, :distinct_from, :confirmed_by)"
+            ),
+            {
+                "id": face.face_id,
+                "employee_id": face.employee_id,
+                "model": face.model,
+                "detector": face.detector,
+                "image_key": face.image_key,
+                "quality": json.dumps(face.quality.__dict__),
+                "sha": face.content_sha256,
+                "distinct_from": face.confirmed_distinct_from,
+                "confirmed_by": face.confirmed_by,
+            },
+        )
+        self._db.execute(
+            text(
+                f"INSERT INTO {vector_table(gallery.generation)} "
+                "(face_id, employee_id, embedding) VALUES (:f, :e, CAST(:v AS vector))"
+            ),
+            {"f": face.face_id, "e": face.employee_id, "v": vector_literal(embedding)},
+        )
+        return bool(created.rowcount)
+
+    def delete_employee(self, employee_id: str) -> bool:
+        # Faces and check-ins go with it (ON DELETE CASCADE); every generation's vectors
+        # too, under the gallery row FOR SHARE so that no switch runs meanwhile.
+        locked_state(self._db, Metric.COSINE)
+        delete_vectors(self._db, "WHERE employee_id = :e", {"e": employee_id})
+        deleted = self._db.execute(
+            text("DELETE FROM employee WHERE id = :e"), {"e": employee_id}
+        ).rowcount
+        return bool(deleted)
+
+    def delete_face(self, employee_id: str, face_id: str) -> FaceRecord | None:
+        locked_state(self._db, Metric.COSINE)  # no switch meanwhile
+        where = "WHERE id = :f AND employee_id = :e"
+        delete_vectors(self._db, where, {"f": face_id, "e": employee_id})
+        row = self._db.execute(
+            text(f"DELETE FROM face {where} RETURNING {FACE_COLUMNS}"),
+            {"f": face_id, "e": employee_id},
+        ).first()
+        return None if row is None else face_of(row)
+
+
+class PgCheckinWrites:
+    """CheckinWrites: the check-in log under one transaction."""
+
+    def __init__(self, db: Connection) -> None:
+        self._db = db
+
+    def now(self) -> datetime:
+        # clock_timestamp(), not now(): the time after the caller's lock, so rows keep the
+        # order in which they were decided.
+        moment: datetime = self._db.execute(text("SELECT clock_timestamp()")).scalar_one()
+        return moment
+
+    def last_matched(self, employee_id: str) -> Checkin | None:
+        row = self._db.execute(
+            text(
+                f"SELECT {CHECKIN_COLUMNS} FROM checkin WHERE employee_id = :e AND matched "
+                "ORDER BY created_at DESC, id DESC LIMIT 1"
+            ),
+            {"e": employee_id},
+        ).first()
+        if row is None:
+            return None
+        return Checkin(
+            row.id,
+            row.employee_id,
+            row.matched,
+            row.distance,
+            row.api_key_name,
+            row.created_at,
+            row.snapshot_key,
+            row.face_id,
+        )
+
+    def add(
+        self,
+        employee_id: str | None,
+        matched: bool,
+        distance: float | None,
+        api_key_name: str,
+        *,
+        at: datetime | None = None,
+        face_id: str | None = None,
+        snapshot_key: str | None = None,
+    ) -> Checkin:
+        row = self._db.execute(
+            text(
+                "INSERT INTO checkin (employee_id, matched, distance, api_key_name, "
+                "created_at, face_id, snapshot_key) "
+                "VALUES (:e, :m, :d, :k, coalesce(CAST(:at AS timestamptz), clock_timestamp()), "
+                ":f, :s) "
+                "RETURNING id, created_at"
+            ),
+            {
+                "e": employee_id,
+                "m": matched,
+                "d": distance,
+                "k": api_key_name,
+                "at": at,
+                "f": face_id,
+                "s": snapshot_key,
+            },
+        ).one()
+        return Checkin(
+            row.id,
+            employee_id,
+            matched,
+            distance,
+            api_key_name,
+            row.created_at,
+            snapshot_key,
+            face_id,
+        )
+
+    def count_unknown(self, api_key_name: str) -> None:
+        self._db.execute(
+            text(
+                "INSERT INTO unknown_attempt (hour, api_key_name, count) "
+                "VALUES (date_trunc('hour', now()), :k, 1) "
+                "ON CONFLICT (hour, api_key_name) "
+                "DO UPDATE SET count = unknown_attempt.count + 1"
+            ),
+            {"k": api_key_name},
+        )

@@ -1,0 +1,144 @@
+"""The unit of work in memory: writes to the face and check-in fakes, undone unless
+committed; events published into `published` at commit; locks recorded. It decides
+nothing: the guard, the window and the events are the use cases'."""
+
+from datetime import datetime
+
+from backend.domain.gallery_state import GalleryState
+from backend.domain.model import Checkin, Employee, FaceRecord, Match, Metric
+from backend.domain.unit_of_work import Event, UnitOfWork
+from tests.unit.fake_records import FakeCheckinLog
+from tests.unit.fakes import FakeFaceRepository, ranked
+
+
+class FakeFaceWrites:
+    def __init__(self, repo: FakeFaceRepository) -> None:
+        self._repo = repo
+
+    def current_generation(self, metric: Metric) -> int:
+        return self._repo.generation
+
+    def face_with_photo(self, employee_id: str, content_sha256: str) -> str | None:
+        return self._repo.face_with_photo(employee_id, content_sha256)
+
+    def nearest_of_another(
+        self, embedding: list[float], gallery: GalleryState, employee_id: str
+    ) -> Match | None:
+        near = ranked(self._repo, embedding, gallery.metric, employee_id)
+        return near[0] if near else None
+
+    def add_face(
+        self, employee: Employee, face: FaceRecord, embedding: list[float], gallery: GalleryState
+    ) -> bool:
+        if self._repo.error is not None:
+            raise self._repo.error
+        new = employee.employee_id not in self._repo.employees
+        self._repo.employees.setdefault(employee.employee_id, employee)
+        self._repo.faces[face.face_id] = (face, embedding)
+        return new
+
+    def delete_employee(self, employee_id: str) -> bool:
+        if self._repo.error is not None:
+            raise self._repo.error
+        existed = self._repo.employees.pop(employee_id, None) is not None
+        for face_id in [
+            f for f, (r, _) in self._repo.faces.items() if r.employee_id == employee_id
+        ]:
+            del self._repo.faces[face_id]
+        return existed
+
+    def delete_face(self, employee_id: str, face_id: str) -> FaceRecord | None:
+        record = self._repo.faces.get(face_id)
+        if record is None or record[0].employee_id != employee_id:
+            return None
+        del self._repo.faces[face_id]
+        return record[0]
+
+
+class FakeCheckinWrites:
+    def __init__(self, log: FakeCheckinLog) -> None:
+        self._log = log
+
+    def now(self) -> datetime:
+        return self._log.now()
+
+    def last_matched(self, employee_id: str) -> Checkin | None:
+        mine = [r for r in self._log.rows if r.employee_id == employee_id and r.matched]
+        return mine[-1] if mine else None
+
+    def add(
+        self,
+        employee_id: str | None,
+        matched: bool,
+        distance: float | None,
+        api_key_name: str,
+        *,
+        at: datetime | None = None,
+        face_id: str | None = None,
+        snapshot_key: str | None = None,
+    ) -> Checkin:
+        if self._log.error is not None:
+            raise self._log.error
+        row = Checkin(
+            len(self._log.rows) + 1,
+            employee_id,
+            matched,
+            distance,
+            api_key_name,
+            at or self._log.now(),
+            snapshot_key=snapshot_key,
+            face_id=face_id,
+        )
+        self._log.rows.append(row)
+        return row
+
+    def count_unknown(self, api_key_name: str) -> None:
+        hour = self._log.now().replace(minute=0, second=0, microsecond=0)
+        self._log.unknown[hour, api_key_name] = self._log.unknown.get((hour, api_key_name), 0) + 1
+
+
+class FakeUnitOfWork(UnitOfWork):
+    """One use of the fakes; `published` (shared by every unit) is the outbox."""
+
+    def __init__(
+        self, faces: FakeFaceRepository, checkins: FakeCheckinLog, published: list[Event]
+    ) -> None:
+        super().__init__()
+        self._repo = faces
+        self._log = checkins
+        self.published = published
+        self.locks: list[str] = []
+        self.faces = FakeFaceWrites(faces)
+        self.checkins = FakeCheckinWrites(checkins)
+        self._saved_employees: dict[str, Employee] = {}
+        self._saved_faces: dict[str, tuple[FaceRecord, list[float]]] = {}
+        self._saved_rows: list[Checkin] = []
+        self._saved_unknown: dict[tuple[datetime, str], int] = {}
+
+    def lock_enrollment(self) -> None:
+        self.locks.append("enrollment")
+
+    def lock_checkins_of(self, employee_id: str) -> None:
+        self.locks.append(f"checkins of {employee_id}")
+
+    def _begin(self) -> None:
+        self._saved_employees = dict(self._repo.employees)
+        self._saved_faces = dict(self._repo.faces)
+        self._saved_rows = list(self._log.rows)
+        self._saved_unknown = dict(self._log.unknown)
+
+    def _publish(self, events: list[Event]) -> None:
+        self.published.extend(events)
+
+    def _commit(self) -> None:
+        """Nothing to do: the writes went straight into the fakes."""
+
+    def _rollback(self) -> None:
+        # In place: the other fakes hold these very containers.
+        self._repo.employees.clear()
+        self._repo.employees.update(self._saved_employees)
+        self._repo.faces.clear()
+        self._repo.faces.update(self._saved_faces)
+        self._log.rows[:] = self._saved_rows
+        self._log.unknown.clear()
+        self._log.unknown.update(self._saved_unknown)
