@@ -31,15 +31,19 @@ async def image_field(form: FormData, limit: int, name: str = "image") -> bytes:
 async def image_files(form: FormData, limit: int, name: str) -> list[bytes]:
     """Every file of a repeated multipart field, in order; `limit` bytes in all."""
     images = []
+    left = limit  # bytes the files not yet read may still carry
     for upload in form.getlist(name):
         if not isinstance(upload, UploadFile):
             raise ValidationFailed(
                 f"'{name}' must hold image files", {"fields": {name: "image files"}}
             )
-        data = await upload.read(limit + 1)
-        limit -= len(data)
-        if limit < 0:
-            raise ImageTooLarge("the upload is over its limit", {"limit": limit})
+        data = await upload.read(left + 1)
+        left -= len(data)
+        if left < 0:
+            raise ImageTooLarge(
+                f"the files in '{name}' are over the limit of {limit} bytes in all",
+                {"limit": limit},
+            )
         if not data:
             raise ValidationFailed(f"a file in '{name}' is empty", {"fields": {name: "empty"}})
         images.append(data)

@@ -1,8 +1,14 @@
 """The fakes implement exactly the ports their consumers declare: type-checked (mypy runs
-on the tests) and counted here, so that a fake cannot grow methods no port names."""
+on the tests) and counted here, so that a fake cannot grow methods no port names, and
+cannot miss one either."""
+
+import inspect
 
 from backend.domain import ports
+from backend.domain.unit_of_work import CheckinWrites, FaceWrites, UnitOfWork
 from tests.unit.fake_gallery import FakeGalleryRow, FakeGenerations
+from tests.unit.fake_records import FakeCheckinLog
+from tests.unit.fake_uow import FakeCheckinWrites, FakeFaceWrites, FakeUnitOfWork
 from tests.unit.fakes import FakeFaceRepository
 
 
@@ -19,21 +25,63 @@ def public(fake: object) -> set[str]:
     return {n for n in vars(type(fake)) if not n.startswith("_") and callable(getattr(fake, n))}
 
 
+def same_parameters(fake: object, *protocols: type) -> list[str]:
+    """The methods whose parameters differ from the port's (names and kinds)."""
+    differ = []
+    for protocol in protocols:
+        for name in members(protocol):
+            wanted = inspect.signature(getattr(protocol, name)).parameters
+            given = inspect.signature(getattr(type(fake), name)).parameters
+            shape = [(p.name, p.kind) for p in wanted.values()]
+            if shape != [(p.name, p.kind) for p in given.values()]:
+                differ.append(name)
+    return differ
+
+
 def test_the_face_fake_serves_enrollment_check_in_administration_and_stats() -> None:
     faces = FakeFaceRepository()
-    enrollment: ports.EnrollmentFaces = faces
-    checkin: ports.CheckinFaces = faces
-    admin: ports.AdministeredFaces = faces
-    stats: ports.GalleryStats = faces
-    assert all(p is faces for p in (enrollment, checkin, admin, stats))
-    assert public(faces) == members(
-        ports.EnrollmentFaces, ports.CheckinFaces, ports.AdministeredFaces, ports.GalleryStats
-    )
+    served = (ports.EnrollmentFaces, ports.CheckinFaces, ports.AdministeredFaces)
+    assert members(*served, ports.GalleryStats) == {
+        "face_with_photo",
+        "nearest",
+        "get_employee",
+        "update_employee",
+        "employee_summaries",
+        "faces_of",
+        "count_faces",
+        "count_employees",
+    }
+    assert public(faces) == members(*served, ports.GalleryStats)
+    assert same_parameters(faces, *served, ports.GalleryStats) == []
 
 
 def test_the_gallery_fakes_serve_the_row_and_re_embedding() -> None:
     faces = FakeFaceRepository()
-    row: ports.GalleryRow = FakeGalleryRow(faces)
-    generations: ports.ReembeddedGallery = FakeGenerations(faces, FakeGalleryRow(faces))
-    assert public(row) == members(ports.GalleryRow)
-    assert public(generations) == members(ports.ReembeddedGallery)
+    row = FakeGalleryRow(faces)
+    generations = FakeGenerations(faces, FakeGalleryRow(faces))
+    assert public(row) == members(ports.GalleryRow) != set()
+    assert public(generations) == members(ports.ReembeddedGallery) != set()
+    assert same_parameters(row, ports.GalleryRow) == []
+    assert same_parameters(generations, ports.ReembeddedGallery) == []
+
+
+def test_the_unit_of_work_fake_writes_through_the_ports_and_adds_only_its_steps() -> None:
+    faces, log = FakeFaceRepository(), FakeCheckinLog()
+    assert public(FakeFaceWrites(faces)) == members(FaceWrites) != set()
+    assert public(FakeCheckinWrites(log)) == members(CheckinWrites) != set()
+    assert same_parameters(FakeFaceWrites(faces), FaceWrites) == []
+    assert same_parameters(FakeCheckinWrites(log), CheckinWrites) == []
+    unit = FakeUnitOfWork(faces, log, [])
+    # The fake overrides the port's locks and its underscored steps, never commit or emit
+    # (those are the domain's: events published at commit, and only then).
+    overridden = {n for n in vars(FakeUnitOfWork) if callable(vars(UnitOfWork).get(n))}
+    assert overridden == {
+        "__init__",
+        "lock_enrollment",
+        "lock_checkins_of",
+        "_begin",
+        "_publish",
+        "_commit",
+        "_rollback",
+    }
+    assert isinstance(unit, UnitOfWork)

@@ -163,3 +163,18 @@ def test_too_few_frames_are_a_validation_error(kiosk):
     given = challenge(client, door)
     few = answer(client, door, given["token"], "front", "left")
     assert few.status_code == 422 and few.json()["error"]["code"] == "validation_error"
+
+
+def test_frames_over_the_upload_limit_report_the_limit_not_what_is_left(kiosk):
+    client, world, door = kiosk
+    given = challenge(client, door)
+    big = b"\xff\xd8" + b"x" * 6_000  # two of them pass the world's 10,000-byte limit
+    answer = client.post(
+        "/api/v1/liveness/checkin",
+        headers=door,
+        data={"challenge": given["token"]},
+        files=[("frames", (f"{i}.jpg", big, "image/jpeg")) for i in range(2)],
+    )
+    assert answer.status_code == 413, answer.text
+    error = answer.json()["error"]
+    assert error["code"] == "image_too_large" and error["details"] == {"limit": 10_000}
