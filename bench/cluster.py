@@ -19,7 +19,7 @@ from typing import Any
 
 from bench.common import RunOptions, kiosk_frame, percentile, photo, print_table, save
 from bench.cpu import CpuMeter, wait_for_quiet
-from facegate.cluster_runner import RunningCluster, running_cluster
+from facegate.foreground import RunningCluster, running_cluster
 
 SHAPES = [(1, 1), (1, 2), (3, 1), (3, 2)]  # (backends, embedders)
 CLIENTS = [2, 6]

@@ -5,7 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from facegate.cluster_runner import RunningCluster, running_cluster
+from facegate.foreground import running_cluster
+from tests.cluster.watch import WatchedCluster
 
 # The per-key search limit the cluster runs with: 2 requests/s, bursts of 20 (ten
 # seconds' worth, backend/domain/ratelimit.py).
@@ -13,8 +14,8 @@ RATE_PER_MINUTE = 120
 
 
 @pytest.fixture(scope="session")
-def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningCluster]:
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WatchedCluster]:
     folder: Path = tmp_path_factory.mktemp("cluster")
     env = {"SEARCH_RATE_PER_MINUTE": str(RATE_PER_MINUTE), "READY_GRACE_SECONDS": "10"}
     with running_cluster(folder, backends=3, embedders=2, extra_env=env) as running:
-        yield running
+        yield WatchedCluster.of(running)

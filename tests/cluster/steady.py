@@ -7,7 +7,7 @@ from types import TracebackType
 
 import httpx
 
-from facegate.cluster_runner import RunningCluster
+from tests.cluster.watch import WatchedCluster
 
 # Each kiosk waits this long between frames: ~1.3 check-ins a second per key, under the
 # cluster's 2 a second per key, so no request is refused for the rate.
@@ -18,7 +18,7 @@ PAUSE = 0.6
 class SteadyCheckins:
     """One thread per kiosk key posting `frame` until stopped; every answer recorded."""
 
-    cluster: RunningCluster
+    cluster: WatchedCluster
     keys: list[str]
     frame: bytes
     answers: list[int] = field(default_factory=list)

@@ -6,14 +6,14 @@ import signal
 
 import httpx
 
-from facegate.cluster_runner import RunningCluster
 from facegate.samples import frame
 from tests.cluster.steady import SteadyCheckins
+from tests.cluster.watch import WatchedCluster
 
 KIOSKS = 3
 
 
-def restarted(cluster: RunningCluster, n: int, old_pid: int) -> bool:
+def restarted(cluster: WatchedCluster, n: int, old_pid: int) -> bool:
     """Backend n runs again under a new pid, ready, and HAProxy sends it requests."""
     name = f"backend-{n}"
     try:
@@ -25,12 +25,12 @@ def restarted(cluster: RunningCluster, n: int, old_pid: int) -> bool:
     return ready and cluster.servers()[name]["status"] == "UP"
 
 
-def kiosk_keys(cluster: RunningCluster, prefix: str) -> list[str]:
+def kiosk_keys(cluster: WatchedCluster, prefix: str) -> list[str]:
     return [cluster.create_key(f"{prefix}-{n}") for n in range(KIOSKS)]
 
 
 def test_each_backend_restarted_in_turn_under_steady_checkins_fails_no_request(
-    cluster: RunningCluster, photos
+    cluster: WatchedCluster, photos
 ) -> None:
     image = frame(photos["obama2.jpg"])
     with SteadyCheckins(cluster, kiosk_keys(cluster, "rolling"), image) as stream:
@@ -45,7 +45,7 @@ def test_each_backend_restarted_in_turn_under_steady_checkins_fails_no_request(
 
 
 def test_kill_9_of_a_backend_costs_at_most_the_requests_in_flight(
-    cluster: RunningCluster, photos
+    cluster: WatchedCluster, photos
 ) -> None:
     image = frame(photos["obama.jpg"])
     with SteadyCheckins(cluster, kiosk_keys(cluster, "killed"), image) as stream:

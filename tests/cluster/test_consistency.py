@@ -8,9 +8,9 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import psycopg
 
-from facegate.cluster_runner import RunningCluster
 from facegate.samples import frame
 from tests.cluster.conftest import RATE_PER_MINUTE
+from tests.cluster.watch import WatchedCluster
 
 ENROLLMENTS = 16
 
@@ -43,7 +43,7 @@ def test_sixteen_enrollments_of_one_new_face_create_exactly_one(cluster, photos)
 
 
 def test_a_key_gets_its_limit_once_through_the_balancer_not_once_per_replica(
-    cluster: RunningCluster, photos
+    cluster: WatchedCluster, photos
 ) -> None:
     """RATE_PER_MINUTE a minute in bursts of ten seconds' worth (backend/domain/ratelimit.py):
     in `seconds` one key may pass burst + rate x seconds; per-replica buckets would let
@@ -83,7 +83,7 @@ def test_a_key_gets_its_limit_once_through_the_balancer_not_once_per_replica(
     assert statuses.count(200) >= burst  # and the burst itself did pass
 
 
-def test_both_embedders_serve_a_share_of_the_work(cluster: RunningCluster, photos) -> None:
+def test_both_embedders_serve_a_share_of_the_work(cluster: WatchedCluster, photos) -> None:
     key = cluster.create_key("embedder-share-kiosk")
     image = frame(photos["obama3.jpg"])
     before = cluster.embedder_extracts()
@@ -99,7 +99,7 @@ def test_both_embedders_serve_a_share_of_the_work(cluster: RunningCluster, photo
     assert min(served) >= 0.3 * sum(served), served
 
 
-def served_by_backend(cluster: RunningCluster) -> dict[str, int]:
+def served_by_backend(cluster: WatchedCluster) -> dict[str, int]:
     """Requests each backend has been sent by HAProxy (its stats' stot)."""
     servers = cluster.servers()
     return {name: int(row["stot"]) for name, row in servers.items() if name.startswith("backend")}

@@ -6,7 +6,7 @@ import time
 
 import httpx
 
-from facegate.cluster_runner import RunningCluster
+from tests.cluster.watch import WatchedCluster
 
 FOLLOW_WITHIN = 5.0
 
@@ -20,7 +20,7 @@ def gallery_on(url: str, key: str) -> dict:
 
 
 def test_a_recalibration_through_the_balancer_is_followed_by_every_backend(
-    cluster: RunningCluster,
+    cluster: WatchedCluster,
 ) -> None:
     before = gallery_on(cluster.backend_urls[0], cluster.admin_key)
     with cluster.client() as admin:

@@ -5,13 +5,13 @@ import httpx
 import psutil
 import psycopg
 
-from facegate.cluster_runner import RunningCluster
+from tests.cluster.watch import WatchedCluster
 from tests.integration.test_replica_startup import head_revision
 
 FIRST_MIGRATION = "Running upgrade  -> 0001"
 
 
-def test_every_backend_started_together_is_ready(cluster: RunningCluster) -> None:
+def test_every_backend_started_together_is_ready(cluster: WatchedCluster) -> None:
     assert len(cluster.backend_urls) == 3
     for url in cluster.backend_urls:
         answer = httpx.get(url + "/readyz", timeout=10)
@@ -21,7 +21,7 @@ def test_every_backend_started_together_is_ready(cluster: RunningCluster) -> Non
     assert [servers[f"backend-{n}"]["status"] for n in (1, 2, 3)] == ["UP"] * 3
 
 
-def test_the_schema_was_migrated_once_by_one_backend(cluster: RunningCluster) -> None:
+def test_the_schema_was_migrated_once_by_one_backend(cluster: WatchedCluster) -> None:
     migrated = [n for n in (1, 2, 3) if FIRST_MIGRATION in cluster.log(f"backend-{n}")]
     assert len(migrated) == 1
     assert cluster.log(f"backend-{migrated[0]}").count(FIRST_MIGRATION) == 1
@@ -32,7 +32,7 @@ def test_the_schema_was_migrated_once_by_one_backend(cluster: RunningCluster) ->
 
 
 def test_backends_reach_postgresql_through_pgbouncer_in_transaction_mode(
-    cluster: RunningCluster,
+    cluster: WatchedCluster,
 ) -> None:
     port = cluster.topology["pgbouncer_port"]
     for n in (1, 2, 3):

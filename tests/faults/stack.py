@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import psutil
 
-from facegate.cluster_runner import launch_foreground
+from facegate.foreground import launch_foreground
 from facegate.processes import free_port, free_weed_port
 
 CHILDREN = ("postgres", "s3", "embedder", "backend")

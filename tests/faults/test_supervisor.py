@@ -17,7 +17,7 @@ import psutil
 import pytest
 from PIL import Image
 
-from facegate.cluster_runner import stop_foreground
+from facegate.foreground import stop_foreground
 from facegate.samples import frame
 from tests.conftest import OUTPUT, run_cli
 from tests.faults.conftest import face_keys, store_of

@@ -1,6 +1,6 @@
 """The unit of work in memory: writes to the face and check-in fakes, undone unless
 committed; events published into `published` at commit; locks recorded. It decides
-nothing: the guard, the window and the events are the use cases'."""
+nothing: the duplicate guard, the repeat rule and the events are the use cases'."""
 
 from datetime import datetime
 

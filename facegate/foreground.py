@@ -1,11 +1,9 @@
-"""`facegate run --backends N --embedders M` started as an operator would, in a folder of
-one's choosing on free ports, and what tests/cluster and bench/cluster need to look inside
-it: each child's pid and log, HAProxy's view of its servers, PgBouncer's pools and clients,
-the embedders' counters. Everything it started is stopped by pid, even when a caller fails."""
+"""`facegate run` driven by another program (bench, the tests): started as an operator
+would, in a folder of one's choosing on free ports, in a session of its own; its first
+admin key read off its output; a client on its balancer; each child's pid and log and
+PgBouncer's pools; everything it started stopped by pid, even when the caller fails."""
 
 import contextlib
-import csv
-import io
 import json
 import os
 import re
@@ -60,7 +58,8 @@ class RunningCluster:
     def create_key(self, name: str, role: str = "kiosk") -> str:
         with self.client() as admin:
             answer = admin.post("/api/v1/keys", json={"name": name, "role": role})
-        assert answer.status_code == 201, answer.text
+        if answer.status_code != 201:
+            raise RuntimeError(f"creating the key {name} failed: {answer.text}")
         return str(answer.json()["key"])
 
     def pid(self, name: str) -> int:
@@ -69,23 +68,6 @@ class RunningCluster:
 
     def log(self, name: str) -> str:
         return (self.folder / "logs" / f"{name}.log").read_text(errors="replace")
-
-    def servers(self) -> dict[str, dict[str, str]]:
-        """HAProxy's stats: each server (backend-1, embedder-2, ...) by name."""
-        answer = httpx.get(self.topology["stats_url"] + ";csv", timeout=5)
-        rows = csv.DictReader(io.StringIO(answer.text.lstrip("# ")))
-        return {row["svname"]: row for row in rows if row["svname"] not in ("FRONTEND", "BACKEND")}
-
-    def wait_until(self, condition: Any, timeout: float, what: str) -> None:
-        deadline = time.monotonic() + timeout
-        while not condition():
-            if time.monotonic() > deadline:
-                raise AssertionError(f"not {what} after {timeout:.0f} s")
-            time.sleep(0.25)
-
-    def wait_server_up(self, name: str, timeout: float = 120) -> None:
-        """Until HAProxy's health checks have put `name` back in rotation."""
-        self.wait_until(lambda: self.servers()[name]["status"] == "UP", timeout, f"{name} UP")
 
     def pgbouncer(self, command: str) -> list[dict[str, Any]]:
         """A PgBouncer admin command (SHOW POOLS, SHOW CLIENTS) as rows of dicts."""
@@ -101,15 +83,6 @@ class RunningCluster:
         """var/cluster/stack.json: the settings the backends run with (DATABASE_URL ...)."""
         found: dict[str, str] = json.loads((self.folder / "stack.json").read_text())
         return found
-
-    def embedder_extracts(self) -> list[int]:
-        """How many extractions each embedder has served, read off its /metrics."""
-        counts = []
-        for url in self.embedder_urls:
-            text = httpx.get(url + "/metrics", timeout=5).text
-            found = re.search(r"^embedder_extract_requests_total (\d+)$", text, re.M)
-            counts.append(int(found.group(1)) if found else 0)
-        return counts
 
     def processes(self) -> list[psutil.Process]:
         """The supervisor and everything under it."""
