@@ -1,7 +1,7 @@
 """The events integrations can subscribe to, and the JSON each one carries.
 
-Adapters call these inside the transaction that makes the change, so an event is in the
-outbox exactly when its change is committed."""
+The use cases raise these on their unit of work, which publishes them into the outbox in
+the transaction that makes the change: an event is there exactly when its change commits."""
 
 import uuid
 from datetime import UTC, datetime
