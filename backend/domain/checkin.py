@@ -4,7 +4,7 @@ attendance row (repeats folded)."""
 import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from backend.domain import events
 from backend.domain.evidence import SnapshotPolicy, SnapshotWriter
@@ -28,6 +28,12 @@ from backend.domain.unit_of_work import UnitOfWorkFactory
 # Faces read per check-in: enough to find the nearest face of another employee than the
 # nearest one even when that one has three photos (the ambiguity margin needs it).
 NEAREST_FACES = 8
+
+
+def is_repeat(last: Checkin, now: datetime, window: timedelta) -> bool:
+    """A match within `window` of the person's last matched check-in repeats it: one row
+    per person per window, whichever kiosk or replica saw them."""
+    return now - last.created_at < window
 
 
 @dataclass(frozen=True)
@@ -106,9 +112,9 @@ class CheckInService:
             uow.lock_checkins_of(match.employee_id)
             now = uow.checkins.now()
             last = uow.checkins.last_matched(match.employee_id)
-            repeat = last is not None and now - last.created_at < self._repeat
+            repeat = last is not None and is_repeat(last, now, self._repeat)
             if last is not None and repeat:
-                checkin = last
+                checkin = last  # nothing written, nothing raised: the unit is not committed
             else:
                 checkin = uow.checkins.add(
                     match.employee_id,
