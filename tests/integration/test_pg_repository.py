@@ -14,7 +14,7 @@ from backend.domain.errors import (
     PossibleDuplicate,
 )
 from backend.domain.gallery_state import GalleryState
-from backend.domain.model import Metric, ModelInfo, Role
+from backend.domain.model import Liveness, Metric, ModelInfo, Role
 from backend.infrastructure.database import MIGRATIONS, make_engine, migrate
 from backend.infrastructure.pg_faces import PgFaceRepository
 from backend.infrastructure.pg_gallery import PgGalleryRow, generation_tables, vector_table
@@ -162,6 +162,10 @@ def test_api_keys_store_hashes_only(engine):
         keys.create("door", Role.ADMIN, "b" * 64)
     found = keys.find("a" * 64)
     assert found is not None and found[0].role is Role.KIOSK
+    assert found[0].liveness is Liveness.OFF
+    changed = keys.set_liveness("door", Liveness.CHALLENGE)
+    assert changed is not None and changed.liveness is Liveness.CHALLENGE
+    assert [k.liveness for k in keys.list()] == [Liveness.CHALLENGE]
     assert keys.revoke("door") and keys.find("a" * 64) is None
 
 
