@@ -6,6 +6,7 @@ Use cases decide (the duplicate guard, the repeat window, which event a change r
 the stores only answer facts and write rows. A use case that leaves the `with` block
 without `commit()` writes nothing and publishes nothing."""
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from datetime import datetime
 from types import TracebackType
@@ -77,8 +78,9 @@ class CheckinWrites(Protocol):
         ...
 
 
-class UnitOfWork:
-    """The port. Adapters implement the underscored steps, the locks and the stores."""
+class UnitOfWork(ABC):
+    """The port. Adapters implement the underscored steps, the locks and the stores; the
+    order (events published at commit and only then, rollback otherwise) is kept here."""
 
     faces: FaceWrites
     checkins: CheckinWrites
@@ -117,29 +119,36 @@ class UnitOfWork:
         self._commit()
         self._committed = True
 
+    @abstractmethod
     def lock_enrollment(self) -> None:
         """One enrollment at a time on every replica, until the commit: reading the nearest
         face and inserting one are then a single step."""
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     def lock_checkins_of(self, employee_id: str) -> None:
         """One check-in decision at a time for this employee on every replica."""
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     def _begin(self) -> None:
-        raise NotImplementedError
+        """Open the transaction and the stores on it."""
 
+    @abstractmethod
     def _publish(self, events: list[Event]) -> None:
-        raise NotImplementedError
+        """Put the events into the outbox, in the transaction."""
 
+    @abstractmethod
     def _commit(self) -> None:
-        raise NotImplementedError
+        """Make the transaction durable (the locks go with it)."""
 
+    @abstractmethod
     def _rollback(self) -> None:
-        raise NotImplementedError
+        """Undo the transaction (the locks go with it)."""
 
+    @abstractmethod
     def _end(self) -> None:
-        """Give back what `_begin` took (a connection)."""
+        """Give back what `_begin` took (a connection), after commit or rollback."""
 
 
 UnitOfWorkFactory = Callable[[], UnitOfWork]

@@ -127,6 +127,9 @@ class FakeUnitOfWork(UnitOfWork):
         self._saved_rows = list(self._log.rows)
         self._saved_unknown = dict(self._log.unknown)
 
+    def _end(self) -> None:
+        """Nothing taken: the fakes are plain containers."""
+
     def _publish(self, events: list[Event]) -> None:
         self.published.extend(events)
 

@@ -83,5 +83,6 @@ def test_the_unit_of_work_fake_writes_through_the_ports_and_adds_only_its_steps(
         "_publish",
         "_commit",
         "_rollback",
+        "_end",
     }
     assert isinstance(unit, UnitOfWork)
