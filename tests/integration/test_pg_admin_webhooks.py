@@ -89,6 +89,8 @@ def test_events_enter_the_outbox_with_their_change_in_order(gallery, engine):
     )
     erasures = hooks.create("http://127.0.0.1:9/b", ("employee.erased",), "s")
     add(gallery, "A", "fa", unit(1, 0, 0, 0))
+    refused = add(gallery, "B", "fb", unit(1, 0.01, 0, 0), refuse=0.07)  # no event
+    assert refused is not None and refused.code == "face_already_enrolled"
     matched = check_in(gallery, unit(1, 0, 0, 0))
     assert check_in(gallery, unit(1, 0, 0, 0)).repeat  # a repeat: no event
     assert not check_in(gallery, unit(0, 1, 0, 0)).matched
