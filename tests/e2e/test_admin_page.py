@@ -177,7 +177,7 @@ def test_admin_page_drives_people_today_kiosks_webhooks_export_and_erase(
 
 
 def test_admin_page_source_carries_no_key(stack):
-    for path in ("/admin", "/static/admin.js"):
+    for path in ("/admin", "/static/js/admin/main.js", "/static/js/sign-in.js"):
         answer = httpx.get(stack.url + path)
         assert answer.status_code == 200, path
         assert "fgk_" not in answer.text and stack.admin_key not in answer.text

@@ -105,13 +105,13 @@ def test_hr_sees_the_snapshot_beside_the_enrolled_photo_and_disputes_it(
         tab(page, "today")
         card = f"#evidence-list li[data-checkin='{checkin_id}']"
         page.wait_for_selector(card)
+        page.locator(card).scroll_into_view_if_needed()  # photos load when near the viewport
         wait_for(
             page,
             f'Array.from(document.querySelectorAll("{card} img"))'
             ".filter(i => i.naturalWidth > 0).length === 2",
             60,
         )
-        page.locator(card).scroll_into_view_if_needed()
         page.screenshot(path=str(output_dir / "admin-evidence.png"), full_page=True)
         page.click(f"{card} button.dispute-open")
         page.wait_for_selector("#dispute-dialog[open]")
