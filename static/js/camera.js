@@ -79,8 +79,9 @@ export class Camera {
     this.wanted = false; // open() called and stop() not since: reopen after the page is hidden
     this.run = 0; // bumped by stop(): ends the watch loop of an earlier run
     document.addEventListener("visibilitychange", () => this.onVisibility());
-    // Leaving the page (or the browser keeping it in its back/forward cache) ends the stream.
-    window.addEventListener("pagehide", () => this.stop());
+    // Leaving the page (or the browser keeping it in its back/forward cache) ends the stream;
+    // a page shown again from that cache gets it back through visibilitychange.
+    window.addEventListener("pagehide", () => this.release());
   }
 
   /** The stream is open and delivering. */
@@ -155,14 +156,14 @@ export class Camera {
   }
 
   /**
-   * Detect faces every intervalMs until stop(); each detection is handed to onFaces and
+   * Detect faces every intervalMs until stop() (at once if stop() came before); each detection is handed to onFaces and
    * awaited, so a page can send a request before the next detection runs.
    * @param {WatchOptions} options
    */
   async watch(options) {
     const run = this.run;
     const interval = options.intervalMs || 150;
-    while (run === this.run) {
+    while (run === this.run && this.wanted) {
       if (!this.live && !this.opening && document.visibilityState === "visible") {
         // Ended by itself (unplugged, taken by another program): get it back.
         if (options.onLost) await options.onLost();

@@ -6,6 +6,7 @@ import httpx
 import pytest
 
 from facegate.samples import CACHE
+from facegate_shared.paths import REPO_ROOT
 from tests.e2e.browser import browser_page, wait_for, write_y4m
 
 pytestmark = pytest.mark.browser
@@ -167,9 +168,9 @@ def test_enroll_page_shows_a_look_alike_and_lets_hr_decide(
 
 
 def test_pages_and_scripts_carry_no_key(stack):
-    sources = ["/checkin", "/enroll"] + [
-        f"/static/{name}" for name in ("checkin.js", "enroll.js", "common.js")
-    ]
+    modules = sorted((REPO_ROOT / "static" / "js").rglob("*.js"))
+    assert modules
+    sources = ["/checkin", "/enroll"] + ["/" + m.relative_to(REPO_ROOT).as_posix() for m in modules]
     for path in sources:
         answer = httpx.get(stack.url + path)
         assert answer.status_code == 200, path

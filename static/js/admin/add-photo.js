@@ -48,6 +48,7 @@ async function startCamera() {
     el.status.textContent = cameraProblem(err, "Upload a photo file instead.");
     return;
   }
+  if (!camera.wanted) return; // left meanwhile
   el.toggle.textContent = "Stop the camera";
   el.capture.hidden = false;
   await camera.watch({

@@ -109,6 +109,7 @@ export async function startCamera() {
     renderShots();
     return;
   }
+  if (!camera.wanted) return; // signed out meanwhile
   cameraOk = true;
   el.cameraStatus.textContent = "Look at the camera";
   await camera.watch({
