@@ -108,8 +108,9 @@ export class Camera {
     if (!window.isSecureContext || !navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
       throw new CameraError("insecure", "Camera needs HTTPS", "Open this page with an https:// address.");
     }
-    await visible(); // a hidden page does not take the camera
     const run = this.run;
+    await visible(); // a hidden page does not take the camera
+    if (run !== this.run) return; // stopped while waiting
     /** @type {MediaStream} */
     let stream;
     try {

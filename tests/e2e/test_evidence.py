@@ -94,6 +94,7 @@ def test_a_stranger_leaves_no_snapshot_by_default(stack, photos, enrolled):
     assert bucket_keys(stack, "checkins/unknown/") == before == []
 
 
+@pytest.mark.browser
 def test_hr_sees_the_snapshot_beside_the_enrolled_photo_and_disputes_it(
     stack, photos, enrolled, output_dir
 ):
