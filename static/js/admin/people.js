@@ -25,7 +25,10 @@ async function loadPeople(signal) {
   const page = answer.body;
   fill(byId("people-table", HTMLTableElement), page.items.map((p) => {
     const open = el("button", { type: "button", class: "link", "data-employee": p.employee_id }, p.name);
-    open.addEventListener("click", () => quietly(openPerson(p.employee_id, fresh())));
+    open.addEventListener("click", () => {
+      clearTimeout(typing); // a search still pending would close the person again
+      quietly(openPerson(p.employee_id, fresh()));
+    });
     const tr = row([open, p.employee_id, p.department, p.faces, when(p.last_checkin, true)]);
     tr.children[3].className = "num";
     return tr;
@@ -61,5 +64,8 @@ export const peopleView = {
     return id ? openPerson(id, signal) : loadPeople(signal);
   },
   home: closePerson,
-  leave: closePerson,
+  leave: () => {
+    clearTimeout(typing); // a pending search would abort the next view's load
+    closePerson();
+  },
 };
