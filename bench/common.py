@@ -42,7 +42,7 @@ def kiosk_frame(name: str = "obama.jpg") -> bytes:
 
 
 def kiosk_crop(frame_jpeg: bytes, box: dict[str, int], min_side: int = 320) -> bytes:
-    """The square crop around a face that static/common.js cropAroundFace sends (JPEG q90)."""
+    """The square crop around a face that static/js/detector.js cropAroundFace sends (JPEG q90)."""
     from PIL import Image
 
     image = Image.open(io.BytesIO(frame_jpeg)).convert("RGB")
