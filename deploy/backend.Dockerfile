@@ -15,25 +15,15 @@
 # by uid 10001). Without both files the backend serves plain HTTP, and browsers
 # then refuse the camera on any host but localhost.
 
-# ---- static: the browser-side face detector, as scripts/vendor_static.sh does it ----
-# Only npm is needed here; any maintained Node LTS works (the package wants >=14).
+# ---- static: the pages' vendored browser files, by scripts/vendor_static.sh itself ----
+# Only npm is needed here; any maintained Node LTS works (the packages want >=14). The
+# script is the one list of what is served from static/vendor/ (face-api and its tiny face
+# detector, Swagger UI, the QR code generator, ...): the image cannot drift from it.
 FROM node:22-slim AS static
 WORKDIR /build
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
-# Exactly the files vendor_static.sh ships: the pages load only dist/face-api.js
-# (the IIFE build, tfjs bundled in) and the tiny face detector's weights
-# (tiny_face_detector_model.bin and tiny_face_detector_model-weights_manifest.json).
-RUN mkdir -p vendor/face-api \
-    && cp node_modules/@vladmandic/face-api/dist/face-api.js \
-          node_modules/@vladmandic/face-api/model/tiny_face_detector_model* \
-          vendor/face-api/
-# Swagger UI for /docs (served locally, no CDN).
-RUN mkdir -p vendor/swagger-ui \
-    && cp node_modules/swagger-ui-dist/swagger-ui-bundle.js \
-          node_modules/swagger-ui-dist/swagger-ui.css \
-          node_modules/swagger-ui-dist/favicon-32x32.png \
-          vendor/swagger-ui/
+COPY scripts/vendor_static.sh scripts/
+RUN bash scripts/vendor_static.sh
 
 # ---- build: install the project into a venv; the source stays in this stage ----
 FROM python:3.11-slim AS build
@@ -60,8 +50,7 @@ RUN groupadd --system --gid 10001 facegate \
        --home-dir /home/facegate --shell /usr/sbin/nologin facegate
 COPY --from=build /opt/venv /opt/venv
 COPY static/ /app/static/
-COPY --from=static /build/vendor/face-api/ /app/static/vendor/face-api/
-COPY --from=static /build/vendor/swagger-ui/ /app/static/vendor/swagger-ui/
+COPY --from=static /build/static/vendor/ /app/static/vendor/
 
 # STATIC_DIR, TLS_CERT and TLS_KEY must be set: their defaults are paths under
 # the repository root, which for an installed package resolve inside site-packages
