@@ -84,7 +84,8 @@ async def search(
     request: Request, key: ApiKey = Depends(ANY_KEY), found: Services = Depends(services)
 ) -> dict[str, Any]:
     """Who is the largest face in this frame? Records a check-in when a face is seen."""
-    found.search_limiter.take(key.name)
+    # The limiter's bucket is a PostgreSQL row: never a round trip on the event loop.
+    await run_in_threadpool(found.search_limiter.take, key.name)
     if key.liveness is Liveness.CHALLENGE:
         raise ChallengeRequired(
             "this kiosk must answer a head-turn challenge: POST /api/v1/liveness/challenge, "

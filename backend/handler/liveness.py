@@ -32,9 +32,10 @@ async def new_challenge(
     key: ApiKey = Depends(ANY_KEY), found: Services = Depends(services)
 ) -> dict[str, Any]:
     """A signed, short-lived, single-use challenge: which way to turn the head."""
-    found.search_limiter.take(key.name)
+    # Both read PostgreSQL (the bucket row, the signing secret): off the event loop.
+    await run_in_threadpool(found.search_limiter.take, key.name)
     challenges = found.liveness
-    challenge = challenges.issue(key.name)
+    challenge = await run_in_threadpool(challenges.issue, key.name)
     return {
         "token": challenge.token,
         "direction": challenge.direction,
@@ -60,7 +61,7 @@ async def challenged_checkin(
 ) -> dict[str, Any]:
     """Answer a challenge: multipart `challenge` (the token) and 3-8 `frames` from the
     prompt on. The most frontal frame is checked in as POST /employees/search would."""
-    found.search_limiter.take(key.name)
+    await run_in_threadpool(found.search_limiter.take, key.name)
     challenges = found.liveness
     form = await read_form(
         request, found.max_upload_bytes, max_files=challenges.settings.max_frames
