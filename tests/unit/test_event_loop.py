@@ -68,7 +68,7 @@ class WatchedWorld(FakeWorld):
 
     def adapters(self) -> Adapters:
         built = dataclasses.replace(super().adapters(), rate_buckets=FakeRateBuckets())
-        watched = {
+        watched: dict[str, Any] = {
             f.name: OffTheLoop(getattr(built, f.name), f.name, self.on_loop)
             for f in dataclasses.fields(built)
             if f.name not in NOT_PORTS and getattr(built, f.name) is not None
