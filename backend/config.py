@@ -57,6 +57,10 @@ class BackendSettings(BaseSettings):
     # How much nearer the matched employee must be than the next one, as a share of the
     # match threshold (in cosine distance); else the check-in is "ambiguous".
     match_margin: float = Field(default=DEFAULT_THRESHOLDS.ambiguity_margin, ge=0, lt=1)
+    # The threshold floor: the calibrated match threshold (and the top of the
+    # possible_duplicate band) is never looser than for a gallery of this many faces,
+    # however few are enrolled (docs/small-galleries.md); 1 turns the floor off.
+    match_min_gallery: int = Field(default=DEFAULT_THRESHOLDS.min_gallery, ge=1, le=1_000_000)
 
     # pgvector's HNSW search breadth (index built with m 16, ef_construction 128).
     # 100 keeps recall@1 >= 0.99 at 100k faces for +0.8 ms (bench/README.md, gallery_scale)
@@ -143,4 +147,5 @@ class BackendSettings(BaseSettings):
             match_override=self.match_threshold,
             duplicate_override=self.duplicate_threshold,
             ambiguity_margin=self.match_margin,
+            min_gallery=self.match_min_gallery,
         )

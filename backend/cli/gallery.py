@@ -12,6 +12,7 @@ FLAGS = {
     "match_threshold": "--match-threshold",
     "duplicate_threshold": "--duplicate-threshold",
     "match_margin": "--match-margin",
+    "match_min_gallery": "--match-min-gallery",
 }
 
 

@@ -4,22 +4,20 @@ and never one face under two employees."""
 import hashlib
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from backend.domain import events
 from backend.domain.errors import (
     FaceAlreadyEnrolled,
     GalleryChanged,
     LowQuality,
-    MultipleFaces,
-    NoFaceDetected,
     PhotoAlreadyEnrolled,
     PossibleDuplicate,
 )
+from backend.domain.face_choice import FaceChoice, box_of, enrollment_face
 from backend.domain.gallery_state import GalleryState
 from backend.domain.matching import MatchPolicy
 from backend.domain.model import (
-    DetectedFace,
     Employee,
     FaceRecord,
     Match,
@@ -46,6 +44,8 @@ class Enrolled:
     employee_id: str
     face_id: str
     image_key: str
+    face_box: dict[str, int] = field(default_factory=dict)  # the face enrolled
+    ignored_faces: int = 0  # other faces of the photo, in the background
 
 
 def refuse_enrolled_photo(employee_id: str, existing_face: str | None) -> None:
@@ -127,7 +127,8 @@ class EnrollmentService:
         digest = hashlib.sha256(image).hexdigest()
         # Early, before the embedder's work; again under the lock below.
         refuse_enrolled_photo(employee_id, self._faces.face_with_photo(employee_id, digest))
-        face, gallery = self._single_face(image)
+        choice, gallery = self._enrollment_face(image)
+        face = choice.face
         assert gallery.model is not None
         embedding = unit_vector(face.embedding)
         face_id = self._new_id()
@@ -172,24 +173,18 @@ class EnrollmentService:
         except BaseException:
             self._images.delete(record.image_key)
             raise
-        return Enrolled(employee_id, face_id, record.image_key)
+        return Enrolled(employee_id, face_id, record.image_key, box_of(face), choice.ignored)
 
-    def _single_face(self, image: bytes) -> tuple[DetectedFace, GalleryState]:
-        """The photo's one good face, and the gallery row its vector fits."""
+    def _enrollment_face(self, image: bytes) -> tuple[FaceChoice, GalleryState]:
+        """The photo's face to enroll (the largest, others in the background) once it is
+        good enough, and the gallery row its vector fits."""
         extraction = self._embedder.extract(image)
         gallery = self._policy.check_model(extraction.model)
-        if not extraction.faces:
-            raise NoFaceDetected("no face was found in the photo")
-        if len(extraction.faces) > 1:
-            raise MultipleFaces(
-                f"the photo shows {len(extraction.faces)} faces; enroll one person at a time",
-                {"faces": len(extraction.faces)},
-            )
-        face = extraction.faces[0]
-        failing = self._floor.failing(face.quality)
+        choice = enrollment_face(extraction.faces, self._floor)
+        failing = self._floor.failing(choice.face.quality)
         if failing:
             raise LowQuality(
                 "the face is not good enough to enroll: " + ", ".join(sorted(failing)),
                 {"failing": failing},
             )
-        return face, gallery
+        return choice, gallery

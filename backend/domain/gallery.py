@@ -5,7 +5,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, fields
 from typing import Any
 
-from backend.domain.gallery_state import validate_overrides
+from backend.domain.gallery_state import validated_overrides
 from backend.domain.matching import MatchPolicy
 from backend.domain.ports import GalleryRow, GalleryStats
 from backend.domain.thresholds import GalleryThresholds
@@ -16,6 +16,7 @@ CONFIGURED = {
     "match_threshold": "match_override",
     "duplicate_threshold": "duplicate_override",
     "match_margin": "ambiguity_margin",
+    "match_min_gallery": "min_gallery",
 }
 
 
@@ -51,6 +52,9 @@ class GalleryReport:
             "expected_recognition": t.expected_recognition,
             "calibration": self.calibration,
             "warning": t.warning,
+            "match_min_gallery": self.settings["match_min_gallery"]["value"],
+            "threshold_floor_in_force": t.floor_in_force,
+            "thresholds_sized_for": t.sized_for,
             "settings": self.settings,
         }
 
@@ -102,7 +106,7 @@ class GalleryStatus:
     def recalibrate(self, changes: dict[str, float | None]) -> GalleryReport:
         """Write threshold settings into the gallery's row (None: back to the configured
         value); every replica follows within seconds. The report as it is then."""
-        validate_overrides(changes)
+        changes = validated_overrides(changes)
         if changes:
             self._row.set_thresholds(changes)
         self._changed()

@@ -30,6 +30,7 @@ class ThresholdOverrides:
     match_threshold: float | None = None
     duplicate_threshold: float | None = None
     match_margin: float | None = None
+    match_min_gallery: int | None = None
 
     def applied_to(self, defaults: ThresholdSettings) -> ThresholdSettings:
         """The settings in force: each override where set, else the configured value."""
@@ -40,19 +41,30 @@ class ThresholdOverrides:
             match_override=_first(self.match_threshold, defaults.match_override),
             duplicate_override=_first(self.duplicate_threshold, defaults.duplicate_override),
             ambiguity_margin=_first(self.match_margin, defaults.ambiguity_margin),
+            min_gallery=_first(self.match_min_gallery, defaults.min_gallery),
         )
 
     def changed(self, changes: dict[str, float | None]) -> "ThresholdOverrides":
         """These overrides with `changes` applied (None clears one), validated."""
-        validate_overrides(changes)
-        return replace(self, **changes)
+        return replace(self, **validated_overrides(changes))
 
 
 SETTING_NAMES = tuple(f.name for f in fields(ThresholdOverrides))
+# The floor's gallery size: 1 turns it off (every size is at least one face).
+MIN_GALLERY_RANGE = (1, 1_000_000)
 
 
 def _first(override: Any, default: Any) -> Any:
     return default if override is None else override
+
+
+def validated_overrides(changes: dict[str, float | None]) -> dict[str, Any]:
+    """The changes, validated, with the floor's size as a whole number."""
+    validate_overrides(changes)
+    return {
+        name: int(value) if name == "match_min_gallery" and value is not None else value
+        for name, value in changes.items()
+    }
 
 
 def validate_overrides(changes: dict[str, float | None]) -> None:
@@ -71,6 +83,10 @@ def validate_overrides(changes: dict[str, float | None]) -> None:
         elif name == "match_margin":
             if not 0.0 <= value < 1.0:
                 problems[name] = "a share of the match threshold, at least 0 and below 1"
+        elif name == "match_min_gallery":
+            low, high = MIN_GALLERY_RANGE
+            if not (float(value).is_integer() and low <= value <= high):
+                problems[name] = f"a whole number of faces from {low} to {high:,} (1: no floor)"
         elif not ranges[name][0] < value < ranges[name][1]:
             problems[name] = ranges[name][2]
     if problems:

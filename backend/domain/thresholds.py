@@ -25,6 +25,12 @@ class ThresholdSettings:
     # lfw): with SFace at 1,000 employees it cut check-ins as someone else from 0.24 % to
     # 0.08 % for 0.4 points of recognition.
     ambiguity_margin: float = 0.1
+    # The thresholds are never looser than the calibrated ones for a gallery of this many
+    # faces, however few are enrolled (MATCH_MIN_GALLERY). The calibration's stranger tail
+    # comes from LFW's people; a small office of other people met strangers at 5 faces
+    # within the gallery-of-5 threshold (3 in 25, issue 25), while the floor costs next to
+    # nothing in recognition (bench/README.md, lfw small galleries).
+    min_gallery: int = 100
 
 
 DEFAULT_THRESHOLDS = ThresholdSettings()
@@ -42,6 +48,9 @@ class GalleryThresholds:
     expected_stranger_accept: float | None
     expected_recognition: float | None
     warning: str | None = None
+    # the gallery size the thresholds were calibrated for: max(faces, the floor's size)
+    sized_for: int | None = None
+    floor_in_force: bool = False  # fewer faces than the floor: the floor's thresholds apply
 
 
 def thresholds_for(
@@ -58,15 +67,19 @@ def thresholds_for(
     The calibration measured galleries of one photo per person; counting every face of an
     employee enrolled with three photos as one more comparison is conservative (the three
     are alike), and on LFW kept strangers within the target where counting people did not
-    (bench/README.md, lfw)."""
+    (bench/README.md, lfw).
+
+    Below `settings.min_gallery` faces the calibrated thresholds are those of that many
+    faces (the floor); a configured MATCH_THRESHOLD is the operator's and is used as set."""
     if calibration is None:
         return _uncalibrated(faces, metric, deepface_default, settings)
     warning = None
     target = settings.stranger_accept_target
+    sized_for = max(faces, settings.min_gallery)
     if settings.match_override is not None:
         match_cosine, basis = to_cosine(metric, settings.match_override), "configured"
     else:
-        match_cosine, basis = calibration.distance_for_strangers(target, faces), "calibrated"
+        match_cosine, basis = calibration.distance_for_strangers(target, sized_for), "calibrated"
     expected_strangers = calibration.stranger_accept_at(match_cosine, faces)
     expected_recognition = calibration.genuine_accept_at(match_cosine)
     if expected_strangers > target * 1.05:
@@ -95,6 +108,8 @@ def thresholds_for(
         expected_stranger_accept=round(expected_strangers, 5),
         expected_recognition=round(expected_recognition, 4),
         warning=warning,
+        sized_for=sized_for if basis == "calibrated" else None,
+        floor_in_force=basis == "calibrated" and faces < settings.min_gallery,
     )
 
 

@@ -65,6 +65,8 @@ async def insert(
             employee_id=enrolled.employee_id,
             face_id=enrolled.face_id,
             image_url=photo_path(enrolled.employee_id, enrolled.face_id),
+            face_box=answers.FaceBox(**enrolled.face_box),
+            ignored_faces=enrolled.ignored_faces,
         )
 
     asked = {**fields, "confirm_distinct": confirm, "image": hashlib.sha256(image).hexdigest()}

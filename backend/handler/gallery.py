@@ -19,7 +19,7 @@ router = APIRouter(prefix="/api/v1", responses=API_ERRORS, tags=["gallery"])
 class GallerySettings(BaseModel):
     """Threshold settings to write into the gallery's row; a field left out stays as it is,
     null puts it back to the configured value (MATCH_STRANGER_ACCEPT_RATE, MATCH_THRESHOLD,
-    DUPLICATE_THRESHOLD, MATCH_MARGIN). Every replica follows within 5 s."""
+    DUPLICATE_THRESHOLD, MATCH_MARGIN, MATCH_MIN_GALLERY). Every replica follows within 5 s."""
 
     # strict: false or "0.1" is not a threshold (lax mode would read them as 0.0 and 0.1)
     model_config = ConfigDict(
@@ -38,6 +38,11 @@ class GallerySettings(BaseModel):
     )
     match_margin: float | None = Field(
         default=None, description="share of the match threshold the runner-up must lie beyond"
+    )
+    match_min_gallery: int | None = Field(
+        default=None,
+        description="the threshold floor: thresholds never looser than for this many faces "
+        "(1 to 1,000,000; 1: no floor)",
     )
 
 

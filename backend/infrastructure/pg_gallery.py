@@ -31,7 +31,7 @@ HNSW_BUILD_MEMORY = "512MB"
 GENERATION_TABLES = r"^face_vector_[0-9]+$"
 ROW_COLUMNS = (
     "model, detector, dim, thresholds, metric, generation, "
-    "stranger_accept_rate, match_threshold, duplicate_threshold, match_margin"
+    "stranger_accept_rate, match_threshold, duplicate_threshold, match_margin, match_min_gallery"
 )
 
 
@@ -107,6 +107,7 @@ def state_of(row: Any, default_metric: Metric) -> GalleryState:
             match_threshold=row.match_threshold,
             duplicate_threshold=row.duplicate_threshold,
             match_margin=row.match_margin,
+            match_min_gallery=row.match_min_gallery,
         ),
     )
 

@@ -1,4 +1,4 @@
-"""python -m bench.lfw [--lfw PATH] [--calibrate | --markdown]"""
+"""python -m bench.lfw [--lfw PATH] [--calibrate | --markdown | --floor]"""
 
 import argparse
 import sys
@@ -15,6 +15,12 @@ def main() -> int:
     parser.add_argument("--calibrate", action="store_true", help="write the calibration tables")
     parser.add_argument("--markdown", action="store_true", help="print bench/README.md's tables")
     parser.add_argument("--quick", action="store_true", help="two draws instead of five")
+    parser.add_argument(
+        "--floor",
+        action="store_true",
+        help="small galleries with and without the threshold floor, and enrollment of each "
+        "person's first photo (bench/lfw/floor.py)",
+    )
     args = parser.parse_args()
     if args.markdown:
         result = load("lfw")
@@ -27,6 +33,11 @@ def main() -> int:
     if lfw is None:
         print(HOW_TO_GET, file=sys.stderr)
         return 2
+    if args.floor:
+        from bench.lfw import floor
+
+        print(floor.markdown(floor.run(lfw)))
+        return 0
     if args.calibrate:
         for path in calibrate(lfw):
             print(f"wrote {path}")

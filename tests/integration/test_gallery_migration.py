@@ -41,7 +41,7 @@ def test_an_existing_gallery_moves_into_an_indexed_first_generation(database_url
                     "quality) VALUES ('f1', 'A', '[1,0,0,0]', 'Dlib', 'dlib', 'k', '{}')"
                 )
             )
-        assert migrate(engine) == "0009"
+        assert migrate(engine) == "0010"
         with engine.connect() as db:
             index = db.execute(
                 text("SELECT indexdef FROM pg_indexes WHERE indexname = :i"),

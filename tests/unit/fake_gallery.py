@@ -3,6 +3,7 @@
 
 from collections.abc import Callable
 from dataclasses import replace
+from typing import Any
 
 from backend.domain.errors import ReembedConflict
 from backend.domain.gallery_state import GalleryState, may_adopt
@@ -29,7 +30,8 @@ class FakeGalleryRow:
         return self.state
 
     def set_thresholds(self, changes: dict[str, float | None]) -> GalleryState:
-        self.state = replace(self.state, overrides=replace(self.state.overrides, **changes))
+        written: dict[str, Any] = dict(changes)
+        self.state = replace(self.state, overrides=replace(self.state.overrides, **written))
         return self.state
 
 

@@ -1,6 +1,7 @@
 """Enrollment, check-in and erasure against in-memory fakes."""
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
@@ -23,7 +24,7 @@ ASK_HR = {"duplicate_threshold": 0.0005}
 
 
 def dlib_policy(
-    faces: FakeFaceRepository, metric: Metric = Metric.COSINE, **settings: float
+    faces: FakeFaceRepository, metric: Metric = Metric.COSINE, **settings: Any
 ) -> MatchPolicy:
     """Dlib without a calibration: DeepFace's 1:1 threshold unless settings fix one."""
     return MatchPolicy.fixed(

@@ -31,7 +31,7 @@ def synthetic_calibration() -> Calibration:
 
 def test_threshold_tightens_as_the_gallery_grows():
     calibration = synthetic_calibration()
-    settings = ThresholdSettings(stranger_accept_target=0.005)
+    settings = ThresholdSettings(stranger_accept_target=0.005, min_gallery=1)  # no floor
     matches = [thresholds_for(n, Metric.COSINE, calibration, None, settings).match for n in SIZES]
     assert matches == sorted(matches, reverse=True)
     assert len(set(matches)) == len(matches)
@@ -40,9 +40,8 @@ def test_threshold_tightens_as_the_gallery_grows():
 @pytest.mark.parametrize("faces", [1, 30, 1000, 3000])
 def test_calibrated_threshold_keeps_the_stranger_target(faces):
     calibration = synthetic_calibration()
-    used = thresholds_for(
-        faces, Metric.COSINE, calibration, None, ThresholdSettings(stranger_accept_target=0.01)
-    )
+    settings = ThresholdSettings(stranger_accept_target=0.01, min_gallery=1)  # no floor
+    used = thresholds_for(faces, Metric.COSINE, calibration, None, settings)
     assert used.basis == "calibrated"
     assert used.expected_stranger_accept == pytest.approx(0.01, rel=0.02)
     # what the table says of that distance, by 1 - (1 - FAR)^N, agrees

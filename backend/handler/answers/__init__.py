@@ -38,12 +38,14 @@ from backend.handler.answers.people import (
     EmployeeSummary,
     EnrollmentResult,
     Face,
+    FaceBox,
     FaceQuality,
 )
 
 __all__ = [
     "Page",
     "EnrollmentResult",
+    "FaceBox",
     "Employee",
     "EmployeeSummary",
     "FaceQuality",

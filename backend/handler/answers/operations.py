@@ -10,7 +10,7 @@ from backend.handler.answers.base import WHEN, Page, Timestamp, examples
 class GallerySetting(BaseModel):
     """A threshold setting: the value in force (null: none, the calibration decides)."""
 
-    value: float | None
+    value: int | float | None
     source: Literal["gallery", "configuration"] = Field(
         description="gallery: set by an admin in the gallery's row; configuration: the "
         "environment's setting (or its default)"
@@ -36,12 +36,16 @@ class GalleryReport(BaseModel):
             "expected_recognition": 0.961,
             "calibration": "LFW View 1 training people",
             "warning": None,
+            "match_min_gallery": 100,
+            "threshold_floor_in_force": False,
+            "thresholds_sized_for": 355,
             "generation": 1,
             "settings": {
                 "stranger_accept_rate": {"value": 0.005, "source": "configuration"},
                 "match_threshold": {"value": None, "source": "configuration"},
                 "duplicate_threshold": {"value": None, "source": "configuration"},
                 "match_margin": {"value": 0.1, "source": "configuration"},
+                "match_min_gallery": {"value": 100, "source": "configuration"},
             },
         }
     )
@@ -62,6 +66,18 @@ class GalleryReport(BaseModel):
     expected_recognition: float | None
     calibration: str | None
     warning: str | None
+    match_min_gallery: int = Field(
+        description="the threshold floor: the calibrated thresholds are never looser than "
+        "those for a gallery of this many faces"
+    )
+    threshold_floor_in_force: bool = Field(
+        description="true while fewer faces are enrolled than the floor: the thresholds in "
+        "use are those for match_min_gallery faces"
+    )
+    thresholds_sized_for: int | None = Field(
+        description="the gallery size the calibrated thresholds are for (null when "
+        "configured or uncalibrated)"
+    )
     settings: dict[str, GallerySetting] = Field(
         description="each threshold setting in force, and where it comes from"
     )

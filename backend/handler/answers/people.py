@@ -5,6 +5,15 @@ from pydantic import BaseModel, Field
 from backend.handler.answers.base import WHEN, Page, Timestamp, examples
 
 
+class FaceBox(BaseModel):
+    """A face's box in the photo, in the photo's pixels from its top left corner."""
+
+    x: int
+    y: int
+    w: int
+    h: int
+
+
 class EnrollmentResult(BaseModel):
     """A face stored for an employee (created with them when new)."""
 
@@ -13,11 +22,18 @@ class EnrollmentResult(BaseModel):
             "employee_id": "E042",
             "face_id": "7d2f1c7e1b7a4a5e9c353c0c1f4f2a10",
             "image_url": "/api/v1/employees/E042/faces/7d2f1c7e1b7a4a5e9c353c0c1f4f2a10/photo",
+            "face_box": {"x": 212, "y": 96, "w": 180, "h": 231},
+            "ignored_faces": 1,
         }
     )
     employee_id: str
     face_id: str = Field(description="32 hex digits")
     image_url: str = Field(description="the photo route of this face, relative to the backend")
+    face_box: FaceBox = Field(description="the face enrolled (the photo's largest)")
+    ignored_faces: int = Field(
+        description="the photo's other faces, left out as background: each below the size "
+        "floor or less than half the enrolled face's width"
+    )
 
 
 class Employee(BaseModel):
