@@ -95,9 +95,14 @@ def test_gallery_reports_model_size_and_the_threshold_for_that_size(stack, photo
     assert before["stranger_accept_target"] == 0.005
     assert 0 < before["duplicate_refuse_threshold"] < before["match_threshold"] < 1
     assert before["expected_stranger_accept"] <= 0.005
+    # the threshold floor (issue 25): a small gallery uses the thresholds of 100 faces
+    assert before["match_min_gallery"] == 100
+    assert before["thresholds_sized_for"] == max(before["faces"], 100)
+    assert before["threshold_floor_in_force"] == (before["faces"] < 100)
     ready = httpx.get(f"{stack.url}/readyz").json()
     assert ready["gallery"]["model"] == "SFace"
     assert ready["gallery"]["match_threshold"] == before["match_threshold"]
+    assert ready["gallery"]["threshold_floor_in_force"] == before["threshold_floor_in_force"]
     kiosk = httpx.get(f"{stack.url}/api/v1/gallery", headers={"X-API-Key": stack.kiosk_key})
     assert kiosk.status_code == 403
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 
 from backend.domain import errors
 from backend.domain.gallery import GalleryStatus
@@ -133,6 +134,21 @@ def test_a_recalibration_on_one_replica_is_in_force_on_the_other_within_seconds(
     report = b.status.report()
     assert report.settings["match_threshold"] == {"value": 0.03, "source": "gallery"}
     assert report.settings["match_margin"]["source"] == "configuration"
+
+
+def test_the_threshold_floor_is_kept_in_the_row_and_the_database_refuses_a_floor_below_one(
+    replicas, engine
+):
+    a, b = replicas
+    a.status.recalibrate({"match_min_gallery": 25})
+    b.later(FOLLOW_SECONDS)
+    assert b.row.read().overrides.match_min_gallery == 25
+    assert b.status.report().settings["match_min_gallery"] == {"value": 25, "source": "gallery"}
+    refused = pytest.raises(IntegrityError, match="gallery_match_min_gallery_positive")
+    with refused, engine.begin() as db:
+        db.execute(text("UPDATE gallery SET match_min_gallery = 0"))
+    a.status.recalibrate({"match_min_gallery": None})
+    assert a.row.read().overrides.match_min_gallery is None
 
 
 def test_a_reembed_switch_is_followed_by_the_other_replica(replicas, engine):
