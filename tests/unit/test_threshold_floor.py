@@ -7,6 +7,7 @@ import pytest
 
 from backend.calibration import load_calibration
 from backend.domain import errors
+from backend.domain.enrollment import duplicate_guard
 from backend.domain.gallery_state import ThresholdOverrides
 from backend.domain.matching import MatchPolicy
 from backend.domain.model import Match, Metric, ModelInfo
@@ -120,3 +121,12 @@ def test_an_admin_sets_the_floor_through_the_api(tmp_path):
     assert changed.json()["settings"]["match_min_gallery"] == {"value": 25, "source": "gallery"}
     assert refused.status_code == 422
     assert world.gallery_row.state.overrides.match_min_gallery == 25
+
+
+def test_the_possible_duplicate_band_ends_at_the_floors_match_threshold():
+    floored, own = sface(5), sface(5, NO_FLOOR)
+    between = Match("E1", "Alice", "f1", "k1", (floored.match + own.match) / 2)
+    # a look-alike the gallery-of-5 threshold would have asked HR about is a stranger now
+    assert duplicate_guard(between, floored, confirmed=False) is None
+    with pytest.raises(errors.PossibleDuplicate):
+        duplicate_guard(between, own, confirmed=False)
