@@ -74,7 +74,8 @@ export function describeEnrollError(status, error, cameraOk) {
     case "no_face_detected":
       return "No face was found in the photo. Use a photo where the face is clearly visible.";
     case "multiple_faces":
-      return "More than one face is in the photo. Use a photo of the employee alone.";
+      return "Two faces in the photo are large enough to be the employee's. Use a photo where " +
+        "the employee's face is clearly the largest, or of the employee alone.";
     case "invalid_image":
       return "The file is not a readable image. Use a JPEG or PNG photo.";
     case "image_too_large":

@@ -7,6 +7,7 @@ import pytest
 
 from facegate.samples import CACHE
 from facegate_shared.paths import REPO_ROOT
+from tests.composed import busy_photo
 from tests.e2e.browser import browser_page, wait_for, write_y4m
 
 pytestmark = pytest.mark.browser
@@ -111,6 +112,39 @@ def sign_in_to_enroll(page, url, key):
     page.fill("#admin-key", key)
     page.click("#key-submit")
     page.wait_for_selector("#enroll-form", state="visible")
+
+
+def test_enroll_page_shows_the_face_it_enrolled_from_a_busy_photo(
+    stack, enrolled, photos, tmp_path, output_dir
+):
+    # Biden large at the left, Obama (already enrolled) small at the top right: Biden's face
+    # is enrolled, Obama's left out; the page draws the box of the face used.
+    busy = tmp_path / "busy.jpg"
+    busy.write_bytes(busy_photo(photos["biden.jpg"], photos["obama.jpg"], 0.2))
+    camera = write_y4m(None, tmp_path / "blank.y4m")
+    with browser_page(camera) as page:
+        sign_in_to_enroll(page, stack.url, stack.admin_key)
+        page.fill("#employee-id", "PAGE-BIDEN")
+        page.fill("#employee-name", "Joe Biden")
+        page.set_input_files("#photo-file", str(busy))
+        page.click("#submit")
+        wait_for(page, "document.querySelector('#outcome').dataset.state === 'success'", 60)
+        wait_for(page, "document.querySelector('#used-faces .face-box[data-placed]') !== null", 30)
+        page.screenshot(path=str(output_dir / "enroll-busy-photo.png"), full_page=True)
+        x, y, w, h = map(int, page.get_attribute("#used-faces .face-box", "data-box").split(","))
+        assert x < 1000 and w > 200  # Biden's face, in the left part of the 1600 px photo
+        assert "1 other face" in page.inner_text("#used-faces figcaption")
+        # drawn where the face is: the box's place on screen is the photo's, scaled
+        shown = page.evaluate(
+            """() => {
+              const image = document.querySelector('#used-faces img');
+              const box = document.querySelector('#used-faces .face-box');
+              const i = image.getBoundingClientRect(), b = box.getBoundingClientRect();
+              const scale = i.width / image.naturalWidth;
+              return [(b.left - i.left) / scale, (b.top - i.top) / scale, b.width / scale];
+            }"""
+        )
+        assert shown == pytest.approx([x, y, w], abs=4)
 
 
 def test_enroll_page_takes_up_to_three_photos_of_one_person(stack, enrolled, tmp_path, output_dir):

@@ -3,7 +3,6 @@ stores: a gallery of 5 with the threshold floor refuses a stranger that the gall
 threshold lets in; a busy enrollment photo enrolls its large face and reports the others;
 two large faces are refused. Test photos are composed from the sample photos at test time."""
 
-import io
 from dataclasses import replace
 from typing import Any
 
@@ -19,6 +18,7 @@ from backend.domain.gallery_state import GalleryState
 from backend.domain.model import DetectedFace, Extraction, Metric, ModelInfo, Quality
 from backend.domain.thresholds import ThresholdSettings, thresholds_for
 from backend.infrastructure.http_embedder import HttpEmbedder
+from tests.composed import busy_photo, jpeg, opened
 from tests.unit.world import FakeWorld
 
 # Random 128-d unit vectors are nobody's face: about 1.0 from every real face.
@@ -59,17 +59,6 @@ def services_on(world: FakeWorld, embedder: Any, **settings: Any) -> Services:
     adapters = replace(world.adapters(), model=model, embedder=embedder)
     adapters = replace(adapters, calibration=load_calibration)
     return build_services(world.settings(**settings), adapters)
-
-
-def jpeg(image: Image.Image) -> bytes:
-    out = io.BytesIO()
-    image.save(out, "JPEG", quality=92)
-    return out.getvalue()
-
-
-def opened(data: bytes, scale: float = 1.0) -> Image.Image:
-    image = Image.open(io.BytesIO(data)).convert("RGB")
-    return image.resize((round(image.width * scale), round(image.height * scale)))
 
 
 def morph(photos: dict[str, bytes], embedder: Any, share: float) -> bytes:
@@ -128,14 +117,6 @@ def test_a_gallery_of_five_with_the_floor_refuses_a_stranger_its_own_threshold_a
     assert himself.matched and himself.match is not None and himself.match.employee_id == "E1"
 
 
-def composed(photos: dict[str, bytes], other: str, other_scale: float) -> bytes:
-    """obama.jpg at the left of a grey 1600x1200 picture, `other` scaled at the top right."""
-    canvas = Image.new("RGB", (1600, 1200), (128, 128, 128))
-    canvas.paste(opened(photos["obama.jpg"]), (0, 0))
-    canvas.paste(opened(photos[other], other_scale), (1000, 50))
-    return jpeg(canvas)
-
-
 @pytest.mark.parametrize(
     "biden_scale",
     [0.2, 0.35],  # his face ~60 px (below the 80 px floor); ~100 px (under half of Obama's)
@@ -143,7 +124,7 @@ def composed(photos: dict[str, bytes], other: str, other_scale: float) -> bytes:
 def test_a_busy_photo_enrolls_its_large_face_and_reports_the_other(embedder, photos, biden_scale):
     world = FakeWorld()
     services = services_on(world, embedder)
-    image = composed(photos, "biden.jpg", biden_scale)
+    image = busy_photo(photos["obama.jpg"], photos["biden.jpg"], biden_scale)
     faces = embedder.extract(image).faces
     assert len(faces) == 2  # the background face is seen, and left out
     enrolled = services.enrollment.enroll("E1", "Barack Obama", image)
@@ -159,6 +140,8 @@ def test_two_large_faces_are_refused_and_nothing_is_stored(embedder, photos):
     world = FakeWorld()
     services = services_on(world, embedder)
     with pytest.raises(errors.MultipleFaces) as refused:
-        services.enrollment.enroll("E1", "Barack Obama", composed(photos, "biden.jpg", 0.9))
+        services.enrollment.enroll(
+            "E1", "Barack Obama", busy_photo(photos["obama.jpg"], photos["biden.jpg"], 0.9)
+        )
     assert refused.value.details["enrollable_faces"] == 2
     assert world.faces.count_faces() == 0 and world.images.objects == {}

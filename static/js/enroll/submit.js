@@ -8,6 +8,7 @@ import { apiBlob, apiFetch, errorOf } from "../api.js";
 import { byId } from "../dom.js";
 import { describeEnrollError } from "../enroll-errors.js";
 import { cameraWorks, clearShots, taken } from "./shots.js";
+import { clearUsedFaces, showUsedFaces } from "./used-faces.js";
 
 /** @typedef {import("./shots.js").Shot} Shot */
 /** @typedef {import("../api.js").Answer} Answer */
@@ -180,6 +181,9 @@ export function wireForm(session) {
     let enrolled = 0;
     /** @type {string[]} */
     const problems = [];
+    /** @type {import("./used-faces.js").UsedFace[]} */
+    const used = [];
+    clearUsedFaces();
     el.submit.disabled = true;
     try {
       for (let i = 0; i < shots.length; i++) {
@@ -201,6 +205,8 @@ export function wireForm(session) {
         }
         if (answer.status === 201 || answer.status === 200) {
           enrolled++;
+          const body = answer.body || {};
+          if (body.face_box) used.push({ blob: shot.blob, box: body.face_box, ignored: body.ignored_faces || 0 });
           continue;
         }
         if (answer.status === 401 || answer.status === 403) return session.reject();
@@ -227,6 +233,7 @@ export function wireForm(session) {
       (shots.length > 1 ? " with " + enrolled + " of " + shots.length + " photos" : "");
     if (problems.length) text += ". Not enrolled: " + problems.join(" ");
     setOutcome("success", text);
+    showUsedFaces(used);
     // Ready for the next employee.
     el.form.reset();
     clearShots();
