@@ -240,3 +240,19 @@ def test_gallery_set_writes_the_row_that_show_and_the_api_report(stack):
     finally:
         reset = run_cli("gallery", "set", "--match-margin", "default", env=stack.env)
     assert json.loads(reset.stdout)["settings"]["match_margin"]["source"] == "configuration"
+
+
+def test_gallery_set_moves_the_threshold_floor(stack):
+    """`--match-min-gallery` writes the floor (issue 25): the thresholds follow at once."""
+    try:
+        changed = run_cli("gallery", "set", "--match-min-gallery", "5", env=stack.env)
+        assert changed.returncode == 0, changed.stderr
+        report = json.loads(changed.stdout)
+        assert report["match_min_gallery"] == 5
+        assert report["settings"]["match_min_gallery"] == {"value": 5, "source": "gallery"}
+        assert report["thresholds_sized_for"] == max(report["faces"], 5)
+        halves = run_cli("gallery", "set", "--match-min-gallery", "2.5", env=stack.env)
+        assert halves.returncode != 0 and "not valid" in halves.stderr
+    finally:
+        reset = run_cli("gallery", "set", "--match-min-gallery", "default", env=stack.env)
+    assert json.loads(reset.stdout)["match_min_gallery"] == 100
