@@ -139,6 +139,17 @@ class BackendSettings(BaseSettings):
     sweep_interval_seconds: float = Field(default=300.0, gt=0)
     # Longer than any enrollment takes between its photo and its row.
     sweep_grace_seconds: float = Field(default=900.0, ge=0)
+    # The audit log keeps entries this many days (0: for ever); pruning leaves an anchor so
+    # the chain still verifies.
+    audit_retention_days: int = Field(default=2190, ge=0)
+    # Photos and check-in snapshots are sealed (AES-256-GCM) before they reach the object
+    # store; keys as "id:base64 of 32 random bytes", comma separated (`facegate keys
+    # new-storage-key ID` makes one). No key: photos are stored as they are. docs/privacy.md.
+    storage_keys: str = ""
+    # A file of such keys, one a line (make run makes var/storage.keys); added to STORAGE_KEYS.
+    storage_keys_file: Path | None = None
+    # The key that seals (default: the first listed); every listed key opens.
+    storage_key_id: str = ""
 
     def threshold_defaults(self) -> ThresholdSettings:
         """The threshold settings in force where the gallery's row sets none."""

@@ -14,6 +14,7 @@ from backend.config import BackendSettings
 from backend.domain.app import Services
 from backend.handler import (
     attendance,
+    audit,
     employees,
     evidence,
     gallery,
@@ -93,6 +94,7 @@ def create_app(
     app.include_router(liveness.router)
     app.include_router(keys.router)
     app.include_router(webhooks.router)
+    app.include_router(audit.router)
     mount_pages(app, settings.static_dir)
     install_contract(app)
     return app

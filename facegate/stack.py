@@ -22,6 +22,18 @@ from facegate_shared.paths import REPO_ROOT
 STACK_FILE = "stack.json"
 
 
+def local_storage_keys(var: Path) -> Path:
+    """The photo sealing key of a local stack, made once beside its data (docs/privacy.md)."""
+    from backend.bootstrap.commands import new_storage_key
+
+    path = var / "storage.keys"
+    if not path.exists():
+        var.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)
+        path.write_text(new_storage_key("local-1") + "\n")
+    return path
+
+
 def first_admin_key(settings: BackendSettings) -> str | None:
     """On a fresh data folder, an admin key to print once; None when keys exist."""
     from backend.bootstrap.commands import api_keys
@@ -90,6 +102,8 @@ def start_dependencies(supervisor: Supervisor, var: Path) -> dict[str, str]:
         s3_port = int(os.environ.get("FACEGATE_S3_PORT", "8333"))
         env.update(start_object_store(supervisor, var, s3_port))
     print(f"object store {env['S3_ENDPOINT']}", flush=True)
+    if not (os.environ.get("STORAGE_KEYS") or os.environ.get("STORAGE_KEYS_FILE")):
+        env["STORAGE_KEYS_FILE"] = str(local_storage_keys(var))
     if os.environ.get("EMBEDDER_URL"):
         env["EMBEDDER_URL"] = os.environ["EMBEDDER_URL"]
     else:

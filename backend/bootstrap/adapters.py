@@ -11,11 +11,13 @@ from sqlalchemy import Engine, text
 from backend.calibration import load_calibration
 from backend.config import BackendSettings
 from backend.domain.calibration import Calibration
-from backend.domain.errors import EmbedderUnavailable
+from backend.domain.errors import EmbedderUnavailable, StorageUnavailable
 from backend.domain.model import ModelInfo
 from backend.domain.ports import (
     AdministeredFaces,
     ApiKeyStore,
+    AuditArchive,
+    AuditTrail,
     ChallengeLedger,
     CheckinFaces,
     CheckinLog,
@@ -26,6 +28,8 @@ from backend.domain.ports import (
     IdempotencyStore,
     ImageStore,
     RateBuckets,
+    ResealableStore,
+    RotationLedger,
     SweptGallery,
     SweptPhotos,
     SweptSnapshots,
@@ -37,6 +41,7 @@ from backend.domain.unit_of_work import UnitOfWorkFactory
 from backend.infrastructure.database import make_engine, migrate, transaction
 from backend.infrastructure.http_embedder import HttpEmbedder
 from backend.infrastructure.http_webhooks import HttpWebhookSender
+from backend.infrastructure.pg_audit import PgAuditLog
 from backend.infrastructure.pg_checkins import PgCheckinLog
 from backend.infrastructure.pg_employees import PgEmployees
 from backend.infrastructure.pg_faces import PgFaceRepository
@@ -47,11 +52,18 @@ from backend.infrastructure.pg_keys import PgApiKeyStore
 from backend.infrastructure.pg_liveness import PgChallengeLedger
 from backend.infrastructure.pg_outbox import PgWebhooks
 from backend.infrastructure.pg_ratelimit import PgRateBuckets
+from backend.infrastructure.pg_rotation import PgRotationLedger
 from backend.infrastructure.pg_sweep import PgSweptGallery, PgSweptSnapshots
 from backend.infrastructure.pg_unit_of_work import PgUnitOfWork
 from backend.infrastructure.s3_store import S3ImageStore
+from backend.infrastructure.sealed_store import SealedImageStore
+from backend.infrastructure.sealing import StorageKeyError, keyring
 
 log = logging.getLogger("facegate.backend")
+
+
+class AuditStore(AuditTrail, AuditArchive, Protocol):
+    """The audit log's adapter: appended by the use cases, read by the audit service."""
 
 
 class Gallery(EnrollmentFaces, CheckinFaces, GalleryStats, Protocol):
@@ -79,6 +91,10 @@ class Adapters:
     swept_gallery: SweptGallery
     swept_snapshots: SweptSnapshots
     swept_photos: SweptPhotos
+    audit: AuditStore
+    # The storage key rotation a backend carries on (None: none, as in the unit tests).
+    resealable: ResealableStore | None = None
+    rotation_ledger: RotationLedger | None = None
     # None: each process limits on its own (unit tests); PostgreSQL shares it otherwise.
     rate_buckets: RateBuckets | None = None
     calibration: Callable[[str], Calibration | None] = load_calibration
@@ -108,7 +124,17 @@ def open_database(settings: BackendSettings, pool_size: int | None = None) -> En
     return engine
 
 
-def image_store(settings: BackendSettings) -> S3ImageStore:
+def image_store(settings: BackendSettings) -> SealedImageStore:
+    """The object store, sealing photos with the storage keys of the settings."""
+    try:
+        keys = keyring(settings.storage_keys, settings.storage_keys_file, settings.storage_key_id)
+    except StorageKeyError as error:
+        raise StorageUnavailable(str(error)) from None
+    return SealedImageStore(raw_image_store(settings), keys)
+
+
+def raw_image_store(settings: BackendSettings) -> S3ImageStore:
+    """The object store as it is, objects as stored (sealed or not)."""
     return S3ImageStore(
         settings.s3_endpoint,
         settings.s3_access_key,
@@ -184,6 +210,9 @@ def connect(settings: BackendSettings, *, bind_model: bool = True) -> Adapters:
         swept_gallery=PgSweptGallery(engine),
         swept_snapshots=PgSweptSnapshots(engine),
         swept_photos=images,
+        audit=PgAuditLog(engine),
+        resealable=images,
+        rotation_ledger=PgRotationLedger(engine),
         rate_buckets=PgRateBuckets(engine),
         probes={"database": database_probe, "storage": images.ping, "embedder": embedder.ready},
         closers=[embedder.close, engine.dispose],

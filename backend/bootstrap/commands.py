@@ -24,12 +24,17 @@ from backend.calibration import load_calibration
 from backend.config import BackendSettings
 from backend.domain.app import Services
 from backend.domain.attendance import Attendance
+from backend.domain.audit import AuditLog
 from backend.domain.gallery import GalleryStatus
 from backend.domain.keys import ApiKeys
 from backend.domain.reembed import ReembedService
+from backend.domain.rotation import StorageRotation
 from backend.infrastructure.database import migrate
+from backend.infrastructure.pg_audit import PgAuditLog
 from backend.infrastructure.pg_checkins import PgCheckinLog
 from backend.infrastructure.pg_keys import PgApiKeyStore
+from backend.infrastructure.pg_rotation import PgRotationLedger
+from backend.infrastructure.sealing import new_key_line
 
 Built = TypeVar("Built")
 
@@ -55,7 +60,32 @@ def on_database(settings: BackendSettings, build: Callable[[Engine], Built]) -> 
 
 
 def api_keys(settings: BackendSettings) -> AbstractContextManager[ApiKeys]:
-    return on_database(settings, lambda engine: services.api_keys(PgApiKeyStore(engine)))
+    return on_database(
+        settings, lambda engine: services.api_keys(PgApiKeyStore(engine), PgAuditLog(engine))
+    )
+
+
+def audit(settings: BackendSettings) -> AbstractContextManager[AuditLog]:
+    """The audit log on the database alone (verify, prune, export)."""
+    return on_database(settings, lambda engine: services.audit_log(settings, PgAuditLog(engine)))
+
+
+def new_storage_key(key_id: str) -> str:
+    """A fresh 'id:base64' line for STORAGE_KEYS or STORAGE_KEYS_FILE."""
+    return new_key_line(key_id)
+
+
+def storage_rotation(settings: BackendSettings) -> AbstractContextManager[StorageRotation]:
+    """Re-sealing the object store with the current storage key."""
+
+    def rotation(engine: Engine) -> StorageRotation:
+        store = image_store(settings)
+        store.ensure_bucket()
+        return StorageRotation(
+            store=store, ledger=PgRotationLedger(engine), audit=PgAuditLog(engine)
+        )
+
+    return on_database(settings, rotation)
 
 
 def attendance(settings: BackendSettings) -> AbstractContextManager[Attendance]:
@@ -78,7 +108,9 @@ def reembedding(settings: BackendSettings) -> Iterator[ReembedService]:
     engine = open_database(settings, pool_size=2)
     embedder = embedder_client(settings)
     try:
-        yield services.reembedding(settings, embedder, generations(engine), image_store(settings))
+        yield services.reembedding(
+            settings, embedder, generations(engine), image_store(settings), PgAuditLog(engine)
+        )
     finally:
         embedder.close()
         engine.dispose()
@@ -91,6 +123,6 @@ def gallery_status(settings: BackendSettings) -> AbstractContextManager[GalleryS
         row = gallery_row(engine, settings)
         faces = face_repository(engine, settings)
         policy = services.policy_of(settings, row.read, faces, load_calibration)
-        return services.gallery_status(policy, faces, row)
+        return services.gallery_status(policy, faces, row, PgAuditLog(engine))
 
     return on_database(settings, status)

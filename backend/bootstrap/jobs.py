@@ -1,12 +1,13 @@
 """The periodic jobs of a replica, on the one runner (backend.background): a later job
 (retention, ...) joins by one more line in `build_jobs`."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from backend.background import Job, Runner
 from backend.bootstrap.adapters import Adapters
 from backend.config import BackendSettings
 from backend.domain.app import Services
+from backend.domain.rotation import StorageRotation
 from backend.domain.sweep import PhotoSweep, SnapshotSweep
 from backend.domain.webhooks import RetryPolicy, WebhookDispatcher
 
@@ -14,6 +15,8 @@ from backend.domain.webhooks import RetryPolicy, WebhookDispatcher
 IDEMPOTENCY_SWEEP_SECONDS = 3600.0
 # Delivered and given-up webhook events are kept a week; pruned every ten minutes.
 OUTBOX_PRUNE_SECONDS = 600.0
+# Audit entries past AUDIT_RETENTION_DAYS go once a day.
+AUDIT_PRUNE_SECONDS = 24 * 3600.0
 
 
 def dispatcher(settings: BackendSettings, adapters: Adapters) -> WebhookDispatcher:
@@ -43,6 +46,7 @@ def build_jobs(settings: BackendSettings, adapters: Adapters, services: Services
     )
     delivery = dispatcher(settings, adapters)
     every = settings.sweep_interval_seconds
+    rotation = storage_rotation(adapters)
     return [
         Job("photo sweep", every, photos.run),
         Job("snapshot sweep", every, snapshots.run),
@@ -54,7 +58,19 @@ def build_jobs(settings: BackendSettings, adapters: Adapters, services: Services
             copies=settings.webhook_workers,
         ),
         Job("webhook outbox prune", OUTBOX_PRUNE_SECONDS, delivery.prune),
-    ]
+        # Replicas pruning at once queue on the chain's head row; the later find nothing.
+        Job("audit prune", AUDIT_PRUNE_SECONDS, lambda: services.audit.prune(datetime.now(UTC))),
+    ] + ([Job("storage rotation", every, rotation.resume)] if rotation else [])
+
+
+def storage_rotation(adapters: Adapters) -> StorageRotation | None:
+    """The share of a storage key rotation (`facegate keys rotate-storage --background`)
+    this replica carries on, one batch holder at a time; None without the adapters."""
+    if adapters.resealable is None or adapters.rotation_ledger is None:
+        return None
+    return StorageRotation(
+        store=adapters.resealable, ledger=adapters.rotation_ledger, audit=adapters.audit
+    )
 
 
 def build_runner(settings: BackendSettings, adapters: Adapters, services: Services) -> Runner:

@@ -3,11 +3,12 @@ constructed (the unit tests call it with fakes, the commands with what they open
 
 from collections.abc import Callable
 
-from backend.bootstrap.adapters import Adapters
+from backend.bootstrap.adapters import Adapters, AuditStore
 from backend.config import BackendSettings
 from backend.domain.admin import EmployeeAdmin
 from backend.domain.app import Services
 from backend.domain.attendance import Attendance
+from backend.domain.audit import AuditLog
 from backend.domain.calibration import Calibration
 from backend.domain.checkin import CheckInService
 from backend.domain.enrollment import EnrollmentService
@@ -21,6 +22,7 @@ from backend.domain.matching import MatchPolicy
 from backend.domain.policy import QualityFloor
 from backend.domain.ports import (
     ApiKeyStore,
+    AuditTrail,
     CheckinLog,
     Embedder,
     GalleryRow,
@@ -65,14 +67,20 @@ def gallery_status(
     policy: MatchPolicy,
     stats: GalleryStats,
     row: GalleryRow,
+    audit: AuditTrail,
     changed: Callable[[], None] = lambda: None,
 ) -> GalleryStatus:
     """The gallery's report and recalibration (the API's, and `facegate gallery`)."""
-    return GalleryStatus(policy=policy, stats=stats, row=row, changed=changed)
+    return GalleryStatus(policy=policy, stats=stats, row=row, audit=audit, changed=changed)
 
 
-def api_keys(store: ApiKeyStore) -> ApiKeys:
-    return ApiKeys(store=store)
+def api_keys(store: ApiKeyStore, audit: AuditTrail) -> ApiKeys:
+    return ApiKeys(store=store, audit=audit)
+
+
+def audit_log(settings: BackendSettings, store: AuditStore) -> AuditLog:
+    """The audit log's service on its adapter (the backend's, or the CLI's)."""
+    return AuditLog(archive=store, trail=store, retention_days=settings.audit_retention_days)
 
 
 def attendance(settings: BackendSettings, checkins: CheckinLog) -> Attendance:
@@ -80,11 +88,19 @@ def attendance(settings: BackendSettings, checkins: CheckinLog) -> Attendance:
 
 
 def reembedding(
-    settings: BackendSettings, embedder: Embedder, gallery: ReembeddedGallery, images: ImageStore
+    settings: BackendSettings,
+    embedder: Embedder,
+    gallery: ReembeddedGallery,
+    images: ImageStore,
+    audit: AuditTrail,
 ) -> ReembedService:
     """Re-embedding from the stored photos (`facegate reembed`)."""
     return ReembedService(
-        embedder=embedder, gallery=gallery, images=images, metric=settings.match_metric
+        embedder=embedder,
+        gallery=gallery,
+        images=images,
+        metric=settings.match_metric,
+        audit=audit,
     )
 
 
@@ -125,17 +141,21 @@ def build_services(settings: BackendSettings, adapters: Adapters) -> Services:
             quality_floor=quality_floor(settings),
         ),
         checkin=checkin,
-        admin=EmployeeAdmin(faces=adapters.employees, uow=adapters.units, images=images),
-        gallery=gallery_status(policy, adapters.faces, adapters.gallery, followed.forget),
-        keys=api_keys(adapters.keys),
+        admin=EmployeeAdmin(
+            faces=adapters.employees, uow=adapters.units, images=images, audit=adapters.audit
+        ),
+        gallery=gallery_status(
+            policy, adapters.faces, adapters.gallery, adapters.audit, followed.forget
+        ),
+        keys=api_keys(adapters.keys, adapters.audit),
         attendance=attendance(settings, adapters.checkins),
-        webhooks=Webhooks(store=adapters.webhooks),
+        webhooks=Webhooks(store=adapters.webhooks, audit=adapters.audit),
         search_limiter=RateLimiter(settings.search_rate_per_minute, buckets=adapters.rate_buckets),
         probes=adapters.probes,
         readiness=ReadinessTracker(settings.ready_grace_seconds),
         max_upload_bytes=settings.max_upload_bytes,
         idempotency=Idempotency(store=adapters.idempotency),
-        evidence=Evidence(checkins=adapters.checkins, images=images),
+        evidence=Evidence(checkins=adapters.checkins, images=images, audit=adapters.audit),
         liveness=LivenessChallenges(
             ledger=adapters.challenges,
             embedder=adapters.embedder,
@@ -145,4 +165,5 @@ def build_services(settings: BackendSettings, adapters: Adapters) -> Services:
             clock=adapters.clock,
             **choice,
         ),
+        audit=audit_log(settings, adapters.audit),
     )

@@ -5,6 +5,7 @@ command imports its module (and so SQLAlchemy and the rest) only when it runs.""
 import argparse
 from pathlib import Path
 
+from backend.cli.audit_parser import register_audit
 from backend.cli.gallery import register_gallery
 
 
@@ -18,7 +19,18 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
     keys_sub.add_parser("list", help="list keys (never the secrets)")
     revoke = keys_sub.add_parser("revoke", help="revoke a key by name")
     revoke.add_argument("name")
+    rotate = keys_sub.add_parser(
+        "rotate-storage", help="re-seal every stored photo with STORAGE_KEY_ID (resumable)"
+    )
+    rotate.add_argument(
+        "--background", action="store_true", help="only start it: the running backends do it"
+    )
+    new_key = keys_sub.add_parser("new-storage-key", help="print a new 'id:base64' storage key")
+    new_key.add_argument("key_id")
     keys.set_defaults(handler=_keys)
+
+    register_audit(commands)
+    commands.choices["audit"].set_defaults(handler=_audit)
 
     checkins = commands.add_parser("checkins", help="attendance records")
     checkins_sub = checkins.add_subparsers(dest="action", required=True)
@@ -54,9 +66,26 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
 
 def _keys(args: argparse.Namespace) -> int:
     from backend.cli.common import run
+
+    if args.action == "rotate-storage":
+        from backend.cli.audit import rotate_storage
+
+        return run(rotate_storage, args)
+    if args.action == "new-storage-key":
+        from backend.bootstrap.commands import new_storage_key
+
+        print(new_storage_key(args.key_id))
+        return 0
     from backend.cli.keys import run_keys_command
 
     return run(run_keys_command, args)
+
+
+def _audit(args: argparse.Namespace) -> int:
+    from backend.cli.audit import run_audit
+    from backend.cli.common import run
+
+    return run(run_audit, args)
 
 
 def _export(args: argparse.Namespace) -> int:

@@ -12,6 +12,7 @@ from rich.table import Table
 
 from backend.bootstrap.commands import running
 from backend.cli.common import CommandFailed, settings_or_fail
+from backend.domain.audit import COMMAND_LINE
 from backend.domain.errors import (
     DatabaseUnavailable,
     DomainError,
@@ -75,7 +76,10 @@ def enroll_dir(args: argparse.Namespace) -> int:
             code, message = "enrolled", ""
             try:
                 services.enrollment.enroll(
-                    employee_id, names.get(employee_id, employee_id), photo.read_bytes()
+                    employee_id,
+                    names.get(employee_id, employee_id),
+                    photo.read_bytes(),
+                    actor=COMMAND_LINE,
                 )
             except STOPPERS as error:
                 raise CommandFailed(f"stopped at {photo}: {error.message}") from error

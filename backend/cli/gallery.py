@@ -52,9 +52,14 @@ def parse_changes(args: argparse.Namespace) -> dict[str, float | None]:
 def gallery(args: argparse.Namespace) -> int:
     from backend.bootstrap.commands import gallery_status
     from backend.cli.common import settings_or_fail
+    from backend.domain.audit import COMMAND_LINE
 
     changes = parse_changes(args)
     with gallery_status(settings_or_fail()) as status:
-        report = status.recalibrate(changes) if args.action == "set" else status.report()
+        report = (
+            status.recalibrate(changes, actor=COMMAND_LINE)
+            if args.action == "set"
+            else status.report()
+        )
     print(json.dumps(report.as_dict(), indent=2))
     return 0

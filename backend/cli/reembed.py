@@ -7,6 +7,7 @@ from rich.progress import Progress
 
 from backend.bootstrap.commands import reembedding
 from backend.cli.common import settings_or_fail
+from backend.domain.audit import COMMAND_LINE
 
 
 def reembed(args: argparse.Namespace) -> int:
@@ -16,7 +17,9 @@ def reembed(args: argparse.Namespace) -> int:
     with reembedding(settings) as service, Progress(console=Console(stderr=True)) as bar:
         task = bar.add_task("re-embedding", total=None)
         report = service.run(
-            args.model, lambda done, total: bar.update(task, completed=done, total=total)
+            args.model,
+            lambda done, total: bar.update(task, completed=done, total=total),
+            actor=COMMAND_LINE,
         )
     print(
         f"re-embedded {report.faces} faces with {report.model.model} "

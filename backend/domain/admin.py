@@ -3,6 +3,14 @@
 from dataclasses import dataclass
 
 from backend.domain import events
+from backend.domain.audit import (
+    EMPLOYEE_CHANGED,
+    EMPLOYEE_ERASED,
+    FACE_REMOVED,
+    PHOTO_VIEWED,
+    SYSTEM,
+    Actor,
+)
 from backend.domain.errors import (
     EmployeeNotFound,
     FaceNotFound,
@@ -21,6 +29,7 @@ from backend.domain.policy import (
 )
 from backend.domain.ports import (
     AdministeredFaces,
+    AuditTrail,
     ImageStore,
 )
 from backend.domain.unit_of_work import UnitOfWorkFactory
@@ -36,11 +45,17 @@ class EmployeeAdmin:
     """Reading and erasing employees: rows and photos go together."""
 
     def __init__(
-        self, *, faces: AdministeredFaces, uow: UnitOfWorkFactory, images: ImageStore
+        self,
+        *,
+        faces: AdministeredFaces,
+        uow: UnitOfWorkFactory,
+        images: ImageStore,
+        audit: AuditTrail,
     ) -> None:
         self._faces = faces
         self._uow = uow
         self._images = images
+        self._audit = audit
 
     def list(self, limit: int, offset: int, search: str = "") -> Page:
         """EmployeeSummary items (face count, last check-in), filtered by `search`."""
@@ -52,13 +67,14 @@ class EmployeeAdmin:
             raise EmployeeNotFound(f"no employee {employee_id}", {"employee_id": employee_id})
         return EmployeeDetails(employee, self._faces.faces_of(employee_id))
 
-    def erase(self, employee_id: str) -> None:
+    def erase(self, employee_id: str, *, actor: Actor = SYSTEM) -> None:
         """Remove the employee, every face, every check-in, every stored photo and every
         check-in snapshot."""
         with self._uow() as uow:
             existed = uow.faces.delete_employee(employee_id)
             if existed:
                 uow.emit(events.employee_erased(employee_id))
+                uow.record(actor, EMPLOYEE_ERASED, "employee", employee_id)
             uow.commit()
         # By prefix, so a retry also sweeps photos a failed earlier erase left behind; the
         # check-in snapshots go with the photos (the rows went with the employee).
@@ -67,7 +83,9 @@ class EmployeeAdmin:
         if not existed:
             raise EmployeeNotFound(f"no employee {employee_id}", {"employee_id": employee_id})
 
-    def update(self, employee_id: str, changes: dict[str, str | None]) -> Employee:
+    def update(
+        self, employee_id: str, changes: dict[str, str | None], *, actor: Actor = SYSTEM
+    ) -> Employee:
         """Rename an employee or change the department or e-mail (None clears those)."""
         clean: dict[str, str | None] = {}
         if "name" in changes:
@@ -80,11 +98,18 @@ class EmployeeAdmin:
         updated = self._faces.update_employee(employee_id, clean)
         if updated is None:
             raise EmployeeNotFound(f"no employee {employee_id}", {"employee_id": employee_id})
+        # The fields that changed, not their values: the log outlives the data it names.
+        self._audit.record(
+            actor, EMPLOYEE_CHANGED, "employee", employee_id, {"fields": sorted(clean)}
+        )
         return updated
 
-    def remove_face(self, employee_id: str, face_id: str) -> None:
+    def remove_face(self, employee_id: str, face_id: str, *, actor: Actor = SYSTEM) -> None:
         with self._uow() as uow:
             removed = uow.faces.delete_face(employee_id, face_id)
+            if removed is not None:
+                details = {"face_id": face_id}
+                uow.record(actor, FACE_REMOVED, "employee", employee_id, details)
             uow.commit()
         if removed is None:
             raise FaceNotFound(
@@ -93,7 +118,7 @@ class EmployeeAdmin:
             )
         self._images.delete(removed.image_key)
 
-    def photo(self, employee_id: str, face_id: str) -> StoredPhoto:
+    def photo(self, employee_id: str, face_id: str, *, actor: Actor = SYSTEM) -> StoredPhoto:
         """The enrolled photo of one face, as stored (for admins only: it is personal data)."""
         face = next((f for f in self._faces.faces_of(employee_id) if f.face_id == face_id), None)
         stored = None if face is None else self._images.open(face.image_key)
@@ -102,4 +127,5 @@ class EmployeeAdmin:
                 f"employee {employee_id} has no face {face_id}",
                 {"employee_id": employee_id, "face_id": face_id},
             )
+        self._audit.record(actor, PHOTO_VIEWED, "employee", employee_id, {"face_id": face_id})
         return stored

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from backend.domain.admin import EmployeeAdmin
 from backend.domain.attendance import Attendance
+from backend.domain.audit import AuditLog
 from backend.domain.checkin import CheckInService
 from backend.domain.enrollment import EnrollmentService
 from backend.domain.evidence import Evidence
@@ -34,5 +35,6 @@ class Services:
     idempotency: Idempotency
     evidence: Evidence
     liveness: LivenessChallenges
+    audit: AuditLog
     # when each probe last answered: /readyz rides out a blip of READY_GRACE_SECONDS
     readiness: ReadinessTracker = field(default_factory=ReadinessTracker)

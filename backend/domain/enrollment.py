@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from backend.domain import events
+from backend.domain.audit import EMPLOYEE_ENROLLED, FACE_ADDED, SYSTEM, Actor
 from backend.domain.errors import (
     FaceAlreadyEnrolled,
     GalleryChanged,
@@ -116,6 +117,7 @@ class EnrollmentService:
         *,
         confirm_distinct: bool = False,
         confirmed_by: str | None = None,
+        actor: Actor = SYSTEM,
     ) -> Enrolled:
         """Enroll one photo; nothing is stored unless everything succeeds.
 
@@ -169,6 +171,9 @@ class EnrollmentService:
                 uow.emit(
                     events.employee_enrolled(employee_id, employee_name, face_id, new_employee)
                 )
+                details = {"face_id": face_id, "confirmed_distinct": look_alike is not None}
+                action = EMPLOYEE_ENROLLED if new_employee else FACE_ADDED
+                uow.record(actor, action, "employee", employee_id, details)
                 uow.commit()
         except BaseException:
             self._images.delete(record.image_key)

@@ -5,10 +5,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from backend.domain.audit import DISPUTED, SNAPSHOT_VIEWED, SYSTEM, Actor
 from backend.domain.errors import CheckinNotFound, SnapshotNotFound, ValidationFailed
 from backend.domain.model import CheckinRow, Dispute, StoredPhoto
 from backend.domain.policy import snapshot_key
-from backend.domain.ports import CheckinEvidence, ImageStore
+from backend.domain.ports import AuditTrail, CheckinEvidence, ImageStore
 
 MAX_REASON_LENGTH = 500
 
@@ -57,10 +58,12 @@ class Evidence:
         *,
         checkins: CheckinEvidence,
         images: ImageStore,
+        audit: AuditTrail,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._checkins = checkins
         self._images = images
+        self._audit = audit
         self._now = now
 
     def checkin(self, checkin_id: int) -> CheckinRow:
@@ -69,18 +72,26 @@ class Evidence:
             raise CheckinNotFound(f"no check-in {checkin_id}", {"checkin_id": checkin_id})
         return row
 
-    def snapshot(self, checkin_id: int) -> StoredPhoto:
+    def snapshot(self, checkin_id: int, *, actor: Actor = SYSTEM) -> StoredPhoto:
         """The face the kiosk saw for this check-in (admins only: personal data)."""
-        key = self.checkin(checkin_id).checkin.snapshot_key
+        checkin = self.checkin(checkin_id).checkin
+        key = checkin.snapshot_key
         stored = None if key is None else self._images.open(key)
         if stored is None:
             raise SnapshotNotFound(
                 f"check-in {checkin_id} has no snapshot (none kept, or past its retention)",
                 {"checkin_id": checkin_id},
             )
+        employee_id = checkin.employee_id
+        kind, subject_id = (
+            ("employee", employee_id) if employee_id else ("checkin", str(checkin_id))
+        )
+        self._audit.record(actor, SNAPSHOT_VIEWED, kind, subject_id, {"checkin_id": checkin_id})
         return stored
 
-    def dispute(self, checkin_id: int, disputed: bool, reason: str, by: str) -> CheckinRow:
+    def dispute(
+        self, checkin_id: int, disputed: bool, reason: str, by: str, *, actor: Actor = SYSTEM
+    ) -> CheckinRow:
         """Mark a check-in disputed with a reason (who and when are recorded), or clear it."""
         dispute = None
         if disputed:
@@ -94,4 +105,16 @@ class Evidence:
         row = self._checkins.set_dispute(checkin_id, dispute)
         if row is None:
             raise CheckinNotFound(f"no check-in {checkin_id}", {"checkin_id": checkin_id})
+        employee_id = row.checkin.employee_id
+        kind, subject_id = (
+            ("employee", employee_id) if employee_id else ("checkin", str(checkin_id))
+        )
+        details = {"checkin_id": checkin_id, "disputed": disputed}
+        self._audit.record(actor, DISPUTED, kind, subject_id, details)
         return row
+
+
+def _subject(checkin_id: int, employee_id: str | None) -> tuple[str, str]:
+    """What an audit entry about a check-in is filed under: the person it shows, so their
+    access export finds it, else the check-in."""
+    return ("employee", employee_id) if employee_id else ("checkin", str(checkin_id))

@@ -5,9 +5,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, fields
 from typing import Any
 
+from backend.domain.audit import RECALIBRATED, SYSTEM, Actor
 from backend.domain.gallery_state import validated_overrides
 from backend.domain.matching import MatchPolicy
-from backend.domain.ports import GalleryRow, GalleryStats
+from backend.domain.ports import AuditTrail, GalleryRow, GalleryStats
 from backend.domain.thresholds import GalleryThresholds
 
 # The row's overrides and the configuration's settings they replace, by name.
@@ -68,8 +69,10 @@ class GalleryStatus:
         policy: MatchPolicy,
         stats: GalleryStats,
         row: GalleryRow,
+        audit: AuditTrail,
         changed: Callable[[], None] = lambda: None,
     ) -> None:
+        self._audit = audit
         self._policy = policy
         self._stats = stats
         self._row = row
@@ -103,11 +106,14 @@ class GalleryStatus:
             settings=settings,
         )
 
-    def recalibrate(self, changes: dict[str, float | None]) -> GalleryReport:
+    def recalibrate(
+        self, changes: dict[str, float | None], *, actor: Actor = SYSTEM
+    ) -> GalleryReport:
         """Write threshold settings into the gallery's row (None: back to the configured
         value); every replica follows within seconds. The report as it is then."""
         changes = validated_overrides(changes)
         if changes:
             self._row.set_thresholds(changes)
+            self._audit.record(actor, RECALIBRATED, "gallery", "thresholds", dict(changes))
         self._changed()
         return self.report()

@@ -4,9 +4,10 @@ import hashlib
 import hmac
 import secrets
 
+from backend.domain.audit import KEY_CHANGED, KEY_CREATED, KEY_REVOKED, SYSTEM, Actor
 from backend.domain.errors import Forbidden, KeyNotFound, Unauthorized, ValidationFailed
 from backend.domain.model import ApiKey, Liveness, Role
-from backend.domain.ports import ApiKeyStore
+from backend.domain.ports import ApiKeyStore, AuditTrail
 
 KEY_PREFIX = "fgk_"
 
@@ -17,10 +18,11 @@ def hash_key(plaintext: str) -> str:
 
 
 class ApiKeys:
-    def __init__(self, *, store: ApiKeyStore) -> None:
+    def __init__(self, *, store: ApiKeyStore, audit: AuditTrail) -> None:
         self._store = store
+        self._audit = audit
 
-    def create(self, name: str, role: Role) -> tuple[ApiKey, str]:
+    def create(self, name: str, role: Role, *, actor: Actor = SYSTEM) -> tuple[ApiKey, str]:
         """A new key and its plaintext, which is never stored or shown again."""
         name = (name or "").strip()
         if not 1 <= len(name) <= 64 or not name.isprintable():
@@ -29,7 +31,9 @@ class ApiKeys:
                 {"fields": {"name": "1 to 64 printable characters"}},
             )
         plaintext = KEY_PREFIX + secrets.token_urlsafe(32)
-        return self._store.create(name, role, hash_key(plaintext)), plaintext
+        key = self._store.create(name, role, hash_key(plaintext))
+        self._audit.record(actor, KEY_CREATED, "api_key", name, {"role": role.value})
+        return key, plaintext
 
     def authenticate(self, plaintext: str | None) -> ApiKey:
         if not plaintext:
@@ -48,10 +52,13 @@ class ApiKeys:
     def list(self) -> list[ApiKey]:
         return self._store.list()
 
-    def revoke(self, name: str) -> bool:
-        return self._store.revoke(name)
+    def revoke(self, name: str, *, actor: Actor = SYSTEM) -> bool:
+        revoked = self._store.revoke(name)
+        if revoked:
+            self._audit.record(actor, KEY_REVOKED, "api_key", name)
+        return revoked
 
-    def set_liveness(self, name: str, liveness: str) -> ApiKey:
+    def set_liveness(self, name: str, liveness: str, *, actor: Actor = SYSTEM) -> ApiKey:
         """Set a key's liveness mode: "off" (one frame) or "challenge" (head turn)."""
         if liveness not in tuple(Liveness):
             raise ValidationFailed(
@@ -60,8 +67,9 @@ class ApiKeys:
         key = self._store.set_liveness(name, Liveness(liveness))
         if key is None:
             raise KeyNotFound(f"no live key named {name}", {"name": name})
+        self._audit.record(actor, KEY_CHANGED, "api_key", name, {"liveness": liveness})
         return key
 
-    def revoke_or_fail(self, name: str) -> None:
-        if not self._store.revoke(name):
+    def revoke_or_fail(self, name: str, *, actor: Actor = SYSTEM) -> None:
+        if not self.revoke(name, actor=actor):
             raise KeyNotFound(f"no live key named {name}", {"name": name})

@@ -6,11 +6,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from backend.domain.audit import REEMBEDDED, SYSTEM, Actor
 from backend.domain.errors import DomainError, ModelMismatch
 from backend.domain.gallery_state import RETIRE_AFTER_SECONDS
 from backend.domain.model import FaceRecord, GenerationClaim, Metric, ModelInfo
 from backend.domain.policy import unit_vector
-from backend.domain.ports import Embedder, ImageStore, ReembeddedGallery
+from backend.domain.ports import AuditTrail, Embedder, ImageStore, ReembeddedGallery
 
 
 class ReembedFailed(DomainError):
@@ -36,16 +37,22 @@ class ReembedService:
         gallery: ReembeddedGallery,
         images: ImageStore,
         metric: Metric,
+        audit: AuditTrail,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self._embedder = embedder
         self._gallery = gallery
         self._images = images
         self._metric = metric
+        self._audit = audit
         self._sleep = sleep
 
     def run(
-        self, model_name: str, progress: Callable[[int, int], None] = lambda *_: None
+        self,
+        model_name: str,
+        progress: Callable[[int, int], None] = lambda *_: None,
+        *,
+        actor: Actor = SYSTEM,
     ) -> ReembedReport:
         """Re-embed every face with the embedder's model, which must be `model_name`."""
         model = self._embedder.model_info()
@@ -80,6 +87,8 @@ class ReembedService:
         # generation, which must stay whole until they have moved.
         self._sleep(RETIRE_AFTER_SECONDS)
         self._gallery.retire_before(claim)
+        details = {"model": model.model, "faces": report.faces, "generation": claim.generation}
+        self._audit.record(actor, REEMBEDDED, "gallery", model.model, details)
         return report
 
     def _stage(self, claim: GenerationClaim, record: FaceRecord, report: ReembedReport) -> None:

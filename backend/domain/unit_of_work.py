@@ -1,6 +1,7 @@
 """The unit of work (cosmicpython's `unit_of_work`): one transaction with its locks, the
-stores that read and write under it, and the domain events raised while it lasts, which
-go into the webhook outbox in that same transaction at commit.
+stores that read and write under it, and the domain events and audit entries raised while
+it lasts, which go into the webhook outbox and the audit log in that same transaction at
+commit.
 
 Use cases decide (the duplicate guard, the repeat window, which event a change raises);
 the stores only answer facts and write rows. A use case that leaves the `with` block
@@ -8,10 +9,12 @@ without `commit()` writes nothing and publishes nothing."""
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Protocol, Self
 
+from backend.domain.audit import Actor
 from backend.domain.gallery_state import GalleryState
 from backend.domain.model import Checkin, Employee, FaceRecord, Match, Metric
 
@@ -78,6 +81,17 @@ class CheckinWrites(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class AuditNote:
+    """An audit entry a use case noted, for the log at commit."""
+
+    actor: Actor
+    action: str
+    subject_kind: str
+    subject_id: str
+    details: dict[str, Any]
+
+
 class UnitOfWork(ABC):
     """The port. Adapters implement the underscored steps, the locks and the stores; the
     order (events published at commit and only then, rollback otherwise) is kept here."""
@@ -87,10 +101,12 @@ class UnitOfWork(ABC):
 
     def __init__(self) -> None:
         self._events: list[Event] = []
+        self._notes: list[AuditNote] = []
         self._committed = False
 
     def __enter__(self) -> Self:
         self._events = []
+        self._notes = []
         self._committed = False
         self._begin()
         return self
@@ -106,16 +122,32 @@ class UnitOfWork(ABC):
                 self._rollback()
         finally:
             self._events = []
+            self._notes = []
             self._end()
 
     def emit(self, event: Event) -> None:
         """Raise a domain event: published if and when this unit of work commits."""
         self._events.append(event)
 
+    def record(
+        self,
+        actor: Actor,
+        action: str,
+        subject_kind: str,
+        subject_id: str,
+        details: dict[str, Any] | None = None,
+    ) -> None:
+        """Note an audit entry: appended to the audit log at commit, in the same transaction
+        as the change it records, and never if the unit of work is not committed."""
+        self._notes.append(AuditNote(actor, action, subject_kind, subject_id, details or {}))
+
     def commit(self) -> None:
-        """Publish the events into the outbox, then commit: both or neither."""
-        # Last in the transaction: the outbox serialises its writers from here to commit.
+        """Publish the events into the outbox and the audit entries into the log, then
+        commit: all or nothing."""
+        # Last in the transaction: the outbox and the log's head serialise their writers
+        # from here to commit.
         self._publish(list(self._events))
+        self._append_audit(list(self._notes))
         self._commit()
         self._committed = True
 
@@ -137,6 +169,10 @@ class UnitOfWork(ABC):
     @abstractmethod
     def _publish(self, events: list[Event]) -> None:
         """Put the events into the outbox, in the transaction."""
+
+    @abstractmethod
+    def _append_audit(self, notes: list[AuditNote]) -> None:
+        """Append the audit entries to the chained log, in the transaction."""
 
     @abstractmethod
     def _commit(self) -> None:

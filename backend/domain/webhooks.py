@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
+from backend.domain.audit import SYSTEM, WEBHOOK_CREATED, WEBHOOK_DELETED, Actor
 from backend.domain.errors import DeliveryFailed, ValidationFailed, WebhookNotFound
 from backend.domain.events import EVENTS
 from backend.domain.model import Delivery, Page, Webhook
-from backend.domain.ports import WebhookOutbox, WebhookSender, WebhookStore
+from backend.domain.ports import AuditTrail, WebhookOutbox, WebhookSender, WebhookStore
 
 SECRET_PREFIX = "whsec_"
 SIGNATURE_HEADER = "X-Facegate-Signature"
@@ -58,10 +59,13 @@ class RetryPolicy:
 class Webhooks:
     """What an admin does with webhooks: register (secret shown once), list, delete."""
 
-    def __init__(self, *, store: WebhookStore) -> None:
+    def __init__(self, *, store: WebhookStore, audit: AuditTrail) -> None:
         self._store = store
+        self._audit = audit
 
-    def register(self, url: str, events: list[str]) -> tuple[Webhook, str]:
+    def register(
+        self, url: str, events: list[str], *, actor: Actor = SYSTEM
+    ) -> tuple[Webhook, str]:
         url = (url or "").strip()
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname or len(url) > 2000:
@@ -77,11 +81,15 @@ class Webhooks:
                 {"fields": {"events": "one or more of " + ", ".join(EVENTS)}},
             )
         secret = SECRET_PREFIX + secrets.token_urlsafe(32)
-        return self._store.create(url, tuple(wanted), secret), secret
+        hook = self._store.create(url, tuple(wanted), secret)
+        details = {"url": url, "events": wanted}
+        self._audit.record(actor, WEBHOOK_CREATED, "webhook", str(hook.webhook_id), details)
+        return hook, secret
 
-    def delete(self, webhook_id: int) -> None:
+    def delete(self, webhook_id: int, *, actor: Actor = SYSTEM) -> None:
         if not self._store.delete(webhook_id):
             raise WebhookNotFound(f"no webhook {webhook_id}", {"webhook_id": webhook_id})
+        self._audit.record(actor, WEBHOOK_DELETED, "webhook", str(webhook_id))
 
     def deliveries(self, webhook_id: int, limit: int) -> list[Delivery]:
         if self._store.get(webhook_id) is None:

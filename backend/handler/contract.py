@@ -40,6 +40,7 @@ TAGS = [
     {"name": "gallery", "description": "The face gallery's model, size and thresholds."},
     {"name": "keys", "description": "API keys: list, create (secret shown once), revoke."},
     {"name": "webhooks", "description": "Receivers told of check-ins and enrollments."},
+    {"name": "audit", "description": "Who changed or read biometric data: the hash-chained log."},
     {"name": "auth", "description": "The calling API key."},
     {"name": "health", "description": "Liveness and readiness (no key needed)."},
 ]

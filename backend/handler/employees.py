@@ -10,6 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from backend.domain.app import Services
+from backend.domain.audit import Actor
 from backend.domain.errors import ChallengeRequired
 from backend.domain.model import ApiKey, Liveness
 from backend.handler import answers
@@ -59,6 +60,7 @@ async def insert(
                 fields["email"],
                 confirm_distinct=confirm,
                 confirmed_by=key.name,
+                actor=Actor.of_key(key),
             )
         )
         return answers.EnrollmentResult(

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 
 from backend.domain.app import Services
 from backend.domain.attendance import Attendance
+from backend.domain.audit import Actor
 from backend.domain.evidence import MAX_REASON_LENGTH
 from backend.domain.model import ApiKey, CheckinRow
 from backend.handler import answers
@@ -41,11 +42,13 @@ class CheckinChanges(BaseModel):
 )
 async def checkin_snapshot(
     checkin_id: int = CHECKIN_ID,
-    _: ApiKey = Depends(ADMIN),
+    key: ApiKey = Depends(ADMIN),
     found: Services = Depends(services),
 ) -> StreamingResponse:
     """The face the kiosk saw for this check-in (its aligned crop), admin keys only."""
-    photo = await run_in_threadpool(found.evidence.snapshot, checkin_id)
+    photo = await run_in_threadpool(
+        partial(found.evidence.snapshot, checkin_id, actor=Actor.of_key(key))
+    )
     return StreamingResponse(
         iterate_in_threadpool(photo.chunks),
         media_type=photo.content_type,
@@ -85,7 +88,14 @@ async def dispute_checkin(
     admin key's name and the time; `{"disputed": false}` clears it."""
     evidence = found.evidence
     row = await run_in_threadpool(
-        partial(evidence.dispute, checkin_id, changes.disputed, changes.reason, key.name)
+        partial(
+            evidence.dispute,
+            checkin_id,
+            changes.disputed,
+            changes.reason,
+            key.name,
+            actor=Actor.of_key(key),
+        )
     )
     return checkin_item(row, found.attendance)
 

@@ -1,5 +1,6 @@
 """The gallery's model, generation, size and thresholds; an admin's recalibration."""
 
+from functools import partial
 from typing import Any
 
 from fastapi import APIRouter, Depends
@@ -7,6 +8,7 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 
 from backend.domain.app import Services
+from backend.domain.audit import Actor
 from backend.domain.model import ApiKey
 from backend.handler import answers
 from backend.handler.auth import ADMIN
@@ -63,10 +65,11 @@ async def gallery(
     responses=errors(422),
 )
 async def change_gallery(
-    changes: GallerySettings, _: ApiKey = Depends(ADMIN), found: Services = Depends(services)
+    changes: GallerySettings, key: ApiKey = Depends(ADMIN), found: Services = Depends(services)
 ) -> dict[str, Any]:
     """Recalibrate: write threshold settings into the gallery's row (the report after)."""
+    asked = changes.model_dump(exclude_unset=True)
     report = await run_in_threadpool(
-        found.gallery.recalibrate, changes.model_dump(exclude_unset=True)
+        partial(found.gallery.recalibrate, asked, actor=Actor.of_key(key))
     )
     return report.as_dict()

@@ -1,5 +1,6 @@
 """The API-key API for HR's page: list, create (shown once), revoke."""
 
+from functools import partial
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
@@ -8,6 +9,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from backend.domain.app import Services
+from backend.domain.audit import Actor
 from backend.domain.model import ApiKey, Role
 from backend.handler import answers
 from backend.handler.auth import ADMIN
@@ -57,7 +59,9 @@ async def create_key(
     the same Idempotency-Key, within 24 h)."""
 
     async def create() -> answers.KeyCreated:
-        key, plaintext = await run_in_threadpool(found.keys.create, new.name, new.role)
+        key, plaintext = await run_in_threadpool(
+            partial(found.keys.create, new.name, new.role, actor=Actor.of_key(caller))
+        )
         return answers.KeyCreated(**_key(key), key=plaintext)
 
     asked = {"name": new.name, "role": new.role.value}
@@ -66,10 +70,10 @@ async def create_key(
 
 @router.delete("/keys/{name}", operation_id="revokeKey", status_code=204, responses=errors(404))
 async def revoke_key(
-    name: str, _: ApiKey = Depends(ADMIN), found: Services = Depends(services)
+    name: str, caller: ApiKey = Depends(ADMIN), found: Services = Depends(services)
 ) -> Response:
     """Revoke a key by name: it is refused from now on."""
-    await run_in_threadpool(found.keys.revoke_or_fail, name)
+    await run_in_threadpool(partial(found.keys.revoke_or_fail, name, actor=Actor.of_key(caller)))
     return Response(status_code=204)
 
 
@@ -83,10 +87,15 @@ class KeyChanges(BaseModel):
     "/keys/{name}", operation_id="changeKey", response_model=answers.Key, responses=errors(404)
 )
 async def change_key(
-    name: str, changes: KeyChanges, _: ApiKey = Depends(ADMIN), found: Services = Depends(services)
+    name: str,
+    changes: KeyChanges,
+    caller: ApiKey = Depends(ADMIN),
+    found: Services = Depends(services),
 ) -> dict[str, Any]:
     """Set a kiosk key's check-in mode: `{"liveness": "challenge"}` asks for a head turn."""
-    key = await run_in_threadpool(found.keys.set_liveness, name, changes.liveness)
+    key = await run_in_threadpool(
+        partial(found.keys.set_liveness, name, changes.liveness, actor=Actor.of_key(caller))
+    )
     return _key(key)
 
 

@@ -1,5 +1,6 @@
 """The employee records for HR: list, read, change, erase, and a face's photo."""
 
+from functools import partial
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Response
@@ -8,6 +9,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
 from backend.domain.app import Services
+from backend.domain.audit import Actor
 from backend.domain.model import ApiKey, Employee, EmployeeSummary, FaceRecord
 from backend.domain.policy import MAX_DEPARTMENT_LENGTH, MAX_NAME_LENGTH
 from backend.handler import answers
@@ -88,12 +90,14 @@ class EmployeeChanges(BaseModel):
 async def update_employee(
     employee_id: str,
     changes: EmployeeChanges,
-    _: ApiKey = Depends(ADMIN),
+    key: ApiKey = Depends(ADMIN),
     found: Services = Depends(services),
 ) -> dict[str, Any]:
     """Change the name, department or email (null clears department or email)."""
     given = changes.model_dump(include=changes.model_fields_set)
-    employee = await run_in_threadpool(found.admin.update, employee_id, given)
+    employee = await run_in_threadpool(
+        partial(found.admin.update, employee_id, given, actor=Actor.of_key(key))
+    )
     return _employee(employee)
 
 
@@ -105,10 +109,10 @@ async def update_employee(
     responses=errors(404),
 )
 async def erase_employee(
-    employee_id: str, _: ApiKey = Depends(ADMIN), found: Services = Depends(services)
+    employee_id: str, key: ApiKey = Depends(ADMIN), found: Services = Depends(services)
 ) -> Response:
     """Erase the employee: every face, photo and check-in."""
-    await run_in_threadpool(found.admin.erase, employee_id)
+    await run_in_threadpool(partial(found.admin.erase, employee_id, actor=Actor.of_key(key)))
     return Response(status_code=204)
 
 
@@ -122,11 +126,12 @@ async def erase_employee(
 async def remove_face(
     employee_id: str,
     face_id: str,
-    _: ApiKey = Depends(ADMIN),
+    key: ApiKey = Depends(ADMIN),
     found: Services = Depends(services),
 ) -> Response:
     """Remove one face of an employee and its photo."""
-    await run_in_threadpool(found.admin.remove_face, employee_id, face_id)
+    remove = partial(found.admin.remove_face, employee_id, face_id, actor=Actor.of_key(key))
+    await run_in_threadpool(remove)
     return Response(status_code=204)
 
 
@@ -146,11 +151,13 @@ async def remove_face(
 async def face_photo(
     employee_id: str,
     face_id: str,
-    _: ApiKey = Depends(ADMIN),
+    key: ApiKey = Depends(ADMIN),
     found: Services = Depends(services),
 ) -> StreamingResponse:
     """The enrolled photo of one face, streamed from the object store (admin keys only)."""
-    photo = await run_in_threadpool(found.admin.photo, employee_id, face_id)
+    photo = await run_in_threadpool(
+        partial(found.admin.photo, employee_id, face_id, actor=Actor.of_key(key))
+    )
     return StreamingResponse(
         iterate_in_threadpool(photo.chunks),
         media_type=photo.content_type,

@@ -1,5 +1,6 @@
 """The webhook API: register (secret shown once), list, delete, see deliveries."""
 
+from functools import partial
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Response
@@ -8,6 +9,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from backend.domain.app import Services
+from backend.domain.audit import Actor
 from backend.domain.events import EVENTS
 from backend.domain.model import ApiKey, Delivery, Webhook
 from backend.handler import answers
@@ -43,7 +45,9 @@ async def register(
     to a retry with the same Idempotency-Key, within 24 h)."""
 
     async def create() -> answers.WebhookCreated:
-        hook, secret = await run_in_threadpool(found.webhooks.register, new.url, new.events)
+        hook, secret = await run_in_threadpool(
+            partial(found.webhooks.register, new.url, new.events, actor=Actor.of_key(caller))
+        )
         return answers.WebhookCreated(**_webhook(hook), secret=secret)
 
     asked = {"url": new.url, "events": new.events}
@@ -75,10 +79,10 @@ async def list_webhooks(
     responses=errors(404),
 )
 async def delete_webhook(
-    webhook_id: int, _: ApiKey = Depends(ADMIN), found: Services = Depends(services)
+    webhook_id: int, key: ApiKey = Depends(ADMIN), found: Services = Depends(services)
 ) -> Response:
     """Stop sending events to a webhook."""
-    await run_in_threadpool(found.webhooks.delete, webhook_id)
+    await run_in_threadpool(partial(found.webhooks.delete, webhook_id, actor=Actor.of_key(key)))
     return Response(status_code=204)
 
 

@@ -1,12 +1,14 @@
 """The unit of work on PostgreSQL: one connection and its transaction, advisory locks
-held to its end, and the events published into the webhook outbox just before commit."""
+held to its end, and the events published into the webhook outbox and the audit entries
+appended to the chained log just before commit."""
 
 from types import TracebackType
 
 from sqlalchemy import Connection, Engine, text
 
-from backend.domain.unit_of_work import Event, UnitOfWork
+from backend.domain.unit_of_work import AuditNote, Event, UnitOfWork
 from backend.infrastructure.database import translated_errors
+from backend.infrastructure.pg_audit import append
 from backend.infrastructure.pg_gallery import ENROLL_LOCK
 from backend.infrastructure.pg_outbox import enqueue
 from backend.infrastructure.pg_writes import PgCheckinWrites, PgFaceWrites
@@ -62,6 +64,12 @@ class PgUnitOfWork(UnitOfWork):
     def _publish(self, events: list[Event]) -> None:
         for event in events:
             enqueue(self.db, event)
+
+    def _append_audit(self, notes: list[AuditNote]) -> None:
+        for note in notes:
+            append(
+                self.db, note.actor, note.action, note.subject_kind, note.subject_id, note.details
+            )
 
     def _commit(self) -> None:
         self.db.commit()

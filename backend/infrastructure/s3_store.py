@@ -128,6 +128,17 @@ class S3ImageStore:
             raise StorageUnavailable("could not list photos") from error
         return iter(found)
 
+    def names_after(self, cursor: str) -> Iterator[str]:
+        """Every object name after `cursor`, in order, listed page by page as read."""
+        try:
+            for found in self._client.list_objects(
+                self._bucket, recursive=True, start_after=cursor or None
+            ):
+                if found.object_name:
+                    yield found.object_name
+        except TRANSPORT_ERRORS as error:
+            raise StorageUnavailable("could not list photos") from error
+
     def delete(self, key: str) -> None:
         try:
             self._client.remove_object(self._bucket, key)

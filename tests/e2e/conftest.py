@@ -1,5 +1,7 @@
 """The running stack: real PostgreSQL, S3 server, embedder and backend processes."""
 
+import base64
+import os
 from collections.abc import Iterator
 
 import pytest
@@ -17,6 +19,8 @@ def stack(postgres, s3, embedder_url, session_dir) -> Iterator[Stack]:
         "WEBHOOK_BACKOFF_BASE_SECONDS": "0.2",
         "WEBHOOK_BACKOFF_MAX_SECONDS": "2",
         "WEBHOOK_POLL_SECONDS": "0.2",
+        # photos and snapshots sealed at rest, as `make run` seals them
+        "STORAGE_KEYS": "e2e-1:" + base64.b64encode(os.urandom(32)).decode(),
     }
     with running_backend(env, session_dir / "backend.log", "e2e") as running:
         yield running

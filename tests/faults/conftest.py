@@ -5,7 +5,7 @@ from sqlalchemy import text
 
 from backend.bootstrap.adapters import image_store, open_database
 from backend.config import BackendSettings
-from backend.infrastructure.s3_store import S3ImageStore
+from backend.infrastructure.sealed_store import SealedImageStore
 from tests.backends import create_key, fresh_env
 
 
@@ -21,7 +21,7 @@ def settings_of(env: dict[str, str]) -> BackendSettings:
     return BackendSettings(**{k.lower(): v for k, v in env.items() if k != "ADMIN_KEY"})  # type: ignore[arg-type]
 
 
-def store_of(env: dict[str, str]) -> S3ImageStore:
+def store_of(env: dict[str, str]) -> SealedImageStore:
     return image_store(settings_of(env))
 
 

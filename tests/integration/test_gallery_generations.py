@@ -30,6 +30,7 @@ from backend.infrastructure.pg_gallery import PgGalleryRow, generation_tables, v
 from backend.infrastructure.pg_generations import PgGenerations
 from backend.infrastructure.pg_unit_of_work import PgUnitOfWork
 from tests.integration.conftest import MODEL
+from tests.unit.fake_audit import FakeAuditLog
 from tests.unit.fakes import GOOD, FakeEmbedder, FakeImageStore, face
 
 SFACE = ModelInfo("SFace", 3, "yunet")  # another model, of another dimension
@@ -57,7 +58,11 @@ class Replica:
             gallery_size=self.faces.count_faces,
         )
         self.status = GalleryStatus(
-            policy=self.policy, stats=self.faces, row=self.row, changed=self.followed.forget
+            policy=self.policy,
+            stats=self.faces,
+            row=self.row,
+            audit=FakeAuditLog(),
+            changed=self.followed.forget,
         )
 
     def later(self, seconds: float) -> None:
@@ -111,6 +116,7 @@ def reembedding(
         gallery=generations or PgGenerations(engine),
         images=images,
         metric=Metric.COSINE,
+        audit=FakeAuditLog(),
         sleep=sleep,
     )
 

@@ -12,6 +12,7 @@ from backend.domain.matching import MatchPolicy
 from backend.domain.policy import QualityFloor
 from backend.domain.thresholds import GalleryThresholds
 from backend.domain.unit_of_work import UnitOfWorkFactory
+from backend.infrastructure.pg_audit import PgAuditLog
 from backend.infrastructure.pg_unit_of_work import PgUnitOfWork
 from tests.integration.conftest import MODEL, BoundRepository
 from tests.unit.fakes import FakeEmbedder, FakeImageStore, face
@@ -88,4 +89,9 @@ def check_in(
 
 
 def admin(repo: BoundRepository, images: FakeImageStore | None = None) -> EmployeeAdmin:
-    return EmployeeAdmin(faces=repo, uow=units(repo.engine), images=images or FakeImageStore())
+    return EmployeeAdmin(
+        faces=repo,
+        uow=units(repo.engine),
+        images=images or FakeImageStore(),
+        audit=PgAuditLog(repo.engine),
+    )

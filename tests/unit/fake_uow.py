@@ -6,7 +6,8 @@ from datetime import datetime
 
 from backend.domain.gallery_state import GalleryState
 from backend.domain.model import Checkin, Employee, FaceRecord, Match, Metric
-from backend.domain.unit_of_work import Event, UnitOfWork
+from backend.domain.unit_of_work import AuditNote, Event, UnitOfWork
+from tests.unit.fake_audit import FakeAuditLog
 from tests.unit.fake_records import FakeCheckinLog
 from tests.unit.fakes import FakeFaceRepository, ranked
 
@@ -98,12 +99,18 @@ class FakeCheckinWrites:
 
 
 class FakeUnitOfWork(UnitOfWork):
-    """One use of the fakes; `published` (shared by every unit) is the outbox."""
+    """One use of the fakes; `published` (shared by every unit) is the outbox, `audit` the
+    audit log."""
 
     def __init__(
-        self, faces: FakeFaceRepository, checkins: FakeCheckinLog, published: list[Event]
+        self,
+        faces: FakeFaceRepository,
+        checkins: FakeCheckinLog,
+        published: list[Event],
+        audit: FakeAuditLog | None = None,
     ) -> None:
         super().__init__()
+        self.audit = audit if audit is not None else FakeAuditLog()
         self._repo = faces
         self._log = checkins
         self.published = published
@@ -132,6 +139,12 @@ class FakeUnitOfWork(UnitOfWork):
 
     def _publish(self, events: list[Event]) -> None:
         self.published.extend(events)
+
+    def _append_audit(self, notes: list[AuditNote]) -> None:
+        for note in notes:
+            self.audit.record(
+                note.actor, note.action, note.subject_kind, note.subject_id, note.details
+            )
 
     def _commit(self) -> None:
         """Nothing to do: the writes went straight into the fakes."""

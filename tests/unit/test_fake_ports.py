@@ -81,6 +81,7 @@ def test_the_unit_of_work_fake_writes_through_the_ports_and_adds_only_its_steps(
         "lock_checkins_of",
         "_begin",
         "_publish",
+        "_append_audit",
         "_commit",
         "_rollback",
         "_end",

@@ -9,6 +9,7 @@ from backend.domain.keys import ApiKeys
 from backend.domain.model import Role
 from backend.main import create_app
 from tests.unit.fake_access import FakeApiKeyStore
+from tests.unit.fake_audit import FakeAuditLog
 from tests.unit.fakes import face
 from tests.unit.world import FakeWorld
 
@@ -120,7 +121,7 @@ def test_whoami_tells_the_role(api):
 
 
 def test_revoked_key_is_refused():
-    keys = ApiKeys(store=FakeApiKeyStore())
+    keys = ApiKeys(store=FakeApiKeyStore(), audit=FakeAuditLog())
     _, plaintext = keys.create("door", Role.KIOSK)
     assert keys.authenticate(plaintext).name == "door"
     assert keys.revoke("door")

@@ -6,6 +6,7 @@ from backend.domain import errors
 from backend.domain.gallery_state import RETIRE_AFTER_SECONDS
 from backend.domain.model import Employee, FaceRecord, Metric, ModelInfo
 from backend.domain.reembed import ReembedFailed, ReembedService
+from tests.unit.fake_audit import FakeAuditLog
 from tests.unit.fake_gallery import FakeGalleryRow, FakeGenerations
 from tests.unit.fakes import GOOD, FakeEmbedder, FakeFaceRepository, FakeImageStore, face
 
@@ -39,6 +40,7 @@ class World:
             gallery=self.generations,
             images=self.images,
             metric=Metric.COSINE,
+            audit=FakeAuditLog(),
             sleep=self.slept.append,
         )
 

@@ -19,6 +19,7 @@ from backend.domain.webhooks import (
     request_of,
 )
 from tests.unit.fake_access import FakeWebhookStore
+from tests.unit.fake_audit import FakeAuditLog
 from tests.unit.fake_background import START, FakeOutbox, FakeReceiver
 
 
@@ -73,7 +74,7 @@ def test_an_event_is_given_up_after_the_retry_period_and_the_next_goes():
 
 
 def test_registration_checks_the_url_and_events_and_shows_the_secret_once():
-    hooks = Webhooks(store=FakeWebhookStore())
+    hooks = Webhooks(store=FakeWebhookStore(), audit=FakeAuditLog())
     hook, secret = hooks.register("https://payroll.example/hook", ["checkin.matched"])
     assert secret.startswith("whsec_") and hook.secret == secret
     for url, events in (

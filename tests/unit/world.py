@@ -18,6 +18,7 @@ from backend.domain.model import Role
 from backend.domain.unit_of_work import Event
 from backend.main import create_app
 from tests.unit.fake_access import FakeApiKeyStore, FakeIdempotencyStore, FakeWebhookStore
+from tests.unit.fake_audit import FakeAuditLog
 from tests.unit.fake_background import (
     FakeOutbox,
     FakePhotos,
@@ -40,6 +41,7 @@ class FakeWorld:
     webhook_store: FakeWebhookStore = field(default_factory=FakeWebhookStore)
     idempotency: FakeIdempotencyStore = field(default_factory=FakeIdempotencyStore)
     ledger: FakeChallengeLedger = field(default_factory=FakeChallengeLedger)
+    audit: FakeAuditLog = field(default_factory=FakeAuditLog)
     clock: float = 1_800_000_000.0  # what the challenges take for time.time()
     direction: str = "left"  # what the challenges pick
 
@@ -50,7 +52,7 @@ class FakeWorld:
         self.units: list[FakeUnitOfWork] = []  # every unit of work begun, in order
 
     def unit_of_work(self) -> FakeUnitOfWork:
-        unit = FakeUnitOfWork(self.faces, self.checkins, self.published)
+        unit = FakeUnitOfWork(self.faces, self.checkins, self.published, self.audit)
         self.units.append(unit)
         return unit
 
@@ -73,6 +75,7 @@ class FakeWorld:
             swept_gallery=FakeSweptGallery(),
             swept_snapshots=FakeSweptSnapshots(),
             swept_photos=FakePhotos(),
+            audit=self.audit,
             # Dlib without its calibration: DeepFace's 1:1 threshold, unless settings fix one.
             calibration=lambda model: None,
             probes={"embedder": lambda: None},

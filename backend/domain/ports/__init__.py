@@ -10,6 +10,7 @@ from backend.domain.ports.access import (
     WebhookSender,
     WebhookStore,
 )
+from backend.domain.ports.audit import AuditArchive, AuditTrail
 from backend.domain.ports.gallery import (
     AdministeredFaces,
     CheckinFaces,
@@ -29,8 +30,11 @@ from backend.domain.ports.records import (
     SweptPhotos,
     SweptSnapshots,
 )
+from backend.domain.ports.storage import ResealableStore, RotationLedger
 
 __all__ = [
+    "AuditTrail",
+    "AuditArchive",
     "Embedder",
     "GalleryRow",
     "EnrollmentFaces",
@@ -53,4 +57,6 @@ __all__ = [
     "IdempotencyClaim",
     "IdempotencyStore",
     "RateBuckets",
+    "ResealableStore",
+    "RotationLedger",
 ]

@@ -1,5 +1,6 @@
 """The answers of the API as models: what a generated client gets, with examples."""
 
+from backend.handler.answers.audit import AuditEntry, AuditPage, AuditVerdict
 from backend.handler.answers.base import (
     Page,
 )
@@ -43,6 +44,9 @@ from backend.handler.answers.people import (
 )
 
 __all__ = [
+    "AuditEntry",
+    "AuditPage",
+    "AuditVerdict",
     "Page",
     "EnrollmentResult",
     "FaceBox",
