@@ -66,18 +66,23 @@ def append(
     return entry
 
 
+def _literal(text: str) -> str:
+    """`text` for LIKE, its own % and _ taken as they are."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def _where(where: AuditFilter) -> tuple[str, dict[str, Any]]:
     clauses: list[str] = ["TRUE"]
     params: dict[str, Any] = {}
     if where.actor:
         clauses.append("(actor_name ILIKE :actor OR actor_id ILIKE :actor)")
-        params["actor"] = f"%{where.actor}%"
+        params["actor"] = f"%{_literal(where.actor)}%"
     if where.action:
         clauses.append("action LIKE :action")
-        params["action"] = f"{where.action}%"
+        params["action"] = f"{_literal(where.action)}%"
     if where.subject:
         clauses.append("subject_id ILIKE :subject")
-        params["subject"] = f"%{where.subject}%"
+        params["subject"] = f"%{_literal(where.subject)}%"
     if where.since:
         clauses.append("at >= :since")
         params["since"] = where.since

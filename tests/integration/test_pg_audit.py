@@ -140,6 +140,8 @@ def test_search_filters_by_actor_action_subject_and_dates(engine):
     fill(log, 3)
     log.record(Actor("api_key", "auditor", "auditor"), "photo.viewed", "employee", "E001")
     assert log.search(AuditFilter(actor="audit"), 10, 0).total == 1
+    assert log.search(AuditFilter(actor="%"), 10, 0).total == 0  # no wildcard from outside
+    assert log.search(AuditFilter(action="face_"), 10, 0).total == 0
     assert log.search(AuditFilter(action="face."), 10, 0).total == 3
     page = log.search(AuditFilter(subject="E001"), 10, 0)
     assert [e.action for e in page.items] == ["photo.viewed", "face.added"]  # newest first
