@@ -76,6 +76,8 @@ the migration straight to the primary (-rw): DDL needs no pooling.
   valueFrom: {secretKeyRef: {name: {{ include "facegate.secretName" $root }}, key: S3_ACCESS_KEY}}
 - name: S3_SECRET_KEY
   valueFrom: {secretKeyRef: {name: {{ include "facegate.secretName" $root }}, key: S3_SECRET_KEY}}
+- name: STORAGE_KEYS
+  valueFrom: {secretKeyRef: {name: {{ include "facegate.secretName" $root }}, key: STORAGE_KEYS, optional: true}}
 {{- end -}}
 
 {{- define "facegate.podSecurity" -}}
