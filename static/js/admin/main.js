@@ -1,13 +1,14 @@
 // @ts-check
 /*
  * HR's page (/admin): sign-in, then one view at a time (People, Today, Kiosks, Webhooks,
- * Export), each in its own module. A view is a {load(signal), leave?, home?}: switching views
+ * Export, Audit log), each in its own module. A view is a {load(signal), leave?, home?}: switching views
  * aborts what the previous one was loading (context.js), and calls its leave() (the camera).
  */
 import { isAbort } from "../api.js";
 import { byId } from "../dom.js";
 import { startSignIn } from "../sign-in.js";
 import { publishForTests } from "../test-hooks.js";
+import { auditView } from "./audit.js";
 import { counted, fresh, loaded, notice, session } from "./context.js";
 import { exportView } from "./export.js";
 import { kiosksView } from "./kiosks.js";
@@ -16,7 +17,7 @@ import { todayView } from "./today.js";
 import { webhooksView } from "./webhooks.js";
 
 /** @type {Record<string, import("./context.js").View>} */
-const VIEWS = { people: peopleView, today: todayView, kiosks: kiosksView, webhooks: webhooksView, export: exportView };
+const VIEWS = { people: peopleView, today: todayView, kiosks: kiosksView, webhooks: webhooksView, export: exportView, audit: auditView };
 const tabs = Array.from(document.querySelectorAll("#tabs .tab"));
 let shownView = "";
 
