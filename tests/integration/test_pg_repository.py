@@ -53,7 +53,8 @@ def test_migrations_from_empty_create_every_table(engine):
     assert {"unknown_attempt", "webhook", "webhook_delivery"} <= tables
     assert {"liveness_secret", "liveness_challenge"} <= tables
     assert "rate_bucket" in tables
-    assert version == head_revision() == "0010"
+    assert {"audit_log", "audit_head", "audit_anchor", "storage_rotation"} <= tables
+    assert version == head_revision() == "0011"
     migrate(engine)  # a second run is a no-op
 
 
