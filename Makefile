@@ -3,11 +3,11 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-EXTRAS := embedder,backend,local,dev
+EXTRAS := embedder,backend,local,ha,dev
 
-.PHONY: install models fixtures static browser balancer run cluster test test-unit bench lint openapi docs clean
+.PHONY: install models fixtures static browser balancer etcd run cluster ha test test-ha test-unit bench lint openapi docs clean
 
-install: $(STAMP) models fixtures static browser balancer
+install: $(STAMP) models fixtures static browser balancer etcd
 
 # Reinstall only when the dependency list changed.
 $(STAMP): pyproject.toml
@@ -40,6 +40,13 @@ balancer:
 		(apt-get update -q && apt-get install -y -q haproxy pgbouncer) >/dev/null \
 		|| { echo "install Debian's haproxy and pgbouncer packages (as root) for the cluster"; exit 1; }; }
 
+# Debian's etcd for the HA cluster (make ha, tests/ha): three members that we start
+# ourselves on loopback; Debian's system service is never started.
+etcd:
+	@command -v etcd >/dev/null 2>&1 || { \
+		(apt-get update -q && apt-get install -y -q etcd-server) >/dev/null \
+		|| { echo "install Debian's etcd-server package (as root) for the HA cluster"; exit 1; }; }
+
 run: install
 	$(BIN)/facegate run
 
@@ -49,9 +56,20 @@ EMBEDDERS ?= 2
 cluster: install
 	$(BIN)/facegate run --backends $(BACKENDS) --embedders $(EMBEDDERS)
 
+# The same with the database and the object store replicated: three PostgreSQL nodes under
+# Patroni, three etcd members, SeaweedFS with two copies of each object (docs/ha.md).
+HA_BACKENDS ?= 2
+HA_EMBEDDERS ?= 1
+ha: install
+	$(BIN)/facegate run --ha --backends $(HA_BACKENDS) --embedders $(HA_EMBEDDERS)
+
 # Lint first: CI runs `make test`, so ruff, mypy and the layer contracts hold on every run.
 test: install lint
 	$(BIN)/python -m pytest -q
+
+# Only the HA fault suite (part of make test too): docs/ha.md.
+test-ha: install
+	$(BIN)/python -m pytest -q tests/ha
 
 test-unit: $(STAMP)
 	$(BIN)/python -m pytest -q tests/unit

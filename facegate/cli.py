@@ -14,6 +14,11 @@ from facegate_shared.version import facegate_version
 
 
 def _run(args: argparse.Namespace) -> int:
+    if args.ha:
+        from facegate.cluster import run_cluster
+        from facegate.ha import start_ha_cluster
+
+        return run_cluster(args.backends or 2, args.embedders or 1, start_ha_cluster)
     if args.backends is None and args.embedders is None:
         from facegate.stack import run_stack
 
@@ -72,6 +77,11 @@ def register_launcher(commands: "argparse._SubParsersAction[argparse.ArgumentPar
         help="a local cluster: this many backends behind HAProxy, through PgBouncer",
     )
     run.add_argument("--embedders", type=_count, help="a local cluster: this many embedders")
+    run.add_argument(
+        "--ha",
+        action="store_true",
+        help="the local cluster on PostgreSQL under Patroni, etcd and replicated SeaweedFS",
+    )
     run.set_defaults(handler=_run)
 
     docs = commands.add_parser("docs", help="write docs/configuration.md from the settings classes")

@@ -5,7 +5,8 @@ that dies is restarted; Ctrl-C or SIGTERM stops everything, by pid)."""
 
 import json
 import os
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from backend.config import BackendSettings
@@ -46,6 +47,7 @@ class Cluster:
     backend_urls: list[str]
     embedder_urls: list[str]
     backend_env: dict[str, str]
+    extra: dict[str, object] = field(default_factory=dict)  # more for cluster.json (HA parts)
 
 
 def cluster_folder() -> Path:
@@ -55,12 +57,20 @@ def cluster_folder() -> Path:
 
 def start_cluster(supervisor: Supervisor, folder: Path, backends: int, embedders: int) -> Cluster:
     """Start every part in order, each ready before what needs it; the backends together."""
-    logs, run = folder / "logs", folder / "run"
     direct_url = start_database(supervisor, folder)
     socket_dir = Path(direct_url.split("host=", 1)[1])
-    settings = BackendSettings()
     user = "embedded_postgres" if os.geteuid() == 0 else None
     bouncer = prepare_pgbouncer(folder / "pgbouncer", free_port(), socket_dir, user)
+    start_pgbouncer(supervisor, folder, bouncer)
+    s3_port = int(os.environ.get("FACEGATE_S3_PORT", "0")) or free_weed_port()
+    shared = start_object_store(supervisor, folder, s3_port)
+    say_line("database", f"PostgreSQL behind PgBouncer 127.0.0.1:{bouncer.port} (transaction)")
+    say_line("object store", shared["S3_ENDPOINT"])
+    return start_replicas(supervisor, folder, shared, bouncer, direct_url, backends, embedders)
+
+
+def start_pgbouncer(supervisor: Supervisor, folder: Path, bouncer: PgBouncer) -> None:
+    logs, run = folder / "logs", folder / "run"
     clear_stale("pgbouncer", run / "pgbouncer.pid", [bouncer.port])
     supervisor.start(
         Child(
@@ -71,11 +81,21 @@ def start_cluster(supervisor: Supervisor, folder: Path, backends: int, embedders
             ports=[bouncer.port],
         )
     )
-    s3_port = int(os.environ.get("FACEGATE_S3_PORT", "0")) or free_weed_port()
-    shared = start_object_store(supervisor, folder, s3_port)
-    say_line("database", f"PostgreSQL behind PgBouncer 127.0.0.1:{bouncer.port} (transaction)")
-    say_line("object store", shared["S3_ENDPOINT"])
 
+
+def start_replicas(
+    supervisor: Supervisor,
+    folder: Path,
+    shared: dict[str, str],
+    bouncer: PgBouncer,
+    direct_url: str,
+    backends: int,
+    embedders: int,
+) -> Cluster:
+    """The embedders, the backends (through `bouncer`) and HAProxy in front of them, once
+    the database and the object store (`shared`: S3 settings) serve."""
+    logs, run = folder / "logs", folder / "run"
+    settings = BackendSettings()
     # One model worker per embedder instance: the cluster scales by instances.
     embedder_ports = [free_port() for _ in range(embedders)]
     print(f"{'embedders':<13}loading the face model in {embedders} ...", flush=True)
@@ -149,12 +169,15 @@ def backend_child(
     )
 
 
-def run_cluster(backends: int, embedders: int) -> int:
+Starter = Callable[[Supervisor, Path, int, int], Cluster]
+
+
+def run_cluster(backends: int, embedders: int, starter: Starter = start_cluster) -> int:
     """The foreground command: start, print where it is, supervise until stopped."""
     folder = cluster_folder()
 
     def start(supervisor: Supervisor) -> None:
-        cluster = start_cluster(supervisor, folder, backends, embedders)
+        cluster = starter(supervisor, folder, backends, embedders)
         # Through PgBouncer too, like the backends (the schema is at head by now).
         given = {k.lower(): v for k, v in cluster.backend_env.items()}
         key = first_admin_key(BackendSettings(**given))  # type: ignore[arg-type]
@@ -175,6 +198,7 @@ def write_topology(cluster: Cluster) -> None:
         "backends": cluster.backend_urls,
         "embedders": cluster.embedder_urls,
         "pgbouncer_port": cluster.pgbouncer.port,
+        **cluster.extra,
     }
     (cluster.folder / TOPOLOGY_FILE).write_text(json.dumps(topology, indent=2))
 

@@ -153,3 +153,49 @@ def spawn_haproxy(config: Path, log_path: Path, pid_file: Path | None = None) ->
     """HAProxy in the foreground (-db) on `config`; SIGTERM stops it."""
     command = [debian_binary("haproxy"), "-db", "-f", str(config)]
     return spawn("haproxy", command, {}, log_path, pid_file=pid_file)
+
+
+def postgres_haproxy_config(port: int, stats_port: int, nodes: list[tuple[str, int, int]]) -> str:
+    """haproxy.cfg of the HA cluster's PostgreSQL entry: TCP to whichever node Patroni's REST
+    API calls the primary. `nodes` are (name, PostgreSQL port, Patroni REST port)."""
+    servers = "\n".join(
+        f"    server {name} 127.0.0.1:{pg_port} check port {rest_port}"
+        for name, pg_port, rest_port in nodes
+    )
+    return f"""global
+    maxconn 1000
+    log stdout format raw local0 notice
+
+defaults
+    mode tcp
+    log global
+    timeout connect 2s
+    # PgBouncer keeps its server connections open between transactions.
+    timeout client 30m
+    timeout server 30m
+    timeout check 2s
+
+listen postgres
+    bind 127.0.0.1:{port}
+    # Patroni answers GET /primary with 200 on the leader only: a replica or a node whose
+    # PostgreSQL is down is never sent a connection.
+    option httpchk GET /primary
+    http-check expect status 200
+    # Checks every 500 ms, one failure takes a node out; its open sessions are cut at once,
+    # so PgBouncer reconnects to the new leader instead of writing into a demoted node.
+    default-server inter 500ms fastinter 250ms downinter 500ms fall 1 rise 1
+    default-server on-marked-down shutdown-sessions
+{servers}
+
+frontend stats
+    mode http
+    bind 127.0.0.1:{stats_port}
+    stats enable
+    stats uri /stats
+"""
+
+
+def spawn_postgres_haproxy(config: Path, log_path: Path, pid_file: Path | None = None) -> Process:
+    """The PostgreSQL entry's HAProxy in the foreground (-db); SIGTERM stops it."""
+    command = [debian_binary("haproxy"), "-db", "-f", str(config)]
+    return spawn("haproxy-postgres", command, {}, log_path, pid_file=pid_file)

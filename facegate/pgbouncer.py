@@ -44,9 +44,13 @@ class PgBouncer:
         return spawn("pgbouncer", command, {}, log_path, pid_file=pid_file, user=self.user)
 
 
-def prepare_pgbouncer(folder: Path, port: int, socket_dir: Path, user: str | None) -> PgBouncer:
+def prepare_pgbouncer(
+    folder: Path, port: int, socket_dir: Path | None, user: str | None, server: str = ""
+) -> PgBouncer:
     """Write pgbouncer.ini and its userlist (a password made once per folder) for a
-    PostgreSQL listening on the Unix socket in socket_dir."""
+    PostgreSQL listening on the Unix socket in socket_dir, or at `server` (libpq's
+    "host=... port=... user=... password=..." of another entry, such as the HA cluster's)."""
+    target = server or f"host={socket_dir} user=postgres"
     folder.mkdir(parents=True, exist_ok=True)
     secret = folder / "password"
     if not secret.exists():
@@ -58,8 +62,8 @@ def prepare_pgbouncer(folder: Path, port: int, socket_dir: Path, user: str | Non
     ini = folder / "pgbouncer.ini"
     ini.write_text(
         f"""[databases]
-; every client connection goes to our PostgreSQL as its superuser, over its Unix socket
-{DATABASE} = host={socket_dir} dbname={DATABASE} user=postgres
+; every client connection goes to our PostgreSQL as its superuser
+{DATABASE} = {target} dbname={DATABASE}
 
 [pgbouncer]
 listen_addr = 127.0.0.1
@@ -76,6 +80,8 @@ max_client_conn = {MAX_CLIENTS}
 ignore_startup_parameters = extra_float_digits,options
 ; a restarted PostgreSQL is found again without the pooler being restarted
 server_login_retry = 1
+; a client waits this long for a server connection (a leader change takes ~10 s), then errs
+query_wait_timeout = 30
 log_connections = 0
 log_disconnections = 0
 """

@@ -34,6 +34,8 @@ class Child:
     ready: Callable[[], bool]
     start_timeout: float
     ports: list[int] = field(default_factory=list)
+    # While this file exists a child that died stays down (the HA fault suite stops a node).
+    hold_file: Path | None = None
     process: Process | None = None
     started_at: float = 0.0
     ready_at: float | None = None
@@ -109,6 +111,9 @@ class Supervisor:
             child.backoff = min(child.backoff * 2, MAX_BACKOFF)
             return
         if child.process is None and child.restart_at is not None and now >= child.restart_at:
+            if child.hold_file is not None and child.hold_file.exists():
+                child.restart_at = now + 0.25
+                return
             busy = [p for p in child.ports if not port_is_free(p)]
             if busy:  # a socket of the dead process still lingers
                 child.restart_at = now + 0.5
