@@ -153,7 +153,17 @@ class EmbedderBusy(DomainError):
 
 
 class DatabaseUnavailable(DomainError):
+    """The database could not be reached, or the connection was lost before COMMIT: nothing
+    of the request's transaction was written, so the request may be sent again."""
+
     code = "database_unavailable"
+
+
+class CommitUnknown(DatabaseUnavailable):
+    """The connection was lost while COMMIT was under way (the primary died): the write may
+    or may not have been kept. Read it back, or repeat it with the same Idempotency-Key."""
+
+    code = "commit_unknown"
 
 
 class StorageUnavailable(DomainError):

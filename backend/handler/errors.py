@@ -47,6 +47,7 @@ STATUS: dict[type[errors.DomainError], int] = {
     errors.EmbedderUnavailable: 503,
     errors.EmbedderBusy: 503,
     errors.DatabaseUnavailable: 503,
+    errors.CommitUnknown: 503,
     errors.StorageUnavailable: 503,
 }
 HTTP_CODES = {404: "not_found", 405: "method_not_allowed"}
@@ -86,6 +87,8 @@ def install_error_handlers(app: FastAPI) -> None:
         headers = {}
         if isinstance(error, (errors.RateLimited, errors.EmbedderBusy)):
             headers["Retry-After"] = str(error.retry_after)
+        elif isinstance(error, errors.DatabaseUnavailable):
+            headers["Retry-After"] = "2"  # a failover takes seconds: the kiosk tries again
         return JSONResponse(
             error_body(error.code, error.message, error.details), status, headers=headers
         )

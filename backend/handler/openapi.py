@@ -36,7 +36,9 @@ MEANINGS = {
     "liveness_failed, challenge_expired, challenge_invalid, challenge_required)",
     429: "too many check-ins for this key (rate_limited); Retry-After says when to retry",
     503: "a dependency is down (database_unavailable, storage_unavailable, "
-    "embedder_unavailable), the embedders are at capacity (embedder_busy: Retry-After "
+    "embedder_unavailable), the database connection was lost while committing (commit_unknown: "
+    "the write may or may not be kept; read it back or resend with the same Idempotency-Key), "
+    "the embedders are at capacity (embedder_busy: Retry-After "
     "says when to retry), this replica's embedder runs another model than the gallery "
     "(model_mismatch), or the gallery moved to a new generation meanwhile (gallery_changed: "
     "send again)",

@@ -8,7 +8,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, exc, text
 
-from backend.domain.errors import DatabaseUnavailable, PhotoAlreadyEnrolled
+from backend.domain.errors import CommitUnknown, DatabaseUnavailable, PhotoAlreadyEnrolled
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 # pg_advisory_xact_lock key of the schema migration: "fgmigrat". Transaction-scoped, so it
@@ -67,6 +67,8 @@ def translated_errors() -> Iterator[None]:
     """Connection trouble becomes DatabaseUnavailable; programming errors stay loud."""
     try:
         yield
+    except CommitUnknown:
+        raise
     except (exc.OperationalError, exc.InterfaceError, exc.TimeoutError) as error:
         raise DatabaseUnavailable("the database is not reachable") from error
     except exc.IntegrityError as error:
@@ -80,10 +82,32 @@ def translated_errors() -> Iterator[None]:
         raise
 
 
+CONNECTION_LOST = (exc.OperationalError, exc.InterfaceError)
+
+
 @contextlib.contextmanager
 def transaction(engine: Engine) -> Iterator[Connection]:
-    with translated_errors(), engine.begin() as connection:
-        yield connection
+    """One transaction. A connection lost before COMMIT was sent rolled everything back
+    (DatabaseUnavailable: safe to retry); one lost while COMMIT was under way may have
+    committed or not, as a failover from a dead primary can leave it, so it is said so
+    (CommitUnknown), never taken for a failure nor for a success."""
+    with translated_errors(), engine.connect() as connection:
+        begun = connection.begin()
+        try:
+            yield connection
+        except BaseException:
+            if begun.is_active:
+                with contextlib.suppress(exc.DBAPIError):
+                    begun.rollback()
+            raise
+        try:
+            begun.commit()
+        except CONNECTION_LOST as lost:
+            raise CommitUnknown("the database connection was lost while committing") from lost
+        except exc.DBAPIError as lost:
+            if lost.connection_invalidated:
+                raise CommitUnknown("the database connection was lost while committing") from lost
+            raise
 
 
 def vector_literal(values: list[float]) -> str:

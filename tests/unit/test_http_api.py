@@ -94,6 +94,14 @@ def test_embedder_down_is_503_with_code(api):
     assert answer.json()["error"]["code"] == "embedder_unavailable"
 
 
+def test_a_commit_lost_with_the_primary_is_503_commit_unknown_never_500(api):
+    client, keys, embedder, _ = api
+    embedder.error = errors.CommitUnknown("the database connection was lost while committing")
+    answer = enroll(client, keys["admin"])
+    assert answer.status_code == 503 and answer.headers["Retry-After"] == "2"
+    assert answer.json()["error"]["code"] == "commit_unknown"
+
+
 def test_readyz_names_what_is_down(api):
     client, _, _, probes = api
     assert client.get("/readyz").json()["status"] == "ready"

@@ -1,0 +1,54 @@
+"""A connection lost in the middle of a transaction, on the real PostgreSQL, as a primary
+that dies leaves it: before COMMIT nothing is written and it says database_unavailable;
+during COMMIT it says commit_unknown; either way the pool drops the dead connection and the
+next transaction works."""
+
+import pytest
+from sqlalchemy import Connection, event, text
+
+from backend.domain.errors import CommitUnknown, DatabaseUnavailable
+from backend.infrastructure.database import transaction
+
+
+def terminate(engine, pid: int) -> None:
+    """Kill one server process from another session, as a crash of it would."""
+    with engine.connect() as other:
+        other.execute(text("SELECT pg_terminate_backend(:p)"), {"p": pid})
+        other.commit()
+
+
+def make_table(engine) -> None:
+    with transaction(engine) as db:
+        db.execute(text("CREATE TABLE IF NOT EXISTS t_loss (n int)"))
+
+
+def count(engine) -> int:
+    with transaction(engine) as db:
+        return int(db.execute(text("SELECT count(*) FROM t_loss")).scalar_one())
+
+
+def test_lost_before_commit_writes_nothing_and_the_pool_recovers(engine):
+    make_table(engine)
+    with pytest.raises(DatabaseUnavailable) as raised, transaction(engine) as db:
+        db.execute(text("INSERT INTO t_loss VALUES (1)"))
+        terminate(engine, db.execute(text("SELECT pg_backend_pid()")).scalar_one())
+        db.execute(text("INSERT INTO t_loss VALUES (2)"))
+    assert not isinstance(raised.value, CommitUnknown)
+    assert count(engine) == 0  # and the next transaction found a live connection
+
+
+def test_lost_during_commit_is_commit_unknown(engine):
+    make_table(engine)
+    with pytest.raises(CommitUnknown) as raised, transaction(engine) as db:
+        pid = db.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        db.execute(text("INSERT INTO t_loss VALUES (1)"))
+
+        def die_before_commit(connection: Connection) -> None:
+            terminate(engine, pid)
+
+        event.listen(db, "commit", die_before_commit, once=True)
+    assert raised.value.code == "commit_unknown"
+    assert count(engine) == 0  # here the server died before it could commit
+    with transaction(engine) as db:
+        db.execute(text("INSERT INTO t_loss VALUES (3)"))
+    assert count(engine) == 1
