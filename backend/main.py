@@ -28,6 +28,7 @@ from backend.handler.contract import contract_text, install_contract
 from backend.handler.errors import install_error_handlers
 from backend.handler.observability import GallerySize, Metrics, install_observability
 from backend.handler.pages import mount_pages
+from backend.handler.retry import RetryWhenSafe
 from facegate_shared.bodies import FORM_OVERHEAD, BodyLimit
 from facegate_shared.version import facegate_version
 
@@ -83,6 +84,9 @@ def create_app(
         upload_limit=settings.max_upload_bytes + FORM_OVERHEAD,
         other_limit=settings.max_json_bytes,
     )
+    # Outside the body limit (which it replays each try into), inside observability (which
+    # then logs one answer per request).
+    app.add_middleware(RetryWhenSafe)
     install_observability(app, metrics)
     install_error_handlers(app)
     app.include_router(health.router)

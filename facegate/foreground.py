@@ -94,9 +94,14 @@ class RunningCluster:
 
 
 def launch_cluster(
-    folder: Path, backends: int = 3, embedders: int = 2, extra_env: dict[str, str] | None = None
+    folder: Path,
+    backends: int = 3,
+    embedders: int = 2,
+    extra_env: dict[str, str] | None = None,
+    ha: bool = False,
 ) -> RunningCluster:
-    """Start the cluster and wait until it serves; the first admin key is read off its output."""
+    """Start the cluster (`ha`: `facegate run --ha`) and wait until it serves; the first
+    admin key is read off its output."""
     env = {
         **os.environ,
         "FACEGATE_VAR": str(folder / "var"),
@@ -109,7 +114,7 @@ def launch_cluster(
     for name in ("DATABASE_URL", "S3_ENDPOINT", "EMBEDDER_URL", "FACEGATE_S3_PORT"):
         env.pop(name, None)
     output = folder / "cluster.log"
-    command = ["--backends", str(backends), "--embedders", str(embedders)]
+    command = ["--backends", str(backends), "--embedders", str(embedders), *(["--ha"] * ha)]
     popen, key = launch_foreground(command, env, output, START_TIMEOUT)
     running = RunningCluster(popen, folder / "var" / "cluster", key, output)
     running.topology = json.loads((running.folder / "cluster.json").read_text())
@@ -167,9 +172,13 @@ def stop_cluster(running: RunningCluster) -> None:
 
 @contextlib.contextmanager
 def running_cluster(
-    folder: Path, backends: int = 3, embedders: int = 2, extra_env: dict[str, str] | None = None
+    folder: Path,
+    backends: int = 3,
+    embedders: int = 2,
+    extra_env: dict[str, str] | None = None,
+    ha: bool = False,
 ) -> Iterator[RunningCluster]:
-    running = launch_cluster(folder, backends, embedders, extra_env)
+    running = launch_cluster(folder, backends, embedders, extra_env, ha)
     try:
         yield running
     finally:

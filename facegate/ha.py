@@ -4,6 +4,7 @@ PgBouncer to whichever node Patroni calls the primary, SeaweedFS with a master, 
 servers (two copies of each object) and a filer serving S3; then the embedders, backends
 and their HAProxy as in `facegate run --backends N`. Everything on loopback, supervised."""
 
+import os
 import time
 from pathlib import Path
 
@@ -216,6 +217,9 @@ def start_ha_cluster(
         "object store",
         f"{shared['S3_ENDPOINT']} (SeaweedFS, {len(ports.weed.volumes)} volume servers)",
     )
+    # The blip rule (backend/domain/readiness.py): a leader change (Patroni's TTL of 20 s,
+    # then a promotion) must not take every backend out of the balancer at once.
+    shared["READY_GRACE_SECONDS"] = os.environ.get("READY_GRACE_SECONDS", "30")
     cluster = start_replicas(supervisor, folder, shared, bouncer, direct_url, backends, embedders)
     cluster.extra = {
         "ha": {

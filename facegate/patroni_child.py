@@ -19,8 +19,10 @@ SCOPE = "facegate"
 SUPERUSER = "postgres"
 REPLICATOR = "replicator"
 # Leader key lifetime and loop: a dead leader's key expires within TTL seconds, then the
-# synchronous standby takes over. Patroni needs loop_wait + 2 * retry_timeout <= ttl.
-TTL, LOOP_WAIT, RETRY_TIMEOUT = 10, 1, 4
+# synchronous standby takes over; 20 is the least Patroni accepts, so a node that dies
+# outright costs ~20 s of writes (a clean stop releases the key at once). Patroni needs
+# loop_wait + 2 * retry_timeout <= ttl.
+TTL, LOOP_WAIT, RETRY_TIMEOUT = 20, 1, 4
 
 
 @dataclass(frozen=True)
