@@ -21,8 +21,9 @@ REPLICATOR = "replicator"
 # Leader key lifetime and loop: a dead leader's key expires within TTL seconds, then the
 # synchronous standby takes over; 20 is the least Patroni accepts, so a node that dies
 # outright costs ~20 s of writes (a clean stop releases the key at once). Patroni needs
-# loop_wait + 2 * retry_timeout <= ttl.
-TTL, LOOP_WAIT, RETRY_TIMEOUT = 20, 1, 4
+# loop_wait + 2 * retry_timeout <= ttl. A leader that cannot reach etcd for RETRY_TIMEOUT
+# demotes itself, so it is long enough to ride out the election of a new etcd leader.
+TTL, LOOP_WAIT, RETRY_TIMEOUT = 20, 1, 8
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,9 @@ def patroni_config(node: PatroniNode, etcd_hosts: list[str], passwords: Password
                 # A commit is acknowledged once a second node has it; only that synchronous
                 # standby may then be promoted, so no acknowledged commit is lost.
                 "synchronous_mode": True,
+                # etcd unreachable as a whole: the leader stays primary while every other
+                # node still answers it over Patroni's REST API (no split brain possible).
+                "failsafe_mode": True,
                 "postgresql": {
                     "use_pg_rewind": True,
                     "use_slots": True,

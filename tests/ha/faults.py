@@ -80,9 +80,11 @@ class HaCluster:
 
     def sync_standby(self) -> bool:
         """Some replica is the synchronous standby (an acknowledged commit is on two nodes)."""
-        cluster = get_json(next(iter(self.ha["patroni"].values())) + "/cluster") or {}
-        members = cluster.get("members", [])
-        return any(m.get("role") == "sync_standby" for m in members)
+        for url in self.ha["patroni"].values():  # any node that answers knows the cluster
+            cluster = get_json(url + "/cluster")
+            if cluster is not None:
+                return any(m.get("role") == "sync_standby" for m in cluster.get("members", []))
+        return False
 
     def postmaster_pid(self, node: str) -> int:
         data = self.folder / "patroni" / node / "data" / "postmaster.pid"
