@@ -82,32 +82,42 @@ def translated_errors() -> Iterator[None]:
         raise
 
 
-CONNECTION_LOST = (exc.OperationalError, exc.InterfaceError)
+@contextlib.contextmanager
+def committing() -> Iterator[None]:
+    """Around a COMMIT: a connection lost while it was under way may have committed or not
+    (a primary that died as it sent the commit to its synchronous standby), so that is said
+    (CommitUnknown), never taken for a failure nor for a success."""
+    try:
+        yield
+    except (exc.OperationalError, exc.InterfaceError) as lost:
+        raise CommitUnknown("the database connection was lost while committing") from lost
+    except exc.DBAPIError as lost:
+        if lost.connection_invalidated:
+            raise CommitUnknown("the database connection was lost while committing") from lost
+        raise
+
+
+def rollback_quietly(connection: Connection) -> None:
+    """Roll back what is open, unless the connection died already (nothing to roll back:
+    the server ended the transaction with it)."""
+    if not connection.closed and not connection.invalidated and connection.in_transaction():
+        with contextlib.suppress(exc.DBAPIError):
+            connection.rollback()
 
 
 @contextlib.contextmanager
 def transaction(engine: Engine) -> Iterator[Connection]:
     """One transaction. A connection lost before COMMIT was sent rolled everything back
-    (DatabaseUnavailable: safe to retry); one lost while COMMIT was under way may have
-    committed or not, as a failover from a dead primary can leave it, so it is said so
-    (CommitUnknown), never taken for a failure nor for a success."""
+    (DatabaseUnavailable: safe to retry); one lost during COMMIT is CommitUnknown."""
     with translated_errors(), engine.connect() as connection:
         begun = connection.begin()
         try:
             yield connection
         except BaseException:
-            if begun.is_active:
-                with contextlib.suppress(exc.DBAPIError):
-                    begun.rollback()
+            rollback_quietly(connection)
             raise
-        try:
+        with committing():
             begun.commit()
-        except CONNECTION_LOST as lost:
-            raise CommitUnknown("the database connection was lost while committing") from lost
-        except exc.DBAPIError as lost:
-            if lost.connection_invalidated:
-                raise CommitUnknown("the database connection was lost while committing") from lost
-            raise
 
 
 def vector_literal(values: list[float]) -> str:

@@ -7,7 +7,7 @@ from types import TracebackType
 from sqlalchemy import Connection, Engine, text
 
 from backend.domain.unit_of_work import AuditNote, Event, UnitOfWork
-from backend.infrastructure.database import translated_errors
+from backend.infrastructure.database import committing, rollback_quietly, translated_errors
 from backend.infrastructure.pg_audit import append
 from backend.infrastructure.pg_gallery import ENROLL_LOCK
 from backend.infrastructure.pg_outbox import enqueue
@@ -72,11 +72,12 @@ class PgUnitOfWork(UnitOfWork):
             )
 
     def _commit(self) -> None:
-        self.db.commit()
+        with committing():  # a connection lost here: commit_unknown, not "unavailable"
+            self.db.commit()
 
     def _rollback(self) -> None:
-        if self._db is not None and not self._db.closed:
-            self._db.rollback()
+        if self._db is not None:
+            rollback_quietly(self._db)
 
     def _end(self) -> None:
         if self._db is not None:

@@ -8,6 +8,7 @@ from sqlalchemy import Connection, event, text
 
 from backend.domain.errors import CommitUnknown, DatabaseUnavailable
 from backend.infrastructure.database import transaction
+from backend.infrastructure.pg_unit_of_work import PgUnitOfWork
 
 
 def terminate(engine, pid: int) -> None:
@@ -52,3 +53,16 @@ def test_lost_during_commit_is_commit_unknown(engine):
     with transaction(engine) as db:
         db.execute(text("INSERT INTO t_loss VALUES (3)"))
     assert count(engine) == 1
+
+
+def test_a_unit_of_work_lost_during_commit_is_commit_unknown(engine):
+    """The write paths (enrollment, check-in) commit through the unit of work."""
+    with engine.begin() as db:
+        db.execute(text("INSERT INTO employee (id, name) VALUES ('E1', 'Ada')"))
+    with pytest.raises(CommitUnknown), PgUnitOfWork(engine, ef_search=100) as uow:
+        uow.checkins.add("E1", True, 0.2, "door")
+        pid = uow.db.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        event.listen(uow.db, "commit", lambda connection: terminate(engine, pid), once=True)
+        uow.commit()
+    with transaction(engine) as db:  # nothing kept here, and the pool gives a live connection
+        assert db.execute(text("SELECT count(*) FROM checkin")).scalar_one() == 0
