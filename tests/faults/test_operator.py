@@ -128,3 +128,43 @@ def test_a_child_that_dies_is_restarted_with_a_line_saying_why(tmp_path, capsys)
     assert not second.alive()
     said = capsys.readouterr().err
     assert f"sleeper (pid {first.pid}) died: killed by SIGKILL; restarting in 0.5 s" in said
+
+
+def test_a_child_held_down_stays_down_until_its_hold_file_goes(tmp_path):
+    """`facegate run --ha`'s hold files: the fault suite keeps a killed node down."""
+    import signal
+    import threading
+
+    from facegate.processes import spawn
+    from facegate.supervisor import Child, Supervisor
+
+    command = [sys.executable, "-c", "import time; time.sleep(120)"]
+    hold = tmp_path / "sleeper.hold"
+    child = Child(
+        "sleeper",
+        lambda: spawn("sleeper", command, {}, tmp_path / "sleeper.log"),
+        lambda: True,
+        start_timeout=10,
+        hold_file=hold,
+    )
+    supervisor = Supervisor([])
+    supervisor.start(child)
+    first = child.process
+    assert first is not None
+    watching = threading.Thread(target=supervisor.watch, kwargs={"tick": 0.05})
+    watching.start()
+    try:
+        hold.touch()
+        os.kill(first.pid, signal.SIGKILL)
+        deadline = time.monotonic() + 3  # six times the first backoff: it would be back
+        while time.monotonic() < deadline:
+            assert child.process is None or child.process is first
+            time.sleep(0.05)
+        hold.unlink()
+        deadline = time.monotonic() + 10
+        while child.process is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert child.process is not None and child.process.alive()
+    finally:
+        supervisor.stop()
+        watching.join(10)
