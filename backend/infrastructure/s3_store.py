@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 import urllib3
 from minio import Minio
 from minio.deleteobjects import DeleteObject
-from minio.error import MinioException
+from minio.error import MinioException, S3Error
 
 from backend.domain.errors import StorageUnavailable
 from backend.domain.model import StoredPhoto
@@ -61,6 +61,10 @@ class S3ImageStore:
         try:
             if not self._client.bucket_exists(self._bucket):
                 self._client.make_bucket(self._bucket)
+        except S3Error as error:
+            # Replicas started together race to create it: the loser finds it made.
+            if error.code != "BucketAlreadyOwnedByYou":
+                raise StorageUnavailable(f"object storage is not reachable ({error})") from error
         except TRANSPORT_ERRORS as error:
             raise StorageUnavailable(f"object storage is not reachable ({error})") from error
 

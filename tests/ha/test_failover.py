@@ -78,12 +78,15 @@ def fault(
     if release is not None:
         release(target)
     during = [a for a in list(load.answers) if fault_at <= a.sent <= ended]
+    checkins = [a for a in list(load.answers) if a.kind == "checkin" and a.done >= fault_at]
+    checkins = [a for a in checkins if a.sent <= ended]
     figures = {
         "target": target,
         "checkins_recovered_after_s": recovery_seconds(list(load.answers), fault_at),
-        "checkins": len([a for a in during if a.kind == "checkin"]),
+        "checkins": len(checkins),
         "enrollments": len([a for a in during if a.kind == "enroll"]),
         "failed": dict(Counter(f"{a.status} {a.code}" for a in during if a.status >= 300)),
+        "slowest_checkin_s": round(max((a.done - a.sent for a in checkins), default=0.0), 2),
         "lasted_s": round(ended - fault_at, 1),
     }
     report["faults"][name] = figures

@@ -31,6 +31,18 @@ def test_bucket_is_created_when_missing(s3):
     assert fresh.exists("k.jpg")
 
 
+def test_a_replica_that_loses_the_race_to_create_the_bucket_starts_all_the_same(s3, monkeypatch):
+    """Backends started together each see no bucket, and all but one are told it exists."""
+    late = S3ImageStore(s3["endpoint"], s3["access_key"], s3["secret_key"], "raced-on-start")
+    S3ImageStore(
+        s3["endpoint"], s3["access_key"], s3["secret_key"], "raced-on-start"
+    ).ensure_bucket()
+    monkeypatch.setattr(late._client, "bucket_exists", lambda bucket: False)  # it looked first
+    late.ensure_bucket()
+    late.put("k.jpg", b"x", "image/jpeg")
+    assert late.exists("k.jpg")
+
+
 def test_wrong_credentials_or_dead_server_are_storage_unavailable(s3):
     wrong = S3ImageStore(s3["endpoint"], "nobody", "wrong-secret", "facegate")
     with pytest.raises(StorageUnavailable):
