@@ -1,11 +1,13 @@
 """Requests run again while the database changes leader, where that is safe.
 
-A request answered database_unavailable wrote nothing: the connection was lost or refused
-before its COMMIT (commit_unknown is the other case, and is never run again here). Running
-it again is then safe when the request itself is: a read (GET, HEAD), or a create carrying
-an Idempotency-Key. Such a request is run again every PAUSE seconds for up to
-RETRY_SECONDS, about what a PostgreSQL restart or most of a failover takes, before its 503
-goes out. Anything else answers at once: a kiosk's next frame is its retry."""
+A request answered database_unavailable lost its transaction before COMMIT (commit_unknown
+is the other case, and is never run again here). Running it again is then safe when the
+request itself is: a read (GET, HEAD), or a create carrying an Idempotency-Key, whose
+earlier steps, if one was kept before a later one failed, are not made twice (an enrollment
+answers 409 photo_already_enrolled naming its face). Such a request is run again every
+PAUSE seconds for up to RETRY_SECONDS, about what a PostgreSQL restart or most of a
+failover takes, before its 503 goes out. Anything else answers at once: a kiosk's next
+frame is its retry."""
 
 import asyncio
 import json

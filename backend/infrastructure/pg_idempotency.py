@@ -23,7 +23,7 @@ from sqlalchemy import Connection, Engine, RootTransaction, exc, text
 
 from backend.domain.errors import IdempotencyKeyInUse
 from backend.domain.model import StoredAnswer
-from backend.infrastructure.database import transaction, translated_errors
+from backend.infrastructure.database import committing, transaction, translated_errors
 
 LOCK_NOT_AVAILABLE = "55P03"
 
@@ -57,8 +57,10 @@ class PgIdempotencyClaim:
         self._key = key
 
     def keep(self, status: int, body: object) -> None:
+        """Store the answer. The request's work is committed by now, so a connection lost
+        here leaves the client not knowing it was done: commit_unknown, never a retry."""
         try:
-            with translated_errors():
+            with translated_errors(), committing():
                 self._connection.execute(
                     text(
                         "UPDATE idempotency_key SET status = :s, body = :b "

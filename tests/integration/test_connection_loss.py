@@ -3,11 +3,14 @@ that dies leaves it: before COMMIT nothing is written and it says database_unava
 during COMMIT it says commit_unknown; either way the pool drops the dead connection and the
 next transaction works."""
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import Connection, event, text
 
 from backend.domain.errors import CommitUnknown, DatabaseUnavailable
 from backend.infrastructure.database import transaction
+from backend.infrastructure.pg_idempotency import PgIdempotencyClaim, PgIdempotencyStore
 from backend.infrastructure.pg_unit_of_work import PgUnitOfWork
 
 
@@ -66,3 +69,17 @@ def test_a_unit_of_work_lost_during_commit_is_commit_unknown(engine):
         uow.commit()
     with transaction(engine) as db:  # nothing kept here, and the pool gives a live connection
         assert db.execute(text("SELECT count(*) FROM checkin")).scalar_one() == 0
+
+
+def test_an_answer_lost_after_the_work_was_done_is_commit_unknown(engine):
+    """An Idempotency-Key's answer is stored after the create committed: losing the
+    connection then must not read as "nothing written", which would invite a second create."""
+    store = PgIdempotencyStore(engine)
+    claim = store.claim("hr", "k-lost", "h", timedelta(hours=24))
+    assert isinstance(claim, PgIdempotencyClaim)
+    terminate(engine, claim._connection.execute(text("SELECT pg_backend_pid()")).scalar_one())
+    with pytest.raises(CommitUnknown):
+        claim.keep(201, {"employee_id": "E1"})
+    again = store.claim("hr", "k-lost", "h", timedelta(hours=24))  # the key is free again
+    assert isinstance(again, PgIdempotencyClaim)
+    again.release()
