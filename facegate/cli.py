@@ -15,10 +15,11 @@ from facegate_shared.version import facegate_version
 
 def _run(args: argparse.Namespace) -> int:
     if args.ha:
-        from facegate.cluster import run_cluster
+        from facegate.cluster import cluster_folder, run_cluster
         from facegate.ha import start_ha_cluster
 
-        return run_cluster(args.backends or 2, args.embedders or 1, start_ha_cluster)
+        folder = cluster_folder("ha")
+        return run_cluster(args.backends or 2, args.embedders or 1, start_ha_cluster, folder)
     if args.backends is None and args.embedders is None:
         from facegate.stack import run_stack
 

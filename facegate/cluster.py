@@ -50,9 +50,10 @@ class Cluster:
     extra: dict[str, object] = field(default_factory=dict)  # more for cluster.json (HA parts)
 
 
-def cluster_folder() -> Path:
-    """var/cluster (under FACEGATE_VAR): its own data, apart from `make run`'s."""
-    return Path(os.environ.get("FACEGATE_VAR", REPO_ROOT / "var")) / "cluster"
+def cluster_folder(name: str = "cluster") -> Path:
+    """var/cluster (var/ha for `--ha`, under FACEGATE_VAR): its own data, apart from
+    `make run`'s and from each other's."""
+    return Path(os.environ.get("FACEGATE_VAR", REPO_ROOT / "var")) / name
 
 
 def start_cluster(supervisor: Supervisor, folder: Path, backends: int, embedders: int) -> Cluster:
@@ -172,9 +173,11 @@ def backend_child(
 Starter = Callable[[Supervisor, Path, int, int], Cluster]
 
 
-def run_cluster(backends: int, embedders: int, starter: Starter = start_cluster) -> int:
+def run_cluster(
+    backends: int, embedders: int, starter: Starter = start_cluster, folder: Path | None = None
+) -> int:
     """The foreground command: start, print where it is, supervise until stopped."""
-    folder = cluster_folder()
+    folder = folder or cluster_folder()
 
     def start(supervisor: Supervisor) -> None:
         cluster = starter(supervisor, folder, backends, embedders)

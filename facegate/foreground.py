@@ -116,7 +116,7 @@ def launch_cluster(
     output = folder / "cluster.log"
     command = ["--backends", str(backends), "--embedders", str(embedders), *(["--ha"] * ha)]
     popen, key = launch_foreground(command, env, output, START_TIMEOUT)
-    running = RunningCluster(popen, folder / "var" / "cluster", key, output)
+    running = RunningCluster(popen, folder / "var" / ("ha" if ha else "cluster"), key, output)
     running.topology = json.loads((running.folder / "cluster.json").read_text())
     return running
 

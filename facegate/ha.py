@@ -1,11 +1,13 @@
-"""`facegate run --ha`: the local cluster with nothing single but the filer. A three-member
-etcd, three PostgreSQL nodes under Patroni (synchronous replication), HAProxy sending
-PgBouncer to whichever node Patroni calls the primary, SeaweedFS with a master, three volume
-servers (two copies of each object) and a filer serving S3; then the embedders, backends
-and their HAProxy as in `facegate run --backends N`. Everything on loopback, supervised."""
+"""`facegate run --ha`: the local cluster with its database and object store replicated.
+A three-member etcd, three PostgreSQL nodes under Patroni (synchronous replication), HAProxy
+sending PgBouncer to whichever node Patroni calls the primary, SeaweedFS with a master,
+three volume servers (two copies of each object), a filer and its S3 gateway; then the
+embedders, backends and their HAProxy as in `facegate run --backends N`. Everything on
+loopback, supervised (docs/ha.md)."""
 
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import psycopg
@@ -27,7 +29,7 @@ from facegate.patroni_child import (
 )
 from facegate.pg_child import stale_postmaster, stop_stale_postmaster
 from facegate.pgbouncer import DATABASE, prepare_pgbouncer
-from facegate.processes import free_port, port_answers
+from facegate.processes import Process, port_answers
 from facegate.seaweed_cluster import spawn_filer, spawn_master, spawn_s3_gateway, spawn_volume
 from facegate.supervisor import Child, Supervisor, clear_stale
 
@@ -46,11 +48,18 @@ def patroni_nodes(folder: Path, ports: HaPorts) -> list[PatroniNode]:
     ]
 
 
-def child(folder: Path, name: str, spawn: object, ready: object, ports: list[int]) -> Child:
+def child(
+    folder: Path,
+    name: str,
+    spawn: Callable[[], Process],
+    ready: Callable[[], bool],
+    ports: list[int],
+) -> Child:
     """A supervised part with its pid file, its log and a hold file (see Supervisor)."""
     run = folder / "run"
     clear_stale(name, run / f"{name}.pid", ports)
-    return Child(name, spawn, ready, start_timeout=180, ports=ports, hold_file=run / f"{name}.hold")  # type: ignore[arg-type]
+    hold = run / f"{name}.hold"
+    return Child(name, spawn, ready, start_timeout=180, ports=ports, hold_file=hold)
 
 
 def start_etcd(supervisor: Supervisor, folder: Path, ports: HaPorts) -> list[EtcdMember]:
@@ -58,7 +67,7 @@ def start_etcd(supervisor: Supervisor, folder: Path, ports: HaPorts) -> list[Etc
     logs, run = folder / "logs", folder / "run"
 
     def member_child(m: EtcdMember) -> Child:
-        def spawn() -> object:
+        def spawn() -> Process:
             return spawn_member(m, members, logs / f"{m.name}.log", run / f"{m.name}.pid")
 
         return child(folder, m.name, spawn, lambda: member_healthy(m), [m.client_port, m.peer_port])
@@ -83,7 +92,7 @@ def start_postgres_nodes(
             stop_stale_postmaster(stale)
         prepare_node(node, hosts, passwords, user)
 
-        def spawn() -> object:
+        def spawn() -> Process:
             return spawn_node(node, logs / f"{node.name}.log", run / f"{node.name}.pid", user)
 
         return child(
@@ -155,7 +164,7 @@ def start_object_store(supervisor: Supervisor, folder: Path, ports: HaPorts) -> 
     def volume_child(n: int) -> Child:
         name = f"weed-volume-{n}"
 
-        def spawn() -> object:
+        def spawn() -> Process:
             return spawn_volume(n, weed, store, logs / f"{name}.log", run / f"{name}.pid", name)
 
         return child(
@@ -205,7 +214,9 @@ def start_ha_cluster(
     entry = f"host=127.0.0.1 port={port} user={SUPERUSER} password={passwords.superuser}"
     direct_url = f"postgresql://{login}@127.0.0.1:{port}/{DATABASE}"
     create_database(f"postgresql://{login}@127.0.0.1:{port}/postgres")
-    bouncer: PgBouncer = prepare_pgbouncer(folder / "pgbouncer", free_port(), None, run_as(), entry)
+    bouncer: PgBouncer = prepare_pgbouncer(
+        folder / "pgbouncer", ports.pgbouncer, None, run_as(), entry
+    )
     start_pgbouncer(supervisor, folder, bouncer)
     say_line(
         "database",

@@ -1,4 +1,4 @@
-"""Every port of `facegate run --ha`, chosen in one place. They are kept in var/cluster/
+"""Every port of `facegate run --ha`, chosen in one place. They are kept in var/ha/
 ha-ports.json and reused by the next run, because etcd members and Patroni nodes remember
 each other's addresses in their data folders."""
 
@@ -20,6 +20,7 @@ class HaPorts:
     postgres: list[tuple[int, int]]  # (PostgreSQL, Patroni REST) per node
     postgres_entry: int  # HAProxy in front of the nodes, to the leader
     postgres_stats: int
+    pgbouncer: int  # before the entry, for the backends
     weed: WeedPorts
 
     @property
@@ -28,6 +29,7 @@ class HaPorts:
         return [p for pair in pairs for p in pair] + [
             self.postgres_entry,
             self.postgres_stats,
+            self.pgbouncer,
             *self.weed.all,
         ]
 
@@ -51,6 +53,7 @@ def allocate() -> HaPorts:
         postgres=[two() for _ in range(NODES)],
         postgres_entry=one(),
         postgres_stats=one(),
+        pgbouncer=one(),
         weed=WeedPorts(
             master=two(),
             volumes=[two() for _ in range(VOLUME_SERVERS)],
@@ -68,6 +71,7 @@ def load(path: Path) -> HaPorts:
         postgres=[tuple(pair) for pair in found["postgres"]],  # type: ignore[misc]
         postgres_entry=found["postgres_entry"],
         postgres_stats=found["postgres_stats"],
+        pgbouncer=found["pgbouncer"],
         weed=WeedPorts(
             master=tuple(weed["master"]),  # type: ignore[arg-type]
             volumes=[tuple(pair) for pair in weed["volumes"]],  # type: ignore[misc]

@@ -64,7 +64,7 @@ def test_every_object_is_kept_on_two_volume_servers(ha: HaCluster) -> None:
 
 def test_facegate_commands_work_through_the_stack_file(ha: HaCluster) -> None:
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "S3_ENDPOINT")}
-    env["FACEGATE_VAR"] = str(ha.folder)  # var/cluster: its stack.json names PgBouncer
+    env["FACEGATE_VAR"] = str(ha.folder)  # var/ha: its stack.json names PgBouncer
     for command, expected in ((["keys", "list"], "admin"), (["gallery", "show"], "generation")):
         done = subprocess.run(
             [sys.executable, "-m", "facegate", *command],

@@ -68,5 +68,5 @@ def test_pgbouncer_can_point_at_a_tcp_entry(tmp_path: Path) -> None:
 
 def test_ports_are_distinct_and_kept_for_the_next_run(tmp_path: Path) -> None:
     first: HaPorts = ports_for(tmp_path)
-    assert len(set(first.all)) == len(first.all) == 3 * 2 + 3 * 2 + 2 + 2 * 6
+    assert len(set(first.all)) == len(first.all) == 3 * 2 + 3 * 2 + 3 + 2 * 6
     assert ports_for(tmp_path) == first
