@@ -1,11 +1,13 @@
 """Backend settings, from the environment (pydantic-settings)."""
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from backend.domain.credentials import LockoutRule, PinRules
 from backend.domain.model import Metric
 from backend.domain.policy import QualityFloor
 from backend.domain.readiness import DEFAULT_GRACE_SECONDS
@@ -94,6 +96,14 @@ class BackendSettings(BaseSettings):
     checkin_snapshot_days: float = Field(default=30.0, ge=0)
     # Also keep the face of an attempt that matched no one (as a matched=false row).
     checkin_snapshot_unknown: bool = False
+    # PIN check-ins (docs/no-biometrics.md): this many wrong PINs in a row lock a person for
+    # PIN_LOCKOUT_MINUTES; each further wrong one locks again until a right PIN or HR's unlock.
+    pin_max_failures: int = Field(default=5, ge=1, le=100)
+    # This many wrong PINs of anyone at one kiosk within PIN_LOCKOUT_MINUTES lock PIN entry
+    # there for PIN_LOCKOUT_MINUTES (a right PIN does not reset it).
+    pin_kiosk_max_failures: int = Field(default=10, ge=1, le=1000)
+    # How long a person's or a kiosk's PIN lockout lasts (HR may end it sooner on /admin).
+    pin_lockout_minutes: float = Field(default=15.0, gt=0)
     # How long a kiosk has from a head-turn challenge's prompt to its answer.
     liveness_challenge_seconds: float = Field(default=20.0, gt=0, le=300)
     # Webhook deliveries: retries wait base, 2 base, 4 base ... up to max, for give_up hours.
@@ -150,6 +160,14 @@ class BackendSettings(BaseSettings):
     storage_keys_file: Path | None = None
     # The key that seals (default: the first listed); every listed key opens.
     storage_key_id: str = ""
+
+    def pin_rules(self) -> PinRules:
+        """The lockouts of wrong PINs as these settings give them."""
+        lock = timedelta(minutes=self.pin_lockout_minutes)
+        return PinRules(
+            person=LockoutRule(self.pin_max_failures, lock),
+            kiosk=LockoutRule(self.pin_kiosk_max_failures, lock, window=lock),
+        )
 
     def threshold_defaults(self) -> ThresholdSettings:
         """The threshold settings in force where the gallery's row sets none."""

@@ -15,6 +15,7 @@ from backend.domain.app import Services
 from backend.handler import (
     attendance,
     audit,
+    credentials,
     employees,
     evidence,
     gallery,
@@ -23,6 +24,7 @@ from backend.handler import (
     liveness,
     people,
     webhooks,
+    without_face,
 )
 from backend.handler.contract import contract_text, install_contract
 from backend.handler.errors import install_error_handlers
@@ -96,6 +98,8 @@ def create_app(
     app.include_router(attendance.router)
     app.include_router(evidence.router)
     app.include_router(liveness.router)
+    app.include_router(credentials.router)
+    app.include_router(without_face.router)
     app.include_router(keys.router)
     app.include_router(webhooks.router)
     app.include_router(audit.router)

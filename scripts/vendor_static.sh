@@ -18,7 +18,7 @@ marker="node_modules/.package-lock.json"
 # openapi-typescript and typescript (dev dependencies) type-check docs/api.md's TypeScript
 # example against the API contract in the tests.
 if [[ ! -f node_modules/@vladmandic/face-api/package.json || ! -f node_modules/swagger-ui-dist/package.json ||
-      ! -f node_modules/qrcode-generator/package.json ||
+      ! -f node_modules/qrcode-generator/package.json || ! -f node_modules/jsqr/package.json ||
       ! -f node_modules/openapi-typescript/package.json || ! -f node_modules/typescript/package.json ||
       ! -f "$marker" || "package-lock.json" -nt "$marker" ]]; then
     npm ci --no-audit --no-fund
@@ -68,3 +68,7 @@ vendor swagger-ui-dist swagger-ui \
 # qrcode-generator's dist/qrcode.js is a plain script defining the global `qrcode`:
 # the admin page draws a new kiosk key's QR code with it.
 vendor qrcode-generator qrcode-generator dist/qrcode.js
+
+# jsQR's dist/jsQR.js is a plain script (UMD) defining the global `jsQR`: the kiosk reads
+# a personal QR code (people without biometrics) from its camera frames with it.
+vendor jsqr jsqr dist/jsQR.js

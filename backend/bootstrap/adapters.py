@@ -21,6 +21,7 @@ from backend.domain.ports import (
     ChallengeLedger,
     CheckinFaces,
     CheckinLog,
+    CredentialAdmin,
     Embedder,
     EnrollmentFaces,
     GalleryRow,
@@ -43,6 +44,7 @@ from backend.infrastructure.http_embedder import HttpEmbedder
 from backend.infrastructure.http_webhooks import HttpWebhookSender
 from backend.infrastructure.pg_audit import PgAuditLog
 from backend.infrastructure.pg_checkins import PgCheckinLog
+from backend.infrastructure.pg_credentials import PgCredentials
 from backend.infrastructure.pg_employees import PgEmployees
 from backend.infrastructure.pg_faces import PgFaceRepository
 from backend.infrastructure.pg_gallery import PgGalleryRow
@@ -92,6 +94,7 @@ class Adapters:
     swept_snapshots: SweptSnapshots
     swept_photos: SweptPhotos
     audit: AuditStore
+    credentials: CredentialAdmin  # HR's PINs and QR tokens, and the QR signing secret
     # The storage key rotation a backend carries on (None: none, as in the unit tests).
     resealable: ResealableStore | None = None
     rotation_ledger: RotationLedger | None = None
@@ -213,6 +216,7 @@ def connect(settings: BackendSettings, *, bind_model: bool = True) -> Adapters:
         audit=PgAuditLog(engine),
         resealable=images,
         rotation_ledger=PgRotationLedger(engine),
+        credentials=PgCredentials(engine),
         rate_buckets=PgRateBuckets(engine),
         probes={"database": database_probe, "storage": images.ping, "embedder": embedder.ready},
         closers=[embedder.close, engine.dispose],

@@ -9,6 +9,7 @@ from backend.domain.admin import EmployeeAdmin
 from backend.domain.app import Services
 from backend.domain.attendance import Attendance
 from backend.domain.audit import AuditLog
+from backend.domain.biometrics import BiometricsAdmin
 from backend.domain.calibration import Calibration
 from backend.domain.checkin import CheckInService
 from backend.domain.enrollment import EnrollmentService
@@ -34,6 +35,7 @@ from backend.domain.ratelimit import RateLimiter
 from backend.domain.readiness import ReadinessTracker
 from backend.domain.reembed import ReembedService
 from backend.domain.webhooks import Webhooks
+from backend.domain.without_face import CredentialCheckIn
 
 
 def match_policy(
@@ -156,6 +158,13 @@ def build_services(settings: BackendSettings, adapters: Adapters) -> Services:
         max_upload_bytes=settings.max_upload_bytes,
         idempotency=Idempotency(store=adapters.idempotency),
         evidence=Evidence(checkins=adapters.checkins, images=images, audit=adapters.audit),
+        biometrics=BiometricsAdmin(uow=adapters.units, store=adapters.credentials, images=images),
+        credential_checkin=CredentialCheckIn(
+            uow=adapters.units,
+            secret=adapters.credentials,
+            rules=settings.pin_rules(),
+            repeat_seconds=settings.checkin_repeat_seconds,
+        ),
         liveness=LivenessChallenges(
             ledger=adapters.challenges,
             embedder=adapters.embedder,

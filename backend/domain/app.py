@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from backend.domain.admin import EmployeeAdmin
 from backend.domain.attendance import Attendance
 from backend.domain.audit import AuditLog
+from backend.domain.biometrics import BiometricsAdmin
 from backend.domain.checkin import CheckInService
 from backend.domain.enrollment import EnrollmentService
 from backend.domain.evidence import Evidence
@@ -17,6 +18,7 @@ from backend.domain.liveness import LivenessChallenges
 from backend.domain.ratelimit import RateLimiter
 from backend.domain.readiness import ReadinessTracker
 from backend.domain.webhooks import Webhooks
+from backend.domain.without_face import CredentialCheckIn
 
 
 @dataclass
@@ -36,5 +38,7 @@ class Services:
     evidence: Evidence
     liveness: LivenessChallenges
     audit: AuditLog
+    biometrics: BiometricsAdmin  # HR: face or none, PINs, QR codes
+    credential_checkin: CredentialCheckIn  # the kiosk's PIN and QR check-ins
     # when each probe last answered: /readyz rides out a blip of READY_GRACE_SECONDS
     readiness: ReadinessTracker = field(default_factory=ReadinessTracker)

@@ -20,6 +20,7 @@ CSV_HEADER = [
     "api_key_name",
     "disputed",
     "dispute_reason",
+    "method",  # last: tools that read the earlier columns by position still do
 ]
 
 
@@ -80,6 +81,7 @@ class Attendance:
             # Never an image: a dispute is flagged, the snapshot stays behind the API.
             "true" if c.dispute else "false",
             c.dispute.reason if c.dispute else "",
+            c.method,
         ]
 
     def daily(self, day: date) -> list[DailyAttendance]:

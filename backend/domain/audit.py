@@ -30,6 +30,7 @@ EXPORTED = "employee.exported"
 DISPUTED = "checkin.disputed"
 CONSENT_GIVEN = "consent.given"
 CONSENT_WITHDRAWN = "consent.withdrawn"
+BIOMETRICS_CHOSEN = "biometrics.chosen"  # face or none; none destroys the person's biometrics
 RECALIBRATED = "gallery.recalibrated"
 REEMBEDDED = "gallery.reembedded"
 WEBHOOK_CREATED = "webhook.created"

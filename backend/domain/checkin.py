@@ -12,8 +12,10 @@ from backend.domain.gallery_state import GalleryState
 from backend.domain.matching import MatchPolicy
 from backend.domain.model import (
     Checkin,
+    CheckinMethod,
     CheckInResult,
     DetectedFace,
+    Employee,
     Match,
 )
 from backend.domain.policy import (
@@ -23,7 +25,7 @@ from backend.domain.ports import (
     CheckinFaces,
     Embedder,
 )
-from backend.domain.unit_of_work import UnitOfWorkFactory
+from backend.domain.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 # Faces read per check-in: enough to find the nearest face of another employee than the
 # nearest one even when that one has three photos (the ambiguity margin needs it).
@@ -34,6 +36,42 @@ def is_repeat(last: Checkin, now: datetime, window: timedelta) -> bool:
     """A match within `window` of the person's last matched check-in repeats it: one row
     per person per window, whichever kiosk or replica saw them."""
     return now - last.created_at < window
+
+
+def record_match(
+    uow: UnitOfWork,
+    employee: Employee,
+    api_key_name: str,
+    window: timedelta,
+    *,
+    distance: float | None = None,
+    face_id: str | None = None,
+    snapshot_key: str | None = None,
+    method: CheckinMethod = CheckinMethod.FACE,
+) -> tuple[Checkin, bool]:
+    """In `uow` (the caller commits): the person's check-in, folded into their last one
+    when it is a repeat (then that one and True, nothing written), else a new row and its
+    `checkin.matched` event. Every method folds alike: a PIN just after a face adds no row.
+
+    Under the employee's lock the last check-in cannot change before the commit: every
+    replica decides the window on the same row and the database's clock."""
+    uow.lock_checkins_of(employee.employee_id)
+    now = uow.checkins.now()
+    last = uow.checkins.last_matched(employee.employee_id)
+    if last is not None and is_repeat(last, now, window):
+        return last, True
+    checkin = uow.checkins.add(
+        employee.employee_id,
+        True,
+        distance,
+        api_key_name,
+        at=now,
+        face_id=face_id,
+        snapshot_key=snapshot_key,
+        method=method,
+    )
+    uow.emit(events.checkin_matched(checkin, employee.name))
+    return checkin, False
 
 
 @dataclass(frozen=True)
@@ -107,25 +145,16 @@ class CheckInService:
         if crop is not None and self._snapshots is not None:
             key = self._snapshots.put(match.employee_id, crop)
         with self._unless_written(key), self._uow() as uow:
-            # Under the employee's lock the last check-in cannot change before the commit:
-            # every replica decides the window on the same row and the database's clock.
-            uow.lock_checkins_of(match.employee_id)
-            now = uow.checkins.now()
-            last = uow.checkins.last_matched(match.employee_id)
-            repeat = last is not None and is_repeat(last, now, self._repeat)
-            if last is not None and repeat:
-                checkin = last  # nothing written, nothing raised: the unit is not committed
-            else:
-                checkin = uow.checkins.add(
-                    match.employee_id,
-                    True,
-                    match.distance,
-                    api_key_name,
-                    at=now,
-                    face_id=match.face_id,
-                    snapshot_key=key,
-                )
-                uow.emit(events.checkin_matched(checkin, match.employee_name))
+            checkin, repeat = record_match(
+                uow,
+                Employee(match.employee_id, match.employee_name),
+                api_key_name,
+                self._repeat,
+                distance=match.distance,
+                face_id=match.face_id,
+                snapshot_key=key,
+            )
+            if not repeat:  # a repeat wrote nothing: the unit is not committed
                 uow.commit()
         if repeat and key is not None and self._snapshots is not None:
             self._snapshots.discard(key)

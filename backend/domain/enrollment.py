@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 from backend.domain import events
 from backend.domain.audit import EMPLOYEE_ENROLLED, FACE_ADDED, SYSTEM, Actor
 from backend.domain.errors import (
+    BiometricsDeclined,
     FaceAlreadyEnrolled,
     GalleryChanged,
     LowQuality,
@@ -19,6 +20,7 @@ from backend.domain.face_choice import FaceChoice, box_of, enrollment_face
 from backend.domain.gallery_state import GalleryState
 from backend.domain.matching import MatchPolicy
 from backend.domain.model import (
+    Biometrics,
     Employee,
     FaceRecord,
     Match,
@@ -55,6 +57,15 @@ def refuse_enrolled_photo(employee_id: str, existing_face: str | None) -> None:
         raise PhotoAlreadyEnrolled(
             f"this photo is already enrolled for {employee_id}",
             {"employee_id": employee_id, "face_id": existing_face},
+        )
+
+
+def refuse_declined(employee_id: str, biometrics: str | None) -> None:
+    """No face is stored for a person who chose no biometrics (BiometricsDeclined)."""
+    if biometrics == Biometrics.NONE:
+        raise BiometricsDeclined(
+            f"{employee_id} has chosen no biometrics: no face of theirs is stored",
+            {"employee_id": employee_id, "biometrics": str(biometrics)},
         )
 
 
@@ -128,6 +139,7 @@ class EnrollmentService:
         department, email = validate_details(department, email)
         digest = hashlib.sha256(image).hexdigest()
         # Early, before the embedder's work; again under the lock below.
+        refuse_declined(employee_id, self._faces.biometrics_of(employee_id))
         refuse_enrolled_photo(employee_id, self._faces.face_with_photo(employee_id, digest))
         choice, gallery = self._enrollment_face(image)
         face = choice.face
@@ -157,6 +169,9 @@ class EnrollmentService:
                         "the gallery moved to a new generation while this photo was read; "
                         "send it again"
                     )
+                # Under the lock, as a switch to "no biometrics" takes it: either that
+                # switch deletes this face, or this enrollment sees the choice.
+                refuse_declined(employee_id, uow.faces.biometrics_of(employee_id))
                 # Under the lock, so that of simultaneous uploads of one photo only the
                 # first is stored (a unique index backs this up).
                 refuse_enrolled_photo(employee_id, uow.faces.face_with_photo(employee_id, digest))

@@ -64,6 +64,46 @@ class EmployeeNotFound(DomainError):
     code = "employee_not_found"
 
 
+class BiometricsDeclined(DomainError):
+    """The person has biometrics "none": no face of theirs may be stored."""
+
+    code = "biometrics_declined"
+
+
+class EmployeeExists(DomainError):
+    code = "employee_exists"
+
+
+class BiometricsEnabled(DomainError):
+    """A PIN or QR code is only for a person with biometrics "none"."""
+
+    code = "biometrics_enabled"
+
+
+class PinIncorrect(DomainError):
+    """The id and PIN do not match (the same answer whether the id exists or not)."""
+
+    code = "pin_incorrect"
+
+
+class PinLocked(RateLimited):
+    """Too many wrong PINs for this person or at this kiosk: locked for a while."""
+
+    code = "pin_locked"
+
+
+class QrInvalid(DomainError):
+    code = "qr_invalid"
+
+
+class QrRevoked(DomainError):
+    code = "qr_revoked"
+
+
+class QrTokenNotFound(DomainError):
+    code = "qr_token_not_found"
+
+
 class FaceNotFound(DomainError):
     code = "face_not_found"
 

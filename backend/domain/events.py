@@ -35,6 +35,7 @@ def checkin_matched(checkin: Checkin, employee_name: str | None) -> dict[str, An
             "employee_name": employee_name,
             "distance": None if checkin.distance is None else round(checkin.distance, 4),
             "api_key_name": checkin.api_key_name,
+            "method": checkin.method,
             "checked_in_at": checkin.created_at.isoformat(),
         },
         checkin.created_at,

@@ -28,6 +28,21 @@ class Liveness(enum.StrEnum):
     CHALLENGE = "challenge"  # a head-turn challenge first
 
 
+class Biometrics(enum.StrEnum):
+    """A person's choice: their face, or none (a PIN or personal QR code instead)."""
+
+    FACE = "face"
+    NONE = "none"
+
+
+class CheckinMethod(enum.StrEnum):
+    """How a check-in recognised the person."""
+
+    FACE = "face"
+    PIN = "pin"
+    QR = "qr"
+
+
 class Metric(enum.StrEnum):
     """How face vectors are compared. Vectors are stored L2-normalised, so all three
     rank alike; the metric picks the index operator and the threshold's scale."""
@@ -92,6 +107,7 @@ class Employee:
     department: str | None = None
     email: str | None = None
     created_at: datetime | None = None
+    biometrics: Biometrics = Biometrics.FACE
 
 
 @dataclass(frozen=True)
@@ -139,6 +155,7 @@ class Checkin:
     snapshot_key: str | None = None  # the kiosk's face crop in the object store
     face_id: str | None = None  # the enrolled face it matched
     dispute: "Dispute | None" = None
+    method: CheckinMethod = CheckinMethod.FACE
 
 
 @dataclass(frozen=True)

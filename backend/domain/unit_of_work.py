@@ -15,8 +15,9 @@ from types import TracebackType
 from typing import Any, Protocol, Self
 
 from backend.domain.audit import Actor
+from backend.domain.credentials import Lockout
 from backend.domain.gallery_state import GalleryState
-from backend.domain.model import Checkin, Employee, FaceRecord, Match, Metric
+from backend.domain.model import Checkin, CheckinMethod, Employee, FaceRecord, Match, Metric
 
 Event = dict[str, Any]  # an events.envelope
 
@@ -50,6 +51,19 @@ class FaceWrites(Protocol):
 
     def delete_face(self, employee_id: str, face_id: str) -> FaceRecord | None: ...
 
+    def biometrics_of(self, employee_id: str) -> str | None:
+        """The employee's choice ("face" or "none"), None for no such employee."""
+        ...
+
+    def set_biometrics(self, employee_id: str, biometrics: str) -> bool:
+        """Record the choice; False when there is no such employee."""
+        ...
+
+    def destroy_biometrics(self, employee_id: str) -> None:
+        """Delete every face of the employee and its vector in every generation, and
+        unlink their check-ins from faces and snapshots (the rows stay as attendance)."""
+        ...
+
 
 class CheckinWrites(Protocol):
     """The check-in log under the unit of work's transaction."""
@@ -72,6 +86,7 @@ class CheckinWrites(Protocol):
         at: datetime | None = None,
         face_id: str | None = None,
         snapshot_key: str | None = None,
+        method: CheckinMethod = CheckinMethod.FACE,
     ) -> Checkin:
         """Write one check-in row (at `at`, else the database's clock)."""
         ...
@@ -92,12 +107,36 @@ class AuditNote:
     details: dict[str, Any]
 
 
+class CredentialWrites(Protocol):
+    """PINs, their lockouts and QR tokens under the unit of work's transaction."""
+
+    def lockout(self, scope: str) -> Lockout:
+        """The wrong PINs counted in `scope` ("person:<id>", "kiosk:<name>"), its row
+        locked until the commit (created when new): one attempt per scope at a time."""
+        ...
+
+    def save_lockout(self, scope: str, state: Lockout) -> None: ...
+
+    def pin_holder(self, employee_id: str) -> tuple[Employee | None, str | None]:
+        """The employee if they have biometrics "none", and their PIN's hash if any."""
+        ...
+
+    def qr_holder(self, token_id: str) -> Employee | None:
+        """The holder of a live (unrevoked) token, if their biometrics are "none"."""
+        ...
+
+    def forget_credentials(self, employee_id: str, by: str) -> None:
+        """Delete the employee's PIN and revoke every QR token of theirs."""
+        ...
+
+
 class UnitOfWork(ABC):
     """The port. Adapters implement the underscored steps, the locks and the stores; the
     order (events published at commit and only then, rollback otherwise) is kept here."""
 
     faces: FaceWrites
     checkins: CheckinWrites
+    credentials: CredentialWrites
 
     def __init__(self) -> None:
         self._events: list[Event] = []

@@ -25,16 +25,21 @@ MEANINGS = {
     401: "no API key, or one that is unknown or revoked (unauthorized)",
     403: "the key's role may not use this route (forbidden)",
     404: "no such employee, face, key, webhook, check-in or snapshot (employee_not_found, "
-    "face_not_found, key_not_found, webhook_not_found, checkin_not_found, snapshot_not_found)",
+    "face_not_found, key_not_found, webhook_not_found, checkin_not_found, snapshot_not_found, "
+    "qr_token_not_found)",
     409: "a conflict: photo_already_enrolled, face_already_enrolled, possible_duplicate "
     "(send again with confirm_distinct=true once HR has checked), "
     "key_name_taken, idempotency_key_in_use (a request with this Idempotency-Key is still "
-    "running), challenge_used (a head-turn challenge answered before)",
+    "running), challenge_used (a head-turn challenge answered before), employee_exists, "
+    "biometrics_declined (no face is stored for a person with biometrics none), "
+    "biometrics_enabled (a PIN or QR code is only for a person with biometrics none)",
     413: "the body is over its limit (image_too_large, body_too_large)",
     422: "the request is not valid (validation_error, invalid_image, no_face_detected, "
     "multiple_faces, low_quality, idempotency_key_reused; for head-turn challenges "
-    "liveness_failed, challenge_expired, challenge_invalid, challenge_required)",
-    429: "too many check-ins for this key (rate_limited); Retry-After says when to retry",
+    "liveness_failed, challenge_expired, challenge_invalid, challenge_required; for PIN and "
+    "QR check-ins pin_incorrect, qr_invalid, qr_revoked)",
+    429: "too many check-ins for this key (rate_limited), or too many wrong PINs for the "
+    "person or at this kiosk (pin_locked, details.scope); Retry-After says when to retry",
     503: "a dependency is down (database_unavailable, storage_unavailable, "
     "embedder_unavailable), the database connection was lost while committing (commit_unknown: "
     "the write may or may not be kept; read it back or resend with the same Idempotency-Key), "

@@ -165,6 +165,11 @@ async def face_photo(
     )
 
 
+def employee_answer(employee: Employee) -> dict[str, Any]:
+    """An employee as the API shows them."""
+    return _employee(employee)
+
+
 def _employee(employee: Employee) -> dict[str, Any]:
     created = employee.created_at.isoformat() if employee.created_at else None
     return {
@@ -173,6 +178,7 @@ def _employee(employee: Employee) -> dict[str, Any]:
         "department": employee.department,
         "email": employee.email,
         "created_at": created,
+        "biometrics": employee.biometrics,
     }
 
 

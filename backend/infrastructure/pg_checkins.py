@@ -10,6 +10,7 @@ from sqlalchemy import Engine, text
 from backend.domain.model import (
     Checkin,
     CheckinFilter,
+    CheckinMethod,
     CheckinRow,
     DailyAttendance,
     Dispute,
@@ -31,7 +32,7 @@ class PgCheckinLog:
 
     SELECT = (
         "SELECT c.id, c.employee_id, c.matched, c.distance, c.api_key_name, c.created_at, "
-        "c.snapshot_key, c.face_id, c.dispute_reason, c.disputed_by, c.disputed_at, "
+        "c.snapshot_key, c.face_id, c.dispute_reason, c.disputed_by, c.disputed_at, c.method, "
         "e.name AS employee_name FROM checkin c LEFT JOIN employee e ON e.id = c.employee_id"
     )
 
@@ -144,5 +145,6 @@ def _row(row: Any) -> CheckinRow:
         row.snapshot_key,
         row.face_id,
         dispute,
+        CheckinMethod(row.method),
     )
     return CheckinRow(checkin, row.employee_name)

@@ -45,7 +45,7 @@ class PgEmployees:
             ).scalar_one()
             rows = db.execute(
                 text(
-                    f"SELECT e.id, e.name, e.department, e.email, e.created_at, "
+                    f"SELECT e.id, e.name, e.department, e.email, e.created_at, e.biometrics, "
                     "(SELECT count(*) FROM face f WHERE f.employee_id = e.id) AS faces, "
                     "(SELECT max(c.created_at) FROM checkin c "
                     " WHERE c.employee_id = e.id AND c.matched) AS last_checkin "

@@ -11,6 +11,7 @@ from sqlalchemy import Connection, Engine, exc, text
 from backend.domain.errors import GalleryChanged
 from backend.domain.gallery_state import GalleryState
 from backend.domain.model import (
+    Biometrics,
     Employee,
     FaceRecord,
     Match,
@@ -84,6 +85,13 @@ class PgFaceRepository:
         with transaction(self._engine) as db, moved_on(gallery):
             return nearest_faces(db, self._ef_search, embedding, gallery, limit, None)
 
+    def biometrics_of(self, employee_id: str) -> str | None:
+        with transaction(self._engine) as db:
+            found: str | None = db.execute(
+                text("SELECT biometrics FROM employee WHERE id = :e"), {"e": employee_id}
+            ).scalar()
+        return found
+
     def face_with_photo(self, employee_id: str, content_sha256: str) -> str | None:
         with transaction(self._engine) as db:
             found: str | None = db.execute(
@@ -103,7 +111,7 @@ class PgFaceRepository:
         return count
 
 
-EMPLOYEE_COLUMNS = "id, name, department, email, created_at"
+EMPLOYEE_COLUMNS = "id, name, department, email, created_at, biometrics"
 FACE_COLUMNS = (
     "id, employee_id, model, detector, image_key, quality, created_at, "
     "confirmed_distinct_from, confirmed_by"
@@ -111,7 +119,9 @@ FACE_COLUMNS = (
 
 
 def employee_of(row: Any) -> Employee:
-    return Employee(row.id, row.name, row.department, row.email, row.created_at)
+    return Employee(
+        row.id, row.name, row.department, row.email, row.created_at, Biometrics(row.biometrics)
+    )
 
 
 def face_of(row: Any) -> FaceRecord:

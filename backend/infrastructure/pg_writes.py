@@ -7,13 +7,13 @@ from datetime import datetime
 from sqlalchemy import Connection, text
 
 from backend.domain.gallery_state import GalleryState
-from backend.domain.model import Checkin, Employee, FaceRecord, Match, Metric
+from backend.domain.model import Checkin, CheckinMethod, Employee, FaceRecord, Match, Metric
 from backend.infrastructure.database import vector_literal
 from backend.infrastructure.pg_faces import FACE_COLUMNS, face_of, nearest_faces
 from backend.infrastructure.pg_gallery import delete_vectors, locked_state, vector_table
 
 CHECKIN_COLUMNS = (
-    "id, employee_id, matched, distance, api_key_name, created_at, snapshot_key, face_id"
+    "id, employee_id, matched, distance, api_key_name, created_at, snapshot_key, face_id, method"
 )
 
 
@@ -104,6 +104,31 @@ class PgFaceWrites:
         ).first()
         return None if row is None else face_of(row)
 
+    def biometrics_of(self, employee_id: str) -> str | None:
+        found: str | None = self._db.execute(
+            text("SELECT biometrics FROM employee WHERE id = :e"), {"e": employee_id}
+        ).scalar()
+        return found
+
+    def set_biometrics(self, employee_id: str, biometrics: str) -> bool:
+        updated = self._db.execute(
+            text("UPDATE employee SET biometrics = :b WHERE id = :e"),
+            {"b": str(biometrics), "e": employee_id},
+        ).rowcount
+        return bool(updated)
+
+    def destroy_biometrics(self, employee_id: str) -> None:
+        locked_state(self._db, Metric.COSINE)  # no generation switch meanwhile
+        delete_vectors(self._db, "WHERE employee_id = :e", {"e": employee_id})
+        self._db.execute(text("DELETE FROM face WHERE employee_id = :e"), {"e": employee_id})
+        self._db.execute(
+            text(
+                "UPDATE checkin SET snapshot_key = NULL, face_id = NULL "
+                "WHERE employee_id = :e AND (snapshot_key IS NOT NULL OR face_id IS NOT NULL)"
+            ),
+            {"e": employee_id},
+        )
+
 
 class PgCheckinWrites:
     """CheckinWrites: the check-in log under one transaction."""
@@ -136,6 +161,7 @@ class PgCheckinWrites:
             row.created_at,
             row.snapshot_key,
             row.face_id,
+            method=CheckinMethod(row.method),
         )
 
     def add(
@@ -148,13 +174,14 @@ class PgCheckinWrites:
         at: datetime | None = None,
         face_id: str | None = None,
         snapshot_key: str | None = None,
+        method: CheckinMethod = CheckinMethod.FACE,
     ) -> Checkin:
         row = self._db.execute(
             text(
                 "INSERT INTO checkin (employee_id, matched, distance, api_key_name, "
-                "created_at, face_id, snapshot_key) "
+                "created_at, face_id, snapshot_key, method) "
                 "VALUES (:e, :m, :d, :k, coalesce(CAST(:at AS timestamptz), clock_timestamp()), "
-                ":f, :s) "
+                ":f, :s, :method) "
                 "RETURNING id, created_at"
             ),
             {
@@ -165,6 +192,7 @@ class PgCheckinWrites:
                 "at": at,
                 "f": face_id,
                 "s": snapshot_key,
+                "method": method.value,
             },
         ).one()
         return Checkin(
@@ -176,6 +204,7 @@ class PgCheckinWrites:
             row.created_at,
             snapshot_key,
             face_id,
+            method=method,
         )
 
     def count_unknown(self, api_key_name: str) -> None:

@@ -1,5 +1,6 @@
-// The parts of the two vendored classic scripts (static/vendor, scripts/vendor_static.sh) the pages
-// use: face-api.js defines the global `faceapi`, qrcode-generator the global `qrcode`.
+// The parts of the vendored classic scripts (static/vendor, scripts/vendor_static.sh) the pages
+// use: face-api.js defines the global `faceapi`, qrcode-generator the global `qrcode`, jsQR the
+// global `jsQR`.
 
 declare namespace faceapi {
   interface Box {
@@ -35,3 +36,14 @@ interface QrCode {
 }
 
 declare function qrcode(typeNumber: number, errorCorrection: "L" | "M" | "Q" | "H"): QrCode;
+
+interface JsQrCode {
+  data: string;
+}
+
+declare function jsQR(
+  data: Uint8ClampedArray,
+  width: number,
+  height: number,
+  options?: { inversionAttempts?: "dontInvert" | "onlyInvert" | "attemptBoth" | "invertFirst" },
+): JsQrCode | null;

@@ -129,7 +129,7 @@ def test_hr_sees_the_snapshot_beside_the_enrolled_photo_and_disputes_it(
         stack, "GET", "/api/v1/checkins", params={"format": "csv", "employee_id": enrolled}
     )
     header, *lines = exported.text.splitlines()
-    assert header.endswith(",disputed,dispute_reason")
+    assert header.endswith(",disputed,dispute_reason,method")
     assert any(
         line.startswith(f"{checkin_id},") and "true,On leave that day" in line for line in lines
     )

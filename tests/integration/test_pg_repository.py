@@ -54,7 +54,8 @@ def test_migrations_from_empty_create_every_table(engine):
     assert {"liveness_secret", "liveness_challenge"} <= tables
     assert "rate_bucket" in tables
     assert {"audit_log", "audit_head", "audit_anchor", "storage_rotation"} <= tables
-    assert version == head_revision() == "0011"
+    assert {"employee_pin", "pin_lockout", "qr_token", "credential_secret"} <= tables
+    assert version == head_revision() == "0012"
     migrate(engine)  # a second run is a no-op
 
 

@@ -2,19 +2,31 @@
 committed; events published into `published` at commit; locks recorded. It decides
 nothing: the duplicate guard, the repeat rule and the events are the use cases'."""
 
+from dataclasses import replace
 from datetime import datetime
+from typing import Any
 
 from backend.domain.gallery_state import GalleryState
-from backend.domain.model import Checkin, Employee, FaceRecord, Match, Metric
+from backend.domain.model import (
+    Biometrics,
+    Checkin,
+    CheckinMethod,
+    Employee,
+    FaceRecord,
+    Match,
+    Metric,
+)
 from backend.domain.unit_of_work import AuditNote, Event, UnitOfWork
 from tests.unit.fake_audit import FakeAuditLog
+from tests.unit.fake_credentials import FakeCredentials, FakeCredentialWrites
 from tests.unit.fake_records import FakeCheckinLog
 from tests.unit.fakes import FakeFaceRepository, ranked
 
 
 class FakeFaceWrites:
-    def __init__(self, repo: FakeFaceRepository) -> None:
+    def __init__(self, repo: FakeFaceRepository, log: FakeCheckinLog) -> None:
         self._repo = repo
+        self._log = log
 
     def current_generation(self, metric: Metric) -> int:
         return self._repo.generation
@@ -55,6 +67,23 @@ class FakeFaceWrites:
         del self._repo.faces[face_id]
         return record[0]
 
+    def biometrics_of(self, employee_id: str) -> str | None:
+        return self._repo.biometrics_of(employee_id)
+
+    def set_biometrics(self, employee_id: str, biometrics: str) -> bool:
+        employee = self._repo.employees.get(employee_id)
+        if employee is not None:
+            self._repo.employees[employee_id] = replace(employee, biometrics=Biometrics(biometrics))
+        return employee is not None
+
+    def destroy_biometrics(self, employee_id: str) -> None:
+        for face in self._repo.faces_of(employee_id):
+            del self._repo.faces[face.face_id]
+        rows = self._log.rows
+        for i, row in enumerate(rows):
+            if row.employee_id == employee_id:
+                rows[i] = replace(row, snapshot_key=None, face_id=None)
+
 
 class FakeCheckinWrites:
     def __init__(self, log: FakeCheckinLog) -> None:
@@ -77,6 +106,7 @@ class FakeCheckinWrites:
         at: datetime | None = None,
         face_id: str | None = None,
         snapshot_key: str | None = None,
+        method: CheckinMethod = CheckinMethod.FACE,
     ) -> Checkin:
         if self._log.error is not None:
             raise self._log.error
@@ -89,6 +119,7 @@ class FakeCheckinWrites:
             at or self._log.now(),
             snapshot_key=snapshot_key,
             face_id=face_id,
+            method=method,
         )
         self._log.rows.append(row)
         return row
@@ -108,15 +139,19 @@ class FakeUnitOfWork(UnitOfWork):
         checkins: FakeCheckinLog,
         published: list[Event],
         audit: FakeAuditLog | None = None,
+        credentials: FakeCredentials | None = None,
     ) -> None:
         super().__init__()
         self.audit = audit if audit is not None else FakeAuditLog()
         self._repo = faces
         self._log = checkins
+        self._store = credentials or FakeCredentials(faces)
         self.published = published
         self.locks: list[str] = []
-        self.faces = FakeFaceWrites(faces)
+        self.faces = FakeFaceWrites(faces, checkins)
         self.checkins = FakeCheckinWrites(checkins)
+        self.credentials = FakeCredentialWrites(self._store)
+        self._saved_credentials: tuple[dict[str, Any], ...] = ()
         self._saved_employees: dict[str, Employee] = {}
         self._saved_faces: dict[str, tuple[FaceRecord, list[float]]] = {}
         self._saved_rows: list[Checkin] = []
@@ -133,6 +168,9 @@ class FakeUnitOfWork(UnitOfWork):
         self._saved_faces = dict(self._repo.faces)
         self._saved_rows = list(self._log.rows)
         self._saved_unknown = dict(self._log.unknown)
+        self._saved_credentials = tuple(
+            dict(part) for part in (self._store.pins, self._store.lockouts, self._store.tokens)
+        )
 
     def _end(self) -> None:
         """Nothing taken: the fakes are plain containers."""
@@ -158,3 +196,11 @@ class FakeUnitOfWork(UnitOfWork):
         self._log.rows[:] = self._saved_rows
         self._log.unknown.clear()
         self._log.unknown.update(self._saved_unknown)
+        pins, lockouts, tokens = self._saved_credentials
+        for part, saved in (
+            (self._store.pins, pins),
+            (self._store.lockouts, lockouts),
+            (self._store.tokens, tokens),
+        ):
+            part.clear()
+            part.update(saved)

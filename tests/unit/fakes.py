@@ -77,6 +77,10 @@ class FakeFaceRepository:
                 return record.face_id
         return None
 
+    def biometrics_of(self, employee_id: str) -> str | None:
+        employee = self.employees.get(employee_id)
+        return None if employee is None else employee.biometrics
+
     def get_employee(self, employee_id: str) -> Employee | None:
         return self.employees.get(employee_id)
 

@@ -158,8 +158,8 @@ def test_hr_disputes_a_checkin_with_a_reason_recorded_with_who_and_when(tmp_path
         assert listed["disputed"] is True
         csv_text = client.get("/api/v1/checkins?format=csv").text
         header, line = csv_text.splitlines()
-        assert header.endswith(",disputed,dispute_reason")
-        assert line.endswith(",true,Alice was on leave; photo of a photo")
+        assert header.endswith(",disputed,dispute_reason,method")
+        assert line.endswith(",true,Alice was on leave; photo of a photo,face")
         assert "crop" not in csv_text and "snapshot" not in csv_text  # never an image
         cleared = client.patch(f"/api/v1/checkins/{checkin_id}", json={"disputed": False})
         assert cleared.json()["disputed"] is False and cleared.json()["disputed_by"] is None

@@ -5,7 +5,8 @@ cannot miss one either."""
 import inspect
 
 from backend.domain import ports
-from backend.domain.unit_of_work import CheckinWrites, FaceWrites, UnitOfWork
+from backend.domain.unit_of_work import CheckinWrites, CredentialWrites, FaceWrites, UnitOfWork
+from tests.unit.fake_credentials import FakeCredentials, FakeCredentialWrites
 from tests.unit.fake_gallery import FakeGalleryRow, FakeGenerations
 from tests.unit.fake_records import FakeCheckinLog
 from tests.unit.fake_uow import FakeCheckinWrites, FakeFaceWrites, FakeUnitOfWork
@@ -43,6 +44,7 @@ def test_the_face_fake_serves_enrollment_check_in_administration_and_stats() -> 
     served = (ports.EnrollmentFaces, ports.CheckinFaces, ports.AdministeredFaces)
     assert members(*served, ports.GalleryStats) == {
         "face_with_photo",
+        "biometrics_of",
         "nearest",
         "get_employee",
         "update_employee",
@@ -67,10 +69,13 @@ def test_the_gallery_fakes_serve_the_row_and_re_embedding() -> None:
 
 def test_the_unit_of_work_fake_writes_through_the_ports_and_adds_only_its_steps() -> None:
     faces, log = FakeFaceRepository(), FakeCheckinLog()
-    assert public(FakeFaceWrites(faces)) == members(FaceWrites) != set()
+    credentials = FakeCredentialWrites(FakeCredentials(faces))
+    assert public(FakeFaceWrites(faces, log)) == members(FaceWrites) != set()
     assert public(FakeCheckinWrites(log)) == members(CheckinWrites) != set()
-    assert same_parameters(FakeFaceWrites(faces), FaceWrites) == []
+    assert public(credentials) == members(CredentialWrites) != set()
+    assert same_parameters(FakeFaceWrites(faces, log), FaceWrites) == []
     assert same_parameters(FakeCheckinWrites(log), CheckinWrites) == []
+    assert same_parameters(credentials, CredentialWrites) == []
     unit = FakeUnitOfWork(faces, log, [])
     # The fake overrides the port's locks and its underscored steps, never commit or emit
     # (those are the domain's: events published at commit, and only then).
@@ -87,3 +92,9 @@ def test_the_unit_of_work_fake_writes_through_the_ports_and_adds_only_its_steps(
         "_end",
     }
     assert isinstance(unit, UnitOfWork)
+
+
+def test_the_credential_fake_serves_hr_and_the_secret() -> None:
+    store = FakeCredentials(FakeFaceRepository())
+    assert public(store) == members(ports.CredentialAdmin, ports.CredentialSecret) != set()
+    assert same_parameters(store, ports.CredentialAdmin, ports.CredentialSecret) == []

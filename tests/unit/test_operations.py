@@ -161,7 +161,7 @@ def test_csv_has_a_header_and_one_row_per_checkin(record):
     lines = list(attendance.csv_lines(CheckinFilter()))
     assert lines[0].startswith("checkin_id,checked_in_at,employee_id,employee_name,matched")
     assert len(lines) == 1 + len(log.rows)
-    assert lines[2] == '2,2026-11-21T08:30:00+01:00,E2,"Bob, Jr.",true,0.0400,door,false,\n'
+    assert lines[2] == '2,2026-11-21T08:30:00+01:00,E2,"Bob, Jr.",true,0.0400,door,false,,face\n'
     assert lines[3].startswith("3,2026-11-21T09:00:00+01:00,,,false,")
 
 

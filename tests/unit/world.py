@@ -26,6 +26,7 @@ from tests.unit.fake_background import (
     FakeSweptGallery,
     FakeSweptSnapshots,
 )
+from tests.unit.fake_credentials import FakeCredentials
 from tests.unit.fake_gallery import FakeGalleryRow
 from tests.unit.fake_records import FakeChallengeLedger, FakeCheckinLog
 from tests.unit.fake_uow import FakeUnitOfWork
@@ -47,12 +48,15 @@ class FakeWorld:
 
     def __post_init__(self) -> None:
         self.checkins = FakeCheckinLog(self.faces.employees)
+        self.credentials = FakeCredentials(self.faces)
         self.gallery_row = FakeGalleryRow(self.faces)
         self.published: list[Event] = []  # the outbox: events of committed units of work
         self.units: list[FakeUnitOfWork] = []  # every unit of work begun, in order
 
     def unit_of_work(self) -> FakeUnitOfWork:
-        unit = FakeUnitOfWork(self.faces, self.checkins, self.published, self.audit)
+        unit = FakeUnitOfWork(
+            self.faces, self.checkins, self.published, self.audit, self.credentials
+        )
         self.units.append(unit)
         return unit
 
@@ -76,6 +80,7 @@ class FakeWorld:
             swept_snapshots=FakeSweptSnapshots(),
             swept_photos=FakePhotos(),
             audit=self.audit,
+            credentials=self.credentials,
             # Dlib without its calibration: DeepFace's 1:1 threshold, unless settings fix one.
             calibration=lambda model: None,
             probes={"embedder": lambda: None},

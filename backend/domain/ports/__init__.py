@@ -11,6 +11,12 @@ from backend.domain.ports.access import (
     WebhookStore,
 )
 from backend.domain.ports.audit import AuditArchive, AuditTrail
+from backend.domain.ports.credentials import (
+    CredentialAdmin,
+    CredentialSecret,
+    QrToken,
+    StoredPin,
+)
 from backend.domain.ports.gallery import (
     AdministeredFaces,
     CheckinFaces,
@@ -59,4 +65,8 @@ __all__ = [
     "RateBuckets",
     "ResealableStore",
     "RotationLedger",
+    "CredentialAdmin",
+    "CredentialSecret",
+    "QrToken",
+    "StoredPin",
 ]

@@ -53,6 +53,10 @@ class EnrollmentFaces(Protocol):
         """The id of this employee's face stored from a photo with this hash, if any."""
         ...
 
+    def biometrics_of(self, employee_id: str) -> str | None:
+        """The employee's choice ("face" or "none"), None for no such employee."""
+        ...
+
 
 class CheckinFaces(Protocol):
     """What check-in needs of the gallery: the nearest faces in a generation."""

@@ -17,6 +17,12 @@ from backend.handler.answers.checkins import (
     LivenessSeen,
     UnknownAttempts,
 )
+from backend.handler.answers.credentials import (
+    CredentialCheckin,
+    PinState,
+    QrCode,
+    QrCodePage,
+)
 from backend.handler.answers.operations import (
     Delivery,
     DeliveryPage,
@@ -64,6 +70,10 @@ __all__ = [
     "DailyAttendance",
     "UnknownAttempts",
     "Challenge",
+    "CredentialCheckin",
+    "PinState",
+    "QrCode",
+    "QrCodePage",
     "LivenessSeen",
     "ChallengedCheckinMatched",
     "ChallengedCheckinNotMatched",

@@ -56,6 +56,7 @@ class CheckinRow(BaseModel):
             "matched": True,
             "distance": 0.2213,
             "api_key_name": "front-door",
+            "method": "face",
             "face_id": "7d2f1c7e1b7a4a5e9c353c0c1f4f2a10",
             "face_photo_path": (
                 "/api/v1/employees/E042/faces/7d2f1c7e1b7a4a5e9c353c0c1f4f2a10/photo"
@@ -74,6 +75,9 @@ class CheckinRow(BaseModel):
     matched: bool
     distance: float | None
     api_key_name: str = Field(description="the kiosk (API key) that sent the photo")
+    method: Literal["face", "pin", "qr"] = Field(
+        description="how the person was recognised: their face, a PIN or a personal QR code"
+    )
     face_id: str | None = Field(description="the enrolled face it matched")
     face_photo_path: str | None = Field(description="that face's photo route (getFacePhoto)")
     snapshot_path: str | None = Field(

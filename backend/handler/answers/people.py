@@ -1,5 +1,7 @@
 """Answers about employees: enrollment, records, faces."""
 
+from typing import Literal
+
 from pydantic import BaseModel, Field
 
 from backend.handler.answers.base import WHEN, Page, Timestamp, examples
@@ -44,6 +46,7 @@ class Employee(BaseModel):
             "department": "Engineering",
             "email": "ada@example.com",
             "created_at": WHEN,
+            "biometrics": "face",
         }
     )
     employee_id: str
@@ -51,6 +54,9 @@ class Employee(BaseModel):
     department: str | None
     email: str | None
     created_at: Timestamp | None
+    biometrics: Literal["face", "none"] = Field(
+        description="none: no face is kept; the person checks in with a PIN or QR code"
+    )
 
 
 class EmployeeSummary(Employee):

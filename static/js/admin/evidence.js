@@ -16,6 +16,7 @@ const EVIDENCE_LIMIT = 200;
  * @property {string | null} employee_name
  * @property {string} checked_in_at
  * @property {string | null} api_key_name
+ * @property {string} [method] face, pin or qr
  * @property {number | null} distance
  * @property {string | null} snapshot_path
  * @property {string | null} face_photo_path
@@ -65,10 +66,16 @@ function card(c, signal) {
   known.append(knownImg, el("figcaption", {}, "Enrolled photo"));
   const pair = el("div", { class: "pair" });
   pair.append(seen, known);
-  item.appendChild(pair);
+  const method = c.method || "face";
+  item.setAttribute("data-method", method);
+  // A PIN or QR check-in (no biometrics) has no face to show, only how it was made.
+  const byCode = el("p", { class: "by-code" }, method === "pin" ? "Checked in with a personal code (PIN) at " + (c.api_key_name || "kiosk")
+    : "Checked in with a personal QR code at " + (c.api_key_name || "kiosk"));
+  item.appendChild(method === "face" ? pair : byCode);
   const facts = el("div", { class: "facts" });
   facts.appendChild(el("strong", {}, (c.employee_name || "Unknown") + " (" + (c.employee_id || "–") + ")"));
-  facts.appendChild(el("span", {}, clock(c.checked_in_at) + " · distance " + (c.distance === null ? "–" : c.distance.toFixed(3))));
+  const how = method === "face" ? "distance " + (c.distance === null ? "–" : c.distance.toFixed(3)) : "by " + (method === "pin" ? "PIN" : "QR code");
+  facts.appendChild(el("span", { class: "method" }, clock(c.checked_in_at) + " · " + how));
   if (c.disputed) {
     facts.appendChild(el("span", { class: "dispute" }, "Disputed by " + c.disputed_by + " at " + clock(c.disputed_at) + ": " + c.dispute_reason));
     const clear = el("button", { type: "button", class: "secondary small" }, "Clear dispute");
@@ -80,8 +87,10 @@ function card(c, signal) {
     facts.appendChild(mark);
   }
   item.appendChild(facts);
-  images.show(seenImg, c.snapshot_path, "Snapshot", signal);
-  images.show(knownImg, c.face_photo_path, "Enrolled photo", signal);
+  if (method === "face") {
+    images.show(seenImg, c.snapshot_path, "Snapshot", signal);
+    images.show(knownImg, c.face_photo_path, "Enrolled photo", signal);
+  }
   return item;
 }
 

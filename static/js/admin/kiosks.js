@@ -1,9 +1,8 @@
 // @ts-check
 /* /admin's Kiosks view: the API keys (revoke, each kiosk key's check-in mode) and a new key with its QR code. */
 import { byId, el, fill, row, setMessage } from "../dom.js";
+import { qrSvg } from "../qr-svg.js";
 import { api, counted, failure, notice, quietly, session, viewSignal, when } from "./context.js";
-
-const SVG = "http://www.w3.org/2000/svg";
 
 /**
  * @typedef {{name: string, role: string, created_at: string, last_used_at: string | null,
@@ -108,31 +107,6 @@ function showNewKey(made) {
   byId("new-key").hidden = false;
   value.focus();
   value.select();
-}
-
-/**
- * The QR code of `text` as SVG squares (qrcode-generator, vendored from npm).
- * @param {string} text
- */
-function qrSvg(text) {
-  const code = qrcode(0, "M");
-  code.addData(text);
-  code.make();
-  const n = code.getModuleCount();
-  const svg = document.createElementNS(SVG, "svg");
-  svg.setAttribute("viewBox", "-4 -4 " + (n + 8) + " " + (n + 8));
-  svg.setAttribute("shape-rendering", "crispEdges");
-  const path = [];
-  for (let r = 0; r < n; r++) {
-    for (let c = 0; c < n; c++) if (code.isDark(r, c)) path.push("M" + c + " " + r + "h1v1h-1z");
-  }
-  const back = document.createElementNS(SVG, "rect");
-  for (const [k, v] of [["x", "-4"], ["y", "-4"], ["width", String(n + 8)], ["height", String(n + 8)], ["fill", "#fff"]]) back.setAttribute(k, v);
-  const dots = document.createElementNS(SVG, "path");
-  dots.setAttribute("d", path.join(""));
-  dots.setAttribute("fill", "#000");
-  svg.append(back, dots);
-  return svg;
 }
 
 byId("new-key-done").addEventListener("click", () => {

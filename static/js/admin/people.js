@@ -1,6 +1,6 @@
 // @ts-check
 /* /admin's People view: the list (search, pages of 20) and one person (person.js). */
-import { byId, el, fill, row } from "../dom.js";
+import { byId, el, fill, row, setMessage } from "../dom.js";
 import { api, failure, fresh, notice, quietly, when } from "./context.js";
 import { closePerson, openedId, openPerson, wirePerson } from "./person.js";
 
@@ -21,7 +21,7 @@ async function loadPeople(signal) {
   const query = byId("people-search", HTMLInputElement).value.trim();
   const answer = await api("/api/v1/employees?limit=" + PAGE_SIZE + "&offset=" + offset + "&q=" + encodeURIComponent(query), { signal });
   if (!answer.ok) return notice(failure(answer, "Could not list people"), "error");
-  /** @type {{total: number, items: Array<{employee_id: string, name: string, department: string | null, faces: number, last_checkin: string | null}>}} */
+  /** @type {{total: number, items: Array<{employee_id: string, name: string, department: string | null, faces: number, last_checkin: string | null, biometrics?: string}>}} */
   const page = answer.body;
   fill(byId("people-table", HTMLTableElement), page.items.map((p) => {
     const open = el("button", { type: "button", class: "link", "data-employee": p.employee_id }, p.name);
@@ -29,7 +29,8 @@ async function loadPeople(signal) {
       clearTimeout(typing); // a search still pending would close the person again
       quietly(openPerson(p.employee_id, fresh()));
     });
-    const tr = row([open, p.employee_id, p.department, p.faces, when(p.last_checkin, true)]);
+    const faces = p.biometrics === "none" ? "no biometrics" : p.faces;
+    const tr = row([open, p.employee_id, p.department, faces, when(p.last_checkin, true)]);
     tr.children[3].className = "num";
     return tr;
   }));
@@ -56,6 +57,25 @@ byId("people-next").addEventListener("click", () => {
   quietly(loadPeople(fresh()));
 });
 wirePerson(loadPeople);
+
+// Someone who checks in without a face: added without a photo, then opened for a code.
+byId("nobio-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  quietly(addWithoutPhoto());
+});
+
+async function addWithoutPhoto() {
+  const message = byId("nobio-message");
+  const employeeId = byId("nobio-id", HTMLInputElement).value.trim();
+  const name = byId("nobio-name", HTMLInputElement).value.trim();
+  if (!employeeId || !name) return setMessage(message, "error", "Enter the employee ID and the name.");
+  const answer = await api("/api/v1/employees", { method: "POST", json: { employee_id: employeeId, name, biometrics: "none" } });
+  if (!answer.ok) return setMessage(message, "error", failure(answer, "Not added"));
+  setMessage(message, "success", "");
+  byId("nobio-id", HTMLInputElement).value = "";
+  byId("nobio-name", HTMLInputElement).value = "";
+  await openPerson(employeeId, fresh());
+}
 
 /** @type {import("./context.js").View} */
 export const peopleView = {

@@ -4,11 +4,12 @@ import { errorOf } from "../api.js";
 import { byId, el, setMessage } from "../dom.js";
 import { ImageLoader } from "../images.js";
 import { stopCamera, wireAddPhoto } from "./add-photo.js";
+import { showWithoutFace, wireWithoutFace } from "./without-face.js";
 import { api, counted, failure, fresh, notice, quietly, session, viewSignal } from "./context.js";
 
 /**
  * @typedef {{face_id: string, photo_path: string, created_at?: string, quality?: Record<string, number>}} Face
- * @typedef {{employee_id: string, name: string, department: string | null, email: string | null, faces: Face[]}} Person
+ * @typedef {{employee_id: string, name: string, department: string | null, email: string | null, biometrics?: string, faces: Face[]}} Person
  */
 
 /** @type {string | null} */
@@ -57,6 +58,7 @@ export async function openPerson(employeeId, signal) {
   byId("person-email", HTMLInputElement).value = shown.email || "";
   setMessage(byId("person-message"), "idle", "");
   renderFaces(shown, signal);
+  await showWithoutFace(shown, signal);
   counted("person");
 }
 
@@ -173,6 +175,9 @@ export function wirePerson(list) {
     quietly(save());
   });
   byId("person-erase").addEventListener("click", () => quietly(askErase()));
+  wireWithoutFace(async () => {
+    if (personId) await openPerson(personId, fresh());
+  });
   byId("erase-dialog").addEventListener("close", () => quietly(erase()));
   wireAddPhoto({
     person: () => person,

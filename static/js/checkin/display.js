@@ -18,9 +18,11 @@ export const el = {
   saveKey: byId("save-key", HTMLButtonElement),
   clock: byId("clock"),
   kioskName: byId("kiosk-name"),
+  codeOpen: byId("code-open", HTMLButtonElement),
+  keypad: byId("keypad", HTMLFormElement),
 };
 
-/** @typedef {"scanning" | "challenge" | "matched" | "unknown" | "error" | "setup" | "camera-error"} State */
+/** @typedef {"scanning" | "challenge" | "code" | "matched" | "unknown" | "error" | "setup" | "camera-error"} State */
 
 /**
  * What to do after an answer: "shown" (result on screen: cool down), "quiet" (no face: resume
@@ -30,7 +32,7 @@ export const el = {
  */
 
 /** @type {Record<State, string>} */
-const ICONS = { matched: "✓", unknown: "?", error: "!", "camera-error": "!", setup: "", scanning: "", challenge: "" };
+const ICONS = { matched: "✓", unknown: "?", error: "!", "camera-error": "!", setup: "", scanning: "", challenge: "", code: "" };
 
 /** @type {State} */
 let mode = "scanning";
@@ -54,6 +56,9 @@ export function show(state, message, opts = {}) {
   el.message.textContent = message;
   el.detail.textContent = opts.detail || "";
   el.setup.hidden = state !== "setup";
+  el.keypad.hidden = state !== "code";
+  // A way in without a face, offered whenever the kiosk is looking (docs/no-biometrics.md).
+  el.codeOpen.hidden = state !== "scanning" && state !== "unknown";
   if (state !== "scanning") drawFaces(el.overlay, el.video, []);
 }
 
@@ -84,6 +89,13 @@ export function tickClock() {
 export function showAnswer(answer) {
   const body = answer.body || {};
   if (answer.status === 401 || answer.status === 403) return "rejected";
+  const refused = errorOf(answer);
+  if (refused.code === "pin_locked") {
+    const minutes = Math.max(1, Math.ceil(Number(refused.details.retry_after || 60) / 60));
+    const whose = refused.details.scope === "kiosk" ? "at this kiosk" : "for this ID";
+    show("error", "Too many wrong codes " + whose, { detail: "Try again in " + minutes + " min, or ask HR to unlock it." });
+    return "shown";
+  }
   if (answer.status >= 500 || answer.status === 429) return "down";
 
   if (answer.status === 200 && body.matched === true) {
@@ -97,8 +109,17 @@ export function showAnswer(answer) {
     show("unknown", "Not recognised - please see reception");
     return "shown";
   }
-  const error = errorOf(answer);
+  const error = refused;
   if (error.code === "no_face_detected") return "quiet";
+  if (error.code === "pin_incorrect") {
+    show("error", "Wrong ID or code - please try again", { detail: "Several wrong codes lock it for a while." });
+    return "shown";
+  }
+  if (error.code === "qr_revoked" || error.code === "qr_invalid") {
+    const said = error.code === "qr_revoked" ? "This QR code is no longer valid" : "This QR code is not valid";
+    show("error", said, { detail: "Please see HR for a new one." });
+    return "shown";
+  }
   if (error.code === "challenge_required") return "challenge"; // set on /admin since the kiosk started
   if (error.code === "liveness_failed") {
     show("error", "Not verified - please try again", { detail: livenessHelp(error.details) });

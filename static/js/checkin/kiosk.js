@@ -2,21 +2,24 @@
 /*
  * The kiosk's run: with a kiosk key, watch the camera, and when one face has been in view
  * steadily, send one frame to POST /api/v1/employees/search (or, for a key set to the head-turn
- * challenge, a short run of frames to /api/v1/liveness/checkin) and show the answer.
+ * challenge, a short run of frames to /api/v1/liveness/checkin) and show the answer. A personal
+ * QR code in view (people without biometrics) is sent to /api/v1/qr/checkin instead.
  */
-import { apiFetch, errorOf, whoami } from "../api.js";
+import { apiFetch, whoami } from "../api.js";
 import { Camera, CameraError, NOT_ONE_FACE, ONE_FACE } from "../camera.js";
 import { cropAroundFace, loadDetector } from "../detector.js";
 import { sleep } from "../dom.js";
+import { challenged } from "./challenge.js";
 import { el, hint, show, showAnswer, shown } from "./display.js";
+import { QrReader } from "./qr-reader.js";
+import { qrCheckin } from "./without-face.js";
 
 export const KEY_STORAGE = "facegate.kioskKey";
 const STEADY_DETECTIONS = 3; // consecutive one-face detections before sending (~0.5 s)
 const NO_FACE_PAUSE_MS = 1000; // server saw no face: short pause, no message
 const CAMERA_RETRY_MS = 10000; // an unattended kiosk retries the camera by itself
 const MAX_BACKOFF_MS = 30000;
-// Frames of the head-turn challenge, spaced so that a person has time to turn.
-const CHALLENGE_FRAME_GAP_MS = 300;
+const QR_EVERY_MS = 300; // a personal QR code is looked for at most this often
 
 /** What the kiosk has done, for the test hooks: counts, never read to decide anything. */
 export const counts = {
@@ -35,9 +38,12 @@ const state = {
   key: null,
   liveness: "off", // the key's check-in mode: "off" (one frame) or "challenge" (head turn)
   run: 0, // bumped to stop an old run after the key changes
+  cooldownMs: 3000, // pause after showing a result (start() sets it)
+  failures: 0, // answers in a row that did not come (server down): the backoff grows
 };
 
 const camera = new Camera(el.video, el.overlay, { width: 640, height: 480 });
+const reader = new QrReader(el.video);
 
 /** The key's check-in mode as the kiosk last heard it. */
 export function liveness() {
@@ -156,9 +162,10 @@ export async function start(key, cooldownMs) {
   show("scanning", "Starting…", { detail: "Opening the camera" });
   if (!(await ensureCamera(run))) return;
 
-  scanning();
+  if (shown() !== "code") scanning(); // the keypad may have been opened meanwhile
+  state.cooldownMs = cooldownMs;
+  state.failures = 0;
   let steady = 0;
-  let failures = 0;
   await camera.watch({
     wanted: () => run === state.run && shown() === "scanning",
     onLost: async () => {
@@ -168,27 +175,56 @@ export async function start(key, cooldownMs) {
     onFaces: async (faces) => {
       counts.detections++;
       if (run !== state.run || shown() !== "scanning") return;
+      // A personal QR code in view (people without biometrics) goes before any face.
+      const code = reader.read(QR_EVERY_MS);
+      if (code) {
+        steady = 0;
+        return settle(await qrCheckin(state.key, code), run);
+      }
       camera.draw(faces, faces.length === 1 ? ONE_FACE : NOT_ONE_FACE);
       steady = faces.length === 1 ? steady + 1 : 0;
       hint(faces.length === 0 ? "Look at the camera" : faces.length > 1 ? "One person at a time, please" : "Hold still…");
       if (steady < STEADY_DETECTIONS) return;
       steady = 0;
       // Awaited: exactly one request in flight and no detection meanwhile.
-      const outcome = state.liveness === "challenge" ? await challenged() : await search(faces[0]);
-      if (run !== state.run) return;
-      if (outcome === "rejected") return rejectKey();
-      if (outcome === "challenge") state.liveness = "challenge";
-      hint("Look at the camera");
-      if (outcome === "down") {
-        failures++;
-        if (!(await waitForServer(failures, null, run))) return;
-      } else {
-        failures = 0;
-        await sleep(outcome === "shown" ? cooldownMs : NO_FACE_PAUSE_MS);
-      }
-      if (run === state.run) scanning();
+      const challenge = () => challenged(camera, state.key, counts, () => { state.liveness = "off"; });
+      await settle(state.liveness === "challenge" ? await challenge() : await search(faces[0]), run);
     },
   });
+}
+
+/**
+ * After an answer: back to scanning once it has been on screen, or once the server is back.
+ * @param {import("./display.js").Outcome} outcome
+ * @param {number} run
+ */
+async function settle(outcome, run) {
+  if (run !== state.run) return;
+  if (outcome === "rejected") return rejectKey();
+  if (outcome === "challenge") state.liveness = "challenge";
+  hint("Look at the camera");
+  if (outcome === "down") {
+    state.failures++;
+    if (!(await waitForServer(state.failures, null, run))) return;
+  } else {
+    state.failures = 0;
+    await sleep(outcome === "shown" ? state.cooldownMs : NO_FACE_PAUSE_MS);
+  }
+  if (run === state.run) scanning();
+}
+
+/** Back to the camera (the keypad was cancelled or left alone). */
+export function resume() {
+  if (state.key) scanning();
+}
+
+/**
+ * The kiosk's key and what to do with an answer, for the keypad (without-face.js).
+ * @returns {{key: string | null, settle: (outcome: import("./display.js").Outcome) => Promise<void>}}
+ */
+export function current() {
+  const run = state.run;
+  return { key: state.key, settle: (outcome) => settle(outcome, run) };
 }
 
 /**
@@ -207,51 +243,4 @@ async function search(face) {
   } catch {
     return "down";
   }
-}
-
-/**
- * The head-turn challenge: ask the server which way, show the prompt, capture a short run of
- * whole frames, send them with the token. Same outcomes as search().
- * @returns {Promise<import("./display.js").Outcome>}
- */
-async function challenged() {
-  hint("Checking…");
-  let given;
-  try {
-    given = await apiFetch("/api/v1/liveness/challenge", state.key, { method: "POST" });
-  } catch {
-    return "down";
-  }
-  if (given.status === 401 || given.status === 403) return "rejected";
-  if (given.status !== 201) return "down";
-  const challenge = given.body;
-  if (challenge.required === false) state.liveness = "off"; // set back on /admin: after this one
-  const prompted = performance.now();
-  // The video is shown mirrored, so the person's own left is the screen's left.
-  show("challenge", challenge.prompt, { name: challenge.direction === "left" ? "←" : "→", detail: "Keep your face in view" });
-  el.result.setAttribute("data-direction", challenge.direction);
-  const count = Math.min(Math.max(6, challenge.frames_min), challenge.frames_max);
-  const form = new FormData();
-  form.append("challenge", challenge.token);
-  for (let i = 0; i < count; i++) {
-    if (i > 0) await sleep(CHALLENGE_FRAME_GAP_MS);
-    form.append("frames", await camera.capture(null, 0.85), "frame-" + i + ".jpg");
-  }
-  el.message.textContent = "Checking…";
-  let answer;
-  try {
-    counts.searchRequests++;
-    answer = await apiFetch("/api/v1/liveness/checkin", state.key, { method: "POST", body: form });
-  } catch {
-    return "down";
-  }
-  el.result.removeAttribute("data-direction");
-  counts.challenges++;
-  const refused = errorOf(answer);
-  counts.lastChallenge = {
-    direction: challenge.direction, status: answer.status, code: refused.code || "", reason: refused.details.reason || "",
-  };
-  const outcome = showAnswer(answer);
-  counts.lastChallengeMs = Math.round(performance.now() - prompted);
-  return outcome;
 }

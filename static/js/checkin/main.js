@@ -3,7 +3,9 @@
 import { whoami } from "../api.js";
 import { publishForTests } from "../test-hooks.js";
 import { el, tickClock } from "./display.js";
-import { counts, KEY_STORAGE, liveness, showSetup, start } from "./kiosk.js";
+import { resetKeypad, wireKeypad } from "./keypad.js";
+import { counts, current, KEY_STORAGE, liveness, resume, showSetup, start } from "./kiosk.js";
+import { codeCheckin, codeCounts, openCode } from "./without-face.js";
 
 // Pause after showing a result: ?cooldown=MS, else the body's data-cooldown-ms.
 const cooldownMs = (() => {
@@ -48,7 +50,24 @@ function keepScreenOn() {
 
 // Read by the browser tests: how many searches were sent and detections ran (the detector is
 // really looking), the head-turn challenges answered and the key's check-in mode.
-publishForTests(() => ({ ...counts, liveness: liveness() }));
+publishForTests(() => ({ ...counts, ...codeCounts, liveness: liveness() }));
+
+/** @param {Promise<unknown>} action a keypad's request: its failures are logged, not thrown */
+const logged = (action) => {
+  action.catch((err) => console.error(err));
+};
+
+// People without biometrics: the keypad pauses the camera's check-ins while it is open.
+const backToCamera = () => {
+  if (el.result.getAttribute("data-state") === "code") resume();
+};
+wireKeypad({
+  onOpen: () => {
+    if (openCode(current().key)) resetKeypad(backToCamera);
+  },
+  onSubmit: (employeeId, pin) => logged(codeCheckin(current(), employeeId, pin)),
+  onClose: backToCamera,
+});
 
 tickClock();
 setInterval(tickClock, 10000);
