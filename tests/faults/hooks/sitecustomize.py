@@ -2,6 +2,9 @@
 whose PYTHONPATH starts with this folder (tests.faults.pausing.paused_env): a backend
 (`python -m backend`, whoever starts it, the launcher too) then waits after each stored
 object, so that the fault tests can kill it between the photo and its row.
+FACEGATE_TEST_PAUSE_PREFIX limits the pause to keys under it; FACEGATE_TEST_PAUSE_MARK names
+a folder that holds one file per request waiting there, so that a test kills the backend
+exactly in the window rather than polling the store for it.
 
 Nothing of this is in the product: without this folder on the path it never loads."""
 
@@ -9,9 +12,12 @@ import os
 import sys
 
 PAUSE = float(os.environ.get("FACEGATE_TEST_PAUSE_AFTER_PUT") or 0)
+PREFIX = os.environ.get("FACEGATE_TEST_PAUSE_PREFIX", "")
+MARK = os.environ.get("FACEGATE_TEST_PAUSE_MARK")
 
 if PAUSE and sys.orig_argv[1:3] == ["-m", "backend"]:
     import time
+    import uuid
 
     from backend.infrastructure.s3_store import S3ImageStore
 
@@ -19,6 +25,14 @@ if PAUSE and sys.orig_argv[1:3] == ["-m", "backend"]:
 
     def put_then_pause(self: S3ImageStore, key: str, data: bytes, content_type: str) -> None:
         stored(self, key, data, content_type)
+        if not key.startswith(PREFIX):
+            return
+        mark = os.path.join(MARK, uuid.uuid4().hex) if MARK else None
+        if mark:
+            with open(mark, "w") as waiting:
+                waiting.write(key)
         time.sleep(PAUSE)
+        if mark:
+            os.unlink(mark)
 
     S3ImageStore.put = put_then_pause  # type: ignore[method-assign]
