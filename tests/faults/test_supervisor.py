@@ -144,6 +144,11 @@ def photos_and_rows(stack: RunningStack) -> tuple[set[str], set[str]]:
     return set(store_of(config).keys("employees/")), face_keys(config["DATABASE_URL"])
 
 
+def paused_now(stack: RunningStack) -> bool:
+    """Whether the backend is waiting between a photo and its row (tests/faults/hooks)."""
+    return any((stack.var.parent / PAUSED_MARK).iterdir())
+
+
 def wait_until(condition, timeout: float) -> float | None:
     started = time.monotonic()
     while time.monotonic() - started < timeout:
@@ -191,8 +196,7 @@ def test_each_child_killed_during_a_burst(stack, photos):
             if name == "backend":
                 # Aim the backend's kill between an enrollment's photo and its row: the
                 # backend keeps a file in the mark folder while a request waits there.
-                waiting = stack.var.parent / PAUSED_MARK
-                caught_between_writes = wait_until(lambda: any(waiting.iterdir()), timeout=60)
+                caught_between_writes = wait_until(lambda: paused_now(stack), timeout=60)
             os.kill(stack.child_pid(name), signal.SIGKILL)
             if name == "backend":
                 photos_now, rows_now = photos_and_rows(stack)
