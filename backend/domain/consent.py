@@ -128,6 +128,9 @@ class ConsentService:
             if not given:  # the lock enrollment takes: no face of theirs lands meanwhile
                 uow.lock_enrollment()
             biometrics = Biometrics.FACE if given else Biometrics.NONE
+            if given and uow.faces.biometrics_of(employee.employee_id) == Biometrics.NONE:
+                # Back to the face, as choosing "face" does: no PIN or QR code is kept.
+                uow.credentials.forget_credentials(employee.employee_id, actor.name)
             stored = uow.consents.add(employee, record, biometrics.value)
             details = {"notice_version": version, "method": statement.method.value}
             action = CONSENT_ACTIONS[statement.decision]

@@ -137,3 +137,16 @@ def test_the_exemption_lets_faces_in_and_is_published(tmp_path):
     with running(tmp_path, consent_required=False) as (client, _, _):
         assert enroll(client).status_code == 201
         assert client.get("/privacy.json").json()["consent_required"] is False
+
+
+def test_a_consent_after_a_refusal_brings_the_face_back_and_drops_the_pin(tmp_path):
+    with running(tmp_path) as (client, _, _):
+        declined = sign(client, None, decision="declined")
+        assert declined.status_code == 201, declined.text
+        assert client.get("/api/v1/employees/E1").json()["biometrics"] == "none"
+        assert client.put("/api/v1/employees/E1/pin", json={"pin": "482913"}).status_code < 300
+        assert client.get("/api/v1/employees/E1/pin").json()["has_pin"] is True
+        assert sign(client, 1).status_code == 201
+        assert client.get("/api/v1/employees/E1").json()["biometrics"] == "face"
+        assert client.get("/api/v1/employees/E1/pin").json()["has_pin"] is False
+        assert enroll(client).status_code == 201
