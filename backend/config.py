@@ -10,6 +10,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from backend.domain.credentials import LockoutRule, PinRules
 from backend.domain.model import Metric
 from backend.domain.policy import QualityFloor
+from backend.domain.privacy import PrivacySettings, RetentionSchedule
 from backend.domain.readiness import DEFAULT_GRACE_SECONDS
 from backend.domain.thresholds import DEFAULT_THRESHOLDS, ThresholdSettings
 from facegate_shared.paths import REPO_ROOT
@@ -118,6 +119,22 @@ class BackendSettings(BaseSettings):
     webhook_poll_seconds: float = Field(default=1.0, gt=0)
     # Receivers served at once per backend.
     webhook_workers: int = Field(default=4, ge=1, le=32)
+    # No face is stored for a person without a current consent (docs/privacy.md); false
+    # only where the operator is lawfully exempt (/admin and /privacy then say so).
+    consent_required: bool = True
+    # Biometric data (faces, vectors, photos, snapshots) of a person who left is destroyed
+    # this many days after the day they left (0: that day).
+    retention_after_leaving_days: int = Field(default=0, ge=0)
+    # Biometric data of anyone with no check-in, enrollment or new face for this many days
+    # is destroyed (3 years: BIPA's limit after the last interaction).
+    retention_inactive_days: int = Field(default=1095, ge=1)
+    # Check-in records (attendance) are deleted after this many days; 0 keeps them until
+    # the person is erased. They keep no link to a face once its data is destroyed.
+    retention_attendance_days: int = Field(default=2190, ge=0)
+    # How often the retention job runs (one replica at a time).
+    retention_interval_seconds: float = Field(default=3600.0, gt=0)
+    # Whom people ask for a copy of their data (shown on /privacy), e.g. an e-mail address.
+    privacy_contact: str = ""
     # HTTPS when both this PEM certificate (full chain first) and TLS_KEY exist; `facegate
     # certs` writes a local CA's (docs/pages.md).
     tls_cert: Path = REPO_ROOT / "certs" / "facegate.crt"
@@ -167,6 +184,18 @@ class BackendSettings(BaseSettings):
         return PinRules(
             person=LockoutRule(self.pin_max_failures, lock),
             kiosk=LockoutRule(self.pin_kiosk_max_failures, lock, window=lock),
+        )
+
+    def privacy(self) -> PrivacySettings:
+        """Consent, the retention schedule and the contact, as the domain reads them."""
+        return PrivacySettings(
+            consent_required=self.consent_required,
+            schedule=RetentionSchedule(
+                after_leaving_days=self.retention_after_leaving_days,
+                inactive_days=self.retention_inactive_days,
+                attendance_days=self.retention_attendance_days,
+            ),
+            contact=self.privacy_contact,
         )
 
     def threshold_defaults(self) -> ThresholdSettings:

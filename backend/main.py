@@ -23,6 +23,8 @@ from backend.handler import (
     keys,
     liveness,
     people,
+    privacy,
+    privacy_page,
     webhooks,
     without_face,
 )
@@ -103,6 +105,9 @@ def create_app(
     app.include_router(keys.router)
     app.include_router(webhooks.router)
     app.include_router(audit.router)
+    app.include_router(privacy.public)
+    app.include_router(privacy.router)
+    app.include_router(privacy_page.router)
     mount_pages(app, settings.static_dir)
     install_contract(app)
     return app

@@ -88,6 +88,7 @@ def storage() -> Iterator[Storage]:
             # queue of different people walks past (the same face again would be folded).
             "SEARCH_RATE_PER_MINUTE": "100000000",
             "CHECKIN_REPEAT_SECONDS": "0",
+            "CONSENT_REQUIRED": "false",  # synthetic and LFW people: no consent records
         }
         made = Storage(folder, postgres, s3, env)
         made.admin_key = create_key(env, "admin", "bench")

@@ -38,6 +38,9 @@ def fresh_env(
         "EMBEDDER_URL": embedder_url,
         # no certificate: plain HTTP on loopback for the API tests
         "TLS_CERT": str(session_dir / "none.crt"),
+        # These stacks test everything but consent, which tests/e2e/test_privacy.py tests
+        # with the default (CONSENT_REQUIRED=true) on a backend of its own.
+        "CONSENT_REQUIRED": "false",
     }
 
 

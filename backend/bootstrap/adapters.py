@@ -21,6 +21,7 @@ from backend.domain.ports import (
     ChallengeLedger,
     CheckinFaces,
     CheckinLog,
+    ConsentRecords,
     CredentialAdmin,
     Embedder,
     EnrollmentFaces,
@@ -30,6 +31,7 @@ from backend.domain.ports import (
     ImageStore,
     RateBuckets,
     ResealableStore,
+    RetentionRecords,
     RotationLedger,
     SweptGallery,
     SweptPhotos,
@@ -44,6 +46,7 @@ from backend.infrastructure.http_embedder import HttpEmbedder
 from backend.infrastructure.http_webhooks import HttpWebhookSender
 from backend.infrastructure.pg_audit import PgAuditLog
 from backend.infrastructure.pg_checkins import PgCheckinLog
+from backend.infrastructure.pg_consent import PgConsentRecords
 from backend.infrastructure.pg_credentials import PgCredentials
 from backend.infrastructure.pg_employees import PgEmployees
 from backend.infrastructure.pg_faces import PgFaceRepository
@@ -54,6 +57,7 @@ from backend.infrastructure.pg_keys import PgApiKeyStore
 from backend.infrastructure.pg_liveness import PgChallengeLedger
 from backend.infrastructure.pg_outbox import PgWebhooks
 from backend.infrastructure.pg_ratelimit import PgRateBuckets
+from backend.infrastructure.pg_retention import PgRetentionRecords
 from backend.infrastructure.pg_rotation import PgRotationLedger
 from backend.infrastructure.pg_sweep import PgSweptGallery, PgSweptSnapshots
 from backend.infrastructure.pg_unit_of_work import PgUnitOfWork
@@ -95,6 +99,8 @@ class Adapters:
     swept_photos: SweptPhotos
     audit: AuditStore
     credentials: CredentialAdmin  # HR's PINs and QR tokens, and the QR signing secret
+    consents: ConsentRecords  # the notice's versions and consent records (read)
+    retention: RetentionRecords  # who the retention schedule reaches
     # The storage key rotation a backend carries on (None: none, as in the unit tests).
     resealable: ResealableStore | None = None
     rotation_ledger: RotationLedger | None = None
@@ -217,6 +223,8 @@ def connect(settings: BackendSettings, *, bind_model: bool = True) -> Adapters:
         resealable=images,
         rotation_ledger=PgRotationLedger(engine),
         credentials=PgCredentials(engine),
+        consents=PgConsentRecords(engine),
+        retention=PgRetentionRecords(engine),
         rate_buckets=PgRateBuckets(engine),
         probes={"database": database_probe, "storage": images.ping, "embedder": embedder.ready},
         closers=[embedder.close, engine.dispose],

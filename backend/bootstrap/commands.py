@@ -18,6 +18,7 @@ from backend.bootstrap.adapters import (
     generations,
     image_store,
     open_database,
+    units_of_work,
 )
 from backend.bootstrap.services import build_services
 from backend.calibration import load_calibration
@@ -28,11 +29,13 @@ from backend.domain.audit import AuditLog
 from backend.domain.gallery import GalleryStatus
 from backend.domain.keys import ApiKeys
 from backend.domain.reembed import ReembedService
+from backend.domain.retention import RetentionJob
 from backend.domain.rotation import StorageRotation
 from backend.infrastructure.database import migrate
 from backend.infrastructure.pg_audit import PgAuditLog
 from backend.infrastructure.pg_checkins import PgCheckinLog
 from backend.infrastructure.pg_keys import PgApiKeyStore
+from backend.infrastructure.pg_retention import PgRetentionRecords
 from backend.infrastructure.pg_rotation import PgRotationLedger
 from backend.infrastructure.sealing import new_key_line
 
@@ -126,3 +129,19 @@ def gallery_status(settings: BackendSettings) -> AbstractContextManager[GalleryS
         return services.gallery_status(policy, faces, row, PgAuditLog(engine))
 
     return on_database(settings, status)
+
+
+def retention(settings: BackendSettings) -> AbstractContextManager[RetentionJob]:
+    """The retention schedule of the settings on the database and the object store (no
+    embedder): `facegate retention [--dry-run]`."""
+
+    def job(engine: Engine) -> RetentionJob:
+        return services.retention_job(
+            settings,
+            PgRetentionRecords(engine),
+            units_of_work(engine, settings),
+            image_store(settings),
+            PgAuditLog(engine),
+        )
+
+    return on_database(settings, job)

@@ -1,16 +1,20 @@
 """The periodic jobs of a replica, on the one runner (backend.background): a later job
 (retention, ...) joins by one more line in `build_jobs`."""
 
+import logging
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from backend.background import Job, Runner
 from backend.bootstrap.adapters import Adapters
 from backend.config import BackendSettings
 from backend.domain.app import Services
+from backend.domain.retention import RetentionJob
 from backend.domain.rotation import StorageRotation
 from backend.domain.sweep import PhotoSweep, SnapshotSweep
 from backend.domain.webhooks import RetryPolicy, WebhookDispatcher
 
+log = logging.getLogger("facegate.background")
 # Idempotency keys are kept 24 h; once an hour the older ones go (any replica may do it).
 IDEMPOTENCY_SWEEP_SECONDS = 3600.0
 # Delivered and given-up webhook events are kept a week; pruned every ten minutes.
@@ -60,6 +64,7 @@ def build_jobs(settings: BackendSettings, adapters: Adapters, services: Services
         Job("webhook outbox prune", OUTBOX_PRUNE_SECONDS, delivery.prune),
         # Replicas pruning at once queue on the chain's head row; the later find nothing.
         Job("audit prune", AUDIT_PRUNE_SECONDS, lambda: services.audit.prune(datetime.now(UTC))),
+        Job("retention", settings.retention_interval_seconds, enforcing(services.retention)),
     ] + ([Job("storage rotation", every, rotation.resume)] if rotation else [])
 
 
@@ -71,6 +76,25 @@ def storage_rotation(adapters: Adapters) -> StorageRotation | None:
     return StorageRotation(
         store=adapters.resealable, ledger=adapters.rotation_ledger, audit=adapters.audit
     )
+
+
+def enforcing(job: RetentionJob) -> Callable[[], object]:
+    """A run of the retention schedule that says what it did (or that another replica was
+    at it), so that an operator sees it enforced."""
+
+    def run() -> object:
+        report = job.run()
+        if report is None:
+            log.info("retention: another replica is enforcing the schedule")
+        else:
+            log.info(
+                "retention: destroyed the biometric data of %d people, deleted %d check-ins",
+                len(report.destroyed),
+                report.attendance_deleted,
+            )
+        return report
+
+    return run
 
 
 def build_runner(settings: BackendSettings, adapters: Adapters, services: Services) -> Runner:

@@ -5,6 +5,7 @@ from collections.abc import Callable
 
 from backend.bootstrap.adapters import Adapters, AuditStore
 from backend.config import BackendSettings
+from backend.domain.access_export import AccessExport
 from backend.domain.admin import EmployeeAdmin
 from backend.domain.app import Services
 from backend.domain.attendance import Attendance
@@ -12,6 +13,7 @@ from backend.domain.audit import AuditLog
 from backend.domain.biometrics import BiometricsAdmin
 from backend.domain.calibration import Calibration
 from backend.domain.checkin import CheckInService
+from backend.domain.consent import ConsentService
 from backend.domain.enrollment import EnrollmentService
 from backend.domain.evidence import Evidence, SnapshotPolicy, SnapshotWriter
 from backend.domain.gallery import GalleryStatus
@@ -30,10 +32,13 @@ from backend.domain.ports import (
     GalleryStats,
     ImageStore,
     ReembeddedGallery,
+    RetentionRecords,
 )
 from backend.domain.ratelimit import RateLimiter
 from backend.domain.readiness import ReadinessTracker
 from backend.domain.reembed import ReembedService
+from backend.domain.retention import RetentionJob
+from backend.domain.unit_of_work import UnitOfWorkFactory
 from backend.domain.webhooks import Webhooks
 from backend.domain.without_face import CredentialCheckIn
 
@@ -133,6 +138,14 @@ def build_services(settings: BackendSettings, adapters: Adapters) -> Services:
         ),
     )
     choice = {"choose": adapters.choose} if adapters.choose else {}
+    consent = ConsentService(
+        records=adapters.consents,
+        uow=adapters.units,
+        people=adapters.employees,
+        images=adapters.images,
+        audit=adapters.audit,
+        settings=settings.privacy(),
+    )
     return Services(
         enrollment=EnrollmentService(
             embedder=adapters.embedder,
@@ -141,6 +154,7 @@ def build_services(settings: BackendSettings, adapters: Adapters) -> Services:
             images=images,
             policy=policy,
             quality_floor=quality_floor(settings),
+            consent=consent,
         ),
         checkin=checkin,
         admin=EmployeeAdmin(
@@ -175,4 +189,34 @@ def build_services(settings: BackendSettings, adapters: Adapters) -> Services:
             **choice,
         ),
         audit=audit_log(settings, adapters.audit),
+        consent=consent,
+        retention=retention_job(
+            settings, adapters.retention, adapters.units, adapters.images, adapters.audit
+        ),
+        access_export=AccessExport(
+            people=adapters.employees,
+            consents=adapters.consents,
+            checkins=adapters.checkins,
+            images=adapters.images,
+            audit=adapters.audit,
+            archive=adapters.audit,
+        ),
+    )
+
+
+def retention_job(
+    settings: BackendSettings,
+    records: RetentionRecords,
+    units: UnitOfWorkFactory,
+    images: ImageStore,
+    audit: AuditTrail,
+) -> RetentionJob:
+    """The retention schedule of the settings, enforced on these (the backend's runner and
+    `facegate retention`)."""
+    return RetentionJob(
+        records=records,
+        uow=units,
+        images=images,
+        audit=audit,
+        schedule=settings.privacy().schedule,
     )

@@ -55,6 +55,14 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
     reembed.add_argument("--embedder-url", help="an embedder running it (default EMBEDDER_URL)")
     reembed.set_defaults(handler=_reembed)
 
+    retention = commands.add_parser(
+        "retention", help="enforce the retention schedule once (the backends do it hourly)"
+    )
+    retention.add_argument(
+        "--dry-run", action="store_true", help="only list who would be destroyed and why"
+    )
+    retention.set_defaults(handler=_retention)
+
     register_gallery(commands)
     commands.choices["gallery"].set_defaults(handler=_gallery)
 
@@ -114,6 +122,13 @@ def _reembed(args: argparse.Namespace) -> int:
     from backend.cli.reembed import reembed
 
     return run(reembed, args)
+
+
+def _retention(args: argparse.Namespace) -> int:
+    from backend.cli.common import run
+    from backend.cli.retention import enforce_retention
+
+    return run(enforce_retention, args)
 
 
 def _gallery(args: argparse.Namespace) -> int:

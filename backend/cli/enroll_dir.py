@@ -19,6 +19,7 @@ from backend.domain.errors import (
     EmbedderUnavailable,
     StorageUnavailable,
 )
+from backend.domain.privacy import ConsentStatement, Decision, Method
 
 PHOTO_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp"}
 # Outcome label per error code; the order is the summary table's.
@@ -33,6 +34,7 @@ OUTCOMES = {
     "invalid_image": "unreadable",
     "image_too_large": "unreadable",
     "validation_error": "invalid id or name",
+    "consent_required": "no consent (give consent_reference in people.csv)",
 }
 STOPPERS = (EmbedderUnavailable, DatabaseUnavailable, StorageUnavailable)
 
@@ -48,38 +50,50 @@ def photos_of(folder: Path) -> list[tuple[str, Path]]:
     )
 
 
-def names_of(folder: Path) -> dict[str, str]:
-    """employee_id -> employee_name from DIR/people.csv when it exists."""
+def people_of(folder: Path) -> dict[str, dict[str, str]]:
+    """employee_id -> the row of DIR/people.csv (employee_name, optional
+    consent_reference: the signed paper form HR keeps), when the file exists."""
     people = folder / "people.csv"
     if not people.exists():
         return {}
     with open(people, encoding="utf-8-sig", newline="") as file:
         return {
-            row["employee_id"].strip(): row["employee_name"].strip()
+            row["employee_id"].strip(): {k: (v or "").strip() for k, v in row.items() if k}
             for row in csv.DictReader(file)
             if row.get("employee_id")
         }
+
+
+def paper_consent(row: dict[str, str], version: int) -> ConsentStatement | None:
+    """The consent a signed paper form records, when people.csv names its reference."""
+    reference = row.get("consent_reference")
+    if not reference:
+        return None
+    return ConsentStatement(Decision.GIVEN, Method.PAPER, version, reference=reference)
 
 
 def enroll_dir(args: argparse.Namespace) -> int:
     folder: Path = args.folder
     if not folder.is_dir():
         raise CommandFailed(f"{folder} is not a folder")
-    names = names_of(folder)
+    people = people_of(folder)
     work = photos_of(folder)
     console = Console(stderr=True)
     outcomes: Counter[str] = Counter()
     problems: list[tuple[str, str, str]] = []
     with running(settings_or_fail()) as (_, services), Progress(console=console) as bar:
         task = bar.add_task("enrolling", total=len(work))
+        version = services.consent.notice().version
         for employee_id, photo in work:
             code, message = "enrolled", ""
+            row = people.get(employee_id, {})
             try:
                 services.enrollment.enroll(
                     employee_id,
-                    names.get(employee_id, employee_id),
+                    row.get("employee_name") or employee_id,
                     photo.read_bytes(),
                     actor=COMMAND_LINE,
+                    consent=paper_consent(row, version),
                 )
             except STOPPERS as error:
                 raise CommandFailed(f"stopped at {photo}: {error.message}") from error

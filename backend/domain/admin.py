@@ -1,6 +1,8 @@
 """Employee administration: details, changes, and erasure of faces and photos."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 
 from backend.domain import events
 from backend.domain.audit import (
@@ -14,6 +16,7 @@ from backend.domain.audit import (
 from backend.domain.errors import (
     EmployeeNotFound,
     FaceNotFound,
+    ValidationFailed,
 )
 from backend.domain.model import (
     Employee,
@@ -32,6 +35,7 @@ from backend.domain.ports import (
     AuditTrail,
     ImageStore,
 )
+from backend.domain.privacy import Status
 from backend.domain.unit_of_work import UnitOfWorkFactory
 
 
@@ -51,11 +55,13 @@ class EmployeeAdmin:
         uow: UnitOfWorkFactory,
         images: ImageStore,
         audit: AuditTrail,
+        today: Callable[[], date] = lambda: datetime.now(UTC).date(),
     ) -> None:
         self._faces = faces
         self._uow = uow
         self._images = images
         self._audit = audit
+        self._today = today
 
     def list(self, limit: int, offset: int, search: str = "") -> Page:
         """EmployeeSummary items (face count, last check-in), filtered by `search`."""
@@ -86,8 +92,9 @@ class EmployeeAdmin:
     def update(
         self, employee_id: str, changes: dict[str, str | None], *, actor: Actor = SYSTEM
     ) -> Employee:
-        """Rename an employee or change the department or e-mail (None clears those)."""
-        clean: dict[str, str | None] = {}
+        """Rename an employee, change the department or e-mail (None clears those), or the
+        status: "left" with the day (left_on, ISO date; today if none), or "active" again."""
+        clean: dict[str, object] = status_change(changes, self._today())
         if "name" in changes:
             clean["name"] = validate_name(changes["name"] or "")
         if "department" in changes or "email" in changes:
@@ -129,3 +136,25 @@ class EmployeeAdmin:
             )
         self._audit.record(actor, PHOTO_VIEWED, "employee", employee_id, {"face_id": face_id})
         return stored
+
+
+def status_change(changes: dict[str, str | None], today: date) -> dict[str, object]:
+    """The status columns a change sets: left on a day (not in the future), or active."""
+    if "status" not in changes and "left_on" not in changes:
+        return {}
+    status = changes.get("status") or Status.LEFT.value
+    if status not in (Status.ACTIVE.value, Status.LEFT.value):
+        raise ValidationFailed("status is active or left", {"fields": {"status": "active or left"}})
+    if status == Status.ACTIVE.value:
+        return {"status": status, "left_on": None}
+    try:
+        given = changes.get("left_on")
+        left_on = date.fromisoformat(given) if given else today
+    except ValueError:
+        left_on = None
+    if left_on is None or left_on > today:
+        raise ValidationFailed(
+            "left_on is the day the person left (ISO date, not in the future)",
+            {"fields": {"left_on": "an ISO date such as 2026-11-30, today or before"}},
+        )
+    return {"status": status, "left_on": left_on}

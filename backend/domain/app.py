@@ -4,11 +4,13 @@ HTTP handlers, the CLI commands) calls. Drivers depend on this, never on the wir
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from backend.domain.access_export import AccessExport
 from backend.domain.admin import EmployeeAdmin
 from backend.domain.attendance import Attendance
 from backend.domain.audit import AuditLog
 from backend.domain.biometrics import BiometricsAdmin
 from backend.domain.checkin import CheckInService
+from backend.domain.consent import ConsentService
 from backend.domain.enrollment import EnrollmentService
 from backend.domain.evidence import Evidence
 from backend.domain.gallery import GalleryStatus
@@ -17,6 +19,7 @@ from backend.domain.keys import ApiKeys
 from backend.domain.liveness import LivenessChallenges
 from backend.domain.ratelimit import RateLimiter
 from backend.domain.readiness import ReadinessTracker
+from backend.domain.retention import RetentionJob
 from backend.domain.webhooks import Webhooks
 from backend.domain.without_face import CredentialCheckIn
 
@@ -40,5 +43,8 @@ class Services:
     audit: AuditLog
     biometrics: BiometricsAdmin  # HR: face or none, PINs, QR codes
     credential_checkin: CredentialCheckIn  # the kiosk's PIN and QR check-ins
+    consent: ConsentService
+    retention: RetentionJob
+    access_export: AccessExport
     # when each probe last answered: /readyz rides out a blip of READY_GRACE_SECONDS
     readiness: ReadinessTracker = field(default_factory=ReadinessTracker)

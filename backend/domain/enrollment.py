@@ -8,8 +8,10 @@ from dataclasses import dataclass, field, replace
 
 from backend.domain import events
 from backend.domain.audit import EMPLOYEE_ENROLLED, FACE_ADDED, SYSTEM, Actor
+from backend.domain.consent import ConsentService
 from backend.domain.errors import (
     BiometricsDeclined,
+    ConsentRequired,
     FaceAlreadyEnrolled,
     GalleryChanged,
     LowQuality,
@@ -38,6 +40,7 @@ from backend.domain.ports import (
     EnrollmentFaces,
     ImageStore,
 )
+from backend.domain.privacy import ConsentStatement, Decision
 from backend.domain.thresholds import GalleryThresholds
 from backend.domain.unit_of_work import UnitOfWorkFactory
 
@@ -108,8 +111,10 @@ class EnrollmentService:
         images: ImageStore,
         policy: MatchPolicy,
         quality_floor: QualityFloor,
+        consent: ConsentService | None = None,
         new_id: Callable[[], str] = lambda: uuid.uuid4().hex,
     ) -> None:
+        self._consent = consent
         self._embedder = embedder
         self._faces = faces
         self._uow = uow
@@ -129,14 +134,23 @@ class EnrollmentService:
         confirm_distinct: bool = False,
         confirmed_by: str | None = None,
         actor: Actor = SYSTEM,
+        consent: ConsentStatement | None = None,
     ) -> Enrolled:
         """Enroll one photo; nothing is stored unless everything succeeds.
 
         A face within the strict threshold of another employee's is refused outright; one
         between that and the match threshold is refused as a possible duplicate unless HR
-        confirms they are different people (confirm_distinct), which is recorded."""
+        confirms they are different people (confirm_distinct), which is recorded.
+
+        No face is stored for a person without a current consent (when required): a
+        `consent` given with the photo is recorded first."""
         employee_id, employee_name = validate_employee(employee_id, employee_name)
         department, email = validate_details(department, email)
+        required = self._consent is not None and self._consent.settings.consent_required
+        if self._consent is not None:
+            if consent is not None:
+                self._consent.give_with_photo(employee_id, consent, actor, employee_name)
+            self._consent.require(employee_id)
         digest = hashlib.sha256(image).hexdigest()
         # Early, before the embedder's work; again under the lock below.
         refuse_declined(employee_id, self._faces.biometrics_of(employee_id))
@@ -164,6 +178,12 @@ class EnrollmentService:
         try:
             with self._uow() as uow:
                 uow.lock_enrollment()
+                # Under the lock a withdrawal takes too: none lands between this and the insert.
+                if required and uow.consents.latest_decision(employee_id) != Decision.GIVEN:
+                    raise ConsentRequired(
+                        f"{employee_id} has no current consent (withdrawn meanwhile?)",
+                        {"employee_id": employee_id},
+                    )
                 if uow.faces.current_generation(gallery.metric) != gallery.generation:
                     raise GalleryChanged(
                         "the gallery moved to a new generation while this photo was read; "

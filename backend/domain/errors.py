@@ -230,3 +230,15 @@ class IdempotencyKeyInUse(DomainError):
     """Another request with this Idempotency-Key is still running."""
 
     code = "idempotency_key_in_use"
+
+
+class ConsentRequired(DomainError):
+    """No face is stored for a person without a current consent (CONSENT_REQUIRED)."""
+
+    code = "consent_required"
+
+
+class NoticeOutdated(DomainError):
+    """The consent names a notice version that is not the one in force."""
+
+    code = "notice_outdated"

@@ -3,7 +3,7 @@
 import enum
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 
@@ -107,6 +107,8 @@ class Employee:
     department: str | None = None
     email: str | None = None
     created_at: datetime | None = None
+    status: str = "active"  # or "left" (on left_on): the retention schedule reads both
+    left_on: date | None = None
     biometrics: Biometrics = Biometrics.FACE
 
 
@@ -219,6 +221,7 @@ class EmployeeSummary:
     employee: Employee
     faces: int
     last_checkin: datetime | None
+    consent: str | None = None  # the latest decision: given, declined, withdrawn
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from backend.domain.audit import Actor
 from backend.domain.credentials import Lockout
 from backend.domain.gallery_state import GalleryState
 from backend.domain.model import Checkin, CheckinMethod, Employee, FaceRecord, Match, Metric
+from backend.domain.privacy import ConsentRecord, Decision, Destroyed
 
 Event = dict[str, Any]  # an events.envelope
 
@@ -59,9 +60,23 @@ class FaceWrites(Protocol):
         """Record the choice; False when there is no such employee."""
         ...
 
-    def destroy_biometrics(self, employee_id: str) -> None:
-        """Delete every face of the employee and its vector in every generation, and
-        unlink their check-ins from faces and snapshots (the rows stay as attendance)."""
+    def destroy_biometrics(self, employee_id: str) -> Destroyed | None:
+        """Delete the person's faces with their vectors in every generation and clear their
+        check-ins' snapshot and face links (the rows stay as attendance); None when there
+        was nothing left to destroy."""
+        ...
+
+
+class ConsentWrites(Protocol):
+    """Consent records under the unit of work's transaction."""
+
+    def latest_decision(self, employee_id: str) -> Decision | None:
+        """The decision of the person's latest consent record, if any."""
+        ...
+
+    def add(self, employee: Employee, consent: ConsentRecord, biometrics: str) -> ConsentRecord:
+        """Create the employee if new, append the record and set the person's biometrics
+        ("face" or "none"); the record as stored."""
         ...
 
 
@@ -137,6 +152,7 @@ class UnitOfWork(ABC):
     faces: FaceWrites
     checkins: CheckinWrites
     credentials: CredentialWrites
+    consents: ConsentWrites
 
     def __init__(self) -> None:
         self._events: list[Event] = []

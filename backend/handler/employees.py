@@ -8,11 +8,13 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
+from starlette.datastructures import FormData
 
 from backend.domain.app import Services
 from backend.domain.audit import Actor
-from backend.domain.errors import ChallengeRequired
+from backend.domain.errors import ChallengeRequired, ValidationFailed
 from backend.domain.model import ApiKey, Liveness
+from backend.domain.privacy import ConsentStatement, Decision, Method
 from backend.handler import answers
 from backend.handler.auth import ADMIN, ANY_KEY
 from backend.handler.context import services
@@ -24,6 +26,27 @@ from backend.handler.uploads import flag_field, image_field, read_form, text_fie
 router = APIRouter(prefix="/api/v1", responses=API_ERRORS)
 
 TEXT_FIELDS = ("employee_id", "employee_name", "department", "email")
+CONSENT_FIELDS = ("consent_method", "consent_version", "consent_signature", "consent_reference")
+
+
+def consent_fields(form: FormData) -> ConsentStatement | None:
+    """A consent recorded with the photo (consent_method given), else None."""
+    method = text_field(form, "consent_method")
+    if not method:
+        return None
+    version = text_field(form, "consent_version")
+    if method not in {m.value for m in Method} or (version and not version.isdigit()):
+        raise ValidationFailed(
+            "consent_method is signature, paper or external; consent_version a number",
+            {"fields": {"consent_method": "signature, paper or external"}},
+        )
+    return ConsentStatement(
+        decision=Decision.GIVEN,
+        method=Method(method),
+        notice_version=int(version) if version else None,
+        signature=text_field(form, "consent_signature") or None,
+        reference=text_field(form, "consent_reference") or None,
+    )
 
 
 @router.post(
@@ -43,11 +66,14 @@ async def insert(
 ) -> answers.EnrollmentResult | JSONResponse:
     """Enroll an employee from a photo, or add a face to one already enrolled (multipart
     `image`, `employee_id`, `employee_name`, optional `department`, `email`, and
-    `confirm_distinct=true` after a possible_duplicate)."""
+    `confirm_distinct=true` after a possible_duplicate). Without a current consent of the
+    person the answer is 409 consent_required, unless the consent comes with the photo
+    (`consent_method`, `consent_version`, `consent_signature` or `consent_reference`)."""
     form = await read_form(request, found.max_upload_bytes)
     image = await image_field(form, found.max_upload_bytes)
     fields = {name: text_field(form, name) for name in TEXT_FIELDS}
     confirm = flag_field(form, "confirm_distinct")
+    consent = consent_fields(form)
 
     async def enroll() -> answers.EnrollmentResult:
         enrolled = await run_in_threadpool(
@@ -61,6 +87,7 @@ async def insert(
                 confirm_distinct=confirm,
                 confirmed_by=key.name,
                 actor=Actor.of_key(key),
+                consent=consent,
             )
         )
         return answers.EnrollmentResult(
@@ -71,7 +98,12 @@ async def insert(
             ignored_faces=enrolled.ignored_faces,
         )
 
-    asked = {**fields, "confirm_distinct": confirm, "image": hashlib.sha256(image).hexdigest()}
+    asked = {
+        **fields,
+        **{name: text_field(form, name) for name in CONSENT_FIELDS},
+        "confirm_distinct": confirm,
+        "image": hashlib.sha256(image).hexdigest(),
+    }
     return await once(found, key.name, idempotency_key, "enrollEmployee", asked, 201, enroll)
 
 

@@ -24,6 +24,8 @@ STATUS: dict[type[errors.DomainError], int] = {
     errors.FaceAlreadyEnrolled: 409,
     errors.PossibleDuplicate: 409,
     errors.PhotoAlreadyEnrolled: 409,
+    errors.ConsentRequired: 409,
+    errors.NoticeOutdated: 409,
     errors.RateLimited: 429,
     errors.KeyNameTaken: 409,
     errors.ModelMismatch: 503,

@@ -27,7 +27,9 @@ MEANINGS = {
     404: "no such employee, face, key, webhook, check-in or snapshot (employee_not_found, "
     "face_not_found, key_not_found, webhook_not_found, checkin_not_found, snapshot_not_found, "
     "qr_token_not_found)",
-    409: "a conflict: photo_already_enrolled, face_already_enrolled, possible_duplicate "
+    409: "a conflict: consent_required (no current consent of the person), notice_outdated "
+    "(a consent to a notice version no longer in force), "
+    "photo_already_enrolled, face_already_enrolled, possible_duplicate "
     "(send again with confirm_distinct=true once HR has checked), "
     "key_name_taken, idempotency_key_in_use (a request with this Idempotency-Key is still "
     "running), challenge_used (a head-turn challenge answered before), employee_exists, "
@@ -103,6 +105,20 @@ ENROLLMENT_FORM = multipart(
             "default": False,
             "description": "true after HR checked a possible_duplicate: two different people "
             "(the form also takes 1/0, yes/no, on/off)",
+        },
+        "consent_method": {
+            "type": "string",
+            "enum": ["signature", "paper", "external"],
+            "description": "records the person's consent with the photo (before it is stored)",
+        },
+        "consent_version": {
+            "type": "integer",
+            "description": "the notice version the person read (GET /privacy.json)",
+        },
+        "consent_signature": {"type": "string", "description": "the name they typed"},
+        "consent_reference": {
+            "type": "string",
+            "description": "the paper form's or the other system's reference",
         },
     },
     ["image", "employee_id", "employee_name"],

@@ -1,7 +1,7 @@
 """The employee records for HR: list, read, change, erase, and a face's photo."""
 
 from functools import partial
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
 from fastapi.concurrency import iterate_in_threadpool, run_in_threadpool
@@ -16,7 +16,7 @@ from backend.handler import answers
 from backend.handler.auth import ADMIN
 from backend.handler.context import services
 from backend.handler.employees import photo_path
-from backend.handler.openapi import API_ERRORS, errors
+from backend.handler.openapi import API_ERRORS, ISO_DATE, errors
 
 router = APIRouter(prefix="/api/v1", responses=API_ERRORS)
 
@@ -78,6 +78,13 @@ class EmployeeChanges(BaseModel):
     name: str = Field(default=None, min_length=1, max_length=MAX_NAME_LENGTH)  # type: ignore[assignment]
     department: str | None = Field(default=None, max_length=MAX_DEPARTMENT_LENGTH)
     email: str | None = Field(default=None, max_length=254)
+    status: Literal["active", "left"] = Field(  # type: ignore[assignment]
+        default=None,  # type: ignore[arg-type]
+        description="left: the person's biometric data goes after RETENTION_AFTER_LEAVING_DAYS",
+    )
+    left_on: str | None = Field(
+        default=None, pattern=ISO_DATE, description="the day they left (default today)"
+    )
 
 
 @router.patch(
@@ -93,7 +100,8 @@ async def update_employee(
     key: ApiKey = Depends(ADMIN),
     found: Services = Depends(services),
 ) -> dict[str, Any]:
-    """Change the name, department or email (null clears department or email)."""
+    """Change the name, department, email (null clears department or email), or the
+    status: `left` (on `left_on`, default today) or `active` again."""
     given = changes.model_dump(include=changes.model_fields_set)
     employee = await run_in_threadpool(
         partial(found.admin.update, employee_id, given, actor=Actor.of_key(key))
@@ -178,13 +186,20 @@ def _employee(employee: Employee) -> dict[str, Any]:
         "department": employee.department,
         "email": employee.email,
         "created_at": created,
+        "status": employee.status,
+        "left_on": employee.left_on.isoformat() if employee.left_on else None,
         "biometrics": employee.biometrics,
     }
 
 
 def _summary(summary: EmployeeSummary) -> dict[str, Any]:
     last = summary.last_checkin.isoformat() if summary.last_checkin else None
-    return {**_employee(summary.employee), "faces": summary.faces, "last_checkin": last}
+    return {
+        **_employee(summary.employee),
+        "faces": summary.faces,
+        "last_checkin": last,
+        "consent": summary.consent,
+    }
 
 
 def _face(face: FaceRecord) -> dict[str, Any]:

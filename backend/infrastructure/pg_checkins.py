@@ -18,6 +18,8 @@ from backend.domain.model import (
 )
 from backend.infrastructure.database import transaction, translated_errors
 
+STREAM_BATCH = 1000
+
 FILTER_CLAUSES = {
     "start": "c.created_at >= :start",
     "end": "c.created_at < :end",
@@ -104,11 +106,13 @@ class PgCheckinLog:
 
     def stream(self, where: CheckinFilter) -> Iterator[CheckinRow]:
         condition, params = self._where(where)
+        # A server-side cursor read STREAM_BATCH rows at a time: an export of any length
+        # holds one batch (tests/integration/test_pg_export.py watches the FETCHes).
         with translated_errors(), self._engine.connect() as db:
-            result = db.execution_options(yield_per=1000).execute(
+            result = db.execution_options(stream_results=True).execute(
                 text(f"{self.SELECT}{condition} ORDER BY c.created_at, c.id"), params
             )
-            for row in result:
+            for row in result.yield_per(STREAM_BATCH):
                 yield _row(row)
 
     def daily(self, day: date, timezone: str) -> list[DailyAttendance]:

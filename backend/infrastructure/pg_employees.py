@@ -21,14 +21,15 @@ class PgEmployees:
             ).first()
         return None if row is None else employee_of(row)
 
-    def update_employee(self, employee_id: str, changes: dict[str, str | None]) -> Employee | None:
-        columns = [c for c in ("name", "department", "email") if c in changes]
+    def update_employee(self, employee_id: str, changes: dict[str, object]) -> Employee | None:
+        columns = [c for c in ("name", "department", "email", "status", "left_on") if c in changes]
         with transaction(self._engine) as db:
             if columns:
                 assignments = ", ".join(f"{c} = :{c}" for c in columns)
+                values: dict[str, object] = {c: changes[c] for c in columns}
                 db.execute(
                     text(f"UPDATE employee SET {assignments} WHERE id = :id"),
-                    {**{c: changes[c] for c in columns}, "id": employee_id},  # type: ignore[misc]
+                    {**values, "id": employee_id},
                 )
             row = db.execute(
                 text(f"SELECT {EMPLOYEE_COLUMNS} FROM employee WHERE id = :id"),
@@ -45,15 +46,20 @@ class PgEmployees:
             ).scalar_one()
             rows = db.execute(
                 text(
-                    f"SELECT e.id, e.name, e.department, e.email, e.created_at, e.biometrics, "
+                    "SELECT e.id, e.name, e.department, e.email, e.created_at, e.status, "
+                    "e.left_on, e.biometrics, "
                     "(SELECT count(*) FROM face f WHERE f.employee_id = e.id) AS faces, "
+                    "(SELECT decision FROM consent k WHERE k.employee_id = e.id "
+                    " ORDER BY k.id DESC LIMIT 1) AS consent, "
                     "(SELECT max(c.created_at) FROM checkin c "
                     " WHERE c.employee_id = e.id AND c.matched) AS last_checkin "
                     f"FROM employee e {where} ORDER BY e.id LIMIT :l OFFSET :o"
                 ),
                 {"p": pattern, "l": limit, "o": offset},
             )
-            items = [EmployeeSummary(employee_of(r), r.faces, r.last_checkin) for r in rows]
+            items = [
+                EmployeeSummary(employee_of(r), r.faces, r.last_checkin, r.consent) for r in rows
+            ]
         return Page(items, total, limit, offset)
 
     def faces_of(self, employee_id: str) -> list[FaceRecord]:

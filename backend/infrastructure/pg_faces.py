@@ -111,7 +111,7 @@ class PgFaceRepository:
         return count
 
 
-EMPLOYEE_COLUMNS = "id, name, department, email, created_at, biometrics"
+EMPLOYEE_COLUMNS = "id, name, department, email, created_at, status, left_on, biometrics"
 FACE_COLUMNS = (
     "id, employee_id, model, detector, image_key, quality, created_at, "
     "confirmed_distinct_from, confirmed_by"
@@ -120,7 +120,14 @@ FACE_COLUMNS = (
 
 def employee_of(row: Any) -> Employee:
     return Employee(
-        row.id, row.name, row.department, row.email, row.created_at, Biometrics(row.biometrics)
+        row.id,
+        row.name,
+        row.department,
+        row.email,
+        row.created_at,
+        row.status,
+        row.left_on,
+        Biometrics(row.biometrics),
     )
 
 

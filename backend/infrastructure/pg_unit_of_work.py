@@ -9,6 +9,7 @@ from sqlalchemy import Connection, Engine, text
 from backend.domain.unit_of_work import AuditNote, Event, UnitOfWork
 from backend.infrastructure.database import committing, rollback_quietly, translated_errors
 from backend.infrastructure.pg_audit import append
+from backend.infrastructure.pg_consent import PgConsentWrites
 from backend.infrastructure.pg_credentials import PgCredentialWrites
 from backend.infrastructure.pg_gallery import ENROLL_LOCK
 from backend.infrastructure.pg_outbox import enqueue
@@ -62,6 +63,7 @@ class PgUnitOfWork(UnitOfWork):
         self.faces = PgFaceWrites(self._db, self._ef_search)
         self.checkins = PgCheckinWrites(self._db)
         self.credentials = PgCredentialWrites(self._db)
+        self.consents = PgConsentWrites(self._db)
 
     def _publish(self, events: list[Event]) -> None:
         for event in events:

@@ -8,6 +8,7 @@ from sqlalchemy import Connection, text
 
 from backend.domain.gallery_state import GalleryState
 from backend.domain.model import Checkin, CheckinMethod, Employee, FaceRecord, Match, Metric
+from backend.domain.privacy import Destroyed
 from backend.infrastructure.database import vector_literal
 from backend.infrastructure.pg_faces import FACE_COLUMNS, face_of, nearest_faces
 from backend.infrastructure.pg_gallery import delete_vectors, locked_state, vector_table
@@ -117,17 +118,21 @@ class PgFaceWrites:
         ).rowcount
         return bool(updated)
 
-    def destroy_biometrics(self, employee_id: str) -> None:
-        locked_state(self._db, Metric.COSINE)  # no generation switch meanwhile
+    def destroy_biometrics(self, employee_id: str) -> Destroyed | None:
+        locked_state(self._db, Metric.COSINE)  # no re-embed switch meanwhile
         delete_vectors(self._db, "WHERE employee_id = :e", {"e": employee_id})
-        self._db.execute(text("DELETE FROM face WHERE employee_id = :e"), {"e": employee_id})
-        self._db.execute(
+        faces = self._db.execute(
+            text("DELETE FROM face WHERE employee_id = :e"), {"e": employee_id}
+        ).rowcount
+        # The attendance rows stay; their link to the face and its snapshot goes.
+        snapshots = self._db.execute(
             text(
-                "UPDATE checkin SET snapshot_key = NULL, face_id = NULL "
-                "WHERE employee_id = :e AND (snapshot_key IS NOT NULL OR face_id IS NOT NULL)"
+                "UPDATE checkin SET snapshot_key = NULL, face_id = NULL WHERE employee_id = :e "
+                "AND (snapshot_key IS NOT NULL OR face_id IS NOT NULL)"
             ),
             {"e": employee_id},
-        )
+        ).rowcount
+        return Destroyed(employee_id, faces, snapshots) if faces or snapshots else None
 
 
 class PgCheckinWrites:

@@ -62,6 +62,8 @@ export function describeEnrollError(status, error, cameraOk) {
     case "possible_duplicate":
       return "This face looks like " + (d.employee_name || "another employee") +
         " (" + (d.employee_id || "?") + "): enrollment cancelled.";
+    case "consent_required":
+      return "This person has no consent on record: show the notice and take their signature first.";
     case "photo_already_enrolled":
       return "This photo is already enrolled for this employee.";
     case "low_quality": {

@@ -16,6 +16,10 @@ RATE_PER_MINUTE = 120
 @pytest.fixture(scope="session")
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WatchedCluster]:
     folder: Path = tmp_path_factory.mktemp("cluster")
-    env = {"SEARCH_RATE_PER_MINUTE": str(RATE_PER_MINUTE), "READY_GRACE_SECONDS": "10"}
+    env = {
+        "SEARCH_RATE_PER_MINUTE": str(RATE_PER_MINUTE),
+        "READY_GRACE_SECONDS": "10",
+        "CONSENT_REQUIRED": "false",  # availability, not consent, is tested here
+    }
     with running_cluster(folder, backends=3, embedders=2, extra_env=env) as running:
         yield WatchedCluster.of(running)

@@ -36,3 +36,17 @@ def cautious_backend(stack, session_dir) -> Iterator[str]:
     backend = start_backend(port, env, session_dir / f"cautious-{port}.log")
     yield f"http://127.0.0.1:{port}"
     backend.stop()
+
+
+@pytest.fixture(scope="module")
+def consenting(postgres, s3, embedder_url, session_dir) -> Iterator[Stack]:
+    """A backend of its own that asks for consent (the product's default)."""
+    env = {
+        **fresh_env(postgres, s3, embedder_url, session_dir, "priv"),
+        "CONSENT_REQUIRED": "true",
+        "PRIVACY_CONTACT": "dpo@example.com",
+        "RETENTION_INACTIVE_DAYS": "400",
+    }
+    log = session_dir / f"privacy-{env['S3_BUCKET']}.log"
+    with running_backend(env, log, "priv") as running:
+        yield running

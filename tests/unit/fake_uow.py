@@ -3,7 +3,7 @@ committed; events published into `published` at commit; locks recorded. It decid
 nothing: the duplicate guard, the repeat rule and the events are the use cases'."""
 
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from backend.domain.gallery_state import GalleryState
@@ -16,6 +16,7 @@ from backend.domain.model import (
     Match,
     Metric,
 )
+from backend.domain.privacy import ConsentRecord, Decision, Destroyed
 from backend.domain.unit_of_work import AuditNote, Event, UnitOfWork
 from tests.unit.fake_audit import FakeAuditLog
 from tests.unit.fake_credentials import FakeCredentials, FakeCredentialWrites
@@ -76,13 +77,34 @@ class FakeFaceWrites:
             self._repo.employees[employee_id] = replace(employee, biometrics=Biometrics(biometrics))
         return employee is not None
 
-    def destroy_biometrics(self, employee_id: str) -> None:
-        for face in self._repo.faces_of(employee_id):
-            del self._repo.faces[face.face_id]
-        rows = self._log.rows
-        for i, row in enumerate(rows):
-            if row.employee_id == employee_id:
-                rows[i] = replace(row, snapshot_key=None, face_id=None)
+    def destroy_biometrics(self, employee_id: str) -> Destroyed | None:
+        gone = [f for f, (r, _) in self._repo.faces.items() if r.employee_id == employee_id]
+        for face_id in gone:
+            del self._repo.faces[face_id]
+        unlinked = 0
+        for i, row in enumerate(self._log.rows):
+            if row.employee_id == employee_id and (row.snapshot_key or row.face_id):
+                self._log.rows[i] = replace(row, snapshot_key=None, face_id=None)
+                unlinked += 1
+        return Destroyed(employee_id, len(gone), unlinked) if gone or unlinked else None
+
+
+class FakeConsentWrites:
+    def __init__(self, repo: FakeFaceRepository) -> None:
+        self._repo = repo
+
+    def latest_decision(self, employee_id: str) -> Decision | None:
+        history = self._repo.consents.get(employee_id, [])
+        return history[-1].decision if history else None
+
+    def add(self, employee: Employee, consent: ConsentRecord, biometrics: str) -> ConsentRecord:
+        person = self._repo.employees.setdefault(employee.employee_id, employee)
+        chosen = replace(person, biometrics=Biometrics(biometrics))
+        self._repo.employees[employee.employee_id] = chosen
+        history = self._repo.consents.setdefault(employee.employee_id, [])
+        stored = replace(consent, recorded_at=datetime.now(UTC), record_id=len(history) + 1)
+        history.append(stored)
+        return stored
 
 
 class FakeCheckinWrites:
@@ -152,6 +174,8 @@ class FakeUnitOfWork(UnitOfWork):
         self.checkins = FakeCheckinWrites(checkins)
         self.credentials = FakeCredentialWrites(self._store)
         self._saved_credentials: tuple[dict[str, Any], ...] = ()
+        self.consents = FakeConsentWrites(faces)
+        self._saved_consents: dict[str, list[ConsentRecord]] = {}
         self._saved_employees: dict[str, Employee] = {}
         self._saved_faces: dict[str, tuple[FaceRecord, list[float]]] = {}
         self._saved_rows: list[Checkin] = []
@@ -165,6 +189,7 @@ class FakeUnitOfWork(UnitOfWork):
 
     def _begin(self) -> None:
         self._saved_employees = dict(self._repo.employees)
+        self._saved_consents = {k: list(v) for k, v in self._repo.consents.items()}
         self._saved_faces = dict(self._repo.faces)
         self._saved_rows = list(self._log.rows)
         self._saved_unknown = dict(self._log.unknown)
@@ -193,6 +218,8 @@ class FakeUnitOfWork(UnitOfWork):
         self._repo.employees.update(self._saved_employees)
         self._repo.faces.clear()
         self._repo.faces.update(self._saved_faces)
+        self._repo.consents.clear()
+        self._repo.consents.update(self._saved_consents)
         self._log.rows[:] = self._saved_rows
         self._log.unknown.clear()
         self._log.unknown.update(self._saved_unknown)

@@ -21,6 +21,7 @@ from backend.domain.model import (
     Quality,
     StoredPhoto,
 )
+from backend.domain.privacy import ConsentRecord
 
 DLIB = ModelInfo("Dlib", 3, "dlib", {"cosine": 0.07, "euclidean_l2": 0.4, "euclidean": 0.6})
 GOOD = Quality(face_size=200, sharpness=300.0, brightness=120.0)
@@ -67,6 +68,7 @@ class FakeFaceRepository:
         self.faces: dict[str, tuple[FaceRecord, list[float]]] = {}
         self.error: DomainError | None = None
         self.generation = 1  # the current generation (FakeGenerations moves it)
+        self.consents: dict[str, list[ConsentRecord]] = {}  # FakeConsentRecords writes them
 
     def nearest(self, embedding: list[float], gallery: GalleryState, limit: int = 1) -> list[Match]:
         return ranked(self, embedding, gallery.metric, None)[:limit]
@@ -84,7 +86,7 @@ class FakeFaceRepository:
     def get_employee(self, employee_id: str) -> Employee | None:
         return self.employees.get(employee_id)
 
-    def update_employee(self, employee_id: str, changes: dict[str, str | None]) -> Employee | None:
+    def update_employee(self, employee_id: str, changes: dict[str, object]) -> Employee | None:
         if employee_id not in self.employees:
             return None
         self.employees[employee_id] = replace(self.employees[employee_id], **changes)  # type: ignore[arg-type]

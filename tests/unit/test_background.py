@@ -59,5 +59,6 @@ def test_bootstrap_gives_the_runner_every_periodic_job_of_a_replica():
         ("webhook delivery", 3),
         ("webhook outbox prune", 1),
         ("audit prune", 1),
+        ("retention", 1),
     ]
     assert all(job.interval > 0 for job in jobs)

@@ -5,11 +5,17 @@ cannot miss one either."""
 import inspect
 
 from backend.domain import ports
-from backend.domain.unit_of_work import CheckinWrites, CredentialWrites, FaceWrites, UnitOfWork
+from backend.domain.unit_of_work import (
+    CheckinWrites,
+    ConsentWrites,
+    CredentialWrites,
+    FaceWrites,
+    UnitOfWork,
+)
 from tests.unit.fake_credentials import FakeCredentials, FakeCredentialWrites
 from tests.unit.fake_gallery import FakeGalleryRow, FakeGenerations
 from tests.unit.fake_records import FakeCheckinLog
-from tests.unit.fake_uow import FakeCheckinWrites, FakeFaceWrites, FakeUnitOfWork
+from tests.unit.fake_uow import FakeCheckinWrites, FakeConsentWrites, FakeFaceWrites, FakeUnitOfWork
 from tests.unit.fakes import FakeFaceRepository
 
 
@@ -73,9 +79,11 @@ def test_the_unit_of_work_fake_writes_through_the_ports_and_adds_only_its_steps(
     assert public(FakeFaceWrites(faces, log)) == members(FaceWrites) != set()
     assert public(FakeCheckinWrites(log)) == members(CheckinWrites) != set()
     assert public(credentials) == members(CredentialWrites) != set()
+    assert public(FakeConsentWrites(faces)) == members(ConsentWrites) != set()
     assert same_parameters(FakeFaceWrites(faces, log), FaceWrites) == []
     assert same_parameters(FakeCheckinWrites(log), CheckinWrites) == []
     assert same_parameters(credentials, CredentialWrites) == []
+    assert same_parameters(FakeConsentWrites(faces), ConsentWrites) == []
     unit = FakeUnitOfWork(faces, log, [])
     # The fake overrides the port's locks and its underscored steps, never commit or emit
     # (those are the domain's: events published at commit, and only then).

@@ -28,6 +28,7 @@ from tests.unit.fake_background import (
 )
 from tests.unit.fake_credentials import FakeCredentials
 from tests.unit.fake_gallery import FakeGalleryRow
+from tests.unit.fake_privacy import FakeConsentRecords, FakeRetentionRecords
 from tests.unit.fake_records import FakeChallengeLedger, FakeCheckinLog
 from tests.unit.fake_uow import FakeUnitOfWork
 from tests.unit.fakes import DLIB, FakeEmbedder, FakeFaceRepository, FakeImageStore
@@ -50,6 +51,8 @@ class FakeWorld:
         self.checkins = FakeCheckinLog(self.faces.employees)
         self.credentials = FakeCredentials(self.faces)
         self.gallery_row = FakeGalleryRow(self.faces)
+        self.consents = FakeConsentRecords(self.faces, self.checkins)
+        self.retention = FakeRetentionRecords(self.faces, self.checkins)
         self.published: list[Event] = []  # the outbox: events of committed units of work
         self.units: list[FakeUnitOfWork] = []  # every unit of work begun, in order
 
@@ -79,6 +82,8 @@ class FakeWorld:
             swept_gallery=FakeSweptGallery(),
             swept_snapshots=FakeSweptSnapshots(),
             swept_photos=FakePhotos(),
+            consents=self.consents,
+            retention=self.retention,
             audit=self.audit,
             credentials=self.credentials,
             # Dlib without its calibration: DeepFace's 1:1 threshold, unless settings fix one.
@@ -89,8 +94,9 @@ class FakeWorld:
         )
 
     def settings(self, **given: Any) -> BackendSettings:
-        """The backend's defaults, but for what a test gives (the setting names)."""
-        return BackendSettings(**{"max_upload_bytes": 10_000, **given})
+        """The backend's defaults, but for what a test gives (the setting names); consent is
+        not asked unless a test turns it on (tests/unit/test_consent.py)."""
+        return BackendSettings(**{"max_upload_bytes": 10_000, "consent_required": False, **given})
 
     def services(self, **settings: Any) -> Services:
         built = build_services(self.settings(**settings), self.adapters())

@@ -27,6 +27,7 @@ from backend.domain.ports.gallery import (
     ImageStore,
     ReembeddedGallery,
 )
+from backend.domain.ports.privacy import ConsentRecords, RetentionRecords
 from backend.domain.ports.records import (
     AttendanceRecords,
     ChallengeLedger,
@@ -69,4 +70,6 @@ __all__ = [
     "CredentialSecret",
     "QrToken",
     "StoredPin",
+    "ConsentRecords",
+    "RetentionRecords",
 ]

@@ -71,8 +71,9 @@ class AdministeredFaces(Protocol):
 
     def get_employee(self, employee_id: str) -> Employee | None: ...
 
-    def update_employee(self, employee_id: str, changes: dict[str, str | None]) -> Employee | None:
-        """Apply changes (name, department, email); None when there is no such employee."""
+    def update_employee(self, employee_id: str, changes: dict[str, object]) -> Employee | None:
+        """Apply changes (name, department, email, status, left_on); None when there is no
+        such employee."""
         ...
 
     def employee_summaries(self, search: str, limit: int, offset: int) -> Page:

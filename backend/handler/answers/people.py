@@ -4,7 +4,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from backend.handler.answers.base import WHEN, Page, Timestamp, examples
+from backend.handler.answers.base import WHEN, Day, Page, Timestamp, examples
 
 
 class FaceBox(BaseModel):
@@ -46,6 +46,8 @@ class Employee(BaseModel):
             "department": "Engineering",
             "email": "ada@example.com",
             "created_at": WHEN,
+            "status": "active",
+            "left_on": None,
             "biometrics": "face",
         }
     )
@@ -54,8 +56,11 @@ class Employee(BaseModel):
     department: str | None
     email: str | None
     created_at: Timestamp | None
+    status: Literal["active", "left"] = Field(description="left: see left_on")
+    left_on: Day | None = Field(description="the day the person left (status left)")
     biometrics: Literal["face", "none"] = Field(
-        description="none: no face is kept; the person checks in with a PIN or QR code"
+        description="none: no face is kept (chosen, or consent declined or withdrawn); the "
+        "person checks in with a PIN or QR code"
     )
 
 
@@ -64,6 +69,9 @@ class EmployeeSummary(Employee):
 
     faces: int = Field(description="how many faces are enrolled")
     last_checkin: Timestamp | None
+    consent: Literal["given", "declined", "withdrawn"] | None = Field(
+        description="the person's latest consent decision; null: none recorded"
+    )
 
 
 class FaceQuality(BaseModel):
@@ -98,6 +106,9 @@ class EmployeeDetails(Employee):
             "department": "Engineering",
             "email": "ada@example.com",
             "created_at": WHEN,
+            "status": "active",
+            "left_on": None,
+            "biometrics": "face",
             "faces": [
                 {
                     "face_id": "7d2f1c7e1b7a4a5e9c353c0c1f4f2a10",

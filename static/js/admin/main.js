@@ -13,11 +13,15 @@ import { counted, fresh, loaded, notice, session } from "./context.js";
 import { exportView } from "./export.js";
 import { kiosksView } from "./kiosks.js";
 import { peopleView } from "./people.js";
+import { privacyView } from "./privacy.js";
 import { todayView } from "./today.js";
 import { webhooksView } from "./webhooks.js";
 
 /** @type {Record<string, import("./context.js").View>} */
-const VIEWS = { people: peopleView, today: todayView, kiosks: kiosksView, webhooks: webhooksView, export: exportView, audit: auditView };
+const VIEWS = {
+  people: peopleView, today: todayView, kiosks: kiosksView, webhooks: webhooksView, export: exportView,
+  audit: auditView, privacy: privacyView,
+};
 const tabs = Array.from(document.querySelectorAll("#tabs .tab"));
 let shownView = "";
 

@@ -21,7 +21,7 @@ async function loadPeople(signal) {
   const query = byId("people-search", HTMLInputElement).value.trim();
   const answer = await api("/api/v1/employees?limit=" + PAGE_SIZE + "&offset=" + offset + "&q=" + encodeURIComponent(query), { signal });
   if (!answer.ok) return notice(failure(answer, "Could not list people"), "error");
-  /** @type {{total: number, items: Array<{employee_id: string, name: string, department: string | null, faces: number, last_checkin: string | null, biometrics?: string}>}} */
+  /** @type {{total: number, items: Array<{employee_id: string, name: string, department: string | null, faces: number, last_checkin: string | null, biometrics?: string, consent: string | null, status: string, left_on: string | null}>}} */
   const page = answer.body;
   fill(byId("people-table", HTMLTableElement), page.items.map((p) => {
     const open = el("button", { type: "button", class: "link", "data-employee": p.employee_id }, p.name);
@@ -30,7 +30,9 @@ async function loadPeople(signal) {
       quietly(openPerson(p.employee_id, fresh()));
     });
     const faces = p.biometrics === "none" ? "no biometrics" : p.faces;
-    const tr = row([open, p.employee_id, p.department, faces, when(p.last_checkin, true)]);
+    const consent = p.consent || (p.faces ? "none on record" : null);
+    const status = p.status === "left" ? "left " + (p.left_on || "") : null;
+    const tr = row([open, p.employee_id, p.department, faces, when(p.last_checkin, true), consent, status]);
     tr.children[3].className = "num";
     return tr;
   }));

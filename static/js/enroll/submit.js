@@ -7,6 +7,7 @@
 import { apiBlob, apiFetch, errorOf } from "../api.js";
 import { byId } from "../dom.js";
 import { describeEnrollError } from "../enroll-errors.js";
+import { consentReady, resetConsent } from "./consent.js";
 import { cameraWorks, clearShots, taken } from "./shots.js";
 import { clearUsedFaces, showUsedFaces } from "./used-faces.js";
 
@@ -169,6 +170,10 @@ export function wireForm(session) {
     event.preventDefault();
     if (el.submit.disabled) return;
     clearErrors();
+    if (!consentReady()) {
+      setOutcome("error", "Record the employee's consent first: they read the notice and sign.");
+      return;
+    }
     const errors = validate();
     if (Object.keys(errors).length) {
       showFieldErrors(errors);
@@ -237,5 +242,6 @@ export function wireForm(session) {
     // Ready for the next employee.
     el.form.reset();
     clearShots();
+    resetConsent();
   });
 }
