@@ -62,6 +62,7 @@ def policy_of(
         defaults=settings.threshold_defaults(),
         calibrations=calibrations,
         gallery_size=stats.count_faces,
+        site_size=stats.count_faces_at,
     )
 
 

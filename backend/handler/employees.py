@@ -98,7 +98,7 @@ async def search(
         )
     form = await read_form(request, found.max_upload_bytes)
     image = await image_field(form, found.max_upload_bytes)
-    outcome = await run_in_threadpool(found.checkin.check_in, image, key.name)
+    outcome = await run_in_threadpool(found.checkin.check_in, image, key.kiosk)
     count_outcome(request, outcome)
     return checkin_answer(outcome)
 

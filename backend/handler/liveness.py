@@ -68,7 +68,7 @@ async def challenged_checkin(
     )
     frames = await image_files(form, found.max_upload_bytes, "frames")
     answered = await run_in_threadpool(
-        partial(challenges.check_in, text_field(form, "challenge"), frames, key.name)
+        partial(challenges.check_in, text_field(form, "challenge"), frames, key.kiosk)
     )
     count_outcome(request, answered.outcome)
     return {

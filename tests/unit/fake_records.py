@@ -20,6 +20,7 @@ class FakeCheckinLog:
         self.rows: list[Checkin] = []
         self.names = names if names is not None else {}
         self.unknown: dict[tuple[datetime, str], int] = {}
+        self.not_allowed: dict[tuple[datetime, str], int] = {}
         self.now = lambda: datetime.now(UTC)
         self.error: BaseException | None = None
 
