@@ -28,9 +28,11 @@ from backend.domain.ports import (
     GalleryStats,
     IdempotencyStore,
     ImageStore,
+    PunchLog,
     RateBuckets,
     ResealableStore,
     RotationLedger,
+    SiteStore,
     SweptGallery,
     SweptPhotos,
     SweptSnapshots,
@@ -50,7 +52,9 @@ from backend.infrastructure.pg_faces import PgFaceRepository
 from backend.infrastructure.pg_gallery import PgGalleryRow
 from backend.infrastructure.pg_generations import PgGenerations
 from backend.infrastructure.pg_idempotency import PgIdempotencyStore
+from backend.infrastructure.pg_hours import PgPunchLog
 from backend.infrastructure.pg_keys import PgApiKeyStore
+from backend.infrastructure.pg_sites import PgSites
 from backend.infrastructure.pg_liveness import PgChallengeLedger
 from backend.infrastructure.pg_outbox import PgWebhooks
 from backend.infrastructure.pg_ratelimit import PgRateBuckets
@@ -93,6 +97,8 @@ class Adapters:
     swept_gallery: SweptGallery
     swept_snapshots: SweptSnapshots
     swept_photos: SweptPhotos
+    sites: SiteStore
+    punches: PunchLog
     audit: AuditStore
     credentials: CredentialAdmin  # HR's PINs and QR tokens, and the QR signing secret
     # The storage key rotation a backend carries on (None: none, as in the unit tests).
@@ -217,6 +223,8 @@ def connect(settings: BackendSettings, *, bind_model: bool = True) -> Adapters:
         resealable=images,
         rotation_ledger=PgRotationLedger(engine),
         credentials=PgCredentials(engine),
+        sites=PgSites(engine),
+        punches=PgPunchLog(engine),
         rate_buckets=PgRateBuckets(engine),
         probes={"database": database_probe, "storage": images.ping, "embedder": embedder.ready},
         closers=[embedder.close, engine.dispose],

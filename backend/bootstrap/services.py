@@ -17,7 +17,9 @@ from backend.domain.evidence import Evidence, SnapshotPolicy, SnapshotWriter
 from backend.domain.gallery import GalleryStatus
 from backend.domain.gallery_state import FollowedGallery, GalleryState
 from backend.domain.idempotency import Idempotency
+from backend.domain.hours_report import HoursReport, end_of_day_rule
 from backend.domain.keys import ApiKeys
+from backend.domain.site_admin import SiteAdmin
 from backend.domain.liveness import ChallengeSettings, LivenessChallenges
 from backend.domain.matching import MatchPolicy
 from backend.domain.policy import QualityFloor
@@ -176,4 +178,9 @@ def build_services(settings: BackendSettings, adapters: Adapters) -> Services:
             **choice,
         ),
         audit=audit_log(settings, adapters.audit),
+        sites=SiteAdmin(store=adapters.sites),
+        hours=HoursReport(
+            punches=adapters.punches,
+            end_of_day=end_of_day_rule(settings.hours_open_day_close_at),
+        ),
     )

@@ -12,11 +12,13 @@ from backend.domain.checkin import CheckInService
 from backend.domain.enrollment import EnrollmentService
 from backend.domain.evidence import Evidence
 from backend.domain.gallery import GalleryStatus
+from backend.domain.hours_report import HoursReport
 from backend.domain.idempotency import Idempotency
 from backend.domain.keys import ApiKeys
 from backend.domain.liveness import LivenessChallenges
 from backend.domain.ratelimit import RateLimiter
 from backend.domain.readiness import ReadinessTracker
+from backend.domain.site_admin import SiteAdmin
 from backend.domain.webhooks import Webhooks
 from backend.domain.without_face import CredentialCheckIn
 
@@ -40,5 +42,7 @@ class Services:
     audit: AuditLog
     biometrics: BiometricsAdmin  # HR: face or none, PINs, QR codes
     credential_checkin: CredentialCheckIn  # the kiosk's PIN and QR check-ins
+    sites: SiteAdmin
+    hours: HoursReport
     # when each probe last answered: /readyz rides out a blip of READY_GRACE_SECONDS
     readiness: ReadinessTracker = field(default_factory=ReadinessTracker)

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from backend.domain.model import Direction, Site
+from backend.domain.model import Direction, Punch, Site
 from backend.domain.sites import at_local, working_day
 
 
@@ -22,17 +22,6 @@ class OpenDayRule(enum.StrEnum):
 class EndOfDay:
     rule: OpenDayRule = OpenDayRule.COUNT_NOTHING
     close_at: time | None = None  # with CLOSE_AT
-
-
-@dataclass(frozen=True)
-class Punch:
-    """One matched check-in, as the report reads it (ordered by employee, then time)."""
-
-    employee_id: str
-    employee_name: str
-    site: Site
-    direction: Direction | None  # None: a row from before sites (alternates in, out)
-    at: datetime
 
 
 @dataclass

@@ -78,6 +78,17 @@ class Kiosk:
     direction: Direction = Direction.BOTH
 
 
+@dataclass(frozen=True)
+class Punch:
+    """One matched check-in, as the report reads it (ordered by employee, then time)."""
+
+    employee_id: str
+    employee_name: str
+    site: Site
+    direction: Direction | None  # None: a row from before sites (alternates in, out)
+    at: datetime
+
+
 class Metric(enum.StrEnum):
     """How face vectors are compared. Vectors are stored L2-normalised, so all three
     rank alike; the metric picks the index operator and the threshold's scale."""

@@ -40,6 +40,16 @@ def vector_table(generation: int) -> str:
     return f"face_vector_{int(generation)}"
 
 
+# The sites a vector's employee may check in at, copied onto each vector so that a search
+# at a site filters inside the HNSW scan with no join: {0} is "every site" (ANY_SITE).
+ANY_SITE = 0
+SITES_OF_EMPLOYEE = (
+    "(SELECT CASE WHEN e.all_sites THEN ARRAY[0] ELSE coalesce((SELECT array_agg(s.site_id "
+    "ORDER BY s.site_id) FROM employee_site s WHERE s.employee_id = e.id), '{}') END "
+    "FROM employee e WHERE e.id = :e)"
+)
+
+
 def create_generation(db: Connection, generation: int, dim: int) -> None:
     """An empty table for one generation's vectors, typed to the model's dimension.
 
@@ -48,7 +58,8 @@ def create_generation(db: Connection, generation: int, dim: int) -> None:
     db.execute(
         text(
             f"CREATE TABLE {vector_table(generation)} (face_id varchar(32) PRIMARY KEY, "
-            f"employee_id varchar(64) NOT NULL, embedding vector({int(dim)}) NOT NULL)"
+            f"employee_id varchar(64) NOT NULL, embedding vector({int(dim)}) NOT NULL, "
+            "sites integer[] NOT NULL DEFAULT '{0}')"
         )
     )
 

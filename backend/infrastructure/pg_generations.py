@@ -17,6 +17,7 @@ from backend.infrastructure.pg_gallery import (
     create_generation,
     generation_tables,
     locked_state,
+    SITES_OF_EMPLOYEE,
     vector_table,
     write_model,
 )
@@ -53,8 +54,9 @@ class PgGenerations:
     ) -> None:
         db.execute(
             text(
-                f"INSERT INTO {vector_table(claim.generation)} (face_id, employee_id, embedding) "
-                "VALUES (:f, :e, CAST(:v AS vector)) "
+                f"INSERT INTO {vector_table(claim.generation)} "
+                "(face_id, employee_id, embedding, sites) "
+                f"VALUES (:f, :e, CAST(:v AS vector), {SITES_OF_EMPLOYEE}) "
                 "ON CONFLICT (face_id) DO UPDATE SET embedding = excluded.embedding"
             ),
             {"f": face.face_id, "e": face.employee_id, "v": vector_literal(embedding)},

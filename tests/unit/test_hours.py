@@ -4,7 +4,8 @@ out, open days under both end-of-day rules, lateness, totals, and a week across 
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from backend.domain.hours import EndOfDay, OpenDayRule, PersonTotal, Punch, WorkingDay, hours
+from backend.domain.hours import EndOfDay, OpenDayRule, PersonTotal, WorkingDay, hours
+from backend.domain.model import Punch
 from backend.domain.model import Direction, Site
 
 PARIS = Site(1, "Paris", "Europe/Paris", day_start_hour=4, expected_start=time(9, 0))

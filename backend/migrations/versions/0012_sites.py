@@ -13,6 +13,9 @@ import os
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects.postgresql import ARRAY
+
+from backend.infrastructure.pg_gallery import generation_tables
 
 revision = "0012"
 down_revision = "0011"
@@ -79,11 +82,26 @@ def upgrade() -> None:
             "site_id", sa.Integer, sa.ForeignKey("site.id", ondelete="CASCADE"), primary_key=True
         ),
     )
-    # The scoped search reads "who is allowed at this site" by site.
     op.create_index("employee_site_by_site", "employee_site", ["site_id", "employee_id"])
+    # HR's counter of faces known at another site but not allowed at this kiosk's.
+    op.add_column(
+        "unknown_attempt",
+        sa.Column("not_allowed", sa.Integer, nullable=False, server_default="0"),
+    )
+    # Each vector carries its employee's sites ({0}: every site), filtered inside the
+    # HNSW scan; every existing vector belongs to someone allowed everywhere.
+    db = op.get_bind()
+    for table in generation_tables(db).values():
+        op.add_column(
+            table,
+            sa.Column("sites", ARRAY(sa.Integer), nullable=False, server_default=sa.text("'{0}'")),
+        )
 
 
 def downgrade() -> None:
+    for table in generation_tables(op.get_bind()).values():
+        op.drop_column(table, "sites")
+    op.drop_column("unknown_attempt", "not_allowed")
     op.drop_table("employee_site")
     op.drop_column("employee", "all_sites")
     op.drop_constraint("checkin_direction", "checkin")
