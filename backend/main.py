@@ -23,6 +23,7 @@ from backend.handler import (
     keys,
     liveness,
     people,
+    sites,
     webhooks,
     without_face,
 )
@@ -101,6 +102,7 @@ def create_app(
     app.include_router(credentials.router)
     app.include_router(without_face.router)
     app.include_router(keys.router)
+    app.include_router(sites.router)
     app.include_router(webhooks.router)
     app.include_router(audit.router)
     mount_pages(app, settings.static_dir)

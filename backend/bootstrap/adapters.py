@@ -51,14 +51,14 @@ from backend.infrastructure.pg_employees import PgEmployees
 from backend.infrastructure.pg_faces import PgFaceRepository
 from backend.infrastructure.pg_gallery import PgGalleryRow
 from backend.infrastructure.pg_generations import PgGenerations
-from backend.infrastructure.pg_idempotency import PgIdempotencyStore
 from backend.infrastructure.pg_hours import PgPunchLog
+from backend.infrastructure.pg_idempotency import PgIdempotencyStore
 from backend.infrastructure.pg_keys import PgApiKeyStore
-from backend.infrastructure.pg_sites import PgSites
 from backend.infrastructure.pg_liveness import PgChallengeLedger
 from backend.infrastructure.pg_outbox import PgWebhooks
 from backend.infrastructure.pg_ratelimit import PgRateBuckets
 from backend.infrastructure.pg_rotation import PgRotationLedger
+from backend.infrastructure.pg_sites import PgSites
 from backend.infrastructure.pg_sweep import PgSweptGallery, PgSweptSnapshots
 from backend.infrastructure.pg_unit_of_work import PgUnitOfWork
 from backend.infrastructure.s3_store import S3ImageStore

@@ -16,10 +16,9 @@ from backend.domain.enrollment import EnrollmentService
 from backend.domain.evidence import Evidence, SnapshotPolicy, SnapshotWriter
 from backend.domain.gallery import GalleryStatus
 from backend.domain.gallery_state import FollowedGallery, GalleryState
-from backend.domain.idempotency import Idempotency
 from backend.domain.hours_report import HoursReport, end_of_day_rule
+from backend.domain.idempotency import Idempotency
 from backend.domain.keys import ApiKeys
-from backend.domain.site_admin import SiteAdmin
 from backend.domain.liveness import ChallengeSettings, LivenessChallenges
 from backend.domain.matching import MatchPolicy
 from backend.domain.policy import QualityFloor
@@ -36,6 +35,7 @@ from backend.domain.ports import (
 from backend.domain.ratelimit import RateLimiter
 from backend.domain.readiness import ReadinessTracker
 from backend.domain.reembed import ReembedService
+from backend.domain.site_admin import SiteAdmin
 from backend.domain.webhooks import Webhooks
 from backend.domain.without_face import CredentialCheckIn
 

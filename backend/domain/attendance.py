@@ -105,6 +105,11 @@ class Attendance:
         counts = self._checkins.unknown_by_hour(day, self.timezone)
         return [counts.get(hour, 0) for hour in range(24)]
 
+    def not_allowed_by_hour(self, day: date) -> list[int]:
+        """Of those, faces of people known at another site but not allowed at the kiosk's."""
+        counts = self._checkins.not_allowed_by_hour(day, self.timezone)
+        return [counts.get(hour, 0) for hour in range(24)]
+
 
 def _check_window(where: CheckinFilter) -> None:
     if where.start and where.end and where.start >= where.end:

@@ -43,6 +43,7 @@ async def list_checkins(
     ),
     employee_id: str | None = employee_id_query(),
     matched: bool | None = Query(None, description="only matched (true) or unmatched (false)"),
+    site_id: int | None = Query(None, ge=1, description="only check-ins at this site"),
     limit: int = Query(100, ge=1, le=1000),
     offset: int = Query(0, ge=0),
     format: Literal["json", "csv"] = Query(
@@ -58,6 +59,7 @@ async def list_checkins(
         attendance.moment(end, "to", end_of_day=True),
         employee_id,
         matched,
+        site_id,
     )
     if format == "csv":
         lines = attendance.csv_lines(where)
@@ -108,7 +110,13 @@ async def unknown_attempts(
 ) -> dict[str, Any]:
     """ "Not recognised" answers of the day per local hour (0-23), all kiosks together."""
     hours = await run_in_threadpool(found.attendance.unknown_by_hour, when)
-    return {"date": when.isoformat(), "timezone": found.attendance.timezone, "hours": hours}
+    not_allowed = await run_in_threadpool(found.attendance.not_allowed_by_hour, when)
+    return {
+        "date": when.isoformat(),
+        "timezone": found.attendance.timezone,
+        "hours": hours,
+        "not_allowed": not_allowed,
+    }
 
 
 @router.get(
@@ -120,14 +128,17 @@ async def unknown_attempts(
 async def daily(
     _: ApiKey = Depends(ADMIN),
     when: date = Depends(office_day),
+    site_id: int | None = Query(None, ge=1, description="only check-ins at this site"),
     found: Services = Depends(services),
 ) -> dict[str, Any]:
-    """Each employee's first and last check-in of the day, in the office's time zone."""
+    """Each employee's first and last check-in of the day, in the office's time zone (or,
+    with `site_id`, at that site in its time zone)."""
     attendance = found.attendance
-    rows = await run_in_threadpool(attendance.daily, when)
+    site = None if site_id is None else await run_in_threadpool(found.sites.get, site_id)
+    rows = await run_in_threadpool(attendance.daily, when, site)
     return {
         "date": when.isoformat(),
-        "timezone": attendance.timezone,
+        "timezone": attendance.timezone if site is None else site.timezone,
         "employees": [
             {
                 "employee_id": r.employee_id,

@@ -64,11 +64,17 @@ class PgCheckinLog:
         return self.get(checkin_id) if updated else None
 
     def unknown_by_hour(self, day: date, timezone: str) -> dict[int, int]:
+        return self._attempts_by_hour(day, timezone, "count")
+
+    def not_allowed_by_hour(self, day: date, timezone: str) -> dict[int, int]:
+        return self._attempts_by_hour(day, timezone, "not_allowed")
+
+    def _attempts_by_hour(self, day: date, timezone: str, column: str) -> dict[int, int]:
         with transaction(self._engine) as db:
             rows = db.execute(
                 text(
                     "SELECT extract(hour FROM hour AT TIME ZONE :tz)::int AS h, "
-                    "sum(count)::int AS n FROM unknown_attempt "
+                    f"sum({column})::int AS n FROM unknown_attempt "
                     "WHERE hour >= (CAST(:day AS date)::timestamp AT TIME ZONE :tz) "
                     "AND hour < ((CAST(:day AS date) + 1)::timestamp AT TIME ZONE :tz) "
                     "GROUP BY 1 ORDER BY 1"

@@ -12,12 +12,12 @@ from backend.infrastructure.database import transaction, vector_literal
 from backend.infrastructure.pg_faces import FACE_COLUMNS, face_of
 from backend.infrastructure.pg_gallery import (
     ENROLL_LOCK,
+    SITES_OF_EMPLOYEE,
     build_index,
     claim_next_generation,
     create_generation,
     generation_tables,
     locked_state,
-    SITES_OF_EMPLOYEE,
     vector_table,
     write_model,
 )

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import Engine, text
 
-from backend.domain.model import Direction, Punch
+from backend.domain.model import Direction, Punch, Site
 from backend.infrastructure.database import translated_errors
 from backend.infrastructure.pg_sites import site_of
 
@@ -32,7 +32,7 @@ class PgPunchLog:
             f"WHERE c.matched AND c.created_at >= :start AND c.created_at < :end {at_site}"
             "ORDER BY c.employee_id, c.created_at, c.id"
         )
-        sites = {}  # a few sites, each built once for the whole stream
+        sites: dict[int, Site] = {}  # a few sites, each built once for the whole stream
         with translated_errors(), self._engine.connect() as db:
             result = db.execution_options(yield_per=BATCH).execute(
                 text(sql), {"start": start, "end": end, "site": site_id}

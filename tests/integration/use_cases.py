@@ -25,7 +25,7 @@ class FixedThresholds(MatchPolicy):
         super().__init__(lambda: gallery)
         self._fixed = GalleryThresholds(gallery.metric, 0, ask, refuse, "configured", None, None)
 
-    def thresholds(self) -> GalleryThresholds:
+    def thresholds(self, site_id: int | None = None) -> GalleryThresholds:
         return self._fixed
 
 

@@ -12,11 +12,11 @@ from backend.domain.model import (
     DEFAULT_SITE,
     DEFAULT_SITE_ID,
     ApiKey,
-    Direction,
-    Site,
     Delivery,
+    Direction,
     Liveness,
     Role,
+    Site,
     StoredAnswer,
     Webhook,
 )

@@ -40,9 +40,16 @@ class FakeCheckinLog:
         return None
 
     def unknown_by_hour(self, day, timezone):  # type: ignore[no-untyped-def]
+        return self._by_hour(self.unknown, day, timezone)
+
+    def not_allowed_by_hour(self, day, timezone):  # type: ignore[no-untyped-def]
+        return self._by_hour(self.not_allowed, day, timezone)
+
+    @staticmethod
+    def _by_hour(attempts, day, timezone):  # type: ignore[no-untyped-def]
         zone = ZoneInfo(timezone)
         counts: dict[int, int] = {}
-        for (hour, _), n in self.unknown.items():
+        for (hour, _), n in attempts.items():
             local = hour.astimezone(zone)
             if local.date() == day:
                 counts[local.hour] = counts.get(local.hour, 0) + n

@@ -5,8 +5,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from backend.domain.hours import EndOfDay, OpenDayRule, PersonTotal, WorkingDay, hours
-from backend.domain.model import Punch
-from backend.domain.model import Direction, Site
+from backend.domain.model import Direction, Punch, Site
 
 PARIS = Site(1, "Paris", "Europe/Paris", day_start_hour=4, expected_start=time(9, 0))
 NIGHT = Site(2, "Depot", "America/New_York", day_start_hour=12)
@@ -15,7 +14,9 @@ NOTHING = EndOfDay()
 
 
 def local(site: Site, *fields: int) -> datetime:
-    return datetime(*fields, tzinfo=ZoneInfo(site.timezone))  # type: ignore[misc]
+    year, month, day, hour, minute, *second = fields
+    moment = datetime(year, month, day, hour, minute, second[0] if second else 0)
+    return moment.replace(tzinfo=ZoneInfo(site.timezone))
 
 
 def punch(site: Site, direction: Direction | None, *fields: int, who: str = "E1") -> Punch:

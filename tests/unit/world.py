@@ -28,8 +28,8 @@ from tests.unit.fake_background import (
 )
 from tests.unit.fake_credentials import FakeCredentials
 from tests.unit.fake_gallery import FakeGalleryRow
-from tests.unit.fake_sites import FakePunchLog, FakeSiteStore
 from tests.unit.fake_records import FakeChallengeLedger, FakeCheckinLog
+from tests.unit.fake_sites import FakePunchLog, FakeSiteStore
 from tests.unit.fake_uow import FakeUnitOfWork
 from tests.unit.fakes import DLIB, FakeEmbedder, FakeFaceRepository, FakeImageStore
 

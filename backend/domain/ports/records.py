@@ -63,6 +63,10 @@ class AttendanceRecords(Protocol):
         """Unmatched attempts of that day per local hour (0-23), hours with none left out."""
         ...
 
+    def not_allowed_by_hour(self, day: date, timezone: str) -> dict[int, int]:
+        """Of those, faces of people not allowed at the kiosk's site, per local hour."""
+        ...
+
     def query(self, where: CheckinFilter, limit: int, offset: int) -> Page: ...
 
     def stream(self, where: CheckinFilter) -> Iterator[CheckinRow]:

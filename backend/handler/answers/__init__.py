@@ -48,8 +48,12 @@ from backend.handler.answers.people import (
     FaceBox,
     FaceQuality,
 )
+from backend.handler.answers.sites import AllowedSites, SiteAnswer, SiteList
 
 __all__ = [
+    "AllowedSites",
+    "SiteAnswer",
+    "SiteList",
     "AuditEntry",
     "AuditPage",
     "AuditVerdict",
