@@ -80,7 +80,7 @@ class HoursReport:
         yield _csv_line(DAY_FIELDS)
         for line in self.lines(first, last, site_id):
             fields = day_fields(line) if isinstance(line, WorkingDay) else total_fields(line)
-            yield _csv_line(["" if fields.get(f) is None else str(fields[f]) for f in DAY_FIELDS])
+            yield _csv_line([_cell(fields.get(f)) for f in DAY_FIELDS])
 
     def json(self, first: date, last: date, site_id: int | None) -> Iterator[str]:
         """{"from", "to", "site_id", "people": [{..., "days": [...], "total": {...}}]},
@@ -138,6 +138,12 @@ def total_fields(total: PersonTotal) -> dict[str, Any]:
 
 def _local(moment: datetime | None, day: WorkingDay) -> str | None:
     return None if moment is None else moment.astimezone(zone(day.site)).isoformat()
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"  # as the check-in export writes them
+    return "" if value is None else str(value)
 
 
 def _minutes(span: timedelta) -> int:

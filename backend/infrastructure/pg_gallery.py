@@ -46,7 +46,7 @@ ANY_SITE = 0
 SITES_OF_EMPLOYEE = (
     "(SELECT CASE WHEN e.all_sites THEN ARRAY[0] ELSE coalesce((SELECT array_agg(s.site_id "
     "ORDER BY s.site_id) FROM employee_site s WHERE s.employee_id = e.id), '{}') END "
-    "FROM employee e WHERE e.id = :e)"
+    "FROM employee e WHERE e.id = CAST(:e AS varchar))"
 )
 
 
