@@ -73,9 +73,7 @@ def test_someone_allowed_only_at_paris_is_not_recognised_in_tokyo(world, engine)
     away = check_in(repo, unit(1, 0.05, 0, 0), kiosk(keys, "tokyo-door"))
     assert not away.matched and away.reason == "no_match"
     with engine.connect() as db:
-        counted = db.execute(
-            text("SELECT sum(count), sum(not_allowed) FROM unknown_attempt")
-        ).one()
+        counted = db.execute(text("SELECT sum(count), sum(not_allowed) FROM unknown_attempt")).one()
     assert tuple(counted) == (1, 1)
     home = check_in(repo, unit(1, 0.05, 0, 0), kiosk(keys, "paris-in"))
     assert home.matched and home.checkin is not None

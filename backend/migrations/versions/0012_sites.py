@@ -13,7 +13,6 @@ import os
 
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.dialects.postgresql import ARRAY
 
 from backend.infrastructure.pg_gallery import generation_tables
 
@@ -91,10 +90,13 @@ def upgrade() -> None:
     # Each vector carries its employee's sites ({0}: every site), filtered inside the
     # HNSW scan; every existing vector belongs to someone allowed everywhere.
     db = op.get_bind()
+    # (IF NOT EXISTS: migration 0009 makes its table with today's create_generation.)
     for table in generation_tables(db).values():
-        op.add_column(
-            table,
-            sa.Column("sites", ARRAY(sa.Integer), nullable=False, server_default=sa.text("'{0}'")),
+        db.execute(
+            sa.text(
+                f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS sites integer[] NOT NULL "
+                "DEFAULT '{0}'"
+            )
         )
 
 
