@@ -192,5 +192,25 @@ def test_admin_sites_tab_and_period_report(stack, backend, offices, output_dir, 
             5,
             "08:30",
         )
+        # one person's sites: Paris only, on the person's view
+        tab(page, "people")
+        page.fill("#people-search", PERSON.lower())
+        page.click(f"[data-employee='{PERSON}']")
+        page.wait_for_selector("#person-sites", state="visible")
+        wait_for(page, "document.querySelectorAll('#person-site-list input').length >= 3")
+        if page.is_checked("#person-all-sites"):
+            page.click("#person-all-sites")
+        for box in page.query_selector_all("#person-site-list input"):
+            wanted = box.get_attribute("data-site") == "E2E Paris"
+            if box.is_checked() != wanted:
+                box.click()
+        page.click("#person-sites-save")
+        wait_for(
+            page, "document.querySelector('#person-sites-message').dataset.state === 'success'"
+        )
+        page.screenshot(path=str(output_dir / "admin-person-sites.png"), full_page=True)
+        allowed = call(stack.url, stack.admin_key, "GET", f"/api/v1/employees/{PERSON}/sites")
+        assert allowed.json()["sites"] == [made["E2E Paris"]]
+
         # the refused Mars site is the one failed request (the browser logs its 422)
         assert [c for c in complaints if "status of 422" not in c] == []

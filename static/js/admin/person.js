@@ -6,6 +6,7 @@ import { ImageLoader } from "../images.js";
 import { stopCamera, wireAddPhoto } from "./add-photo.js";
 import { showWithoutFace, wireWithoutFace } from "./without-face.js";
 import { api, counted, failure, fresh, notice, quietly, session, viewSignal } from "./context.js";
+import { loadPersonSites } from "./person-sites.js";
 
 /**
  * @typedef {{face_id: string, photo_path: string, created_at?: string, quality?: Record<string, number>}} Face
@@ -59,6 +60,7 @@ export async function openPerson(employeeId, signal) {
   setMessage(byId("person-message"), "idle", "");
   renderFaces(shown, signal);
   await showWithoutFace(shown, signal);
+  await loadPersonSites(shown.employee_id, signal);
   counted("person");
 }
 
