@@ -49,7 +49,7 @@ def offices(stack, backend, photos):
         assert site.status_code == 201, site.text
         made[name] = site.json()["site_id"]
     keys = {}
-    for key_name, site, direction in (
+    for key_name, at, direction in (
         ("e2e-paris-in", "E2E Paris", "in"),
         ("e2e-paris-out", "E2E Paris", "out"),
         ("e2e-tokyo-door", "E2E Tokyo", "both"),
@@ -59,7 +59,7 @@ def offices(stack, backend, photos):
             admin,
             "POST",
             "/api/v1/keys",
-            json={"name": key_name, "role": "kiosk", "site_id": made[site], "direction": direction},
+            json={"name": key_name, "role": "kiosk", "site_id": made[at], "direction": direction},
         )
         assert created.status_code == 201, created.text
         keys[key_name] = created.json()["key"]
