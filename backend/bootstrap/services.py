@@ -178,7 +178,7 @@ def build_services(settings: BackendSettings, adapters: Adapters) -> Services:
             **choice,
         ),
         audit=audit_log(settings, adapters.audit),
-        sites=SiteAdmin(store=adapters.sites),
+        sites=SiteAdmin(store=adapters.sites, audit=adapters.audit),
         hours=HoursReport(
             punches=adapters.punches,
             end_of_day=end_of_day_rule(settings.hours_open_day_close_at),

@@ -1,6 +1,7 @@
 """The sites API for HR: sites, who may check in where, and the period report of hours."""
 
 from datetime import time
+from functools import partial
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query
@@ -9,6 +10,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
 from backend.domain.app import Services
+from backend.domain.audit import Actor
 from backend.domain.model import ApiKey, Site
 from backend.handler import answers
 from backend.handler.auth import ADMIN
@@ -57,15 +59,18 @@ async def list_sites(
     responses=errors(409),
 )
 async def create_site(
-    fields: SiteFields, _: ApiKey = Depends(ADMIN), found: Services = Depends(services)
+    fields: SiteFields, caller: ApiKey = Depends(ADMIN), found: Services = Depends(services)
 ) -> dict[str, Any]:
     """A new site; its kiosk keys are made with `site_id` (createKey)."""
     site = await run_in_threadpool(
-        found.sites.create,
-        fields.name,
-        fields.timezone,
-        fields.day_start_hour,
-        fields.expected_start,
+        partial(
+            found.sites.create,
+            fields.name,
+            fields.timezone,
+            fields.day_start_hour,
+            fields.expected_start,
+            actor=Actor.of_key(caller),
+        )
     )
     return site_answer(site)
 
@@ -79,17 +84,20 @@ async def create_site(
 async def update_site(
     fields: SiteFields,
     site_id: int = Path(ge=1),
-    _: ApiKey = Depends(ADMIN),
+    caller: ApiKey = Depends(ADMIN),
     found: Services = Depends(services),
 ) -> dict[str, Any]:
     """Rename a site, or change its time zone, day start or expected start."""
     site = await run_in_threadpool(
-        found.sites.update,
-        site_id,
-        fields.name,
-        fields.timezone,
-        fields.day_start_hour,
-        fields.expected_start,
+        partial(
+            found.sites.update,
+            site_id,
+            fields.name,
+            fields.timezone,
+            fields.day_start_hour,
+            fields.expected_start,
+            actor=Actor.of_key(caller),
+        )
     )
     return site_answer(site)
 
@@ -121,12 +129,16 @@ async def allowed_sites(
 async def set_allowed_sites(
     employee_id: str,
     change: AllowedSitesChange,
-    _: ApiKey = Depends(ADMIN),
+    caller: ApiKey = Depends(ADMIN),
     found: Services = Depends(services),
 ) -> dict[str, Any]:
     """Allow the employee at these sites only (a kiosk elsewhere does not recognise
     them), or at every site with `{"sites": null}`."""
-    sites = await run_in_threadpool(found.sites.set_allowed_sites, employee_id, change.sites)
+    sites = await run_in_threadpool(
+        partial(
+            found.sites.set_allowed_sites, employee_id, change.sites, actor=Actor.of_key(caller)
+        )
+    )
     return _allowed(employee_id, sites)
 
 

@@ -76,6 +76,13 @@ def build_index(db: Connection, generation: int, metric: Metric) -> None:
             f"(embedding {opclass}) WITH (m = {HNSW_M}, ef_construction = {HNSW_EF_CONSTRUCTION})"
         )
     )
+    build_sites_index(db, generation)
+
+
+def build_sites_index(db: Connection, generation: int) -> None:
+    """The GIN index on the vectors' sites: a small site's faces are read through it."""
+    table = vector_table(generation)
+    db.execute(text(f"CREATE INDEX IF NOT EXISTS {table}_sites ON {table} USING gin (sites)"))
 
 
 def generation_tables(db: Connection) -> dict[int, str]:

@@ -167,3 +167,19 @@ def test_the_report_of_a_week_across_the_spring_change(world, engine):
     assert csv_lines[1].split(",")[7:9] == ["540", "true"]  # 09:00-18:00, open
     assert csv_lines[2].startswith("total,A,")  # only site 1: B's depot nights left out
     assert len(csv_lines) == 3
+
+
+def test_the_exact_and_the_indexed_scoped_searches_agree(world, engine):
+    from backend.infrastructure.database import transaction
+    from backend.infrastructure.pg_faces import nearest_faces
+
+    repo, sites, _ = world
+    tokyo = next(s for s in sites.list() if s.name == "Tokyo")
+    for site_id, allowed in ((1, {"A", "B"}), (tokyo.site_id, {"B"})):
+        with transaction(engine) as db:
+            walked = nearest_faces(db, 100, unit(1, 0.2, 0, 0), repo.gallery, 8, None, site_id)
+            exact = nearest_faces(
+                db, 100, unit(1, 0.2, 0, 0), repo.gallery, 8, None, site_id, exact=True
+            )
+        assert [m.employee_id for m in walked] == [m.employee_id for m in exact]
+        assert {m.employee_id for m in exact} == allowed

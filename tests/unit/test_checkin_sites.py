@@ -77,3 +77,19 @@ def test_the_threshold_is_the_one_for_the_faces_the_site_searches(world):
     assert policy.thresholds(PARIS.site_id) == policy.thresholds_at(1)
     assert policy.thresholds(TOKYO.site_id) == policy.thresholds_at(20_000)
     assert policy.thresholds() == policy.thresholds_at(world.faces.count_faces())
+
+
+def test_site_changes_and_allowed_sites_are_audited(world):
+    from backend.domain.audit import Actor
+
+    hr = Actor("api_key", "hr", "hr")
+    sites = world.services().sites
+    made = sites.create("Lyon", "Europe/Paris", 5, "08:30", actor=hr)
+    sites.update(made.site_id, "Lyon 2", "Europe/Paris", actor=hr)
+    assert sites.set_allowed_sites("E1", [made.site_id], actor=hr) == [made.site_id]
+    actions = [(e.action, e.subject_id) for e in world.audit.entries]
+    assert actions[-3:] == [
+        ("site.created", str(made.site_id)),
+        ("site.changed", str(made.site_id)),
+        ("employee.sites_changed", "E1"),
+    ]

@@ -14,7 +14,7 @@ import os
 import sqlalchemy as sa
 from alembic import op
 
-from backend.infrastructure.pg_gallery import generation_tables
+from backend.infrastructure.pg_gallery import build_sites_index, generation_tables
 
 revision = "0012"
 down_revision = "0011"
@@ -98,6 +98,7 @@ def upgrade() -> None:
                 "DEFAULT '{0}'"
             )
         )
+        build_sites_index(db, int(table.rsplit("_", 1)[1]))
 
 
 def downgrade() -> None:
