@@ -127,6 +127,17 @@ def run(options: Any) -> dict[str, Any]:
             truth = exact_within(gallery, members, queries)
             cases[label] = {"faces_searched": len(members), **measure(url, queries, truth, site)}
             print(f"  {label}: {cases[label]}", flush=True)
+        # One site, nobody restricted (an installation as before sites): a check-in's search
+        # at the default site against the same search without the sites filter.
+        with connect(url) as conn:
+            conn.execute(f"UPDATE {VECTORS} SET sites = ARRAY[0]")
+            conn.execute(f"VACUUM ANALYZE {VECTORS}")
+        targets = rng.choice(everyone, per_case, replace=False)
+        queries = moved(gallery[targets], SAME_PERSON, rng)
+        truth = exact_within(gallery, everyone, queries)
+        for label, site in (("one site, filtered", SMALL), ("one site, no filter", None)):
+            cases[label] = {"faces_searched": PEOPLE, **measure(url, queries, truth, site)}
+            print(f"  {label}: {cases[label]}", flush=True)
     result = {
         "people": PEOPLE,
         "sites": SITES,

@@ -1,6 +1,7 @@
 """The attendance API: check-ins as JSON or CSV, and each employee's day."""
 
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Query
@@ -85,12 +86,13 @@ def office_day(
     found: Services = Depends(services),
 ) -> date:
     """The `date` query parameter, or today in the office's time zone."""
+    return day_or_today(day, found.attendance.timezone)
+
+
+def day_or_today(day: str | None, timezone: str) -> date:
+    """`day` as a date, or today in `timezone` (an office's or a site's)."""
     try:
-        return (
-            date.fromisoformat(day)
-            if day
-            else found.attendance.local(datetime.now().astimezone()).date()
-        )
+        return date.fromisoformat(day) if day else datetime.now(ZoneInfo(timezone)).date()
     except ValueError as error:
         raise ValidationFailed(
             "date must be YYYY-MM-DD", {"fields": {"date": "YYYY-MM-DD"}}
@@ -127,7 +129,12 @@ async def unknown_attempts(
 )
 async def daily(
     _: ApiKey = Depends(ADMIN),
-    when: date = Depends(office_day),
+    day: str | None = Query(
+        None,
+        alias="date",
+        pattern=ISO_DATE,
+        description="YYYY-MM-DD; default today (at the site, with site_id)",
+    ),
     site_id: int | None = Query(None, ge=1, description="only check-ins at this site"),
     found: Services = Depends(services),
 ) -> dict[str, Any]:
@@ -135,6 +142,7 @@ async def daily(
     with `site_id`, at that site in its time zone)."""
     attendance = found.attendance
     site = None if site_id is None else await run_in_threadpool(found.sites.get, site_id)
+    when = day_or_today(day, attendance.timezone if site is None else site.timezone)
     rows = await run_in_threadpool(attendance.daily, when, site)
     return {
         "date": when.isoformat(),

@@ -132,7 +132,9 @@ def test_two_sites_their_kiosks_and_who_may_check_in_where(stack, backend, offic
     ).json()
     assert daily["timezone"] == "Europe/Paris"
     assert [e["employee_id"] for e in daily["employees"]] == [PERSON]
-    day, month_ago = date.today().isoformat(), (date.today() - timedelta(days=30)).isoformat()
+    # to tomorrow: a site east of UTC may be on tomorrow's date already
+    day = (date.today() + timedelta(days=1)).isoformat()
+    month_ago = (date.today() - timedelta(days=30)).isoformat()
     report = call(
         backend,
         stack.admin_key,
@@ -178,7 +180,7 @@ def test_admin_sites_tab_and_period_report(stack, backend, offices, output_dir, 
         wait_for(page, "document.querySelector('#site-message').dataset.state === 'error'")
 
         page.fill("#report-from", (date.today() - timedelta(days=30)).isoformat())
-        page.fill("#report-to", date.today().isoformat())
+        page.fill("#report-to", (date.today() + timedelta(days=1)).isoformat())
         page.select_option("#report-site", str(made["E2E Paris"]))
         page.click("#report-show")
         wait_for(page, "document.querySelector('#report-message').dataset.state === 'success'")
