@@ -1,8 +1,8 @@
 """The attendance API: check-ins as JSON or CSV, and each employee's day."""
 
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.concurrency import run_in_threadpool
