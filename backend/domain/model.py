@@ -51,7 +51,7 @@ class Direction(enum.StrEnum):
     BOTH = "both"
 
 
-DEFAULT_SITE_ID = 1  # the site everything from before sites belongs to (migration 0010)
+DEFAULT_SITE_ID = 1  # the site everything from before sites belongs to (migration 0013)
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Migration 0012 on a database with data at 0011: every employee, face, check-in and key
+"""Migration 0013 on a database with data at 0012: every employee, face, check-in and key
 is kept, and all of them are in the default site."""
 
 from sqlalchemy import text
@@ -10,7 +10,7 @@ from tests.integration.test_gallery_migration import upgrade_to
 COUNTED = ("employee", "face", "checkin", "api_key")
 
 
-def _fill_at_0011(db) -> None:
+def _fill_at_0012(db) -> None:
     # the generation table as 0009 made it (today's create_generation adds `sites`)
     db.execute(
         text(
@@ -61,9 +61,9 @@ def test_everything_that_exists_lands_in_the_default_site(database_url, monkeypa
     monkeypatch.setenv("TIMEZONE", "Europe/Paris")
     engine = make_engine(database_url, pool_size=1)
     try:
-        upgrade_to(engine, "0011")
+        upgrade_to(engine, "0012")
         with engine.begin() as db:
-            _fill_at_0011(db)
+            _fill_at_0012(db)
             before = _counts(db)
         assert migrate(engine) is not None
         with engine.connect() as db:

@@ -5,8 +5,8 @@ an employee may check in at (all of them unless listed).
 Everything that exists moves into the default site (id 1), whose time zone is the
 installation's TIMEZONE setting, so that one site looks and works as before.
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0013
+Revises: 0012
 """
 
 import os
@@ -16,8 +16,8 @@ from alembic import op
 
 from backend.infrastructure.pg_gallery import build_sites_index, generation_tables
 
-revision = "0012"
-down_revision = "0011"
+revision = "0013"
+down_revision = "0012"
 
 DIRECTIONS = "direction IN ('in', 'out', 'both')"
 
