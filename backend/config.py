@@ -91,6 +91,9 @@ class BackendSettings(BaseSettings):
     search_rate_per_minute: int = Field(default=600, ge=1)
     # A matched check-in of someone already checked in this many seconds ago writes no row.
     checkin_repeat_seconds: float = Field(default=60.0, ge=0)
+    # Hours worked: a working day whose last "in" has no "out" counts nothing for that
+    # stretch (empty), or is closed at this local time ("18:00"); flagged open either way.
+    hours_open_day_close_at: str = Field(default="", pattern=r"^$|^([01][0-9]|2[0-3]):[0-5][0-9]$")
     # Check-in evidence: the kiosk's face crop is kept with each matched check-in for this
     # many days (fractions allowed; 0 keeps none). Faces that matched no one are kept
     # only with CHECKIN_SNAPSHOT_UNKNOWN=true.

@@ -25,6 +25,7 @@ from backend.handler import (
     people,
     privacy,
     privacy_page,
+    sites,
     webhooks,
     without_face,
 )
@@ -103,6 +104,7 @@ def create_app(
     app.include_router(credentials.router)
     app.include_router(without_face.router)
     app.include_router(keys.router)
+    app.include_router(sites.router)
     app.include_router(webhooks.router)
     app.include_router(audit.router)
     app.include_router(privacy.public)

@@ -17,7 +17,13 @@ from bench.cpu import wait_for_quiet
 # webhook_latency (check-ins while a webhook receiver hangs) and snapshot_latency (what a
 # check-in snapshot adds) and cluster (replicas behind HAProxy) run with --only.
 PARTS = ["checkin_latency", "throughput", "gallery_scale", "accuracy", "lfw"]
-EXTRA_PARTS = ["embedder_latency", "webhook_latency", "snapshot_latency", "cluster"]
+EXTRA_PARTS = [
+    "embedder_latency",
+    "webhook_latency",
+    "snapshot_latency",
+    "cluster",
+    "scoped_search",
+]
 
 
 def parse(argv: list[str]) -> argparse.Namespace:

@@ -29,10 +29,12 @@ from backend.domain.ports import (
     GalleryStats,
     IdempotencyStore,
     ImageStore,
+    PunchLog,
     RateBuckets,
     ResealableStore,
     RetentionRecords,
     RotationLedger,
+    SiteStore,
     SweptGallery,
     SweptPhotos,
     SweptSnapshots,
@@ -52,6 +54,7 @@ from backend.infrastructure.pg_employees import PgEmployees
 from backend.infrastructure.pg_faces import PgFaceRepository
 from backend.infrastructure.pg_gallery import PgGalleryRow
 from backend.infrastructure.pg_generations import PgGenerations
+from backend.infrastructure.pg_hours import PgPunchLog
 from backend.infrastructure.pg_idempotency import PgIdempotencyStore
 from backend.infrastructure.pg_keys import PgApiKeyStore
 from backend.infrastructure.pg_liveness import PgChallengeLedger
@@ -59,6 +62,7 @@ from backend.infrastructure.pg_outbox import PgWebhooks
 from backend.infrastructure.pg_ratelimit import PgRateBuckets
 from backend.infrastructure.pg_retention import PgRetentionRecords
 from backend.infrastructure.pg_rotation import PgRotationLedger
+from backend.infrastructure.pg_sites import PgSites
 from backend.infrastructure.pg_sweep import PgSweptGallery, PgSweptSnapshots
 from backend.infrastructure.pg_unit_of_work import PgUnitOfWork
 from backend.infrastructure.s3_store import S3ImageStore
@@ -97,6 +101,8 @@ class Adapters:
     swept_gallery: SweptGallery
     swept_snapshots: SweptSnapshots
     swept_photos: SweptPhotos
+    sites: SiteStore
+    punches: PunchLog
     audit: AuditStore
     credentials: CredentialAdmin  # HR's PINs and QR tokens, and the QR signing secret
     consents: ConsentRecords  # the notice's versions and consent records (read)
@@ -225,6 +231,8 @@ def connect(settings: BackendSettings, *, bind_model: bool = True) -> Adapters:
         credentials=PgCredentials(engine),
         consents=PgConsentRecords(engine),
         retention=PgRetentionRecords(engine),
+        sites=PgSites(engine),
+        punches=PgPunchLog(engine),
         rate_buckets=PgRateBuckets(engine),
         probes={"database": database_probe, "storage": images.ping, "embedder": embedder.ready},
         closers=[embedder.close, engine.dispose],

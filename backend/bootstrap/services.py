@@ -18,6 +18,7 @@ from backend.domain.enrollment import EnrollmentService
 from backend.domain.evidence import Evidence, SnapshotPolicy, SnapshotWriter
 from backend.domain.gallery import GalleryStatus
 from backend.domain.gallery_state import FollowedGallery, GalleryState
+from backend.domain.hours_report import HoursReport, end_of_day_rule
 from backend.domain.idempotency import Idempotency
 from backend.domain.keys import ApiKeys
 from backend.domain.liveness import ChallengeSettings, LivenessChallenges
@@ -38,6 +39,7 @@ from backend.domain.ratelimit import RateLimiter
 from backend.domain.readiness import ReadinessTracker
 from backend.domain.reembed import ReembedService
 from backend.domain.retention import RetentionJob
+from backend.domain.site_admin import SiteAdmin
 from backend.domain.unit_of_work import UnitOfWorkFactory
 from backend.domain.webhooks import Webhooks
 from backend.domain.without_face import CredentialCheckIn
@@ -67,6 +69,7 @@ def policy_of(
         defaults=settings.threshold_defaults(),
         calibrations=calibrations,
         gallery_size=stats.count_faces,
+        site_size=stats.count_faces_at,
     )
 
 
@@ -200,6 +203,11 @@ def build_services(settings: BackendSettings, adapters: Adapters) -> Services:
             images=adapters.images,
             audit=adapters.audit,
             archive=adapters.audit,
+        ),
+        sites=SiteAdmin(store=adapters.sites, audit=adapters.audit),
+        hours=HoursReport(
+            punches=adapters.punches,
+            end_of_day=end_of_day_rule(settings.hours_open_day_close_at),
         ),
     )
 

@@ -14,12 +14,14 @@ from backend.domain.consent import ConsentService
 from backend.domain.enrollment import EnrollmentService
 from backend.domain.evidence import Evidence
 from backend.domain.gallery import GalleryStatus
+from backend.domain.hours_report import HoursReport
 from backend.domain.idempotency import Idempotency
 from backend.domain.keys import ApiKeys
 from backend.domain.liveness import LivenessChallenges
 from backend.domain.ratelimit import RateLimiter
 from backend.domain.readiness import ReadinessTracker
 from backend.domain.retention import RetentionJob
+from backend.domain.site_admin import SiteAdmin
 from backend.domain.webhooks import Webhooks
 from backend.domain.without_face import CredentialCheckIn
 
@@ -46,5 +48,7 @@ class Services:
     consent: ConsentService
     retention: RetentionJob
     access_export: AccessExport
+    sites: SiteAdmin
+    hours: HoursReport
     # when each probe last answered: /readyz rides out a blip of READY_GRACE_SECONDS
     readiness: ReadinessTracker = field(default_factory=ReadinessTracker)

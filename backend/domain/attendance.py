@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from backend.domain.errors import ValidationFailed
-from backend.domain.model import CheckinFilter, CheckinRow, DailyAttendance, Page
+from backend.domain.model import CheckinFilter, CheckinRow, DailyAttendance, Page, Site
 from backend.domain.ports import AttendanceRecords
 
 CSV_HEADER = [
@@ -84,21 +84,30 @@ class Attendance:
             c.method,
         ]
 
-    def daily(self, day: date) -> list[DailyAttendance]:
+    def daily(self, day: date, site: Site | None = None) -> list[DailyAttendance]:
+        """Each employee's first and last check-in of a local day: at one site, in its time
+        zone, or everywhere in the installation's."""
+        timezone = self.timezone if site is None else site.timezone
+        zone = ZoneInfo(timezone)
         return [
             DailyAttendance(
                 d.employee_id,
                 d.employee_name,
-                self.local(d.first_checkin),
-                self.local(d.last_checkin),
+                d.first_checkin.astimezone(zone),
+                d.last_checkin.astimezone(zone),
                 d.checkins,
             )
-            for d in self._checkins.daily(day, self.timezone)
+            for d in self._checkins.daily(day, timezone, None if site is None else site.site_id)
         ]
 
     def unknown_by_hour(self, day: date) -> list[int]:
         """Unmatched attempts of that day in each local hour, 24 numbers."""
         counts = self._checkins.unknown_by_hour(day, self.timezone)
+        return [counts.get(hour, 0) for hour in range(24)]
+
+    def not_allowed_by_hour(self, day: date) -> list[int]:
+        """Of those, faces of people known at another site but not allowed at the kiosk's."""
+        counts = self._checkins.not_allowed_by_hour(day, self.timezone)
         return [counts.get(hour, 0) for hour in range(24)]
 
 

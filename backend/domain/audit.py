@@ -44,6 +44,9 @@ AUDIT_EXPORTED = "audit.exported"
 AUDIT_PRUNED = "audit.pruned"
 STORAGE_ROTATION_STARTED = "storage.rotation_started"
 STORAGE_ROTATED = "storage.rotated"
+SITE_CREATED = "site.created"
+SITE_CHANGED = "site.changed"
+EMPLOYEE_SITES_CHANGED = "employee.sites_changed"  # where the employee may check in
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from backend.domain.model import (
     CheckInResult,
     DetectedFace,
     Employee,
+    Kiosk,
     Match,
 )
 from backend.domain.policy import (
@@ -25,11 +26,17 @@ from backend.domain.ports import (
     CheckinFaces,
     Embedder,
 )
+from backend.domain.sites import direction_of
 from backend.domain.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 # Faces read per check-in: enough to find the nearest face of another employee than the
 # nearest one even when that one has three photos (the ambiguity margin needs it).
 NEAREST_FACES = 8
+
+
+def as_kiosk(kiosk: Kiosk | str) -> Kiosk:
+    """A kiosk from its key, or from a bare key name (the default site, "both")."""
+    return kiosk if isinstance(kiosk, Kiosk) else Kiosk(kiosk)
 
 
 def is_repeat(last: Checkin, now: datetime, window: timedelta) -> bool:
@@ -41,7 +48,7 @@ def is_repeat(last: Checkin, now: datetime, window: timedelta) -> bool:
 def record_match(
     uow: UnitOfWork,
     employee: Employee,
-    api_key_name: str,
+    kiosk: Kiosk | str,
     window: timedelta,
     *,
     distance: float | None = None,
@@ -55,6 +62,7 @@ def record_match(
 
     Under the employee's lock the last check-in cannot change before the commit: every
     replica decides the window on the same row and the database's clock."""
+    kiosk = as_kiosk(kiosk)
     uow.lock_checkins_of(employee.employee_id)
     now = uow.checkins.now()
     last = uow.checkins.last_matched(employee.employee_id)
@@ -64,13 +72,15 @@ def record_match(
         employee.employee_id,
         True,
         distance,
-        api_key_name,
+        kiosk.name,
         at=now,
         face_id=face_id,
         snapshot_key=snapshot_key,
         method=method,
+        site_id=kiosk.site.site_id,
+        direction=direction_of(kiosk, last, now),
     )
-    uow.emit(events.checkin_matched(checkin, employee.name))
+    uow.emit(events.checkin_matched(checkin, employee.name, kiosk.site))
     return checkin, False
 
 
@@ -106,36 +116,47 @@ class CheckInService:
         self._snapshots = snapshots if snapshot_policy.enabled else None
         self._keep_unknown = snapshot_policy.keep_unknown
 
-    def check_in(self, image: bytes, api_key_name: str) -> CheckInOutcome:
+    def check_in(self, image: bytes, kiosk: Kiosk | str) -> CheckInOutcome:
         extraction = self._embedder.extract(image, crop=self._snapshots is not None)
         gallery = self._policy.check_model(extraction.model)
         if not extraction.faces:
             return CheckInOutcome(matched=False, reason=CheckInResult.NO_FACE_DETECTED)
-        return self.check_in_face(extraction.faces[0], api_key_name, gallery)
+        return self.check_in_face(extraction.faces[0], kiosk, gallery)
 
     def check_in_face(
-        self, face: DetectedFace, api_key_name: str, gallery: GalleryState
+        self, face: DetectedFace, kiosk: Kiosk | str, gallery: GalleryState
     ) -> CheckInOutcome:
-        """Match one face already extracted (with its crop when snapshots are kept) in
-        the gallery row its vector was checked against."""
+        """Match one face already extracted (with its crop when snapshots are kept) among
+        the people allowed at the kiosk's site, in the gallery row its vector was checked
+        against, at the threshold for the number of faces searched."""
+        kiosk = as_kiosk(kiosk)
+        site_id = kiosk.site.site_id
         embedding = unit_vector(face.embedding)
-        nearest = self._faces.nearest(embedding, gallery, limit=NEAREST_FACES)
-        match, reason = self._policy.decide(nearest)
+        nearest = self._faces.nearest(embedding, gallery, limit=NEAREST_FACES, site_id=site_id)
+        match, reason = self._policy.decide(nearest, site_id=site_id)
         if match is not None:
-            return self._matched(match, api_key_name, face.crop_jpeg)
+            return self._matched(match, kiosk, face.crop_jpeg)
         distance = nearest[0].distance if nearest else None
+        # Someone known elsewhere but not allowed here: the kiosk hears "no match", HR
+        # sees it in the attempt counters (a second search, only on this rarer path).
+        elsewhere = reason is CheckInResult.NO_MATCH and self._known_elsewhere(embedding, gallery)
+        api_key_name = kiosk.name
         key = None
         if self._keep_unknown and face.crop_jpeg is not None and self._snapshots is not None:
             key = self._snapshots.put(None, face.crop_jpeg)
         with self._unless_written(key), self._uow() as uow:
             if key is not None:  # a row for this attempt only because its snapshot needs one
                 uow.checkins.add(None, False, distance, api_key_name, snapshot_key=key)
-            uow.checkins.count_unknown(api_key_name)
-            uow.emit(events.checkin_unknown(api_key_name, distance))
+            uow.checkins.count_unknown(api_key_name, not_allowed=elsewhere)
+            uow.emit(events.checkin_unknown(kiosk, distance))
             uow.commit()
         return CheckInOutcome(matched=False, reason=reason)
 
-    def _matched(self, match: Match, api_key_name: str, crop: bytes | None) -> CheckInOutcome:
+    def _known_elsewhere(self, embedding: list[float], gallery: GalleryState) -> bool:
+        anywhere = self._faces.nearest(embedding, gallery, limit=NEAREST_FACES, site_id=None)
+        return self._policy.decide(anywhere)[0] is not None
+
+    def _matched(self, match: Match, kiosk: Kiosk, crop: bytes | None) -> CheckInOutcome:
         """One row per person per repeat window, whichever kiosk or replica sees them.
 
         The snapshot is stored first and the row second (a crash between the two leaves
@@ -148,7 +169,7 @@ class CheckInService:
             checkin, repeat = record_match(
                 uow,
                 Employee(match.employee_id, match.employee_name),
-                api_key_name,
+                kiosk,
                 self._repeat,
                 distance=match.distance,
                 face_id=match.face_id,

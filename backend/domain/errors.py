@@ -174,6 +174,14 @@ class KeyNotFound(DomainError):
     code = "key_not_found"
 
 
+class SiteNotFound(DomainError):
+    code = "site_not_found"
+
+
+class SiteNameTaken(DomainError):
+    code = "site_name_taken"
+
+
 class WebhookNotFound(DomainError):
     code = "webhook_not_found"
 

@@ -7,7 +7,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from backend.domain.model import Checkin
+from backend.domain.model import Checkin, Kiosk, Site
 
 CHECKIN_MATCHED = "checkin.matched"
 CHECKIN_UNKNOWN = "checkin.unknown"
@@ -26,7 +26,7 @@ def envelope(event: str, data: dict[str, Any], at: datetime | None = None) -> di
     }
 
 
-def checkin_matched(checkin: Checkin, employee_name: str | None) -> dict[str, Any]:
+def checkin_matched(checkin: Checkin, employee_name: str | None, site: Site) -> dict[str, Any]:
     return envelope(
         CHECKIN_MATCHED,
         {
@@ -37,16 +37,21 @@ def checkin_matched(checkin: Checkin, employee_name: str | None) -> dict[str, An
             "api_key_name": checkin.api_key_name,
             "method": checkin.method,
             "checked_in_at": checkin.created_at.isoformat(),
+            "site_id": site.site_id,
+            "site_name": site.name,
+            "direction": checkin.direction,
         },
         checkin.created_at,
     )
 
 
-def checkin_unknown(api_key_name: str, distance: float | None) -> dict[str, Any]:
+def checkin_unknown(kiosk: Kiosk, distance: float | None) -> dict[str, Any]:
     return envelope(
         CHECKIN_UNKNOWN,
         {
-            "api_key_name": api_key_name,
+            "api_key_name": kiosk.name,
+            "site_id": kiosk.site.site_id,
+            "site_name": kiosk.site.name,
             "nearest_distance": None if distance is None else round(distance, 4),
         },
     )

@@ -6,7 +6,7 @@ import secrets
 
 from backend.domain.audit import KEY_CHANGED, KEY_CREATED, KEY_REVOKED, SYSTEM, Actor
 from backend.domain.errors import Forbidden, KeyNotFound, Unauthorized, ValidationFailed
-from backend.domain.model import ApiKey, Liveness, Role
+from backend.domain.model import DEFAULT_SITE_ID, ApiKey, Direction, Liveness, Role
 from backend.domain.ports import ApiKeyStore, AuditTrail
 
 KEY_PREFIX = "fgk_"
@@ -22,8 +22,17 @@ class ApiKeys:
         self._store = store
         self._audit = audit
 
-    def create(self, name: str, role: Role, *, actor: Actor = SYSTEM) -> tuple[ApiKey, str]:
-        """A new key and its plaintext, which is never stored or shown again."""
+    def create(
+        self,
+        name: str,
+        role: Role,
+        site_id: int = DEFAULT_SITE_ID,
+        direction: Direction = Direction.BOTH,
+        *,
+        actor: Actor = SYSTEM,
+    ) -> tuple[ApiKey, str]:
+        """A new key (a kiosk's at a site, with its direction) and its plaintext, which is
+        never stored or shown again."""
         name = (name or "").strip()
         if not 1 <= len(name) <= 64 or not name.isprintable():
             raise ValidationFailed(
@@ -31,8 +40,14 @@ class ApiKeys:
                 {"fields": {"name": "1 to 64 printable characters"}},
             )
         plaintext = KEY_PREFIX + secrets.token_urlsafe(32)
-        key = self._store.create(name, role, hash_key(plaintext))
-        self._audit.record(actor, KEY_CREATED, "api_key", name, {"role": role.value})
+        key = self._store.create(name, role, hash_key(plaintext), site_id, direction)
+        self._audit.record(
+            actor,
+            KEY_CREATED,
+            "api_key",
+            name,
+            {"role": role.value, "site_id": site_id, "direction": direction.value},
+        )
         return key, plaintext
 
     def authenticate(self, plaintext: str | None) -> ApiKey:
@@ -68,6 +83,17 @@ class ApiKeys:
         if key is None:
             raise KeyNotFound(f"no live key named {name}", {"name": name})
         self._audit.record(actor, KEY_CHANGED, "api_key", name, {"liveness": liveness})
+        return key
+
+    def set_place(
+        self, name: str, site_id: int, direction: Direction, *, actor: Actor = SYSTEM
+    ) -> ApiKey:
+        """Move a kiosk key to a site, with the direction its check-ins go."""
+        key = self._store.set_place(name, site_id, direction)
+        if key is None:
+            raise KeyNotFound(f"no live key named {name}", {"name": name})
+        changes = {"site_id": site_id, "direction": direction.value}
+        self._audit.record(actor, KEY_CHANGED, "api_key", name, changes)
         return key
 
     def revoke_or_fail(self, name: str, *, actor: Actor = SYSTEM) -> None:

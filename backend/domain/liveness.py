@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from backend.domain.calibration import to_cosine
-from backend.domain.checkin import CheckInOutcome, CheckInService
+from backend.domain.checkin import CheckInOutcome, CheckInService, as_kiosk
 from backend.domain.errors import (
     ChallengeExpired,
     ChallengeInvalid,
@@ -34,7 +34,7 @@ from backend.domain.errors import (
     ValidationFailed,
 )
 from backend.domain.matching import MatchPolicy
-from backend.domain.model import DetectedFace
+from backend.domain.model import DetectedFace, Kiosk
 from backend.domain.policy import unit_vector
 from backend.domain.ports import ChallengeLedger, Embedder
 
@@ -112,10 +112,11 @@ class LivenessChallenges:
         token = f"{body}.{self._sign(body)}"
         return Challenge(token, direction, datetime.fromtimestamp(expires, UTC))
 
-    def check_in(self, token: str, frames: list[bytes], api_key_name: str) -> ChallengedOutcome:
+    def check_in(self, token: str, frames: list[bytes], kiosk: Kiosk | str) -> ChallengedOutcome:
         """Verify the token (once), see the asked turn in the frames, then check in the
         most frontal frame as a single-frame check-in would."""
-        claims = self._verify(token, api_key_name)
+        kiosk = as_kiosk(kiosk)
+        claims = self._verify(token, kiosk.name)
         low, high = self.settings.min_frames, self.settings.max_frames
         if not low <= len(frames) <= high:
             raise ValidationFailed(
@@ -135,7 +136,7 @@ class LivenessChallenges:
         direction = str(claims["dir"])
         front, turn = self._turn(faces, direction)
         self._same_person(faces, front)
-        outcome = self._checkin.check_in_face(front, api_key_name, self._policy.state())
+        outcome = self._checkin.check_in_face(front, kiosk, self._policy.state())
         return ChallengedOutcome(outcome, direction, round(turn, 3))
 
     def _turn(self, faces: list[DetectedFace], direction: str) -> tuple[DetectedFace, float]:

@@ -25,6 +25,7 @@ class MatchPolicy:
         defaults: ThresholdSettings | None = None,
         calibrations: Callable[[str], Calibration | None] = lambda _: None,
         gallery_size: Callable[[], int] = lambda: 0,
+        site_size: Callable[[int], int] | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._gallery = gallery
@@ -33,7 +34,9 @@ class MatchPolicy:
         self._calibration_of: dict[str, Calibration | None] = {}
         self._gallery_size = gallery_size
         self._clock = clock
-        self._cached: tuple[float, GalleryState, GalleryThresholds] | None = None
+        self._site_size = site_size
+        # One cached entry per search scope: None is the whole gallery, else a site id.
+        self._cached: dict[int | None, tuple[float, GalleryState, GalleryThresholds]] = {}
 
     @classmethod
     def fixed(
@@ -89,12 +92,15 @@ class MatchPolicy:
     def stranger_accept_target(self) -> float:
         return self.settings().stranger_accept_target
 
-    def decide(self, nearest: list[Match]) -> tuple[Match | None, CheckInResult]:
+    def decide(
+        self, nearest: list[Match], site_id: int | None = None
+    ) -> tuple[Match | None, CheckInResult]:
         """The employee a query is, from its nearest faces (nearest first): the nearest
         face when it is within the match threshold and no other employee's face is within
-        the ambiguity margin of it; else None and why (NO_MATCH or AMBIGUOUS)."""
+        the ambiguity margin of it; else None and why (NO_MATCH or AMBIGUOUS). With
+        `site_id`, the threshold is the one for the faces a search at that site reads."""
         state = self.state()
-        threshold = self.thresholds().match
+        threshold = self.thresholds(site_id).match
         if not nearest or nearest[0].distance > threshold:
             return None, CheckInResult.NO_MATCH
         best = nearest[0]
@@ -106,18 +112,25 @@ class MatchPolicy:
                 return None, CheckInResult.AMBIGUOUS
         return best, CheckInResult.MATCHED
 
-    def thresholds(self) -> GalleryThresholds:
-        """The thresholds for the gallery's size now.
+    def thresholds(self, site_id: int | None = None) -> GalleryThresholds:
+        """The thresholds for the gallery's size now (or the site's searched part of it).
 
         The size is read at most every SIZE_REFRESH_SECONDS: a cache that is harmless when
         stale, because a few faces more or less move the threshold by a hair, and every
         replica reads the same count from the database. A changed row (new settings, a
         new generation) is taken at once."""
         now, state = self._clock(), self.state()
-        cached = self._cached
+        scope = None if self._site_size is None else site_id
+        cached = self._cached.get(scope)
         if cached is None or cached[1] != state or now - cached[0] >= SIZE_REFRESH_SECONDS:
-            self._cached = cached = (now, state, self.thresholds_at(self._gallery_size(), state))
+            size = self._gallery_size() if scope is None else self._site_size_of(scope)
+            cached = (now, state, self.thresholds_at(size, state))
+            self._cached[scope] = cached
         return cached[2]
+
+    def _site_size_of(self, site_id: int) -> int:
+        assert self._site_size is not None
+        return self._site_size(site_id)
 
     def thresholds_at(self, faces: int, state: GalleryState | None = None) -> GalleryThresholds:
         """The thresholds a gallery of `faces` enrolled faces would use."""

@@ -3,7 +3,7 @@
 import enum
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any
 
 
@@ -41,6 +41,52 @@ class CheckinMethod(enum.StrEnum):
     FACE = "face"
     PIN = "pin"
     QR = "qr"
+
+
+class Direction(enum.StrEnum):
+    """Which way a kiosk's check-ins go; "both" is a single door (see sites.direction_of)."""
+
+    IN = "in"
+    OUT = "out"
+    BOTH = "both"
+
+
+DEFAULT_SITE_ID = 1  # the site everything from before sites belongs to (migration 0013)
+
+
+@dataclass(frozen=True)
+class Site:
+    """An office: its time zone, the local hour its working day starts (so that a night
+    shift is one working day) and, optionally, when people are expected to arrive."""
+
+    site_id: int
+    name: str
+    timezone: str = "UTC"
+    day_start_hour: int = 0
+    expected_start: time | None = None
+
+
+DEFAULT_SITE = Site(DEFAULT_SITE_ID, "Main office")
+
+
+@dataclass(frozen=True)
+class Kiosk:
+    """Where a check-in is made: the kiosk key's name, its site and its direction."""
+
+    name: str
+    site: Site = DEFAULT_SITE
+    direction: Direction = Direction.BOTH
+
+
+@dataclass(frozen=True)
+class Punch:
+    """One matched check-in, as the report reads it (ordered by employee, then time)."""
+
+    employee_id: str
+    employee_name: str
+    site: Site
+    direction: Direction | None  # None: a row from before sites (alternates in, out)
+    at: datetime
 
 
 class Metric(enum.StrEnum):
@@ -158,6 +204,8 @@ class Checkin:
     face_id: str | None = None  # the enrolled face it matched
     dispute: "Dispute | None" = None
     method: CheckinMethod = CheckinMethod.FACE
+    site_id: int = DEFAULT_SITE_ID
+    direction: Direction | None = None  # in or out, for a matched check-in
 
 
 @dataclass(frozen=True)
@@ -177,6 +225,7 @@ class CheckinFilter:
     end: datetime | None = None
     employee_id: str | None = None
     matched: bool | None = None
+    site_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -204,6 +253,12 @@ class ApiKey:
     revoked_at: datetime | None = None
     last_used_at: datetime | None = None
     liveness: Liveness = Liveness.OFF
+    site: Site = DEFAULT_SITE
+    direction: Direction = Direction.BOTH
+
+    @property
+    def kiosk(self) -> Kiosk:
+        return Kiosk(self.name, self.site, self.direction)
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,15 @@ from typing import Any, Protocol, Self
 from backend.domain.audit import Actor
 from backend.domain.credentials import Lockout
 from backend.domain.gallery_state import GalleryState
-from backend.domain.model import Checkin, CheckinMethod, Employee, FaceRecord, Match, Metric
+from backend.domain.model import (
+    Checkin,
+    CheckinMethod,
+    Direction,
+    Employee,
+    FaceRecord,
+    Match,
+    Metric,
+)
 from backend.domain.privacy import ConsentRecord, Decision, Destroyed
 
 Event = dict[str, Any]  # an events.envelope
@@ -102,12 +110,16 @@ class CheckinWrites(Protocol):
         face_id: str | None = None,
         snapshot_key: str | None = None,
         method: CheckinMethod = CheckinMethod.FACE,
+        site_id: int | None = None,
+        direction: Direction | None = None,
     ) -> Checkin:
-        """Write one check-in row (at `at`, else the database's clock)."""
+        """Write one check-in row (at `at`, else the database's clock; at `site_id`, else
+        the default site)."""
         ...
 
-    def count_unknown(self, api_key_name: str) -> None:
-        """Count an unmatched attempt in its hour for this kiosk (no row per attempt)."""
+    def count_unknown(self, api_key_name: str, not_allowed: bool = False) -> None:
+        """Count an unmatched attempt in its hour for this kiosk (no row per attempt);
+        `not_allowed`: the face is someone's who may not check in at this site."""
         ...
 
 

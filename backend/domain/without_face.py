@@ -6,10 +6,10 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from backend.domain.checkin import record_match
+from backend.domain.checkin import as_kiosk, record_match
 from backend.domain.credentials import Lockout, PinHasher, PinRules, qr_token_id
 from backend.domain.errors import PinIncorrect, PinLocked, QrInvalid, QrRevoked
-from backend.domain.model import Checkin, CheckinMethod, Employee
+from backend.domain.model import Checkin, CheckinMethod, Employee, Kiosk
 from backend.domain.ports import CredentialSecret
 from backend.domain.unit_of_work import UnitOfWorkFactory
 
@@ -41,13 +41,14 @@ class CredentialCheckIn:
         self._repeat = timedelta(seconds=repeat_seconds)
         self._decoy: str | None = None
 
-    def with_pin(self, employee_id: str, pin: str, api_key_name: str) -> CredentialOutcome:
+    def with_pin(self, employee_id: str, pin: str, kiosk: Kiosk | str) -> CredentialOutcome:
         """Check in whoever `employee_id` and `pin` name, unless locked out; a wrong PIN
         counts against the person and the kiosk. One transaction: the count, the lockouts'
         row locks (one attempt per person and per kiosk at a time, on every replica) and
         the check-in."""
         employee_id = (employee_id or "").strip()[:64]
-        scopes = {"kiosk": f"kiosk:{api_key_name}", "person": f"person:{employee_id}"}
+        kiosk = as_kiosk(kiosk)  # its site and direction go on the check-in row
+        scopes = {"kiosk": f"kiosk:{kiosk.name}", "person": f"person:{employee_id}"}
         with self._uow() as uow:
             # The kiosk's row first, then the person's, always: no two attempts wait on
             # each other crosswise.
@@ -70,12 +71,12 @@ class CredentialCheckIn:
                 scopes["person"], self._rules.person.after_success(states["person"])
             )
             checkin, repeat = record_match(
-                uow, holder, api_key_name, self._repeat, method=CheckinMethod.PIN
+                uow, holder, kiosk, self._repeat, method=CheckinMethod.PIN
             )
             uow.commit()
         return CredentialOutcome(holder, checkin, repeat, CheckinMethod.PIN)
 
-    def with_qr(self, text: str, api_key_name: str) -> CredentialOutcome:
+    def with_qr(self, text: str, kiosk: Kiosk | str) -> CredentialOutcome:
         """Check in the holder of a personal QR code, unless it is forged or revoked."""
         token_id = qr_token_id(text, self._secret.signing_secret())
         if token_id is None:
@@ -85,7 +86,7 @@ class CredentialCheckIn:
             if holder is None:
                 raise QrRevoked("this QR code was revoked; ask HR for a new one")
             checkin, repeat = record_match(
-                uow, holder, api_key_name, self._repeat, method=CheckinMethod.QR
+                uow, holder, kiosk, self._repeat, method=CheckinMethod.QR
             )
             if not repeat:
                 uow.commit()

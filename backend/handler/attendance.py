@@ -2,6 +2,7 @@
 
 from datetime import date, datetime
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.concurrency import run_in_threadpool
@@ -14,7 +15,7 @@ from backend.handler import answers
 from backend.handler.auth import ADMIN
 from backend.handler.context import services
 from backend.handler.evidence import checkin_item
-from backend.handler.openapi import API_ERRORS, ISO_DATE, ISO_MOMENT, employee_id_query
+from backend.handler.openapi import API_ERRORS, ISO_DATE, ISO_MOMENT, employee_id_query, errors
 
 router = APIRouter(prefix="/api/v1", responses=API_ERRORS)
 
@@ -43,6 +44,7 @@ async def list_checkins(
     ),
     employee_id: str | None = employee_id_query(),
     matched: bool | None = Query(None, description="only matched (true) or unmatched (false)"),
+    site_id: int | None = Query(None, ge=1, description="only check-ins at this site"),
     limit: int = Query(100, ge=1, le=1000),
     offset: int = Query(0, ge=0),
     format: Literal["json", "csv"] = Query(
@@ -58,6 +60,7 @@ async def list_checkins(
         attendance.moment(end, "to", end_of_day=True),
         employee_id,
         matched,
+        site_id,
     )
     if format == "csv":
         lines = attendance.csv_lines(where)
@@ -83,12 +86,13 @@ def office_day(
     found: Services = Depends(services),
 ) -> date:
     """The `date` query parameter, or today in the office's time zone."""
+    return day_or_today(day, found.attendance.timezone)
+
+
+def day_or_today(day: str | None, timezone: str) -> date:
+    """`day` as a date, or today in `timezone` (an office's or a site's)."""
     try:
-        return (
-            date.fromisoformat(day)
-            if day
-            else found.attendance.local(datetime.now().astimezone()).date()
-        )
+        return date.fromisoformat(day) if day else datetime.now(ZoneInfo(timezone)).date()
     except ValueError as error:
         raise ValidationFailed(
             "date must be YYYY-MM-DD", {"fields": {"date": "YYYY-MM-DD"}}
@@ -108,7 +112,13 @@ async def unknown_attempts(
 ) -> dict[str, Any]:
     """ "Not recognised" answers of the day per local hour (0-23), all kiosks together."""
     hours = await run_in_threadpool(found.attendance.unknown_by_hour, when)
-    return {"date": when.isoformat(), "timezone": found.attendance.timezone, "hours": hours}
+    not_allowed = await run_in_threadpool(found.attendance.not_allowed_by_hour, when)
+    return {
+        "date": when.isoformat(),
+        "timezone": found.attendance.timezone,
+        "hours": hours,
+        "not_allowed": not_allowed,
+    }
 
 
 @router.get(
@@ -116,18 +126,28 @@ async def unknown_attempts(
     operation_id="dailyAttendance",
     tags=["attendance"],
     response_model=answers.DailyAttendance,
+    responses=errors(404),
 )
 async def daily(
     _: ApiKey = Depends(ADMIN),
-    when: date = Depends(office_day),
+    day: str | None = Query(
+        None,
+        alias="date",
+        pattern=ISO_DATE,
+        description="YYYY-MM-DD; default today (at the site, with site_id)",
+    ),
+    site_id: int | None = Query(None, ge=1, description="only check-ins at this site"),
     found: Services = Depends(services),
 ) -> dict[str, Any]:
-    """Each employee's first and last check-in of the day, in the office's time zone."""
+    """Each employee's first and last check-in of the day, in the office's time zone (or,
+    with `site_id`, at that site in its time zone)."""
     attendance = found.attendance
-    rows = await run_in_threadpool(attendance.daily, when)
+    site = None if site_id is None else await run_in_threadpool(found.sites.get, site_id)
+    when = day_or_today(day, attendance.timezone if site is None else site.timezone)
+    rows = await run_in_threadpool(attendance.daily, when, site)
     return {
         "date": when.isoformat(),
-        "timezone": attendance.timezone,
+        "timezone": attendance.timezone if site is None else site.timezone,
         "employees": [
             {
                 "employee_id": r.employee_id,

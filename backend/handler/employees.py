@@ -130,16 +130,22 @@ async def search(
         )
     form = await read_form(request, found.max_upload_bytes)
     image = await image_field(form, found.max_upload_bytes)
-    outcome = await run_in_threadpool(found.checkin.check_in, image, key.name)
+    outcome = await run_in_threadpool(found.checkin.check_in, image, key.kiosk)
     count_outcome(request, outcome)
-    return checkin_answer(outcome)
+    return checkin_answer(outcome, key)
 
 
 @router.get("/auth/whoami", operation_id="whoAmI", tags=["auth"], response_model=answers.WhoAmI)
-async def whoami(key: ApiKey = Depends(ANY_KEY)) -> dict[str, str]:
+async def whoami(key: ApiKey = Depends(ANY_KEY)) -> dict[str, Any]:
     """The calling key's name, role and liveness mode (the pages check a key with it; a
     kiosk with liveness "challenge" asks for a head turn)."""
-    return {"name": key.name, "role": key.role.value, "liveness": key.liveness}
+    return {
+        "name": key.name,
+        "role": key.role.value,
+        "liveness": key.liveness,
+        "site_name": key.site.name,
+        "direction": key.direction.value,
+    }
 
 
 def photo_path(employee_id: str, face_id: str) -> str:

@@ -43,6 +43,8 @@ STATUS: dict[type[errors.DomainError], int] = {
     errors.QrTokenNotFound: 404,
     errors.FaceNotFound: 404,
     errors.KeyNotFound: 404,
+    errors.SiteNotFound: 404,
+    errors.SiteNameTaken: 409,
     errors.CheckinNotFound: 404,
     errors.LivenessFailed: 422,
     errors.ChallengeExpired: 422,

@@ -120,6 +120,8 @@ def checkin_item(row: CheckinRow, attendance: Attendance) -> dict[str, Any]:
         "distance": c.distance,
         "api_key_name": c.api_key_name,
         "method": c.method,
+        "site_id": c.site_id,
+        "direction": c.direction,
         "face_id": c.face_id,
         "face_photo_path": face_photo,
         "snapshot_path": snapshot_path(c.checkin_id) if c.snapshot_key else None,

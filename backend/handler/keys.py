@@ -10,7 +10,8 @@ from pydantic import BaseModel, Field
 
 from backend.domain.app import Services
 from backend.domain.audit import Actor
-from backend.domain.model import ApiKey, Role
+from backend.domain.errors import KeyNotFound, ValidationFailed
+from backend.domain.model import DEFAULT_SITE_ID, ApiKey, Direction, Role
 from backend.handler import answers
 from backend.handler.auth import ADMIN
 from backend.handler.context import services
@@ -23,6 +24,12 @@ router = APIRouter(prefix="/api/v1", responses=API_ERRORS, tags=["keys"])
 class NewKey(BaseModel):
     name: str = Field(min_length=1, max_length=64, description="printable; unique")
     role: Role = Role.KIOSK
+    site_id: int = Field(DEFAULT_SITE_ID, ge=1, description="the kiosk's site")
+    direction: Direction = Field(
+        Direction.BOTH,
+        description="in, out, or both (a single door: first of the working day in, then "
+        "alternating)",
+    )
 
 
 @router.get("/keys", operation_id="listKeys", response_model=answers.KeyPage)
@@ -47,7 +54,7 @@ async def list_keys(
     operation_id="createKey",
     status_code=201,
     response_model=answers.KeyCreated,
-    responses={201: {"headers": REPLAY_HEADER}, **errors(409)},
+    responses={201: {"headers": REPLAY_HEADER}, **errors(404, 409)},
 )
 async def create_key(
     new: NewKey,
@@ -60,11 +67,23 @@ async def create_key(
 
     async def create() -> answers.KeyCreated:
         key, plaintext = await run_in_threadpool(
-            partial(found.keys.create, new.name, new.role, actor=Actor.of_key(caller))
+            partial(
+                found.keys.create,
+                new.name,
+                new.role,
+                new.site_id,
+                new.direction,
+                actor=Actor.of_key(caller),
+            )
         )
         return answers.KeyCreated(**_key(key), key=plaintext)
 
-    asked = {"name": new.name, "role": new.role.value}
+    asked = {
+        "name": new.name,
+        "role": new.role.value,
+        "site_id": new.site_id,
+        "direction": new.direction.value,
+    }
     return await once(found, caller.name, idempotency_key, "createKey", asked, 201, create)
 
 
@@ -78,9 +97,12 @@ async def revoke_key(
 
 
 class KeyChanges(BaseModel):
-    """`liveness`: "challenge" makes the key's kiosk ask for a head turn; "off": one frame."""
+    """`liveness`: "challenge" makes the key's kiosk ask for a head turn; "off": one frame.
+    `site_id` and `direction` move a kiosk (both together, or either with the other kept)."""
 
-    liveness: Literal["off", "challenge"]
+    liveness: Literal["off", "challenge"] | None = None
+    site_id: int | None = Field(None, ge=1)
+    direction: Direction | None = None
 
 
 @router.patch(
@@ -92,11 +114,37 @@ async def change_key(
     caller: ApiKey = Depends(ADMIN),
     found: Services = Depends(services),
 ) -> dict[str, Any]:
-    """Set a kiosk key's check-in mode: `{"liveness": "challenge"}` asks for a head turn."""
-    key = await run_in_threadpool(
-        partial(found.keys.set_liveness, name, changes.liveness, actor=Actor.of_key(caller))
-    )
+    """Set a kiosk key's check-in mode (`{"liveness": "challenge"}` asks for a head turn),
+    its site or its direction."""
+    actor = Actor.of_key(caller)
+    key = None
+    if changes.liveness is not None:
+        key = await run_in_threadpool(
+            partial(found.keys.set_liveness, name, changes.liveness, actor=actor)
+        )
+    if changes.site_id is not None or changes.direction is not None:
+        now = key or _live(await run_in_threadpool(found.keys.list), name)
+        key = await run_in_threadpool(
+            partial(
+                found.keys.set_place,
+                name,
+                changes.site_id or now.site.site_id,
+                changes.direction or now.direction,
+                actor=actor,
+            )
+        )
+    if key is None:
+        raise ValidationFailed(
+            "give liveness, site_id or direction", {"fields": {"liveness": "or site_id"}}
+        )
     return _key(key)
+
+
+def _live(keys: list[ApiKey], name: str) -> ApiKey:
+    for key in keys:
+        if key.name == name and key.revoked_at is None:
+            return key
+    raise KeyNotFound(f"no live key named {name}", {"name": name})
 
 
 def _key(key: ApiKey) -> dict[str, Any]:
@@ -110,4 +158,7 @@ def _key(key: ApiKey) -> dict[str, Any]:
         "last_used_at": when(key.last_used_at),
         "revoked_at": when(key.revoked_at),
         "liveness": key.liveness,
+        "site_id": key.site.site_id,
+        "site_name": key.site.name,
+        "direction": key.direction.value,
     }

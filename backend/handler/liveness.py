@@ -68,11 +68,11 @@ async def challenged_checkin(
     )
     frames = await image_files(form, found.max_upload_bytes, "frames")
     answered = await run_in_threadpool(
-        partial(challenges.check_in, text_field(form, "challenge"), frames, key.name)
+        partial(challenges.check_in, text_field(form, "challenge"), frames, key.kiosk)
     )
     count_outcome(request, answered.outcome)
     return {
-        **checkin_answer(answered.outcome),
+        **checkin_answer(answered.outcome, key),
         "liveness": {"direction": answered.direction, "turn": answered.turn},
     }
 
@@ -83,8 +83,9 @@ def count_outcome(request: Request, outcome: CheckInOutcome) -> None:
         request.app.state.metrics.checkins.labels(result).inc()
 
 
-def checkin_answer(outcome: CheckInOutcome) -> dict[str, Any]:
-    """What a kiosk is told: who, or why not (never a photo link)."""
+def checkin_answer(outcome: CheckInOutcome, key: ApiKey) -> dict[str, Any]:
+    """What a kiosk is told: who, which way and where, or why not (never a photo link,
+    never that the face is someone's from another site)."""
     if outcome.matched and outcome.match and outcome.checkin:
         # A repeat within the window: the earlier check-in's id and time, no new row.
         return {
@@ -95,5 +96,8 @@ def checkin_answer(outcome: CheckInOutcome) -> dict[str, Any]:
             "distance": round(outcome.match.distance, 4),
             "checkin_id": outcome.checkin.checkin_id,
             "checked_in_at": outcome.checkin.created_at.isoformat(),
+            "site_id": outcome.checkin.site_id,
+            "site_name": key.site.name,
+            "direction": outcome.checkin.direction,
         }
     return {"matched": False, "employee_name": "Unknown", "reason": outcome.reason}

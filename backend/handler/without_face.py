@@ -42,7 +42,7 @@ async def check_in_with_pin(
     lock the person, ten of anyone's within 15 minutes lock this kiosk (pin_locked, 429)."""
     found.search_limiter.take(key.name)
     checkin = found.credential_checkin
-    outcome = await run_in_threadpool(checkin.with_pin, entry.employee_id, entry.pin, key.name)
+    outcome = await run_in_threadpool(checkin.with_pin, entry.employee_id, entry.pin, key.kiosk)
     return _checked_in(outcome)
 
 
@@ -59,7 +59,7 @@ async def check_in_with_qr(
     """Check in the holder of a personal QR code (qr_invalid when forged or damaged,
     qr_revoked once HR revoked it)."""
     found.search_limiter.take(key.name)
-    outcome = await run_in_threadpool(found.credential_checkin.with_qr, scan.code, key.name)
+    outcome = await run_in_threadpool(found.credential_checkin.with_qr, scan.code, key.kiosk)
     return _checked_in(outcome)
 
 

@@ -13,6 +13,7 @@ from backend.domain.model import (
     CheckinMethod,
     CheckinRow,
     DailyAttendance,
+    Direction,
     Dispute,
     Page,
 )
@@ -25,6 +26,7 @@ FILTER_CLAUSES = {
     "end": "c.created_at < :end",
     "employee_id": "c.employee_id = :employee_id",
     "matched": "c.matched = :matched",
+    "site_id": "c.site_id = :site_id",
 }
 
 
@@ -35,6 +37,7 @@ class PgCheckinLog:
     SELECT = (
         "SELECT c.id, c.employee_id, c.matched, c.distance, c.api_key_name, c.created_at, "
         "c.snapshot_key, c.face_id, c.dispute_reason, c.disputed_by, c.disputed_at, c.method, "
+        "c.site_id, c.direction, "
         "e.name AS employee_name FROM checkin c LEFT JOIN employee e ON e.id = c.employee_id"
     )
 
@@ -63,11 +66,17 @@ class PgCheckinLog:
         return self.get(checkin_id) if updated else None
 
     def unknown_by_hour(self, day: date, timezone: str) -> dict[int, int]:
+        return self._attempts_by_hour(day, timezone, "count")
+
+    def not_allowed_by_hour(self, day: date, timezone: str) -> dict[int, int]:
+        return self._attempts_by_hour(day, timezone, "not_allowed")
+
+    def _attempts_by_hour(self, day: date, timezone: str, column: str) -> dict[int, int]:
         with transaction(self._engine) as db:
             rows = db.execute(
                 text(
                     "SELECT extract(hour FROM hour AT TIME ZONE :tz)::int AS h, "
-                    "sum(count)::int AS n FROM unknown_attempt "
+                    f"sum({column})::int AS n FROM unknown_attempt "
                     "WHERE hour >= (CAST(:day AS date)::timestamp AT TIME ZONE :tz) "
                     "AND hour < ((CAST(:day AS date) + 1)::timestamp AT TIME ZONE :tz) "
                     "GROUP BY 1 ORDER BY 1"
@@ -85,6 +94,7 @@ class PgCheckinLog:
                 ("end", where.end),
                 ("employee_id", where.employee_id),
                 ("matched", where.matched),
+                ("site_id", where.site_id),
             )
             if value is not None
         }
@@ -115,7 +125,8 @@ class PgCheckinLog:
             for row in result.yield_per(STREAM_BATCH):
                 yield _row(row)
 
-    def daily(self, day: date, timezone: str) -> list[DailyAttendance]:
+    def daily(self, day: date, timezone: str, site_id: int | None = None) -> list[DailyAttendance]:
+        at_site = "" if site_id is None else "AND c.site_id = :site "
         with transaction(self._engine) as db:
             rows = db.execute(
                 text(
@@ -126,9 +137,9 @@ class PgCheckinLog:
                     "WHERE c.matched "
                     "AND c.created_at >= (CAST(:day AS date)::timestamp AT TIME ZONE :tz) "
                     "AND c.created_at < ((CAST(:day AS date) + 1)::timestamp AT TIME ZONE :tz) "
-                    "GROUP BY c.employee_id, e.name ORDER BY c.employee_id"
+                    f"{at_site}GROUP BY c.employee_id, e.name ORDER BY c.employee_id"
                 ),
-                {"day": day, "tz": timezone},
+                {"day": day, "tz": timezone, "site": site_id},
             )
             return [DailyAttendance(r.employee_id, r.name, r.first, r.last, r.n) for r in rows]
 
@@ -150,5 +161,7 @@ def _row(row: Any) -> CheckinRow:
         row.face_id,
         dispute,
         CheckinMethod(row.method),
+        row.site_id,
+        None if row.direction is None else Direction(row.direction),
     )
     return CheckinRow(checkin, row.employee_name)

@@ -2,6 +2,7 @@
 through its pgvector HNSW index."""
 
 import contextlib
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -18,7 +19,18 @@ from backend.domain.model import (
     Quality,
 )
 from backend.infrastructure.database import transaction, vector_literal
-from backend.infrastructure.pg_gallery import OPERATORS, vector_table
+from backend.infrastructure.pg_gallery import ANY_SITE, OPERATORS, vector_table
+
+# The most index tuples a filtered scan reads before it gives up: enough to find the
+# nearest faces of a site holding 1 % of a 100,000-face gallery (see bench/README.md).
+MAX_SCAN_TUPLES = 40_000
+# A site whose people have at most this many faces is searched exactly, through the
+# vectors' GIN index on `sites`: cheaper than an HNSW walk that skips 99 % of what it
+# visits, and exact (bench/README.md, scoped search).
+EXACT_SCAN_FACES = 2_000
+# How long a replica trusts its count of a site's faces: the count only picks the plan
+# (both are right), so a stale one costs a little time at worst.
+SITE_COUNT_SECONDS = 30.0
 
 
 @contextlib.contextmanager
@@ -42,16 +54,29 @@ def nearest_faces(
     gallery: GalleryState,
     limit: int,
     exclude_employee: str | None,
+    site_id: int | None = None,
+    exact: bool = False,
 ) -> list[Match]:
     """The `limit` nearest faces of `gallery`'s generation, nearest first (of any
-    employee but `exclude_employee` when given)."""
+    employee but `exclude_employee` when given; only of the people allowed at `site_id`
+    when given, read exactly through the sites index with `exact`)."""
     operator, _, distance = OPERATORS[gallery.metric]
+    if exact and site_id is not None and exclude_employee is None:
+        return _exact_at_site(db, embedding, gallery, limit, site_id)
     db.execute(text(f"SET LOCAL hnsw.ef_search = {int(ef_search)}"))
-    where = ""
+    conditions = []
     if exclude_employee is not None:
-        # Keep scanning the index past the excluded employee's own faces.
-        db.execute(text("SET LOCAL hnsw.iterative_scan = strict_order"))
-        where = "WHERE employee_id <> :exclude"
+        conditions.append("employee_id <> :exclude")
+    if site_id is not None:
+        # Each vector carries its employee's sites ({0}: all), tested inside the scan.
+        conditions.append(f"sites && ARRAY[{ANY_SITE}, CAST(:site AS integer)]")
+    if conditions:
+        # pgvector 0.8's iterative scan: keep reading the index until `limit` rows pass
+        # the filter (a plain HNSW scan filtered afterwards returns too few when it is
+        # selective); the outer ORDER BY puts the relaxed order right.
+        db.execute(text("SET LOCAL hnsw.iterative_scan = relaxed_order"))
+        db.execute(text(f"SET LOCAL hnsw.max_scan_tuples = {MAX_SCAN_TUPLES}"))
+    where = ("WHERE " + " AND ".join(conditions)) if conditions else ""
     rows = db.execute(
         text(
             f"""
@@ -67,7 +92,35 @@ def nearest_faces(
             ORDER BY v.distance
             """
         ),
-        {"q": vector_literal(embedding), "k": limit, "exclude": exclude_employee},
+        {"q": vector_literal(embedding), "k": limit, "exclude": exclude_employee, "site": site_id},
+    )
+    return [Match(r.employee_id, r.name, r.face_id, r.image_key, float(r.distance)) for r in rows]
+
+
+def _exact_at_site(
+    db: Connection, embedding: list[float], gallery: GalleryState, limit: int, site_id: int
+) -> list[Match]:
+    """A small site's faces, all of them, by the GIN index on `sites`; the MATERIALIZED
+    step keeps the planner from walking the HNSW index instead."""
+    operator, _, distance = OPERATORS[gallery.metric]
+    rows = db.execute(
+        text(
+            f"""
+            WITH here AS MATERIALIZED (
+                SELECT face_id, employee_id, embedding FROM {vector_table(gallery.generation)}
+                WHERE sites && ARRAY[{ANY_SITE}, CAST(:site AS integer)]
+            )
+            SELECT v.face_id, v.employee_id, e.name, f.image_key, v.distance
+            FROM (
+                SELECT face_id, employee_id,
+                       {distance.format(d="embedding " + operator + " CAST(:q AS vector)")}
+                         AS distance
+                FROM here ORDER BY embedding {operator} CAST(:q AS vector) LIMIT :k
+            ) v JOIN face f ON f.id = v.face_id JOIN employee e ON e.id = v.employee_id
+            ORDER BY v.distance
+            """
+        ),
+        {"q": vector_literal(embedding), "k": limit, "site": site_id},
     )
     return [Match(r.employee_id, r.name, r.face_id, r.image_key, float(r.distance)) for r in rows]
 
@@ -79,11 +132,38 @@ class PgFaceRepository:
     def __init__(self, engine: Engine, ef_search: int) -> None:
         self._engine = engine
         self._ef_search = ef_search
+        self._site_faces: dict[tuple[int, int], tuple[float, int]] = {}
 
     # -- search ------------------------------------------------------------------------
-    def nearest(self, embedding: list[float], gallery: GalleryState, limit: int = 1) -> list[Match]:
+    def nearest(
+        self,
+        embedding: list[float],
+        gallery: GalleryState,
+        limit: int = 1,
+        site_id: int | None = None,
+    ) -> list[Match]:
         with transaction(self._engine) as db, moved_on(gallery):
-            return nearest_faces(db, self._ef_search, embedding, gallery, limit, None)
+            exact = site_id is not None and (
+                self._faces_at(db, gallery, site_id) <= EXACT_SCAN_FACES
+            )
+            return nearest_faces(
+                db, self._ef_search, embedding, gallery, limit, None, site_id, exact
+            )
+
+    def _faces_at(self, db: Connection, gallery: GalleryState, site_id: int) -> int:
+        """The vectors a search at the site reads (cached SITE_COUNT_SECONDS)."""
+        key, now = (gallery.generation, site_id), time.monotonic()
+        cached = self._site_faces.get(key)
+        if cached is None or now - cached[0] >= SITE_COUNT_SECONDS:
+            count = db.execute(
+                text(
+                    f"SELECT count(*) FROM {vector_table(gallery.generation)} "
+                    f"WHERE sites && ARRAY[{ANY_SITE}, CAST(:site AS integer)]"
+                ),
+                {"site": site_id},
+            ).scalar_one()
+            cached = self._site_faces[key] = (now, int(count))
+        return cached[1]
 
     def biometrics_of(self, employee_id: str) -> str | None:
         with transaction(self._engine) as db:
@@ -103,6 +183,18 @@ class PgFaceRepository:
     def count_faces(self) -> int:
         with transaction(self._engine) as db:
             count: int = db.execute(text("SELECT count(*) FROM face")).scalar_one()
+        return count
+
+    def count_faces_at(self, site_id: int) -> int:
+        with transaction(self._engine) as db:
+            count: int = db.execute(
+                text(
+                    "SELECT count(*) FROM face f JOIN employee e ON e.id = f.employee_id "
+                    "WHERE e.all_sites OR EXISTS (SELECT 1 FROM employee_site s "
+                    "WHERE s.employee_id = e.id AND s.site_id = :s)"
+                ),
+                {"s": site_id},
+            ).scalar_one()
         return count
 
     def count_employees(self) -> int:

@@ -40,6 +40,16 @@ def vector_table(generation: int) -> str:
     return f"face_vector_{int(generation)}"
 
 
+# The sites a vector's employee may check in at, copied onto each vector so that a search
+# at a site filters inside the HNSW scan with no join: {0} is "every site" (ANY_SITE).
+ANY_SITE = 0
+SITES_OF_EMPLOYEE = (
+    "(SELECT CASE WHEN e.all_sites THEN ARRAY[0] ELSE coalesce((SELECT array_agg(s.site_id "
+    "ORDER BY s.site_id) FROM employee_site s WHERE s.employee_id = e.id), '{}') END "
+    "FROM employee e WHERE e.id = CAST(:e AS varchar))"
+)
+
+
 def create_generation(db: Connection, generation: int, dim: int) -> None:
     """An empty table for one generation's vectors, typed to the model's dimension.
 
@@ -48,7 +58,8 @@ def create_generation(db: Connection, generation: int, dim: int) -> None:
     db.execute(
         text(
             f"CREATE TABLE {vector_table(generation)} (face_id varchar(32) PRIMARY KEY, "
-            f"employee_id varchar(64) NOT NULL, embedding vector({int(dim)}) NOT NULL)"
+            f"employee_id varchar(64) NOT NULL, embedding vector({int(dim)}) NOT NULL, "
+            "sites integer[] NOT NULL DEFAULT '{0}')"
         )
     )
 
@@ -65,6 +76,13 @@ def build_index(db: Connection, generation: int, metric: Metric) -> None:
             f"(embedding {opclass}) WITH (m = {HNSW_M}, ef_construction = {HNSW_EF_CONSTRUCTION})"
         )
     )
+    build_sites_index(db, generation)
+
+
+def build_sites_index(db: Connection, generation: int) -> None:
+    """The GIN index on the vectors' sites: a small site's faces are read through it."""
+    table = vector_table(generation)
+    db.execute(text(f"CREATE INDEX IF NOT EXISTS {table}_sites ON {table} USING gin (sites)"))
 
 
 def generation_tables(db: Connection) -> dict[int, str]:

@@ -12,6 +12,7 @@ from backend.infrastructure.database import transaction, vector_literal
 from backend.infrastructure.pg_faces import FACE_COLUMNS, face_of
 from backend.infrastructure.pg_gallery import (
     ENROLL_LOCK,
+    SITES_OF_EMPLOYEE,
     build_index,
     claim_next_generation,
     create_generation,
@@ -53,8 +54,9 @@ class PgGenerations:
     ) -> None:
         db.execute(
             text(
-                f"INSERT INTO {vector_table(claim.generation)} (face_id, employee_id, embedding) "
-                "VALUES (:f, :e, CAST(:v AS vector)) "
+                f"INSERT INTO {vector_table(claim.generation)} "
+                "(face_id, employee_id, embedding, sites) "
+                f"VALUES (:f, :e, CAST(:v AS vector), {SITES_OF_EMPLOYEE}) "
                 "ON CONFLICT (face_id) DO UPDATE SET embedding = excluded.embedding"
             ),
             {"f": face.face_id, "e": face.employee_id, "v": vector_literal(embedding)},

@@ -7,14 +7,29 @@ from datetime import datetime
 from sqlalchemy import Connection, text
 
 from backend.domain.gallery_state import GalleryState
-from backend.domain.model import Checkin, CheckinMethod, Employee, FaceRecord, Match, Metric
+from backend.domain.model import (
+    DEFAULT_SITE_ID,
+    Checkin,
+    CheckinMethod,
+    Direction,
+    Employee,
+    FaceRecord,
+    Match,
+    Metric,
+)
 from backend.domain.privacy import Destroyed
 from backend.infrastructure.database import vector_literal
 from backend.infrastructure.pg_faces import FACE_COLUMNS, face_of, nearest_faces
-from backend.infrastructure.pg_gallery import delete_vectors, locked_state, vector_table
+from backend.infrastructure.pg_gallery import (
+    SITES_OF_EMPLOYEE,
+    delete_vectors,
+    locked_state,
+    vector_table,
+)
 
 CHECKIN_COLUMNS = (
-    "id, employee_id, matched, distance, api_key_name, created_at, snapshot_key, face_id, method"
+    "id, employee_id, matched, distance, api_key_name, created_at, snapshot_key, face_id, "
+    "method, site_id, direction"
 )
 
 
@@ -79,7 +94,8 @@ class PgFaceWrites:
         self._db.execute(
             text(
                 f"INSERT INTO {vector_table(gallery.generation)} "
-                "(face_id, employee_id, embedding) VALUES (:f, :e, CAST(:v AS vector))"
+                "(face_id, employee_id, embedding, sites) "
+                f"VALUES (:f, :e, CAST(:v AS vector), {SITES_OF_EMPLOYEE})"
             ),
             {"f": face.face_id, "e": face.employee_id, "v": vector_literal(embedding)},
         )
@@ -167,6 +183,8 @@ class PgCheckinWrites:
             row.snapshot_key,
             row.face_id,
             method=CheckinMethod(row.method),
+            site_id=row.site_id,
+            direction=None if row.direction is None else Direction(row.direction),
         )
 
     def add(
@@ -180,13 +198,16 @@ class PgCheckinWrites:
         face_id: str | None = None,
         snapshot_key: str | None = None,
         method: CheckinMethod = CheckinMethod.FACE,
+        site_id: int | None = None,
+        direction: Direction | None = None,
     ) -> Checkin:
+        site_id = DEFAULT_SITE_ID if site_id is None else site_id
         row = self._db.execute(
             text(
                 "INSERT INTO checkin (employee_id, matched, distance, api_key_name, "
-                "created_at, face_id, snapshot_key, method) "
+                "created_at, face_id, snapshot_key, method, site_id, direction) "
                 "VALUES (:e, :m, :d, :k, coalesce(CAST(:at AS timestamptz), clock_timestamp()), "
-                ":f, :s, :method) "
+                ":f, :s, :method, :site, :dir) "
                 "RETURNING id, created_at"
             ),
             {
@@ -198,6 +219,8 @@ class PgCheckinWrites:
                 "f": face_id,
                 "s": snapshot_key,
                 "method": method.value,
+                "site": site_id,
+                "dir": None if direction is None else direction.value,
             },
         ).one()
         return Checkin(
@@ -210,15 +233,18 @@ class PgCheckinWrites:
             snapshot_key,
             face_id,
             method=method,
+            site_id=site_id,
+            direction=direction,
         )
 
-    def count_unknown(self, api_key_name: str) -> None:
+    def count_unknown(self, api_key_name: str, not_allowed: bool = False) -> None:
         self._db.execute(
             text(
-                "INSERT INTO unknown_attempt (hour, api_key_name, count) "
-                "VALUES (date_trunc('hour', now()), :k, 1) "
+                "INSERT INTO unknown_attempt (hour, api_key_name, count, not_allowed) "
+                "VALUES (date_trunc('hour', now()), :k, 1, :n) "
                 "ON CONFLICT (hour, api_key_name) "
-                "DO UPDATE SET count = unknown_attempt.count + 1"
+                "DO UPDATE SET count = unknown_attempt.count + 1, "
+                "not_allowed = unknown_attempt.not_allowed + excluded.not_allowed"
             ),
-            {"k": api_key_name},
+            {"k": api_key_name, "n": int(not_allowed)},
         )

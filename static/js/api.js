@@ -11,7 +11,7 @@
  * @typedef {{status: number, ok: boolean, blob: Blob | null}} BlobAnswer
  * @typedef {{code: string, message: string, details: Record<string, any>}} ApiError
  * @typedef {{method?: string, json?: unknown, body?: BodyInit, signal?: AbortSignal}} CallOptions
- * @typedef {{status: number, name: string, role: string, liveness: string}} Who
+ * @typedef {{status: number, name: string, role: string, liveness: string, siteName: string, direction: string}} Who
  */
 
 /** The server could not be reached (as opposed to the server saying no). */
@@ -105,5 +105,12 @@ export function errorOf(answer) {
 export async function whoami(key) {
   const answer = await apiFetch("/api/v1/auth/whoami", key);
   const body = answer.body || {};
-  return { status: answer.status, name: body.name || "", role: body.role || "", liveness: body.liveness || "off" };
+  return {
+    status: answer.status,
+    name: body.name || "",
+    role: body.role || "",
+    liveness: body.liveness || "off",
+    siteName: body.site_name || "",
+    direction: body.direction || "both",
+  };
 }

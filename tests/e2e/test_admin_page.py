@@ -122,7 +122,8 @@ def test_admin_page_drives_people_today_kiosks_webhooks_export_and_erase(
         wait_for(page, "document.querySelector('#keys-table').textContent.includes('lobby-tablet')")
         page.screenshot(path=str(output_dir / "admin-kiosks.png"), full_page=True)
         who = api(stack, "GET", "/api/v1/auth/whoami", key=new_key).json()
-        assert who == {"name": "lobby-tablet", "role": "kiosk", "liveness": "off"}
+        assert (who["name"], who["role"], who["liveness"]) == ("lobby-tablet", "kiosk", "off")
+        assert who["direction"] == "both"
         page.click("#new-key-done")
         page.click("button[aria-label='Revoke lobby-tablet']")
         wait_for(page, "document.querySelector('#notice').textContent.includes('Revoked')")

@@ -211,6 +211,8 @@ def test_keys_cli_list_and_revoke(stack):
         "name": "lobby",
         "role": "kiosk",
         "liveness": "off",
+        "site_name": "Main office",
+        "direction": "both",
     }
     listed = run_cli("keys", "list", env=stack.env).stdout
     assert "lobby\tkiosk" in listed and key not in listed

@@ -2,6 +2,7 @@
 running backend serves enrolls, checks in, lists the day's check-ins and erases, alone."""
 
 import importlib
+import json
 import subprocess
 import sys
 import uuid
@@ -99,3 +100,72 @@ def test_generated_client_enrolls_checks_in_lists_and_erases(generated, stack, p
     assert erased.status_code == 204
     gone = get_employee.sync(client=admin, employee_id=employee_id)
     assert isinstance(gone, ErrorBody) and gone.error.code == "employee_not_found"
+
+
+def test_generated_client_makes_a_site_a_kiosk_there_and_limits_a_person(generated, stack, photos):
+    from facegate_api import AuthenticatedClient
+    from facegate_api.api.employees import enroll_employee, erase_employee
+    from facegate_api.api.keys import create_key
+    from facegate_api.api.sites import (
+        create_site,
+        get_allowed_sites,
+        hours_report,
+        list_sites,
+        set_allowed_sites,
+        update_site,
+    )
+    from facegate_api.models import (
+        AllowedSites,
+        AllowedSitesChange,
+        Direction,
+        EnrollmentForm,
+        KeyCreated,
+        NewKey,
+        SiteAnswer,
+        SiteFields,
+        SiteList,
+    )
+    from facegate_api.types import File
+
+    admin = AuthenticatedClient(
+        base_url=stack.url, token=stack.admin_key, prefix="", auth_header_name="X-API-Key"
+    )
+    name = "GEN-" + uuid.uuid4().hex[:6]
+    site = create_site.sync(
+        client=admin, body=SiteFields(name=name, timezone="America/New_York", day_start_hour=12)
+    )
+    assert isinstance(site, SiteAnswer) and site.timezone == "America/New_York"
+    renamed = update_site.sync(
+        client=admin,
+        site_id=site.site_id,
+        body=SiteFields(name=name + "-2", timezone="America/New_York", expected_start="22:00"),
+    )
+    assert isinstance(renamed, SiteAnswer) and renamed.expected_start == "22:00"
+    listed = list_sites.sync(client=admin)
+    assert isinstance(listed, SiteList) and name + "-2" in [s.name for s in listed.items]
+    key = create_key.sync(
+        client=admin, body=NewKey(name=name, site_id=site.site_id, direction=Direction.OUT)
+    )
+    assert isinstance(key, KeyCreated) and (key.site_name, key.direction) == (name + "-2", "out")
+    employee_id = "GEN-" + uuid.uuid4().hex[:8]
+    photo = File(payload=BytesIO(photos["obama.jpg"]), file_name="o.jpg", mime_type="image/jpeg")
+    enroll_employee.sync(
+        client=admin,
+        body=EnrollmentForm(image=photo, employee_id=employee_id, employee_name="Barack Obama"),
+    )
+    try:
+        limited = set_allowed_sites.sync(
+            client=admin,
+            employee_id=employee_id,
+            body=AllowedSitesChange(sites=[site.site_id]),
+        )
+        assert isinstance(limited, AllowedSites) and limited.sites == [site.site_id]
+        read = get_allowed_sites.sync(client=admin, employee_id=employee_id)
+        assert isinstance(read, AllowedSites) and read.all_sites is False
+        report = hours_report.sync_detailed(
+            client=admin, from_="2026-01-01", to="2026-01-31", site_id=site.site_id
+        )
+        assert report.status_code == 200
+        assert json.loads(report.content)["people"] == []
+    finally:
+        erase_employee.sync_detailed(client=admin, employee_id=employee_id)

@@ -245,6 +245,11 @@ def test_checkin_page_takes_its_key_from_the_address_fragment(stack, enrolled, t
     camera = write_y4m(None, tmp_path / "blank.y4m")
     with browser_page(camera) as page:
         page.goto(f"{stack.url}/checkin#key={stack.kiosk_key}")
-        wait_for(page, "document.querySelector('#kiosk-name').textContent === 'kiosk-e2e'", 60)
+        # the key's name and its site (the default one)
+        wait_for(
+            page,
+            "document.querySelector('#kiosk-name').textContent === 'kiosk-e2e · Main office'",
+            60,
+        )
         assert page.evaluate("localStorage.getItem('facegate.kioskKey')") == stack.kiosk_key
         assert "key=" not in page.url

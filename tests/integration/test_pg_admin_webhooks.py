@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import text
 
 from backend.domain.events import checkin_unknown
-from backend.domain.model import Role
+from backend.domain.model import Kiosk, Role
 from backend.infrastructure.pg_checkins import PgCheckinLog
 from backend.infrastructure.pg_keys import PgApiKeyStore
 from backend.infrastructure.pg_outbox import PgWebhooks
@@ -68,7 +68,7 @@ def unknown(engine) -> None:
     """An unmatched attempt, as the check-in use case writes it."""
     with units(engine)() as uow:
         uow.checkins.count_unknown("door")
-        uow.emit(checkin_unknown("door", None))
+        uow.emit(checkin_unknown(Kiosk("door"), None))
         uow.commit()
 
 
@@ -113,7 +113,7 @@ def test_a_unit_of_work_left_without_commit_publishes_nothing(gallery, engine):
     hook = hooks.create("http://127.0.0.1:9/a", ("checkin.unknown",), "s")
     with units(engine)() as uow:
         uow.checkins.count_unknown("door")
-        uow.emit(checkin_unknown("door", None))
+        uow.emit(checkin_unknown(Kiosk("door"), None))
     assert hooks.pending(hook.webhook_id, 10) == []
     with engine.connect() as db:
         assert db.execute(text("SELECT count(*) FROM unknown_attempt")).scalar() == 0

@@ -9,6 +9,7 @@ from backend.domain.enrollment import EnrollmentService
 from backend.domain.errors import DomainError
 from backend.domain.gallery_state import GalleryState
 from backend.domain.matching import MatchPolicy
+from backend.domain.model import Kiosk
 from backend.domain.policy import QualityFloor
 from backend.domain.thresholds import GalleryThresholds
 from backend.domain.unit_of_work import UnitOfWorkFactory
@@ -25,7 +26,7 @@ class FixedThresholds(MatchPolicy):
         super().__init__(lambda: gallery)
         self._fixed = GalleryThresholds(gallery.metric, 0, ask, refuse, "configured", None, None)
 
-    def thresholds(self) -> GalleryThresholds:
+    def thresholds(self, site_id: int | None = None) -> GalleryThresholds:
         return self._fixed
 
 
@@ -75,7 +76,10 @@ def enroll(
 
 
 def check_in(
-    repo: BoundRepository, vector: list[float], kiosk: str = "door", repeat_seconds: float = 60
+    repo: BoundRepository,
+    vector: list[float],
+    kiosk: Kiosk | str = "door",
+    repeat_seconds: float = 60,
 ) -> CheckInOutcome:
     """Check a face in through CheckInService (matching within 0.5)."""
     service = CheckInService(

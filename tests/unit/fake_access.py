@@ -6,25 +6,45 @@ from datetime import UTC, datetime, timedelta
 from backend.domain.errors import (
     IdempotencyKeyInUse,
     KeyNameTaken,
+    SiteNotFound,
 )
 from backend.domain.model import (
+    DEFAULT_SITE,
+    DEFAULT_SITE_ID,
     ApiKey,
     Delivery,
+    Direction,
     Liveness,
     Role,
+    Site,
     StoredAnswer,
     Webhook,
 )
 
 
 class FakeApiKeyStore:
-    def __init__(self) -> None:
+    def __init__(self, sites: dict[int, Site] | None = None) -> None:
         self.keys: dict[str, tuple[ApiKey, str]] = {}
+        # the site store fake's sites, when a test has one
+        self.sites = sites if sites is not None else {DEFAULT_SITE_ID: DEFAULT_SITE}
 
-    def create(self, name: str, role: Role, key_hash: str) -> ApiKey:
+    def _site(self, site_id: int) -> Site:
+        if site_id not in self.sites:
+            raise SiteNotFound(f"no site {site_id}", {"site_id": site_id})
+        return self.sites[site_id]
+
+    def create(
+        self,
+        name: str,
+        role: Role,
+        key_hash: str,
+        site_id: int = DEFAULT_SITE_ID,
+        direction: Direction = Direction.BOTH,
+    ) -> ApiKey:
         if name in self.keys:
             raise KeyNameTaken(f"a key named {name} already exists")
-        key = ApiKey(name, role, datetime.now(UTC))
+        site = self._site(site_id)
+        key = ApiKey(name, role, datetime.now(UTC), site=site, direction=direction)
         self.keys[name] = (key, key_hash)
         return key
 
@@ -49,6 +69,13 @@ class FakeApiKeyStore:
             return None
         key, stored = self.keys[name]
         self.keys[name] = (replace(key, liveness=liveness), stored)
+        return self.keys[name][0]
+
+    def set_place(self, name: str, site_id: int, direction: Direction) -> ApiKey | None:
+        if name not in self.keys or self.keys[name][0].revoked_at is not None:
+            return None
+        key, stored = self.keys[name]
+        self.keys[name] = (replace(key, site=self._site(site_id), direction=direction), stored)
         return self.keys[name][0]
 
 

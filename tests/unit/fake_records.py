@@ -20,6 +20,7 @@ class FakeCheckinLog:
         self.rows: list[Checkin] = []
         self.names = names if names is not None else {}
         self.unknown: dict[tuple[datetime, str], int] = {}
+        self.not_allowed: dict[tuple[datetime, str], int] = {}
         self.now = lambda: datetime.now(UTC)
         self.error: BaseException | None = None
 
@@ -39,9 +40,16 @@ class FakeCheckinLog:
         return None
 
     def unknown_by_hour(self, day, timezone):  # type: ignore[no-untyped-def]
+        return self._by_hour(self.unknown, day, timezone)
+
+    def not_allowed_by_hour(self, day, timezone):  # type: ignore[no-untyped-def]
+        return self._by_hour(self.not_allowed, day, timezone)
+
+    @staticmethod
+    def _by_hour(attempts, day, timezone):  # type: ignore[no-untyped-def]
         zone = ZoneInfo(timezone)
         counts: dict[int, int] = {}
-        for (hour, _), n in self.unknown.items():
+        for (hour, _), n in attempts.items():
             local = hour.astimezone(zone)
             if local.date() == day:
                 counts[local.hour] = counts.get(local.hour, 0) + n
@@ -55,6 +63,7 @@ class FakeCheckinLog:
             and (where.end is None or c.created_at < where.end)
             and (where.employee_id is None or c.employee_id == where.employee_id)
             and (where.matched is None or c.matched == where.matched)
+            and (where.site_id is None or c.site_id == where.site_id)
         ]
 
     def query(self, where: CheckinFilter, limit: int, offset: int) -> Page:
@@ -64,11 +73,12 @@ class FakeCheckinLog:
     def stream(self, where: CheckinFilter):  # type: ignore[no-untyped-def]
         yield from self._matching(where)
 
-    def daily(self, day, timezone):  # type: ignore[no-untyped-def]
+    def daily(self, day, timezone, site_id=None):  # type: ignore[no-untyped-def]
         zone = ZoneInfo(timezone)
         seen: dict[str, list[datetime]] = {}
         for c in self.rows:
-            if c.matched and c.employee_id and c.created_at.astimezone(zone).date() == day:
+            here = site_id is None or c.site_id == site_id
+            if here and c.matched and c.employee_id and c.created_at.astimezone(zone).date() == day:
                 seen.setdefault(c.employee_id, []).append(c.created_at)
         return [
             DailyAttendance(e, self.names[e].name, min(t), max(t), len(t))

@@ -8,9 +8,11 @@ from typing import Any
 
 from backend.domain.gallery_state import GalleryState
 from backend.domain.model import (
+    DEFAULT_SITE_ID,
     Biometrics,
     Checkin,
     CheckinMethod,
+    Direction,
     Employee,
     FaceRecord,
     Match,
@@ -129,6 +131,8 @@ class FakeCheckinWrites:
         face_id: str | None = None,
         snapshot_key: str | None = None,
         method: CheckinMethod = CheckinMethod.FACE,
+        site_id: int | None = None,
+        direction: Direction | None = None,
     ) -> Checkin:
         if self._log.error is not None:
             raise self._log.error
@@ -142,13 +146,19 @@ class FakeCheckinWrites:
             snapshot_key=snapshot_key,
             face_id=face_id,
             method=method,
+            site_id=DEFAULT_SITE_ID if site_id is None else site_id,
+            direction=direction,
         )
         self._log.rows.append(row)
         return row
 
-    def count_unknown(self, api_key_name: str) -> None:
+    def count_unknown(self, api_key_name: str, not_allowed: bool = False) -> None:
         hour = self._log.now().replace(minute=0, second=0, microsecond=0)
         self._log.unknown[hour, api_key_name] = self._log.unknown.get((hour, api_key_name), 0) + 1
+        if not_allowed:
+            self._log.not_allowed[hour, api_key_name] = (
+                self._log.not_allowed.get((hour, api_key_name), 0) + 1
+            )
 
 
 class FakeUnitOfWork(UnitOfWork):

@@ -69,9 +69,24 @@ class FakeFaceRepository:
         self.error: DomainError | None = None
         self.generation = 1  # the current generation (FakeGenerations moves it)
         self.consents: dict[str, list[ConsentRecord]] = {}  # FakeConsentRecords writes them
+        self.allowed_sites: dict[str, set[int]] = {}  # absent: allowed at every site
 
-    def nearest(self, embedding: list[float], gallery: GalleryState, limit: int = 1) -> list[Match]:
-        return ranked(self, embedding, gallery.metric, None)[:limit]
+    def _allowed_at(self, employee_id: str, site_id: int | None) -> bool:
+        sites = self.allowed_sites.get(employee_id)
+        return site_id is None or sites is None or site_id in sites
+
+    def nearest(
+        self,
+        embedding: list[float],
+        gallery: GalleryState,
+        limit: int = 1,
+        site_id: int | None = None,
+    ) -> list[Match]:
+        found = ranked(self, embedding, gallery.metric, None)
+        return [m for m in found if self._allowed_at(m.employee_id, site_id)][:limit]
+
+    def count_faces_at(self, site_id: int) -> int:
+        return sum(self._allowed_at(r.employee_id, site_id) for r, _ in self.faces.values())
 
     def face_with_photo(self, employee_id: str, content_sha256: str) -> str | None:
         for record, _ in self.faces.values():

@@ -57,6 +57,7 @@ def test_the_face_fake_serves_enrollment_check_in_administration_and_stats() -> 
         "employee_summaries",
         "faces_of",
         "count_faces",
+        "count_faces_at",
         "count_employees",
     }
     assert public(faces) == members(*served, ports.GalleryStats)

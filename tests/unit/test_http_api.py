@@ -125,7 +125,13 @@ def test_unknown_employee_is_404_and_unknown_route_is_json(api):
 def test_whoami_tells_the_role(api):
     client, keys, *_ = api
     answer = client.get("/api/v1/auth/whoami", headers={"X-API-Key": keys["kiosk"]})
-    assert answer.json() == {"name": "door", "role": "kiosk", "liveness": "off"}
+    assert answer.json() == {
+        "name": "door",
+        "role": "kiosk",
+        "liveness": "off",
+        "site_name": "Main office",
+        "direction": "both",
+    }
 
 
 def test_revoked_key_is_refused():

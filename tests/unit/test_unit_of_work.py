@@ -106,7 +106,12 @@ def test_a_stranger_publishes_checkin_unknown_with_the_nearest_distance(world):
     outcome = services.checkin.check_in(PHOTO_B, "door")
     assert outcome.reason == "no_match"
     assert types(world) == ["employee.enrolled", "checkin.unknown"]
-    assert world.published[1]["data"] == {"api_key_name": "door", "nearest_distance": 1.0}
+    assert world.published[1]["data"] == {
+        "api_key_name": "door",
+        "site_id": 1,
+        "site_name": "Main office",
+        "nearest_distance": 1.0,
+    }
 
 
 def test_an_erasure_publishes_employee_erased_once(world):

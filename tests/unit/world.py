@@ -30,6 +30,7 @@ from tests.unit.fake_credentials import FakeCredentials
 from tests.unit.fake_gallery import FakeGalleryRow
 from tests.unit.fake_privacy import FakeConsentRecords, FakeRetentionRecords
 from tests.unit.fake_records import FakeChallengeLedger, FakeCheckinLog
+from tests.unit.fake_sites import FakePunchLog, FakeSiteStore
 from tests.unit.fake_uow import FakeUnitOfWork
 from tests.unit.fakes import DLIB, FakeEmbedder, FakeFaceRepository, FakeImageStore
 
@@ -53,6 +54,8 @@ class FakeWorld:
         self.gallery_row = FakeGalleryRow(self.faces)
         self.consents = FakeConsentRecords(self.faces, self.checkins)
         self.retention = FakeRetentionRecords(self.faces, self.checkins)
+        self.site_store = FakeSiteStore(self.faces)
+        self.key_store.sites = self.site_store.sites  # a key's site is one of these
         self.published: list[Event] = []  # the outbox: events of committed units of work
         self.units: list[FakeUnitOfWork] = []  # every unit of work begun, in order
 
@@ -86,6 +89,8 @@ class FakeWorld:
             retention=self.retention,
             audit=self.audit,
             credentials=self.credentials,
+            sites=self.site_store,
+            punches=FakePunchLog(self.checkins, self.site_store),
             # Dlib without its calibration: DeepFace's 1:1 threshold, unless settings fix one.
             calibration=lambda model: None,
             probes={"embedder": lambda: None},

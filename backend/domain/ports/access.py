@@ -1,13 +1,16 @@
 """Ports of access and integration: API keys, webhooks, idempotency and rate limits."""
 
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Protocol
 
 from backend.domain.model import (
+    DEFAULT_SITE_ID,
     ApiKey,
     Delivery,
+    Direction,
     Liveness,
     Role,
+    Site,
     StoredAnswer,
     Webhook,
 )
@@ -16,7 +19,16 @@ from backend.domain.model import (
 class ApiKeyStore(Protocol):
     """API keys, kept as hashes only."""
 
-    def create(self, name: str, role: Role, key_hash: str) -> ApiKey: ...
+    def create(
+        self,
+        name: str,
+        role: Role,
+        key_hash: str,
+        site_id: int = DEFAULT_SITE_ID,
+        direction: Direction = Direction.BOTH,
+    ) -> ApiKey:
+        """A new key at a site (SiteNotFound when there is no such site)."""
+        ...
 
     def find(self, key_hash: str) -> tuple[ApiKey, str] | None:
         """The live key with this hash and the stored hash, or None."""
@@ -29,6 +41,42 @@ class ApiKeyStore(Protocol):
     def set_liveness(self, name: str, liveness: Liveness) -> ApiKey | None:
         """Set a live key's liveness mode; None when there is no such live key."""
         ...
+
+    def set_place(self, name: str, site_id: int, direction: Direction) -> ApiKey | None:
+        """Move a live key to a site and direction; None when there is no such live key."""
+        ...
+
+
+class SiteStore(Protocol):
+    """Sites, and the sites each employee may check in at."""
+
+    def get(self, site_id: int) -> Site | None: ...
+
+    def create(
+        self, name: str, timezone: str, day_start_hour: int, expected_start: time | None
+    ) -> Site:
+        """A new site (SiteNameTaken when the name is in use)."""
+        ...
+
+    def update(
+        self,
+        site_id: int,
+        name: str,
+        timezone: str,
+        day_start_hour: int,
+        expected_start: time | None,
+    ) -> Site | None: ...
+
+    def allowed_sites(self, employee_id: str) -> list[int] | None:
+        """The sites listed for the employee, or None when allowed at all of them."""
+        ...
+
+    def set_allowed_sites(self, employee_id: str, sites: list[int] | None) -> bool:
+        """Allow the employee at these sites (None: all); False if there is no employee;
+        SiteNotFound for a site that does not exist."""
+        ...
+
+    def list(self) -> list[Site]: ...
 
 
 class WebhookStore(Protocol):

@@ -61,8 +61,15 @@ class EnrollmentFaces(Protocol):
 class CheckinFaces(Protocol):
     """What check-in needs of the gallery: the nearest faces in a generation."""
 
-    def nearest(self, embedding: list[float], gallery: GalleryState, limit: int = 1) -> list[Match]:
-        """The nearest faces of `gallery`'s generation, nearest first."""
+    def nearest(
+        self,
+        embedding: list[float],
+        gallery: GalleryState,
+        limit: int = 1,
+        site_id: int | None = None,
+    ) -> list[Match]:
+        """The nearest faces of `gallery`'s generation, nearest first; with `site_id`,
+        only faces of the people allowed at that site."""
         ...
 
 
@@ -122,6 +129,10 @@ class GalleryStats(Protocol):
     """How big the gallery is: its threshold depends on it."""
 
     def count_faces(self) -> int: ...
+
+    def count_faces_at(self, site_id: int) -> int:
+        """How many faces a search scoped to the site reads (its threshold's size)."""
+        ...
 
     def count_employees(self) -> int: ...
 

@@ -12,6 +12,7 @@ from backend.domain.model import (
     DailyAttendance,
     Dispute,
     Page,
+    Punch,
 )
 
 
@@ -62,14 +63,28 @@ class AttendanceRecords(Protocol):
         """Unmatched attempts of that day per local hour (0-23), hours with none left out."""
         ...
 
+    def not_allowed_by_hour(self, day: date, timezone: str) -> dict[int, int]:
+        """Of those, faces of people not allowed at the kiosk's site, per local hour."""
+        ...
+
     def query(self, where: CheckinFilter, limit: int, offset: int) -> Page: ...
 
     def stream(self, where: CheckinFilter) -> Iterator[CheckinRow]:
         """Every matching check-in, oldest first, without holding them all in memory."""
         ...
 
-    def daily(self, day: date, timezone: str) -> list[DailyAttendance]:
-        """Each employee's first and last matched check-in on that day in that zone."""
+    def daily(self, day: date, timezone: str, site_id: int | None = None) -> list[DailyAttendance]:
+        """Each employee's first and last matched check-in on that day in that zone (at
+        `site_id` only, when given)."""
+        ...
+
+
+class PunchLog(Protocol):
+    """What the hours report reads: matched check-ins as punches, streamed."""
+
+    def punches(self, start: datetime, end: datetime, site_id: int | None) -> Iterator[Punch]:
+        """Matched check-ins in [start, end) (at `site_id` when given), ordered by
+        employee then time, without holding them all in memory."""
         ...
 
 

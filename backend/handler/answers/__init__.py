@@ -48,8 +48,13 @@ from backend.handler.answers.people import (
     FaceBox,
     FaceQuality,
 )
+from backend.handler.answers.sites import AllowedSites, HoursReport, SiteAnswer, SiteList
 
 __all__ = [
+    "AllowedSites",
+    "HoursReport",
+    "SiteAnswer",
+    "SiteList",
     "AuditEntry",
     "AuditPage",
     "AuditVerdict",

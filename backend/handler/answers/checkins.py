@@ -19,6 +19,9 @@ class CheckinMatched(BaseModel):
             "distance": 0.2213,
             "checkin_id": 1187,
             "checked_in_at": WHEN,
+            "site_id": 1,
+            "site_name": "Main office",
+            "direction": "in",
         }
     )
     matched: Literal[True]
@@ -31,6 +34,11 @@ class CheckinMatched(BaseModel):
     distance: float = Field(description="distance to the employee's nearest face")
     checkin_id: int
     checked_in_at: Timestamp
+    site_id: int = Field(description="the kiosk's site")
+    site_name: str
+    direction: Literal["in", "out"] | None = Field(
+        description="which way the person went (null on a repeat of a check-in from before sites)"
+    )
 
 
 class CheckinNotMatched(BaseModel):
@@ -57,6 +65,8 @@ class CheckinRow(BaseModel):
             "distance": 0.2213,
             "api_key_name": "front-door",
             "method": "face",
+            "site_id": 1,
+            "direction": "in",
             "face_id": "7d2f1c7e1b7a4a5e9c353c0c1f4f2a10",
             "face_photo_path": (
                 "/api/v1/employees/E042/faces/7d2f1c7e1b7a4a5e9c353c0c1f4f2a10/photo"
@@ -77,6 +87,10 @@ class CheckinRow(BaseModel):
     api_key_name: str = Field(description="the kiosk (API key) that sent the photo")
     method: Literal["face", "pin", "qr"] = Field(
         description="how the person was recognised: their face, a PIN or a personal QR code"
+    )
+    site_id: int = Field(description="the kiosk's site")
+    direction: Literal["in", "out"] | None = Field(
+        description="in or out for a matched check-in; null before sites and when unmatched"
     )
     face_id: str | None = Field(description="the enrolled face it matched")
     face_photo_path: str | None = Field(description="that face's photo route (getFacePhoto)")
@@ -134,11 +148,22 @@ class UnknownAttempts(BaseModel):
     """Faces that matched no one, per local hour of one day, all kiosks together."""
 
     model_config = examples(
-        {"date": "2026-11-30", "timezone": "Europe/Paris", "hours": UNKNOWN_BY_HOUR}
+        {
+            "date": "2026-11-30",
+            "timezone": "Europe/Paris",
+            "hours": UNKNOWN_BY_HOUR,
+            "not_allowed": [0] * 24,
+        }
     )
     date: Day
     timezone: str
     hours: list[int] = Field(min_length=24, max_length=24, description="hours 0 to 23")
+    not_allowed: list[int] = Field(
+        min_length=24,
+        max_length=24,
+        description="of those, faces of people known at another site but not allowed at the "
+        "kiosk's (the kiosk was told only 'not recognised')",
+    )
 
 
 class Challenge(BaseModel):

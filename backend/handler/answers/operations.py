@@ -86,12 +86,22 @@ class GalleryReport(BaseModel):
 class WhoAmI(BaseModel):
     """The calling API key."""
 
-    model_config = examples({"name": "payroll", "role": "admin", "liveness": "off"})
+    model_config = examples(
+        {
+            "name": "front-door",
+            "role": "kiosk",
+            "liveness": "off",
+            "site_name": "Main office",
+            "direction": "both",
+        }
+    )
     name: str
     role: Literal["admin", "kiosk"]
     liveness: Literal["off", "challenge"] = Field(
         description="challenge: this key checks in by answering a head-turn challenge"
     )
+    site_name: str = Field(description="the site the kiosk page shows")
+    direction: Literal["in", "out", "both"]
 
 
 class Health(BaseModel):
@@ -118,6 +128,9 @@ class Key(BaseModel):
             "last_used_at": WHEN,
             "revoked_at": None,
             "liveness": "challenge",
+            "site_id": 1,
+            "site_name": "Main office",
+            "direction": "both",
         }
     )
     name: str
@@ -127,6 +140,11 @@ class Key(BaseModel):
     revoked_at: Timestamp | None
     liveness: Literal["off", "challenge"] = Field(
         description="off: check-in from one frame; challenge: a head turn is asked for"
+    )
+    site_id: int = Field(description="the site the key's kiosk stands at")
+    site_name: str
+    direction: Literal["in", "out", "both"] = Field(
+        description="which way its check-ins go; both: first of a working day in, then alternating"
     )
 
 

@@ -3,14 +3,16 @@
 import { byId, el, fill, row, setMessage } from "../dom.js";
 import { qrSvg } from "../qr-svg.js";
 import { api, counted, failure, notice, quietly, session, viewSignal, when } from "./context.js";
+import { fillSiteSelect, listSites } from "./sites.js";
 
 /**
  * @typedef {{name: string, role: string, created_at: string, last_used_at: string | null,
- *   revoked_at: string | null, liveness: string}} Key
+ *   revoked_at: string | null, liveness: string, site_name: string, direction: string}} Key
  */
 
 /** @param {AbortSignal} signal */
 async function loadKeys(signal) {
+  fillSiteSelect(byId("new-key-site", HTMLSelectElement), await listSites(signal), false);
   const answer = await api("/api/v1/keys", { signal });
   if (!answer.ok) return notice(failure(answer, "Could not list keys"), "error");
   /** @type {Key[]} */
@@ -39,7 +41,8 @@ async function loadKeys(signal) {
       choose.addEventListener("change", () => quietly(setLiveness(k.name, choose.value)));
       liveness = choose;
     }
-    const tr = row([k.name, role, when(k.created_at, true), when(k.last_used_at, true), status, liveness, action]);
+    const place = k.role === "kiosk" ? k.site_name + " · " + k.direction : k.site_name;
+    const tr = row([k.name, role, place, when(k.created_at, true), when(k.last_used_at, true), status, liveness, action]);
     if (k.revoked_at) tr.className = "revoked";
     return tr;
   }));
@@ -83,7 +86,9 @@ async function createKey() {
   const role = byId("new-key-role", HTMLSelectElement).value;
   if (!name) return setMessage(message, "error", "Give the key a name.");
   if (role === "admin" && !window.confirm("Create an ADMIN key? It gives full access to everyone's data.")) return;
-  const answer = await api("/api/v1/keys", { method: "POST", json: { name, role } });
+  const site_id = Number(byId("new-key-site", HTMLSelectElement).value || 1);
+  const direction = byId("new-key-direction", HTMLSelectElement).value;
+  const answer = await api("/api/v1/keys", { method: "POST", json: { name, role, site_id, direction } });
   if (answer.status !== 201) return setMessage(message, "error", failure(answer, "Not created"));
   setMessage(message, "success", "");
   byId("key-create", HTMLFormElement).reset();

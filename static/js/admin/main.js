@@ -1,6 +1,6 @@
 // @ts-check
 /*
- * HR's page (/admin): sign-in, then one view at a time (People, Today, Kiosks, Webhooks,
+ * HR's page (/admin): sign-in, then one view at a time (People, Today, Kiosks, Sites, Webhooks,
  * Export, Audit log), each in its own module. A view is a {load(signal), leave?, home?}: switching views
  * aborts what the previous one was loading (context.js), and calls its leave() (the camera).
  */
@@ -14,13 +14,20 @@ import { exportView } from "./export.js";
 import { kiosksView } from "./kiosks.js";
 import { peopleView } from "./people.js";
 import { privacyView } from "./privacy.js";
+import { sitesView } from "./sites.js";
 import { todayView } from "./today.js";
 import { webhooksView } from "./webhooks.js";
 
 /** @type {Record<string, import("./context.js").View>} */
 const VIEWS = {
-  people: peopleView, today: todayView, kiosks: kiosksView, webhooks: webhooksView, export: exportView,
-  audit: auditView, privacy: privacyView,
+  people: peopleView,
+  today: todayView,
+  kiosks: kiosksView,
+  sites: sitesView,
+  webhooks: webhooksView,
+  export: exportView,
+  audit: auditView,
+  privacy: privacyView,
 };
 const tabs = Array.from(document.querySelectorAll("#tabs .tab"));
 let shownView = "";

@@ -7,6 +7,7 @@ import { stopCamera, wireAddPhoto } from "./add-photo.js";
 import { showWithoutFace, wireWithoutFace } from "./without-face.js";
 import { api, counted, failure, fresh, notice, quietly, session, viewSignal } from "./context.js";
 import { showPersonPrivacy, wirePrivacy } from "./privacy.js";
+import { loadPersonSites } from "./person-sites.js";
 
 /**
  * @typedef {{face_id: string, photo_path: string, created_at?: string, quality?: Record<string, number>}} Face
@@ -61,6 +62,7 @@ export async function openPerson(employeeId, signal) {
   renderFaces(shown, signal);
   await showWithoutFace(shown, signal);
   await showPersonPrivacy(shown, signal);
+  await loadPersonSites(shown.employee_id, signal);
   counted("person");
 }
 

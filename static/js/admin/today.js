@@ -3,6 +3,7 @@
 import { byId, fill, row } from "../dom.js";
 import { api, clock, failure, fresh, isoDay, notice, quietly } from "./context.js";
 import { loadEvidence } from "./evidence.js";
+import { fillSiteSelect, listSites } from "./sites.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 
@@ -11,8 +12,11 @@ async function loadToday(signal) {
   const dayInput = byId("day", HTMLInputElement);
   if (!dayInput.value) dayInput.value = isoDay(new Date());
   const day = dayInput.value;
+  const siteSelect = byId("day-site", HTMLSelectElement);
+  fillSiteSelect(siteSelect, await listSites(signal), true);
+  const site = siteSelect.value ? "&site_id=" + siteSelect.value : "";
   const [daily, unknown] = await Promise.all([
-    api("/api/v1/attendance/daily?date=" + day, { signal }),
+    api("/api/v1/attendance/daily?date=" + day + site, { signal }),
     api("/api/v1/attendance/unknown?date=" + day, { signal }),
   ]);
   if (!daily.ok) return notice(failure(daily, "Could not read the day"), "error");
@@ -31,6 +35,7 @@ async function loadToday(signal) {
 }
 
 byId("day").addEventListener("change", () => quietly(loadToday(fresh())));
+byId("day-site").addEventListener("change", () => quietly(loadToday(fresh())));
 
 /**
  * 24 bars in plain SVG: hour on x, attempts on y.

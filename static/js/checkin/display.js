@@ -100,7 +100,9 @@ export function showAnswer(answer) {
 
   if (answer.status === 200 && body.matched === true) {
     // A repeat within the server's window wrote nothing: say when it was.
-    const said = body.repeat === true ? "Already checked in at " : "Checked in at ";
+    // Which way the person went (a "both" kiosk decides it per working day).
+    const way = body.direction === "out" ? "out" : "in";
+    const said = (body.repeat === true ? "Already checked " : "Checked ") + way + " at ";
     show("matched", said + formatTime(body.checked_in_at), { name: body.employee_name || body.employee_id || "" });
     return "shown";
   }

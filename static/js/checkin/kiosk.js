@@ -81,7 +81,8 @@ async function probe() {
   try {
     const who = await whoami(/** @type {string} */ (state.key));
     if (who.status === 200) {
-      el.kioskName.textContent = who.name;
+      // The kiosk's site, so that a person at the wrong office sees where they are.
+      el.kioskName.textContent = who.siteName ? who.name + " · " + who.siteName : who.name;
       state.liveness = who.liveness;
       return "ok";
     }
