@@ -12,6 +12,8 @@ from backend.domain.audit import AuditLog
 from backend.domain.biometrics import BiometricsAdmin
 from backend.domain.calibration import Calibration
 from backend.domain.checkin import CheckInService
+from backend.domain.departments import DirectoryGroups
+from backend.domain.directory import Directory
 from backend.domain.enrollment import EnrollmentService
 from backend.domain.evidence import Evidence, SnapshotPolicy, SnapshotWriter
 from backend.domain.gallery import GalleryStatus
@@ -34,6 +36,7 @@ from backend.domain.ports import (
 from backend.domain.ratelimit import RateLimiter
 from backend.domain.readiness import ReadinessTracker
 from backend.domain.reembed import ReembedService
+from backend.domain.signin import SignIn, SignInRules
 from backend.domain.webhooks import Webhooks
 from backend.domain.without_face import CredentialCheckIn
 
@@ -175,4 +178,25 @@ def build_services(settings: BackendSettings, adapters: Adapters) -> Services:
             **choice,
         ),
         audit=audit_log(settings, adapters.audit),
+        directory=Directory(store=adapters.directory, departures=adapters.directory),
+        groups=DirectoryGroups(store=adapters.groups),
+        sign_in=sign_in(settings, adapters),
+        admin_keys_on_pages=settings.admin_keys_on_pages or adapters.identity is None,
     )
+
+
+def sign_in(settings: BackendSettings, adapters: Adapters) -> SignIn | None:
+    """Single sign-on when a provider is configured."""
+    if adapters.identity is None:
+        return None
+
+    def groups(listed: str) -> frozenset[str]:
+        return frozenset(g.strip() for g in listed.split(",") if g.strip())
+
+    rules = SignInRules(
+        groups_claim=settings.oidc_groups_claim,
+        admin_groups=groups(settings.oidc_admin_groups),
+        enroll_groups=groups(settings.oidc_enroll_groups),
+        idle_seconds=settings.session_idle_seconds,
+    )
+    return SignIn(provider=adapters.identity, sessions=adapters.sessions, rules=rules)

@@ -9,6 +9,8 @@ from backend.domain.attendance import Attendance
 from backend.domain.audit import AuditLog
 from backend.domain.biometrics import BiometricsAdmin
 from backend.domain.checkin import CheckInService
+from backend.domain.departments import DirectoryGroups
+from backend.domain.directory import Directory
 from backend.domain.enrollment import EnrollmentService
 from backend.domain.evidence import Evidence
 from backend.domain.gallery import GalleryStatus
@@ -17,6 +19,7 @@ from backend.domain.keys import ApiKeys
 from backend.domain.liveness import LivenessChallenges
 from backend.domain.ratelimit import RateLimiter
 from backend.domain.readiness import ReadinessTracker
+from backend.domain.signin import SignIn
 from backend.domain.webhooks import Webhooks
 from backend.domain.without_face import CredentialCheckIn
 
@@ -40,5 +43,9 @@ class Services:
     audit: AuditLog
     biometrics: BiometricsAdmin  # HR: face or none, PINs, QR codes
     credential_checkin: CredentialCheckIn  # the kiosk's PIN and QR check-ins
+    directory: Directory
+    groups: DirectoryGroups
+    sign_in: SignIn | None  # None: single sign-on is not configured
+    admin_keys_on_pages: bool
     # when each probe last answered: /readyz rides out a blip of READY_GRACE_SECONDS
     readiness: ReadinessTracker = field(default_factory=ReadinessTracker)

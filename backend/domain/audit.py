@@ -44,7 +44,8 @@ STORAGE_ROTATED = "storage.rotated"
 
 @dataclass(frozen=True)
 class Actor:
-    """Who acted: an API key today (kind "api_key", its name), a person once SSO signs in."""
+    """Who acted: an API key (kind "api_key", its name), or a person signed in with the
+    company account (kind "person", id subject@issuer, their name)."""
 
     kind: str
     id: str
@@ -52,6 +53,9 @@ class Actor:
 
     @staticmethod
     def of_key(key: ApiKey) -> "Actor":
+        if key.person is not None:
+            person = key.person
+            return Actor("person", f"{person.subject}@{person.issuer}", person.name)
         return Actor("api_key", key.name, key.name)
 
 

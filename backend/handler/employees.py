@@ -14,7 +14,7 @@ from backend.domain.audit import Actor
 from backend.domain.errors import ChallengeRequired
 from backend.domain.model import ApiKey, Liveness
 from backend.handler import answers
-from backend.handler.auth import ADMIN, ANY_KEY
+from backend.handler.auth import ANY_KEY, ANYONE, ENROLLER
 from backend.handler.context import services
 from backend.handler.idempotency import IDEMPOTENCY_KEY, REPLAY_HEADER, once
 from backend.handler.liveness import checkin_answer, count_outcome
@@ -38,7 +38,7 @@ TEXT_FIELDS = ("employee_id", "employee_name", "department", "email")
 async def insert(
     request: Request,
     idempotency_key: str | None = IDEMPOTENCY_KEY,
-    key: ApiKey = Depends(ADMIN),
+    key: ApiKey = Depends(ENROLLER),
     found: Services = Depends(services),
 ) -> answers.EnrollmentResult | JSONResponse:
     """Enroll an employee from a photo, or add a face to one already enrolled (multipart
@@ -104,7 +104,7 @@ async def search(
 
 
 @router.get("/auth/whoami", operation_id="whoAmI", tags=["auth"], response_model=answers.WhoAmI)
-async def whoami(key: ApiKey = Depends(ANY_KEY)) -> dict[str, str]:
+async def whoami(key: ApiKey = Depends(ANYONE)) -> dict[str, str]:
     """The calling key's name, role and liveness mode (the pages check a key with it; a
     kiosk with liveness "challenge" asks for a head turn)."""
     return {"name": key.name, "role": key.role.value, "liveness": key.liveness}

@@ -55,7 +55,9 @@ def test_migrations_from_empty_create_every_table(engine):
     assert "rate_bucket" in tables
     assert {"audit_log", "audit_head", "audit_anchor", "storage_rotation"} <= tables
     assert {"employee_pin", "pin_lockout", "qr_token", "credential_secret"} <= tables
-    assert version == head_revision() == "0012"
+    assert {"scim_user", "scim_group", "scim_group_member"} <= tables
+    assert {"sign_in_login", "sign_in_session"} <= tables
+    assert version == head_revision() == "0014"
     migrate(engine)  # a second run is a no-op
 
 

@@ -27,8 +27,10 @@ from tests.unit.fake_background import (
     FakeSweptSnapshots,
 )
 from tests.unit.fake_credentials import FakeCredentials
+from tests.unit.fake_directory import FakeDirectory, FakeGroups
 from tests.unit.fake_gallery import FakeGalleryRow
 from tests.unit.fake_records import FakeChallengeLedger, FakeCheckinLog
+from tests.unit.fake_sign_in import FakeSessionStore
 from tests.unit.fake_uow import FakeUnitOfWork
 from tests.unit.fakes import DLIB, FakeEmbedder, FakeFaceRepository, FakeImageStore
 
@@ -49,6 +51,9 @@ class FakeWorld:
     def __post_init__(self) -> None:
         self.checkins = FakeCheckinLog(self.faces.employees)
         self.credentials = FakeCredentials(self.faces)
+        self.directory = FakeDirectory(employees=self.faces.employees)
+        self.sessions = FakeSessionStore()
+        self.groups = FakeGroups(self.directory)
         self.gallery_row = FakeGalleryRow(self.faces)
         self.published: list[Event] = []  # the outbox: events of committed units of work
         self.units: list[FakeUnitOfWork] = []  # every unit of work begun, in order
@@ -81,6 +86,9 @@ class FakeWorld:
             swept_photos=FakePhotos(),
             audit=self.audit,
             credentials=self.credentials,
+            directory=self.directory,
+            groups=self.groups,
+            sessions=self.sessions,
             # Dlib without its calibration: DeepFace's 1:1 threshold, unless settings fix one.
             calibration=lambda model: None,
             probes={"embedder": lambda: None},

@@ -16,6 +16,7 @@ publishForTests(() => ({ ...shotCounts, ...sendCounts, shots: taken().length }))
 
 renderShots();
 const session = startSignIn({
+  roles: ["admin", "enroll"],
   wrongRole: () => "This key is not an admin key. Enrollment needs an admin key.",
   onSignedIn: () => {
     form.hidden = false;
