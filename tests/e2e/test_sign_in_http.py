@@ -63,6 +63,18 @@ def test_an_admin_signs_in_acts_with_the_csrf_token_and_signs_out(sso: str, stac
         assert client.post("/api/v1/keys", json=body).status_code == 403
         made = client.post("/api/v1/keys", json=body, headers={"X-CSRF-Token": me["csrf_token"]})
         assert made.status_code == 201, made.text
+        audit = httpx.get(
+            stack.url + "/api/v1/audit",
+            headers={"X-API-Key": stack.admin_key},
+            params={"action": "key."},
+            timeout=30,
+        ).json()["items"]
+        created = [e for e in audit if e["subject_id"] == "door-sso"]
+        assert created and created[0]["actor"] == {
+            "kind": "person",
+            "id": f"alice@{me['issuer']}",
+            "name": "Alice Admin",
+        }
         assert client.post("/auth/logout").status_code == 403  # CSRF again
         assert (
             client.post("/auth/logout", headers={"X-CSRF-Token": me["csrf_token"]}).status_code
