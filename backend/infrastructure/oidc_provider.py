@@ -3,12 +3,18 @@ authorization URL, the code exchanged with its PKCE verifier, the ID token check
 
 import logging
 import time
+import warnings
 from typing import Any
 
 import httpx
 from authlib.common.urls import add_params_to_uri
 from authlib.integrations.base_client import OAuthError
-from authlib.integrations.httpx_client import OAuth2Client
+
+with warnings.catch_warnings():
+    # Authlib 1.9 warns at import that its httpx integration will move to httpx2; the
+    # project speaks httpx, and the warning would open every backend's log.
+    warnings.simplefilter("ignore")
+    from authlib.integrations.httpx_client import OAuth2Client
 from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
