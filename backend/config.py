@@ -145,6 +145,26 @@ class BackendSettings(BaseSettings):
     tls_key: Path = REPO_ROOT / "certs" / "facegate.key"
     # The pages and their vendored scripts.
     static_dir: Path = REPO_ROOT / "static"
+    # Single sign-on for /admin and /enroll (docs/directory.md): the OpenID Connect provider's
+    # issuer URL, whose /.well-known/openid-configuration is read. Empty: no SSO.
+    oidc_issuer: str = ""
+    # The client (application) id facegate is registered under at the provider.
+    oidc_client_id: str = ""
+    # The client's secret (empty for a public client: PKCE alone).
+    oidc_client_secret: str = ""
+    # The ID token (or userinfo) claim that lists the person's groups.
+    oidc_groups_claim: str = "groups"
+    # Comma-separated groups whose members sign in as HR admins (/admin and /enroll).
+    oidc_admin_groups: str = "facegate-admin"
+    # Comma-separated groups whose members may enroll faces (/enroll) and nothing else.
+    oidc_enroll_groups: str = "facegate-enroll"
+    # A signed-in session ends after this many seconds without a request.
+    session_idle_seconds: int = Field(default=900, ge=5, le=86400)
+    # The session cookie is Secure (sent over HTTPS only); false only for plain-HTTP tests.
+    session_cookie_secure: bool = True
+    # The pages offer to sign in with an admin API key; false once SSO is set up, so HR
+    # signs in with the company account only (API keys stay for kiosks and integrations).
+    admin_keys_on_pages: bool = True
 
     @property
     def tls_enabled(self) -> bool:

@@ -26,6 +26,7 @@ from backend.handler import (
     privacy,
     privacy_page,
     sites,
+    sso,
     webhooks,
     without_face,
 )
@@ -34,6 +35,9 @@ from backend.handler.errors import install_error_handlers
 from backend.handler.observability import GallerySize, Metrics, install_observability
 from backend.handler.pages import mount_pages
 from backend.handler.retry import RetryWhenSafe
+from backend.handler.scim import discovery as scim_discovery
+from backend.handler.scim import groups as scim_groups
+from backend.handler.scim import users as scim_users
 from facegate_shared.bodies import FORM_OVERHEAD, BodyLimit
 from facegate_shared.version import facegate_version
 
@@ -81,6 +85,7 @@ def create_app(
         redoc_url=None,
     )
     metrics = Metrics()
+    app.state.session_cookie_secure = settings.session_cookie_secure
     app.state.metrics = metrics
     # Inside the observability middleware: the limit is raised straight into the route
     # reading the body, and the 413 is logged and counted like any answer.
@@ -110,6 +115,10 @@ def create_app(
     app.include_router(privacy.public)
     app.include_router(privacy.router)
     app.include_router(privacy_page.router)
+    app.include_router(sso.router)
+    app.include_router(scim_users.router)
+    app.include_router(scim_groups.router)
+    app.include_router(scim_discovery.router)  # last: its catch-all answers a SCIM 404
     mount_pages(app, settings.static_dir)
     install_contract(app)
     return app

@@ -23,17 +23,22 @@ from backend.domain.ports import (
     CheckinLog,
     ConsentRecords,
     CredentialAdmin,
+    Departures,
+    DirectoryStore,
     Embedder,
     EnrollmentFaces,
     GalleryRow,
     GalleryStats,
+    GroupStore,
     IdempotencyStore,
+    IdentityProvider,
     ImageStore,
     PunchLog,
     RateBuckets,
     ResealableStore,
     RetentionRecords,
     RotationLedger,
+    SessionStore,
     SiteStore,
     SweptGallery,
     SweptPhotos,
@@ -46,14 +51,17 @@ from backend.domain.unit_of_work import UnitOfWorkFactory
 from backend.infrastructure.database import make_engine, migrate, transaction
 from backend.infrastructure.http_embedder import HttpEmbedder
 from backend.infrastructure.http_webhooks import HttpWebhookSender
+from backend.infrastructure.oidc_provider import AuthlibProvider
 from backend.infrastructure.pg_audit import PgAuditLog
 from backend.infrastructure.pg_checkins import PgCheckinLog
 from backend.infrastructure.pg_consent import PgConsentRecords
 from backend.infrastructure.pg_credentials import PgCredentials
+from backend.infrastructure.pg_directory import PgDirectory
 from backend.infrastructure.pg_employees import PgEmployees
 from backend.infrastructure.pg_faces import PgFaceRepository
 from backend.infrastructure.pg_gallery import PgGalleryRow
 from backend.infrastructure.pg_generations import PgGenerations
+from backend.infrastructure.pg_groups import PgGroups
 from backend.infrastructure.pg_hours import PgPunchLog
 from backend.infrastructure.pg_idempotency import PgIdempotencyStore
 from backend.infrastructure.pg_keys import PgApiKeyStore
@@ -62,6 +70,7 @@ from backend.infrastructure.pg_outbox import PgWebhooks
 from backend.infrastructure.pg_ratelimit import PgRateBuckets
 from backend.infrastructure.pg_retention import PgRetentionRecords
 from backend.infrastructure.pg_rotation import PgRotationLedger
+from backend.infrastructure.pg_sessions import PgSessionStore
 from backend.infrastructure.pg_sites import PgSites
 from backend.infrastructure.pg_sweep import PgSweptGallery, PgSweptSnapshots
 from backend.infrastructure.pg_unit_of_work import PgUnitOfWork
@@ -78,6 +87,11 @@ class AuditStore(AuditTrail, AuditArchive, Protocol):
 
 class Gallery(EnrollmentFaces, CheckinFaces, GalleryStats, Protocol):
     """The face adapter of enrollment, check-in and the gallery's size."""
+
+
+class DirectoryAdapter(DirectoryStore, Departures, Protocol):
+    """The directory's people and their status (one adapter until the employee's status
+    of the privacy issue backs Departures)."""
 
 
 @dataclass
@@ -103,6 +117,9 @@ class Adapters:
     swept_photos: SweptPhotos
     sites: SiteStore
     punches: PunchLog
+    directory: DirectoryAdapter  # the people SCIM provisions, and their leaving
+    groups: GroupStore  # the directory's groups, kept as departments
+    sessions: SessionStore  # single sign-on's logins and sessions
     audit: AuditStore
     credentials: CredentialAdmin  # HR's PINs and QR tokens, and the QR signing secret
     consents: ConsentRecords  # the notice's versions and consent records (read)
@@ -112,6 +129,8 @@ class Adapters:
     rotation_ledger: RotationLedger | None = None
     # None: each process limits on its own (unit tests); PostgreSQL shares it otherwise.
     rate_buckets: RateBuckets | None = None
+    # The OpenID Connect provider of single sign-on; None: SSO is not configured.
+    identity: IdentityProvider | None = None
     calibration: Callable[[str], Calibration | None] = load_calibration
     probes: dict[str, Callable[[], None]] = field(default_factory=dict)
     # The liveness challenges' time and choice of direction (fixed in tests).
@@ -233,9 +252,22 @@ def connect(settings: BackendSettings, *, bind_model: bool = True) -> Adapters:
         retention=PgRetentionRecords(engine),
         sites=PgSites(engine),
         punches=PgPunchLog(engine),
+        directory=PgDirectory(engine),
+        groups=PgGroups(engine),
+        sessions=PgSessionStore(engine),
+        identity=identity_provider(settings),
         rate_buckets=PgRateBuckets(engine),
         probes={"database": database_probe, "storage": images.ping, "embedder": embedder.ready},
         closers=[embedder.close, engine.dispose],
+    )
+
+
+def identity_provider(settings: BackendSettings) -> IdentityProvider | None:
+    """The OpenID Connect provider when OIDC_ISSUER is set (read at the first sign-in)."""
+    if not settings.oidc_issuer:
+        return None
+    return AuthlibProvider(
+        settings.oidc_issuer, settings.oidc_client_id, settings.oidc_client_secret
     )
 
 

@@ -14,6 +14,8 @@ from backend.domain.biometrics import BiometricsAdmin
 from backend.domain.calibration import Calibration
 from backend.domain.checkin import CheckInService
 from backend.domain.consent import ConsentService
+from backend.domain.departments import DirectoryGroups
+from backend.domain.directory import Directory
 from backend.domain.enrollment import EnrollmentService
 from backend.domain.evidence import Evidence, SnapshotPolicy, SnapshotWriter
 from backend.domain.gallery import GalleryStatus
@@ -39,6 +41,7 @@ from backend.domain.ratelimit import RateLimiter
 from backend.domain.readiness import ReadinessTracker
 from backend.domain.reembed import ReembedService
 from backend.domain.retention import RetentionJob
+from backend.domain.signin import SignIn, SignInRules
 from backend.domain.site_admin import SiteAdmin
 from backend.domain.unit_of_work import UnitOfWorkFactory
 from backend.domain.webhooks import Webhooks
@@ -209,6 +212,10 @@ def build_services(settings: BackendSettings, adapters: Adapters) -> Services:
             punches=adapters.punches,
             end_of_day=end_of_day_rule(settings.hours_open_day_close_at),
         ),
+        directory=Directory(store=adapters.directory, departures=adapters.directory),
+        groups=DirectoryGroups(store=adapters.groups),
+        sign_in=sign_in(settings, adapters),
+        admin_keys_on_pages=settings.admin_keys_on_pages or adapters.identity is None,
     )
 
 
@@ -228,3 +235,20 @@ def retention_job(
         audit=audit,
         schedule=settings.privacy().schedule,
     )
+
+
+def sign_in(settings: BackendSettings, adapters: Adapters) -> SignIn | None:
+    """Single sign-on when a provider is configured."""
+    if adapters.identity is None:
+        return None
+
+    def groups(listed: str) -> frozenset[str]:
+        return frozenset(g.strip() for g in listed.split(",") if g.strip())
+
+    rules = SignInRules(
+        groups_claim=settings.oidc_groups_claim,
+        admin_groups=groups(settings.oidc_admin_groups),
+        enroll_groups=groups(settings.oidc_enroll_groups),
+        idle_seconds=settings.session_idle_seconds,
+    )
+    return SignIn(provider=adapters.identity, sessions=adapters.sessions, rules=rules)

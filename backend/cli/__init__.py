@@ -14,7 +14,7 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
     keys = commands.add_parser("keys", help="API keys")
     keys_sub = keys.add_subparsers(dest="action", required=True)
     create = keys_sub.add_parser("create", help="create a key and print it once")
-    create.add_argument("--role", choices=["admin", "kiosk"], required=True)
+    create.add_argument("--role", choices=["admin", "kiosk", "scim", "enroll"], required=True)
     create.add_argument("--name", required=True)
     keys_sub.add_parser("list", help="list keys (never the secrets)")
     revoke = keys_sub.add_parser("revoke", help="revoke a key by name")

@@ -11,6 +11,8 @@ from backend.domain.audit import AuditLog
 from backend.domain.biometrics import BiometricsAdmin
 from backend.domain.checkin import CheckInService
 from backend.domain.consent import ConsentService
+from backend.domain.departments import DirectoryGroups
+from backend.domain.directory import Directory
 from backend.domain.enrollment import EnrollmentService
 from backend.domain.evidence import Evidence
 from backend.domain.gallery import GalleryStatus
@@ -21,6 +23,7 @@ from backend.domain.liveness import LivenessChallenges
 from backend.domain.ratelimit import RateLimiter
 from backend.domain.readiness import ReadinessTracker
 from backend.domain.retention import RetentionJob
+from backend.domain.signin import SignIn
 from backend.domain.site_admin import SiteAdmin
 from backend.domain.webhooks import Webhooks
 from backend.domain.without_face import CredentialCheckIn
@@ -50,5 +53,9 @@ class Services:
     access_export: AccessExport
     sites: SiteAdmin
     hours: HoursReport
+    directory: Directory
+    groups: DirectoryGroups
+    sign_in: SignIn | None  # None: single sign-on is not configured
+    admin_keys_on_pages: bool
     # when each probe last answered: /readyz rides out a blip of READY_GRACE_SECONDS
     readiness: ReadinessTracker = field(default_factory=ReadinessTracker)

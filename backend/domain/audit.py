@@ -51,7 +51,8 @@ EMPLOYEE_SITES_CHANGED = "employee.sites_changed"  # where the employee may chec
 
 @dataclass(frozen=True)
 class Actor:
-    """Who acted: an API key today (kind "api_key", its name), a person once SSO signs in."""
+    """Who acted: an API key (kind "api_key", its name), or a person signed in with the
+    company account (kind "person", id subject@issuer, their name)."""
 
     kind: str
     id: str
@@ -59,6 +60,9 @@ class Actor:
 
     @staticmethod
     def of_key(key: ApiKey) -> "Actor":
+        if key.person is not None:
+            person = key.person
+            return Actor("person", f"{person.subject}@{person.issuer}", person.name)
         return Actor("api_key", key.name, key.name)
 
 

@@ -138,6 +138,16 @@ class KeyNameTaken(DomainError):
     code = "key_name_taken"
 
 
+class UserNameTaken(DomainError):
+    """The directory already holds another person under this userName (or employee id)."""
+
+    code = "user_name_taken"
+
+
+class DirectoryPersonNotFound(DomainError):
+    code = "directory_person_not_found"
+
+
 class CheckinNotFound(DomainError):
     code = "checkin_not_found"
 
@@ -250,3 +260,13 @@ class NoticeOutdated(DomainError):
     """The consent names a notice version that is not the one in force."""
 
     code = "notice_outdated"
+
+
+class SignInRefused(DomainError):
+    """A single sign-on that did not end in a session; `code` says why (the page says so)."""
+
+    code = "sign_in_refused"
+
+    def __init__(self, code: str, message: str, details: dict[str, Any] | None = None) -> None:
+        super().__init__(message, details)
+        self.code = code

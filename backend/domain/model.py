@@ -10,6 +10,8 @@ from typing import Any
 class Role(enum.StrEnum):
     ADMIN = "admin"
     KIOSK = "kiosk"
+    SCIM = "scim"  # the identity provider's provisioning token: /scim/v2 only
+    ENROLL = "enroll"  # enrollment only: an SSO enroll group's people, or a station's key
 
 
 class CheckInResult(enum.StrEnum):
@@ -255,10 +257,21 @@ class ApiKey:
     liveness: Liveness = Liveness.OFF
     site: Site = DEFAULT_SITE
     direction: Direction = Direction.BOTH
+    # Set when the caller is a person signed in with the company account (no key at all).
+    person: "SignedInPerson | None" = None
 
     @property
     def kiosk(self) -> Kiosk:
         return Kiosk(self.name, self.site, self.direction)
+
+
+@dataclass(frozen=True)
+class SignedInPerson:
+    """Who the identity provider vouched for: subject and issuer name them uniquely."""
+
+    subject: str
+    issuer: str
+    name: str
 
 
 @dataclass(frozen=True)
@@ -313,3 +326,67 @@ class StoredAnswer:
     request_hash: str
     status: int
     body: Any
+
+
+@dataclass(frozen=True)
+class DirectoryEmail:
+    """One of a person's e-mail addresses as the directory lists them."""
+
+    value: str
+    type: str | None = None
+    primary: bool | None = None
+    display: str | None = None
+
+
+@dataclass(frozen=True)
+class DirectoryPerson:
+    """A person as the company's directory (SCIM) provisions them; `employee_id` is the
+    SCIM id. `active` False means the person left (on `left_on`); None (not given) counts
+    as active."""
+
+    employee_id: str
+    user_name: str
+    name: str = ""  # the employee's name: displayName, else given and family name
+    display_name: str | None = None
+    external_id: str | None = None
+    given_name: str | None = None
+    family_name: str | None = None
+    emails: tuple[DirectoryEmail, ...] = ()
+    employee_number: str | None = None
+    department: str | None = None
+    active: bool | None = None
+    left_on: date | None = None
+    version: int = 1
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+    @property
+    def is_active(self) -> bool:
+        return self.active is not False
+
+    @property
+    def email(self) -> str | None:
+        """The address the employee record keeps: the primary one, else work, else first."""
+        for wanted in (
+            lambda e: e.primary is True,
+            lambda e: e.type == "work",
+            lambda e: True,
+        ):
+            chosen = next((e.value for e in self.emails if wanted(e)), None)
+            if chosen:
+                return chosen
+        return None
+
+
+@dataclass(frozen=True)
+class DirectoryGroup:
+    """A group the directory pushes, which facegate keeps as a department: its members are
+    the provisioned people whose department is its name."""
+
+    group_id: str
+    display_name: str
+    external_id: str | None = None
+    members: tuple[str, ...] = ()  # employee ids
+    version: int = 1
+    created_at: datetime | None = None
+    updated_at: datetime | None = None

@@ -16,7 +16,7 @@ from backend.domain.errors import ChallengeRequired, ValidationFailed
 from backend.domain.model import ApiKey, Liveness
 from backend.domain.privacy import ConsentStatement, Decision, Method
 from backend.handler import answers
-from backend.handler.auth import ADMIN, ANY_KEY
+from backend.handler.auth import ANY_KEY, ANYONE, ENROLLER
 from backend.handler.context import services
 from backend.handler.idempotency import IDEMPOTENCY_KEY, REPLAY_HEADER, once
 from backend.handler.liveness import checkin_answer, count_outcome
@@ -61,7 +61,7 @@ def consent_fields(form: FormData) -> ConsentStatement | None:
 async def insert(
     request: Request,
     idempotency_key: str | None = IDEMPOTENCY_KEY,
-    key: ApiKey = Depends(ADMIN),
+    key: ApiKey = Depends(ENROLLER),
     found: Services = Depends(services),
 ) -> answers.EnrollmentResult | JSONResponse:
     """Enroll an employee from a photo, or add a face to one already enrolled (multipart
@@ -136,7 +136,7 @@ async def search(
 
 
 @router.get("/auth/whoami", operation_id="whoAmI", tags=["auth"], response_model=answers.WhoAmI)
-async def whoami(key: ApiKey = Depends(ANY_KEY)) -> dict[str, Any]:
+async def whoami(key: ApiKey = Depends(ANYONE)) -> dict[str, Any]:
     """The calling key's name, role and liveness mode (the pages check a key with it; a
     kiosk with liveness "challenge" asks for a head turn)."""
     return {

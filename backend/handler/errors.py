@@ -28,6 +28,8 @@ STATUS: dict[type[errors.DomainError], int] = {
     errors.NoticeOutdated: 409,
     errors.RateLimited: 429,
     errors.KeyNameTaken: 409,
+    errors.UserNameTaken: 409,
+    errors.DirectoryPersonNotFound: 404,
     errors.ModelMismatch: 503,
     errors.GalleryChanged: 503,
     errors.ReembedConflict: 409,

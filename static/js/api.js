@@ -42,8 +42,17 @@ async function send(path, init) {
   }
 }
 
+/** The signed-in session's CSRF token, sent with every change (none with an API key). */
+let csrfToken = "";
+
+/** Set (or clear, with "") the CSRF token of the single sign-on session. */
+export function setCsrfToken(/** @type {string} */ token) {
+  csrfToken = token;
+}
+
 /**
- * fetch() with the key; resolves to {status, ok, body}, body the parsed JSON or null.
+ * fetch() with the key (or, with none, the session cookie); resolves to {status, ok, body},
+ * body the parsed JSON or null.
  * @param {string} path
  * @param {string | null} key
  * @param {CallOptions} [options]
@@ -53,12 +62,14 @@ export async function apiFetch(path, key, options = {}) {
   /** @type {Record<string, string>} */
   const headers = { Accept: "application/json" };
   if (key) headers["X-API-Key"] = key;
+  const method = options.method || "GET";
+  if (!key && csrfToken && method !== "GET") headers["X-CSRF-Token"] = csrfToken;
   let body = options.body;
   if (options.json !== undefined) {
     headers["Content-Type"] = "application/json";
     body = JSON.stringify(options.json);
   }
-  const response = await send(path, { method: options.method || "GET", headers, body, signal: options.signal });
+  const response = await send(path, { method, headers, body, signal: options.signal });
   let parsed = null;
   try {
     parsed = await response.json();

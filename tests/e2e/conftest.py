@@ -9,6 +9,7 @@ import pytest
 from facegate.children import start_backend
 from facegate.processes import free_port
 from tests.backends import Stack, fresh_env, running_backend
+from tests.e2e.oidc import SSO_IDLE_SECONDS, Provider, oidc_provider, sso_env
 
 
 @pytest.fixture(scope="session")
@@ -50,3 +51,21 @@ def consenting(postgres, s3, embedder_url, session_dir) -> Iterator[Stack]:
     log = session_dir / f"privacy-{env['S3_BUCKET']}.log"
     with running_backend(env, log, "priv") as running:
         yield running
+
+
+@pytest.fixture(scope="session")
+def oidc(session_dir) -> Iterator[Provider]:
+    """A real OpenID provider process (oidc-provider-mock) with HR's people."""
+    with oidc_provider(session_dir / "oidc-provider.log") as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def sso(stack, oidc, session_dir) -> Iterator[str]:
+    """A backend on the stack's database with single sign-on against `oidc`; sessions end
+    after SSO_IDLE_SECONDS without a request."""
+    port = free_port()
+    env = {**stack.env, **sso_env(oidc.issuer, SSO_IDLE_SECONDS)}
+    backend = start_backend(port, env, session_dir / f"sso-{port}.log")
+    yield f"http://127.0.0.1:{port}"
+    backend.stop()

@@ -13,6 +13,7 @@ from backend.domain.unit_of_work import (
     UnitOfWork,
 )
 from tests.unit.fake_credentials import FakeCredentials, FakeCredentialWrites
+from tests.unit.fake_directory import FakeDirectory
 from tests.unit.fake_gallery import FakeGalleryRow, FakeGenerations
 from tests.unit.fake_records import FakeCheckinLog
 from tests.unit.fake_uow import FakeCheckinWrites, FakeConsentWrites, FakeFaceWrites, FakeUnitOfWork
@@ -72,6 +73,12 @@ def test_the_gallery_fakes_serve_the_row_and_re_embedding() -> None:
     assert public(generations) == members(ports.ReembeddedGallery) != set()
     assert same_parameters(row, ports.GalleryRow) == []
     assert same_parameters(generations, ports.ReembeddedGallery) == []
+
+
+def test_the_directory_fake_serves_the_store_and_the_departures() -> None:
+    fake = FakeDirectory()
+    assert public(fake) == members(ports.DirectoryStore, ports.Departures) != set()
+    assert same_parameters(fake, ports.DirectoryStore, ports.Departures) == []
 
 
 def test_the_unit_of_work_fake_writes_through_the_ports_and_adds_only_its_steps() -> None:

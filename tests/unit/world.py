@@ -27,9 +27,11 @@ from tests.unit.fake_background import (
     FakeSweptSnapshots,
 )
 from tests.unit.fake_credentials import FakeCredentials
+from tests.unit.fake_directory import FakeDirectory, FakeGroups
 from tests.unit.fake_gallery import FakeGalleryRow
 from tests.unit.fake_privacy import FakeConsentRecords, FakeRetentionRecords
 from tests.unit.fake_records import FakeChallengeLedger, FakeCheckinLog
+from tests.unit.fake_sign_in import FakeSessionStore
 from tests.unit.fake_sites import FakePunchLog, FakeSiteStore
 from tests.unit.fake_uow import FakeUnitOfWork
 from tests.unit.fakes import DLIB, FakeEmbedder, FakeFaceRepository, FakeImageStore
@@ -51,6 +53,9 @@ class FakeWorld:
     def __post_init__(self) -> None:
         self.checkins = FakeCheckinLog(self.faces.employees)
         self.credentials = FakeCredentials(self.faces)
+        self.directory = FakeDirectory(employees=self.faces.employees)
+        self.sessions = FakeSessionStore()
+        self.groups = FakeGroups(self.directory)
         self.gallery_row = FakeGalleryRow(self.faces)
         self.consents = FakeConsentRecords(self.faces, self.checkins)
         self.retention = FakeRetentionRecords(self.faces, self.checkins)
@@ -91,6 +96,9 @@ class FakeWorld:
             credentials=self.credentials,
             sites=self.site_store,
             punches=FakePunchLog(self.checkins, self.site_store),
+            directory=self.directory,
+            groups=self.groups,
+            sessions=self.sessions,
             # Dlib without its calibration: DeepFace's 1:1 threshold, unless settings fix one.
             calibration=lambda model: None,
             probes={"embedder": lambda: None},

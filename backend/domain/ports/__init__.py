@@ -18,6 +18,7 @@ from backend.domain.ports.credentials import (
     QrToken,
     StoredPin,
 )
+from backend.domain.ports.directory import Departures, DirectoryStore, GroupStore
 from backend.domain.ports.gallery import (
     AdministeredFaces,
     CheckinFaces,
@@ -39,11 +40,17 @@ from backend.domain.ports.records import (
     SweptPhotos,
     SweptSnapshots,
 )
+from backend.domain.ports.signin import IdentityProvider, SessionStore
 from backend.domain.ports.storage import ResealableStore, RotationLedger
 
 __all__ = [
     "AuditTrail",
     "AuditArchive",
+    "GroupStore",
+    "IdentityProvider",
+    "SessionStore",
+    "Departures",
+    "DirectoryStore",
     "Embedder",
     "GalleryRow",
     "EnrollmentFaces",

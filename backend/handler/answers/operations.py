@@ -96,7 +96,7 @@ class WhoAmI(BaseModel):
         }
     )
     name: str
-    role: Literal["admin", "kiosk"]
+    role: Literal["admin", "kiosk", "enroll"]
     liveness: Literal["off", "challenge"] = Field(
         description="challenge: this key checks in by answering a head-turn challenge"
     )
@@ -134,7 +134,7 @@ class Key(BaseModel):
         }
     )
     name: str
-    role: Literal["admin", "kiosk"]
+    role: Literal["admin", "kiosk", "scim", "enroll"]
     created_at: Timestamp | None
     last_used_at: Timestamp | None
     revoked_at: Timestamp | None

@@ -18,6 +18,7 @@ publishForTests(() => ({ ...shotCounts, ...sendCounts, shots: taken().length, co
 
 renderShots();
 const session = startSignIn({
+  roles: ["admin", "enroll"],
   wrongRole: () => "This key is not an admin key. Enrollment needs an admin key.",
   onSignedIn: () => {
     form.hidden = false;

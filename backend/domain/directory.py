@@ -1,0 +1,101 @@
+"""The company's directory: people provisioned, changed and deprovisioned by the identity
+provider (SCIM 2.0). Leaving follows the directory: deactivating or deleting a person marks
+them left on that day, so that the retention schedule destroys their biometric data while
+their attendance stays. A provisioned person has no face until HR enrolls one."""
+
+import secrets
+from dataclasses import replace
+
+from backend.domain.errors import DirectoryPersonNotFound, UserNameTaken, ValidationFailed
+from backend.domain.model import DirectoryPerson
+from backend.domain.policy import EMPLOYEE_ID, validate_details, validate_name
+from backend.domain.ports import Departures, DirectoryStore
+
+MAX_USER_NAME = 256
+
+
+class Directory:
+    """Provisioning use cases; the SCIM handler translates the protocol to these calls."""
+
+    def __init__(self, *, store: DirectoryStore, departures: Departures) -> None:
+        self._store = store
+        self._departures = departures
+
+    def get(self, employee_id: str) -> DirectoryPerson:
+        person = self._store.get(employee_id)
+        if person is None:
+            raise DirectoryPersonNotFound(
+                f"no provisioned person {employee_id}", {"employee_id": employee_id}
+            )
+        return person
+
+    def find(
+        self, user_name: str | None, external_id: str | None, start: int, count: int
+    ) -> tuple[list[DirectoryPerson], int]:
+        """A page (start counts from 0) of provisioned people, by exact userName or
+        externalId when given."""
+        return self._store.find(user_name, external_id, max(start, 0), max(count, 0))
+
+    def provision(self, person: DirectoryPerson) -> DirectoryPerson:
+        """A new person. Their employee id is the enterprise employeeNumber when it is a
+        valid id no provisioned person has (an employee HR typed in under it is adopted),
+        else a new one; the employeeNumber stays an attribute that may change later."""
+        person = _checked(person)
+        employee_id = person.employee_number or ""
+        if not EMPLOYEE_ID.fullmatch(employee_id) or self._store.is_linked(employee_id):
+            employee_id = "scim-" + secrets.token_hex(6)
+        self._refuse_taken(person.user_name, employee_id)
+        saved = self._store.save(replace(person, employee_id=employee_id))
+        return self._follow_status(None, saved)
+
+    def replace(self, employee_id: str, person: DirectoryPerson) -> DirectoryPerson:
+        """The person as the identity provider now has them (PUT, or PATCH applied)."""
+        before = self.get(employee_id)
+        person = _checked(replace(person, employee_id=employee_id))
+        self._refuse_taken(person.user_name, employee_id)
+        saved = self._store.save(
+            replace(person, left_on=before.left_on, created_at=before.created_at)
+        )
+        return self._follow_status(before, saved)
+
+    def deprovision(self, employee_id: str) -> None:
+        """The identity provider deleted the person: they left today; the resource goes,
+        the employee and their check-ins stay until the retention schedule acts."""
+        person = self.get(employee_id)
+        if person.is_active:
+            self._departures.mark_left(employee_id, self._store.today())
+        self._store.deprovision(employee_id)
+
+    def _follow_status(
+        self, before: DirectoryPerson | None, after: DirectoryPerson
+    ) -> DirectoryPerson:
+        """Leaving follows `active`: False marks the person left today, True again (a
+        rehire, a mistake undone, a person provisioned again) makes them active."""
+        if not after.is_active and (before is None or before.is_active):
+            day = self._store.today()
+            self._departures.mark_left(after.employee_id, day)
+            return replace(after, left_on=after.left_on or day)
+        if after.is_active and after.left_on is not None:
+            self._departures.mark_active(after.employee_id)
+            return replace(after, left_on=None)
+        return after
+
+    def _refuse_taken(self, user_name: str, employee_id: str) -> None:
+        holder = self._store.holder_of(user_name)
+        if holder is not None and holder != employee_id:
+            raise UserNameTaken(
+                f"userName {user_name} is already provisioned", {"user_name": user_name}
+            )
+
+
+def _checked(person: DirectoryPerson) -> DirectoryPerson:
+    """The person with a valid userName, name, department and e-mail, or ValidationFailed."""
+    user_name = (person.user_name or "").strip()
+    if not 1 <= len(user_name) <= MAX_USER_NAME or not user_name.isprintable():
+        raise ValidationFailed(
+            "userName is 1 to 256 printable characters", {"fields": {"userName": "required"}}
+        )
+    given = " ".join(p for p in (person.given_name, person.family_name) if p)
+    name = validate_name(person.display_name or given or user_name)
+    department, _ = validate_details(person.department, person.email)
+    return replace(person, user_name=user_name, name=name, department=department)
