@@ -27,6 +27,12 @@ def call(stack: Stack, method: str, path: str, **kwargs) -> httpx.Response:
     )
 
 
+def kiosk(stack: Stack, path: str, body: dict[str, str]) -> httpx.Response:
+    return httpx.post(
+        stack.url + path, headers={"X-API-Key": stack.kiosk_key}, json=body, timeout=60
+    )
+
+
 def enroll(stack: Stack, person: str, photo: bytes, **consent: str) -> httpx.Response:
     return call(
         stack,
@@ -117,6 +123,17 @@ def test_no_consent_no_face_then_signed_enrolled_exported_and_withdrawn(consenti
     assert call(stack, "GET", "/api/v1/employees/P-OBAMA").json()["biometrics"] == "none"
     again = enroll(stack, "P-OBAMA", photos["obama3.jpg"])
     assert again.json()["error"]["code"] == "consent_required"
+    # The way in without a face: a PIN and a QR code at the kiosk.
+    pin = call(stack, "PUT", "/api/v1/employees/P-OBAMA/pin", json={"pin": "582914"})
+    assert pin.status_code == 200, pin.text
+    by_pin = kiosk(stack, "/api/v1/pin/checkin", {"employee_id": "P-OBAMA", "pin": "582914"})
+    assert by_pin.status_code == 200, by_pin.text
+    assert (by_pin.json()["employee_id"], by_pin.json()["method"]) == ("P-OBAMA", "pin")
+    issued = call(stack, "POST", "/api/v1/employees/P-OBAMA/qr-codes")
+    assert issued.status_code == 201, issued.text
+    by_qr = kiosk(stack, "/api/v1/qr/checkin", {"code": issued.json()["code"]})
+    assert by_qr.status_code == 200, by_qr.text
+    assert (by_qr.json()["employee_id"], by_qr.json()["method"]) == ("P-OBAMA", "qr")
     key = "admin-priv"  # the admin key's name: who did it, in the audit log
     assert ("P-OBAMA", key) in audited(stack, "employee.exported")
     assert ("P-OBAMA", key) in audited(stack, "consent.withdrawn")

@@ -149,30 +149,38 @@ def test_the_session_ends_after_idle_time(sso: str, stack: Stack) -> None:
 def test_a_dispute_records_the_signed_in_person(sso: str, stack: Stack, photos) -> None:
     """HR signed in with the company account disputes a check-in: the record names them
     (name, subject, issuer), not a shared key."""
-    enrolled = httpx.post(
-        stack.url + "/api/v1/employees/insert",
-        headers={"X-API-Key": stack.admin_key},
-        data={"employee_id": "SSO-OBAMA", "employee_name": "Barack Obama"},
-        files={"image": ("obama.jpg", photos["obama.jpg"])},
-        timeout=120,
-    )
-    assert enrolled.status_code == 201, enrolled.text
-    seen = httpx.post(
-        stack.url + "/api/v1/employees/search",
-        headers={"X-API-Key": stack.kiosk_key},
-        files={"image": ("f.jpg", frame(photos["obama2.jpg"]))},
-        timeout=120,
-    ).json()
-    assert seen["matched"] is True, seen
-    with httpx.Client(base_url=sso, timeout=30) as client:
-        sign_in_as(client, "alice")
-        me = session_of(client)
-        listed = client.get("/api/v1/checkins", params={"employee_id": "SSO-OBAMA"}).json()
-        checkin = listed["items"][0]["checkin_id"]
-        disputed = client.patch(
-            f"/api/v1/checkins/{checkin}",
-            json={"disputed": True, "reason": "a colleague's badge photo"},
-            headers={"X-CSRF-Token": me["csrf_token"]},
+    try:
+        enrolled = httpx.post(
+            stack.url + "/api/v1/employees/insert",
+            headers={"X-API-Key": stack.admin_key},
+            data={"employee_id": "SSO-OBAMA", "employee_name": "Barack Obama"},
+            files={"image": ("obama.jpg", photos["obama.jpg"])},
+            timeout=120,
         )
-        assert disputed.status_code == 200, disputed.text
-        assert disputed.json()["disputed_by"] == f"Alice Admin <alice@{me['issuer']}>"
+        assert enrolled.status_code == 201, enrolled.text
+        seen = httpx.post(
+            stack.url + "/api/v1/employees/search",
+            headers={"X-API-Key": stack.kiosk_key},
+            files={"image": ("f.jpg", frame(photos["obama2.jpg"]))},
+            timeout=120,
+        ).json()
+        assert seen["matched"] is True, seen
+        with httpx.Client(base_url=sso, timeout=30) as client:
+            sign_in_as(client, "alice")
+            me = session_of(client)
+            listed = client.get("/api/v1/checkins", params={"employee_id": "SSO-OBAMA"}).json()
+            checkin = listed["items"][0]["checkin_id"]
+            disputed = client.patch(
+                f"/api/v1/checkins/{checkin}",
+                json={"disputed": True, "reason": "a colleague's badge photo"},
+                headers={"X-CSRF-Token": me["csrf_token"]},
+            )
+            assert disputed.status_code == 200, disputed.text
+            assert disputed.json()["disputed_by"] == f"Alice Admin <alice@{me['issuer']}>"
+    finally:
+        # the shared stack's other tests enroll the same photos
+        httpx.delete(
+            stack.url + "/api/v1/employees/SSO-OBAMA",
+            headers={"X-API-Key": stack.admin_key},
+            timeout=60,
+        )

@@ -60,6 +60,7 @@ def start_stack(folder: Path, extra_env: dict[str, str] | None = None) -> Runnin
         "TLS_CERT": str(folder / "certs" / "facegate.crt"),
         "TLS_KEY": str(folder / "certs" / "facegate.key"),
         "BACKEND_HOST": "127.0.0.1",
+        "CONSENT_REQUIRED": "false",  # healing, not consent, is tested here
         **(extra_env or {}),
     }
     for name in ("DATABASE_URL", "S3_ENDPOINT", "EMBEDDER_URL"):

@@ -29,6 +29,7 @@ def ha(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HaCluster]:
         # every check-in its own attendance row (no folding of repeats), so that each one
         # answered 200 can be looked for afterwards
         "CHECKIN_REPEAT_SECONDS": "0",
+        "CONSENT_REQUIRED": "false",  # availability, not consent, is tested here
     }
     with running_cluster(folder, backends=2, embedders=1, extra_env=env, ha=True) as cluster:
         yield HaCluster(cluster)
