@@ -178,7 +178,9 @@ def build_services(settings: BackendSettings, adapters: Adapters) -> Services:
         max_upload_bytes=settings.max_upload_bytes,
         idempotency=Idempotency(store=adapters.idempotency),
         evidence=Evidence(checkins=adapters.checkins, images=images, audit=adapters.audit),
-        biometrics=BiometricsAdmin(uow=adapters.units, store=adapters.credentials, images=images),
+        biometrics=BiometricsAdmin(
+            uow=adapters.units, store=adapters.credentials, images=images, audit=adapters.audit
+        ),
         credential_checkin=CredentialCheckIn(
             uow=adapters.units,
             secret=adapters.credentials,
@@ -212,7 +214,9 @@ def build_services(settings: BackendSettings, adapters: Adapters) -> Services:
             punches=adapters.punches,
             end_of_day=end_of_day_rule(settings.hours_open_day_close_at),
         ),
-        directory=Directory(store=adapters.directory, departures=adapters.directory),
+        directory=Directory(
+            store=adapters.directory, departures=adapters.directory, audit=adapters.audit
+        ),
         groups=DirectoryGroups(store=adapters.groups),
         sign_in=sign_in(settings, adapters),
         admin_keys_on_pages=settings.admin_keys_on_pages or adapters.identity is None,

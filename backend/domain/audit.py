@@ -47,6 +47,17 @@ STORAGE_ROTATED = "storage.rotated"
 SITE_CREATED = "site.created"
 SITE_CHANGED = "site.changed"
 EMPLOYEE_SITES_CHANGED = "employee.sites_changed"  # where the employee may check in
+PROVISIONED = "directory.provisioned"  # the identity provider (SCIM) created the person
+DIRECTORY_CHANGED = "directory.changed"  # the identity provider replaced or patched them
+DEPROVISIONED = "directory.deprovisioned"  # the identity provider deleted them
+LEFT = "employee.left"  # marked left on a day (the retention schedule counts from it)
+RETURNED = "employee.returned"  # active again after having left
+EMPLOYEE_ADDED = "employee.added"  # by HR without a photo (a PIN or QR person, or later face)
+PIN_SET = "pin.set"
+PIN_REMOVED = "pin.removed"
+PIN_UNLOCKED = "pin.unlocked"  # a person's or a kiosk's lockout lifted by HR
+QR_ISSUED = "qr.issued"
+QR_REVOKED = "qr.revoked"
 
 
 @dataclass(frozen=True)

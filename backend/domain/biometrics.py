@@ -7,7 +7,17 @@ vectors, enrolled photos, check-in snapshots): consent withdrawal calls it too."
 from dataclasses import dataclass
 from datetime import datetime
 
-from backend.domain.audit import BIOMETRICS_CHOSEN, SYSTEM, Actor
+from backend.domain.audit import (
+    BIOMETRICS_CHOSEN,
+    EMPLOYEE_ADDED,
+    PIN_REMOVED,
+    PIN_SET,
+    PIN_UNLOCKED,
+    QR_ISSUED,
+    QR_REVOKED,
+    SYSTEM,
+    Actor,
+)
 from backend.domain.credentials import (
     PinHasher,
     new_pin,
@@ -29,7 +39,7 @@ from backend.domain.policy import (
     validate_details,
     validate_employee,
 )
-from backend.domain.ports import CredentialAdmin, ImageStore, QrToken
+from backend.domain.ports import AuditTrail, CredentialAdmin, ImageStore, QrToken
 from backend.domain.unit_of_work import UnitOfWorkFactory
 
 
@@ -48,7 +58,8 @@ class IssuedQr:
 
 
 class BiometricsAdmin:
-    """The choice of biometrics per person, and the credentials of those without."""
+    """The choice of biometrics per person, and the credentials of those without; every
+    change is in the audit log (never a PIN or a code itself)."""
 
     def __init__(
         self,
@@ -56,14 +67,16 @@ class BiometricsAdmin:
         uow: UnitOfWorkFactory,
         store: CredentialAdmin,
         images: ImageStore,
+        audit: AuditTrail,
         hasher: PinHasher = PinHasher(),
     ) -> None:
         self._uow = uow
         self._store = store
         self._images = images
+        self._audit = audit
         self._hasher = hasher
 
-    def create(self, employee: Employee) -> Employee:
+    def create(self, employee: Employee, *, actor: Actor = SYSTEM) -> Employee:
         """Add a person with no face yet: biometrics "none" (PIN or QR), or "face" to
         enroll a photo later."""
         employee_id, name = validate_employee(employee.employee_id, employee.name)
@@ -72,6 +85,8 @@ class BiometricsAdmin:
         clean = Employee(employee_id, name, department, email, biometrics=choice)
         if not self._store.create_employee(clean):
             raise EmployeeExists(f"{employee_id} already exists", {"employee_id": employee_id})
+        details = {"biometrics": choice.value}
+        self._audit.record(actor, EMPLOYEE_ADDED, "employee", employee_id, details)
         return self._employee(employee_id)
 
     @staticmethod
@@ -108,17 +123,20 @@ class BiometricsAdmin:
             self._images.delete_prefix(snapshot_prefix(employee_id))
         return self._employee(employee_id)
 
-    def set_pin(self, employee_id: str, pin: str | None, set_by: str) -> str | None:
+    def set_pin(self, employee_id: str, pin: str | None, *, actor: Actor = SYSTEM) -> str | None:
         """Store `pin` (or a random one, returned to be shown once) and unlock the person."""
         self._without_face(employee_id)
         chosen = validate_pin(pin) if pin is not None else new_pin()
-        if not self._store.set_pin(employee_id, self._hasher.hash(chosen), set_by):
+        if not self._store.set_pin(employee_id, self._hasher.hash(chosen), actor.name):
             self._without_face(employee_id)  # switched meanwhile: say how
+        details = {"generated": pin is None}
+        self._audit.record(actor, PIN_SET, "employee", employee_id, details)
         return None if pin is not None else chosen
 
-    def remove_pin(self, employee_id: str) -> None:
+    def remove_pin(self, employee_id: str, *, actor: Actor = SYSTEM) -> None:
         self._employee(employee_id)
         self._store.delete_pin(employee_id)
+        self._audit.record(actor, PIN_REMOVED, "employee", employee_id, {})
 
     def pin_status(self, employee_id: str) -> PinStatus:
         self._employee(employee_id)
@@ -130,21 +148,25 @@ class BiometricsAdmin:
             lockout.locked_until,
         )
 
-    def unlock_person(self, employee_id: str) -> None:
+    def unlock_person(self, employee_id: str, *, actor: Actor = SYSTEM) -> None:
         """HR's unlock after five wrong PINs (the lock also ends by itself)."""
         self._employee(employee_id)
         self._store.unlock(f"person:{employee_id}")
+        self._audit.record(actor, PIN_UNLOCKED, "employee", employee_id, {})
 
-    def unlock_kiosk(self, key_name: str) -> None:
+    def unlock_kiosk(self, key_name: str, *, actor: Actor = SYSTEM) -> None:
         self._store.unlock(f"kiosk:{key_name}")
+        self._audit.record(actor, PIN_UNLOCKED, "key", key_name, {})
 
-    def issue_qr(self, employee_id: str, issued_by: str) -> IssuedQr:
+    def issue_qr(self, employee_id: str, *, actor: Actor = SYSTEM) -> IssuedQr:
         """A new personal QR code; earlier ones stay valid until revoked."""
         self._without_face(employee_id)
-        token = self._store.add_qr(employee_id, new_token_id(), issued_by)
+        token = self._store.add_qr(employee_id, new_token_id(), actor.name)
         if token is None:
             self._without_face(employee_id)
             raise EmployeeNotFound(f"no employee {employee_id}", {"employee_id": employee_id})
+        details = {"token_id": token.token_id}
+        self._audit.record(actor, QR_ISSUED, "employee", employee_id, details)
         return IssuedQr(token, self.qr_text(token))
 
     def qr_text(self, token: QrToken) -> str:
@@ -155,13 +177,15 @@ class BiometricsAdmin:
         self._employee(employee_id)
         return self._store.qr_tokens(employee_id)
 
-    def revoke_qr(self, employee_id: str, token_id: str, revoked_by: str) -> None:
-        if not self._store.revoke_qr(employee_id, token_id, revoked_by):
+    def revoke_qr(self, employee_id: str, token_id: str, *, actor: Actor = SYSTEM) -> None:
+        if not self._store.revoke_qr(employee_id, token_id, actor.name):
             self._employee(employee_id)
             raise QrTokenNotFound(
                 f"employee {employee_id} has no live QR code {token_id}",
                 {"employee_id": employee_id, "token_id": token_id},
             )
+        details = {"token_id": token_id}
+        self._audit.record(actor, QR_REVOKED, "employee", employee_id, details)
 
     def _without_face(self, employee_id: str) -> Employee:
         employee = self._employee(employee_id)

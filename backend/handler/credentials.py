@@ -53,7 +53,8 @@ async def create_employee(
     )
 
     async def create() -> answers.Employee:
-        created = await run_in_threadpool(found.biometrics.create, employee)
+        actor = Actor.of_key(key)
+        created = await run_in_threadpool(partial(found.biometrics.create, employee, actor=actor))
         return answers.Employee(**employee_answer(created))
 
     asked = new.model_dump()
@@ -105,7 +106,9 @@ async def set_pin(
     found: Services = Depends(services),
 ) -> dict[str, Any]:
     """Set or reset the PIN (only its scrypt hash is kept) and unlock the person."""
-    made_up = await run_in_threadpool(found.biometrics.set_pin, employee_id, new.pin, key.name)
+    made_up = await run_in_threadpool(
+        partial(found.biometrics.set_pin, employee_id, new.pin, actor=Actor.of_key(key))
+    )
     return {**(await _pin_state(found, employee_id)), "pin": made_up}
 
 
@@ -131,9 +134,10 @@ async def get_pin(
     responses=errors(404),
 )
 async def remove_pin(
-    employee_id: str, _: ApiKey = Depends(ADMIN), found: Services = Depends(services)
+    employee_id: str, key: ApiKey = Depends(ADMIN), found: Services = Depends(services)
 ) -> Response:
-    await run_in_threadpool(found.biometrics.remove_pin, employee_id)
+    actor = Actor.of_key(key)
+    await run_in_threadpool(partial(found.biometrics.remove_pin, employee_id, actor=actor))
     return Response(status_code=204)
 
 
@@ -145,10 +149,11 @@ async def remove_pin(
     responses=errors(404),
 )
 async def unlock_pin(
-    employee_id: str, _: ApiKey = Depends(ADMIN), found: Services = Depends(services)
+    employee_id: str, key: ApiKey = Depends(ADMIN), found: Services = Depends(services)
 ) -> Response:
     """End the person's lockout after wrong PINs (it also ends by itself)."""
-    await run_in_threadpool(found.biometrics.unlock_person, employee_id)
+    actor = Actor.of_key(key)
+    await run_in_threadpool(partial(found.biometrics.unlock_person, employee_id, actor=actor))
     return Response(status_code=204)
 
 
@@ -159,10 +164,10 @@ async def unlock_pin(
     status_code=204,
 )
 async def unlock_kiosk(
-    name: str, _: ApiKey = Depends(ADMIN), found: Services = Depends(services)
+    name: str, key: ApiKey = Depends(ADMIN), found: Services = Depends(services)
 ) -> Response:
     """End a kiosk's lockout after wrong PINs (it also ends by itself)."""
-    await run_in_threadpool(found.biometrics.unlock_kiosk, name)
+    await run_in_threadpool(partial(found.biometrics.unlock_kiosk, name, actor=Actor.of_key(key)))
     return Response(status_code=204)
 
 
@@ -178,7 +183,9 @@ async def issue_qr(
     employee_id: str, key: ApiKey = Depends(ADMIN), found: Services = Depends(services)
 ) -> dict[str, Any]:
     """A new personal QR code to print or send; earlier ones stay valid until revoked."""
-    issued = await run_in_threadpool(found.biometrics.issue_qr, employee_id, key.name)
+    issued = await run_in_threadpool(
+        partial(found.biometrics.issue_qr, employee_id, actor=Actor.of_key(key))
+    )
     return _qr(issued.token, issued.text)
 
 
@@ -224,7 +231,8 @@ async def revoke_qr(
     found: Services = Depends(services),
 ) -> Response:
     """Revoke a QR code at once: the kiosk refuses it from now on (qr_revoked)."""
-    await run_in_threadpool(partial(found.biometrics.revoke_qr, employee_id, token_id, key.name))
+    actor = Actor.of_key(key)
+    await run_in_threadpool(partial(found.biometrics.revoke_qr, employee_id, token_id, actor=actor))
     return Response(status_code=204)
 
 

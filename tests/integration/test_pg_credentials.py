@@ -12,6 +12,7 @@ from backend.domain.credentials import PinHasher, PinRules
 from backend.domain.errors import BiometricsDeclined, PinIncorrect, PinLocked
 from backend.domain.model import Biometrics, CheckinFilter, CheckinMethod, Employee
 from backend.domain.without_face import CredentialCheckIn
+from backend.infrastructure.pg_audit import PgAuditLog
 from backend.infrastructure.pg_checkins import PgCheckinLog
 from backend.infrastructure.pg_credentials import PgCredentials
 from backend.infrastructure.pg_gallery import vector_table
@@ -35,6 +36,7 @@ def hr(engine, images=None) -> BiometricsAdmin:
         uow=units(engine),
         store=PgCredentials(engine),
         images=images or FakeImageStore(),
+        audit=PgAuditLog(engine),
         hasher=FAST,
     )
 

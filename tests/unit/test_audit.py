@@ -5,9 +5,11 @@ import csv
 import io
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
+from backend.domain import audit as audit_actions
 from backend.domain.audit import Actor, Anchor, AuditFilter, AuditLog, verify_chain
 from tests.unit.fake_audit import FakeAuditLog
 from tests.unit.fakes import face
@@ -165,3 +167,16 @@ def test_an_export_records_only_the_filters_that_were_set():
     AuditLog(archive=store, trail=store, retention_days=0).export(HR, AuditFilter(actor="hr"))
     assert store.entries[0].action == "audit.exported"
     assert store.entries[0].details == {"actor": "hr"}
+
+
+def test_the_privacy_guide_lists_every_audited_action():
+    """docs/privacy.md's table is what an auditor reads: no action the code writes is
+    missing from it."""
+    guide = (Path(__file__).resolve().parents[2] / "docs" / "privacy.md").read_text()
+    actions = {
+        value
+        for name, value in vars(audit_actions).items()
+        if name.isupper() and isinstance(value, str) and "." in value
+    }
+    assert len(actions) > 30
+    assert sorted(a for a in actions if f"`{a}`" not in guide) == []

@@ -6,10 +6,14 @@ from typing import Any
 
 import pytest
 
+from backend.domain.audit import Actor
 from backend.domain.directory import Directory
 from backend.domain.errors import DirectoryPersonNotFound, UserNameTaken, ValidationFailed
 from backend.domain.model import DirectoryEmail, DirectoryPerson
+from tests.unit.fake_audit import FakeAuditLog
 from tests.unit.fake_directory import FakeDirectory
+
+IDP = Actor("api_key", "entra", "entra")
 
 
 def person(user_name: str = "bjensen@example.com", **given: Any) -> DirectoryPerson:
@@ -19,9 +23,9 @@ def person(user_name: str = "bjensen@example.com", **given: Any) -> DirectoryPer
     return DirectoryPerson(employee_id="", user_name=user_name, employee_number=number, **fields)
 
 
-def directory() -> tuple[Directory, FakeDirectory]:
+def directory(audit: FakeAuditLog | None = None) -> tuple[Directory, FakeDirectory]:
     store = FakeDirectory(day=date(2026, 12, 2))
-    return Directory(store=store, departures=store), store
+    return Directory(store=store, departures=store, audit=audit or FakeAuditLog()), store
 
 
 def test_the_employee_number_becomes_the_id_else_one_is_made() -> None:
@@ -108,3 +112,29 @@ def test_find_pages_and_filters() -> None:
     assert ([p.employee_id for p in page], total) == (["e1", "e2"], 5)
     assert [p.employee_id for p in use.find(None, "x3", 0, 10)[0]] == ["e3"]
     assert [p.employee_id for p in use.find("U4@example.com", None, 0, 10)[0]] == ["e4"]
+
+
+def test_every_change_from_the_directory_is_audited_under_its_key() -> None:
+    audit = FakeAuditLog()
+    use, _ = directory(audit)
+    use.provision(person(employee_id="e1"), actor=IDP)
+    use.replace("e1", person(employee_id="e1", display_name="Barbara J."), actor=IDP)
+    use.replace("e1", person(employee_id="e1", display_name="Barbara J.", active=False), actor=IDP)
+    use.replace("e1", person(employee_id="e1", display_name="Barbara J."), actor=IDP)
+    use.deprovision("e1", actor=IDP)
+    assert audit.actions() == [
+        "directory.provisioned",
+        "directory.changed",
+        "directory.changed",
+        "employee.left",
+        "directory.changed",
+        "employee.returned",
+        "employee.left",
+        "directory.deprovisioned",
+    ]
+    assert {(e.actor, e.subject_id) for e in audit.entries} == {(IDP, "e1")}
+    renamed, deactivated = audit.entries[1], audit.entries[2]
+    # The attribute names, never their values: the log outlives the data.
+    assert renamed.details == {"fields": ["display_name", "name"]}
+    assert deactivated.details == {"fields": ["active"]}
+    assert audit.entries[3].details == {"left_on": "2026-12-02", "by": "directory"}

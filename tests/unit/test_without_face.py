@@ -208,3 +208,29 @@ def test_a_pin_right_after_a_face_folds_into_it_and_publishes_nothing_more(api):
     matched = [e for e in world.published if e["type"] == "checkin.matched"]
     assert len(matched) == 1 and matched[0]["data"]["method"] == "face"
     assert "checkins of E1" in world.units[-1].locks
+
+
+def test_every_credential_change_by_hr_is_audited_without_the_secret(api):
+    client, kiosk, world = api
+    create(client)
+    client.put("/api/v1/employees/N1/pin", json={"pin": "402817"})
+    made_up = client.put("/api/v1/employees/N1/pin", json={}).json()["pin"]
+    client.delete("/api/v1/employees/N1/pin/lockout")
+    client.delete("/api/v1/employees/N1/pin")
+    issued = client.post("/api/v1/employees/N1/qr-codes").json()
+    client.delete(f"/api/v1/employees/N1/qr-codes/{issued['token_id']}")
+    client.delete("/api/v1/keys/door/pin-lockout")
+    entries = [(e.action, e.subject_id, e.actor.name) for e in world.audit.entries]
+    admin = "hr"  # the admin key of the fake world
+    assert entries[-8:] == [
+        ("employee.added", "N1", admin),
+        ("pin.set", "N1", admin),
+        ("pin.set", "N1", admin),
+        ("pin.unlocked", "N1", admin),
+        ("pin.removed", "N1", admin),
+        ("qr.issued", "N1", admin),
+        ("qr.revoked", "N1", admin),
+        ("pin.unlocked", "door", admin),
+    ]
+    logged = repr([e.details for e in world.audit.entries])
+    assert "402817" not in logged and made_up not in logged and issued["code"] not in logged

@@ -1,5 +1,6 @@
 """/scim/v2/Users: create, read, list (filter, paging), replace, PATCH, delete."""
 
+from functools import partial
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -14,6 +15,7 @@ from scim2_models import (
 from scim2_models.path import CompareOperator, Comparison
 
 from backend.domain.app import Services
+from backend.domain.audit import Actor
 from backend.domain.model import ApiKey, DirectoryPerson
 from backend.handler.context import services
 from backend.handler.scim.declared import (
@@ -114,11 +116,13 @@ _NO_REQUEST: Any = _NoRequest()
 
 @router.post("/Users", name="scim_create_user", status_code=201)
 async def create_user(
-    request: Request, _: ApiKey = Depends(scim_caller), found: Services = Depends(services)
+    request: Request, caller: ApiKey = Depends(scim_caller), found: Services = Depends(services)
 ) -> Response:
     """A new person: 201 with the User and its Location; 409 uniqueness on a taken userName."""
     user = _read_user(await json_body(request), Context.RESOURCE_CREATION_REQUEST)
-    person = await run_in_threadpool(found.directory.provision, from_user(user))
+    person = await run_in_threadpool(
+        partial(found.directory.provision, from_user(user), actor=Actor.of_key(caller))
+    )
     made = to_user(person, request)
     headers = {"Location": str(made.meta.location)}
     return ScimResponse(
@@ -141,14 +145,15 @@ async def get_user(
 async def replace_user(
     employee_id: str,
     request: Request,
-    _: ApiKey = Depends(scim_caller),
+    caller: ApiKey = Depends(scim_caller),
     found: Services = Depends(services),
 ) -> Response:
     """The person replaced by the body (attributes left out are cleared)."""
     user = _read_user(await json_body(request), Context.RESOURCE_REPLACEMENT_REQUEST)
     await run_in_threadpool(found.directory.get, employee_id)  # 404 before anything else
+    changed = from_user(user, employee_id)
     person = await run_in_threadpool(
-        found.directory.replace, employee_id, from_user(user, employee_id)
+        partial(found.directory.replace, employee_id, changed, actor=Actor.of_key(caller))
     )
     return ScimResponse(
         dump(to_user(person, request), request, Context.RESOURCE_REPLACEMENT_RESPONSE)
@@ -159,7 +164,7 @@ async def replace_user(
 async def patch_user(
     employee_id: str,
     request: Request,
-    _: ApiKey = Depends(scim_caller),
+    caller: ApiKey = Depends(scim_caller),
     found: Services = Depends(services),
 ) -> Response:
     """PatchOp add/replace/remove, with or without a path, as Entra ID and Okta send them
@@ -174,16 +179,19 @@ async def patch_user(
     )
     patch.patch(current, scim_policy=POLICY)
     changed = from_user(current, employee_id)
-    person = await run_in_threadpool(found.directory.replace, employee_id, changed)
+    person = await run_in_threadpool(
+        partial(found.directory.replace, employee_id, changed, actor=Actor.of_key(caller))
+    )
     return ScimResponse(dump(to_user(person, request), request, Context.RESOURCE_PATCH_RESPONSE))
 
 
 @router.delete("/Users/{employee_id}", name="scim_delete_user", status_code=204)
 async def delete_user(
-    employee_id: str, _: ApiKey = Depends(scim_caller), found: Services = Depends(services)
+    employee_id: str, caller: ApiKey = Depends(scim_caller), found: Services = Depends(services)
 ) -> Response:
     """Deprovision: the person is marked left today; attendance stays."""
-    await run_in_threadpool(found.directory.deprovision, employee_id)
+    actor = Actor.of_key(caller)
+    await run_in_threadpool(partial(found.directory.deprovision, employee_id, actor=actor))
     return Response(status_code=204)
 
 
