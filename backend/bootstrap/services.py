@@ -152,6 +152,7 @@ def build_services(settings: BackendSettings, adapters: Adapters) -> Services:
         audit=adapters.audit,
         settings=settings.privacy(),
     )
+    groups_of_directory = DirectoryGroups(store=adapters.groups)
     return Services(
         enrollment=EnrollmentService(
             embedder=adapters.embedder,
@@ -215,9 +216,12 @@ def build_services(settings: BackendSettings, adapters: Adapters) -> Services:
             end_of_day=end_of_day_rule(settings.hours_open_day_close_at),
         ),
         directory=Directory(
-            store=adapters.directory, departures=adapters.directory, audit=adapters.audit
+            store=adapters.directory,
+            departures=adapters.directory,
+            audit=adapters.audit,
+            groups=groups_of_directory,
         ),
-        groups=DirectoryGroups(store=adapters.groups),
+        groups=groups_of_directory,
         sign_in=sign_in(settings, adapters),
         admin_keys_on_pages=settings.admin_keys_on_pages or adapters.identity is None,
     )

@@ -1,15 +1,23 @@
-"""Groups the identity provider pushes, kept as departments (until sites' access groups
-exist): the members are kept as sent (a member may be provisioned after the group), and a
-provisioned member's department is the group's name. One person has one department: the
-last group that took them."""
+"""Groups the identity provider pushes. A group named like a site (case-insensitive) is
+that site's access group (rules in backend/domain/site_groups.py): its provisioned members
+are allowed at the sites of their site groups, and back at all sites when they leave the
+last one. Any other group is a department: the members are kept as sent (a member may be
+provisioned after the group), and a provisioned member's department is the group's name;
+one person has one department, the last group that took them.
+
+Every change runs in one transaction that one writer holds at a time on every replica
+(GroupStore.writing), so the allowed sites stored are always the union of the site groups'
+current memberships; each person whose allowed sites change gets an audit entry."""
 
 import secrets
 from dataclasses import replace
 
+from backend.domain.audit import EMPLOYEE_SITES_CHANGED, SYSTEM, Actor
 from backend.domain.errors import DirectoryPersonNotFound, UserNameTaken, ValidationFailed
 from backend.domain.model import DirectoryGroup
 from backend.domain.policy import MAX_DEPARTMENT_LENGTH
-from backend.domain.ports import GroupStore
+from backend.domain.ports import GroupStore, GroupWrites
+from backend.domain.site_groups import site_members, sites_after, sites_named
 
 
 class DirectoryGroups:
@@ -29,27 +37,74 @@ class DirectoryGroups:
     ) -> tuple[list[DirectoryGroup], int]:
         return self._store.find_groups(display_name, external_id, max(start, 0), max(count, 0))
 
-    def create(self, group: DirectoryGroup) -> DirectoryGroup:
+    def create(self, group: DirectoryGroup, *, actor: Actor = SYSTEM) -> DirectoryGroup:
+        """A new group: a site's access group or a department."""
         group_id = "grp-" + secrets.token_hex(8)
-        return self._store.save_group(self._checked(replace(group, group_id=group_id)))
+        with self._store.writing() as tx:
+            return self._save(tx, None, replace(group, group_id=group_id), actor)
 
-    def replace(self, group_id: str, group: DirectoryGroup) -> DirectoryGroup:
-        before = self.get(group_id)
-        changed = replace(group, group_id=group_id, created_at=before.created_at)
-        return self._store.save_group(self._checked(changed))
+    def replace(
+        self, group_id: str, group: DirectoryGroup, *, actor: Actor = SYSTEM
+    ) -> DirectoryGroup:
+        """The group as the identity provider now has it (PUT, or PATCH applied)."""
+        with self._store.writing() as tx:
+            before = _existing(tx, group_id)
+            changed = replace(group, group_id=group_id, created_at=before.created_at)
+            return self._save(tx, before, changed, actor)
 
-    def delete(self, group_id: str) -> None:
-        if not self._store.delete_group(group_id):
-            raise DirectoryPersonNotFound(f"no group {group_id}", {"group_id": group_id})
+    def delete(self, group_id: str, *, actor: Actor = SYSTEM) -> None:
+        """The group goes; its members stay, without its department or its site."""
+        with self._store.writing() as tx:
+            before = _existing(tx, group_id)
+            tx.delete_group(group_id)
+            _follow(tx, site_members(before, tx.sites()), set(), actor)
 
-    def _checked(self, group: DirectoryGroup) -> DirectoryGroup:
-        name = (group.display_name or "").strip()
-        if not 1 <= len(name) <= MAX_DEPARTMENT_LENGTH:
-            raise ValidationFailed(
-                f"displayName is 1 to {MAX_DEPARTMENT_LENGTH} characters (a department)",
-                {"fields": {"displayName": "required"}},
-            )
-        holder = self._store.group_named(name)
-        if holder is not None and holder != group.group_id:
-            raise UserNameTaken(f"a group named {name} exists", {"display_name": name})
-        return replace(group, display_name=name, members=tuple(dict.fromkeys(group.members)))
+    def follow_provisioned(self, employee_id: str, *, actor: Actor = SYSTEM) -> None:
+        """A person just provisioned takes the sites of the site groups already naming them."""
+        with self._store.writing() as tx:
+            _follow(tx, set(), {employee_id}, actor)
+
+    def _save(
+        self, tx: GroupWrites, before: DirectoryGroup | None, group: DirectoryGroup, actor: Actor
+    ) -> DirectoryGroup:
+        group = _checked(tx, group)
+        sites = tx.sites()
+        is_site = bool(sites_named(group.display_name, sites))
+        saved = tx.save_group(group, department=not is_site)
+        _follow(tx, site_members(before, sites), site_members(saved, sites), actor)
+        return saved
+
+
+def _existing(tx: GroupWrites, group_id: str) -> DirectoryGroup:
+    group = tx.get_group(group_id)
+    if group is None:
+        raise DirectoryPersonNotFound(f"no group {group_id}", {"group_id": group_id})
+    return group
+
+
+def _follow(tx: GroupWrites, was: set[str], now: set[str], actor: Actor) -> None:
+    """Recompute the allowed sites of the provisioned people a change touched: `was` were in
+    a site group before it, `now` are in one after it."""
+    people = sorted(tx.provisioned(sorted(was | now)))
+    if not people:
+        return
+    groups, sites = tx.groups_of(people), tx.sites()
+    for person in people:
+        current = tx.allowed_sites(person)
+        write, wanted = sites_after(person, groups, sites, person in was, current)
+        if write and tx.set_allowed_sites(person, wanted):
+            details = {"sites": wanted, "before": current, "by": "directory site groups"}
+            tx.record(actor, EMPLOYEE_SITES_CHANGED, "employee", person, details)
+
+
+def _checked(tx: GroupWrites, group: DirectoryGroup) -> DirectoryGroup:
+    name = (group.display_name or "").strip()
+    if not 1 <= len(name) <= MAX_DEPARTMENT_LENGTH:
+        raise ValidationFailed(
+            f"displayName is 1 to {MAX_DEPARTMENT_LENGTH} characters (a department)",
+            {"fields": {"displayName": "required"}},
+        )
+    holder = tx.group_named(name)
+    if holder is not None and holder != group.group_id:
+        raise UserNameTaken(f"a group named {name} exists", {"display_name": name})
+    return replace(group, display_name=name, members=tuple(dict.fromkeys(group.members)))

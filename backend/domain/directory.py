@@ -16,6 +16,7 @@ from backend.domain.audit import (
     SYSTEM,
     Actor,
 )
+from backend.domain.departments import DirectoryGroups
 from backend.domain.errors import DirectoryPersonNotFound, UserNameTaken, ValidationFailed
 from backend.domain.model import DirectoryPerson
 from backend.domain.policy import EMPLOYEE_ID, validate_details, validate_name
@@ -29,10 +30,18 @@ class Directory:
     Each change is in the audit log under the identity provider's key: who was created,
     changed, deleted, left or came back (the attribute names, never their values)."""
 
-    def __init__(self, *, store: DirectoryStore, departures: Departures, audit: AuditTrail) -> None:
+    def __init__(
+        self,
+        *,
+        store: DirectoryStore,
+        departures: Departures,
+        audit: AuditTrail,
+        groups: DirectoryGroups | None = None,
+    ) -> None:
         self._store = store
         self._departures = departures
         self._audit = audit
+        self._groups = groups  # site access groups that already name a new person
 
     def get(self, employee_id: str) -> DirectoryPerson:
         person = self._store.get(employee_id)
@@ -52,7 +61,8 @@ class Directory:
     def provision(self, person: DirectoryPerson, *, actor: Actor = SYSTEM) -> DirectoryPerson:
         """A new person. Their employee id is the enterprise employeeNumber when it is a
         valid id no provisioned person has (an employee HR typed in under it is adopted),
-        else a new one; the employeeNumber stays an attribute that may change later."""
+        else a new one; the employeeNumber stays an attribute that may change later. Site
+        access groups already naming that id (sent before) now give the person their sites."""
         person = _checked(person)
         employee_id = person.employee_number or ""
         if not EMPLOYEE_ID.fullmatch(employee_id) or self._store.is_linked(employee_id):
@@ -60,6 +70,8 @@ class Directory:
         self._refuse_taken(person.user_name, employee_id)
         saved = self._store.save(replace(person, employee_id=employee_id))
         self._audit.record(actor, PROVISIONED, "employee", employee_id, {"active": saved.is_active})
+        if self._groups is not None:
+            self._groups.follow_provisioned(employee_id, actor=actor)
         return self._follow_status(None, saved, actor)
 
     def replace(

@@ -1,14 +1,14 @@
-"""The directory's groups in PostgreSQL, kept as departments (GroupStore)."""
+"""The directory's groups in PostgreSQL (GroupStore): read here, changed in
+pg_group_writes under one transaction and lock."""
 
-from typing import Any
+from collections.abc import Iterator
+from contextlib import contextmanager
 
-from sqlalchemy import Connection, Engine, exc, text
+from sqlalchemy import Engine, text
 
-from backend.domain.errors import UserNameTaken
 from backend.domain.model import DirectoryGroup
 from backend.infrastructure.database import transaction
-
-LIVE_PEOPLE = "SELECT employee_id FROM scim_user WHERE deprovisioned_at IS NULL"
+from backend.infrastructure.pg_group_writes import GROUPS_LOCK, PgGroupWrites, read_group
 
 
 class PgGroups:
@@ -19,15 +19,7 @@ class PgGroups:
 
     def get_group(self, group_id: str) -> DirectoryGroup | None:
         with transaction(self._engine) as db:
-            return _read(db, group_id)
-
-    def group_named(self, display_name: str) -> str | None:
-        with transaction(self._engine) as db:
-            found: str | None = db.execute(
-                text("SELECT id FROM scim_group WHERE lower(display_name) = lower(:n)"),
-                {"n": display_name},
-            ).scalar()
-        return found
+            return read_group(db, group_id)
 
     def find_groups(
         self, display_name: str | None, external_id: str | None, start: int, count: int
@@ -52,99 +44,15 @@ class PgGroups:
                     values,
                 ).scalars()
             )
-            groups = [_read(db, i) for i in ids]
+            groups = [read_group(db, i) for i in ids]
         return [g for g in groups if g is not None], total
 
-    def save_group(self, group: DirectoryGroup) -> DirectoryGroup:
-        members = list(group.members)
-        try:
-            with transaction(self._engine) as db:
-                before = _read(db, group.group_id, lock=True)
-                db.execute(_UPSERT, _values(group))
-                if before is not None:
-                    # People who left the group, or all of them on a rename, lose its name.
-                    db.execute(
-                        text(
-                            "UPDATE employee SET department = NULL WHERE department = :old "
-                            f"AND id IN ({LIVE_PEOPLE}) AND id = ANY(:was)"
-                        ),
-                        {"old": before.display_name, "was": list(before.members)},
-                    )
-                db.execute(
-                    text("DELETE FROM scim_group_member WHERE group_id = :i"),
-                    {"i": group.group_id},
-                )
-                for position, member in enumerate(members):
-                    db.execute(
-                        text(
-                            "INSERT INTO scim_group_member (group_id, member, position) "
-                            "VALUES (:i, :m, :p)"
-                        ),
-                        {"i": group.group_id, "m": member, "p": position},
-                    )
-                db.execute(
-                    text(
-                        "UPDATE employee SET department = :n "
-                        f"WHERE id = ANY(:ids) AND id IN ({LIVE_PEOPLE})"
-                    ),
-                    {"n": group.display_name, "ids": members},
-                )
-                saved = _read(db, group.group_id)
-        except exc.IntegrityError as error:
-            raise UserNameTaken(f"a group named {group.display_name} exists") from error
-        if saved is None:  # written just above, in the same transaction
-            raise RuntimeError(f"group {group.group_id} was not saved")
-        return saved
-
-    def delete_group(self, group_id: str) -> bool:
+    @contextmanager
+    def writing(self) -> Iterator[PgGroupWrites]:
+        """One transaction under a transaction-scoped advisory lock (it holds behind
+        PgBouncer in transaction mode and goes with the commit or rollback): group changes
+        from every replica run one after another, so each recompute of allowed sites reads
+        the memberships the others committed."""
         with transaction(self._engine) as db:
-            before = _read(db, group_id, lock=True)
-            if before is None:
-                return False
-            db.execute(
-                text(
-                    "UPDATE employee SET department = NULL WHERE department = :n "
-                    f"AND id IN ({LIVE_PEOPLE}) AND id = ANY(:ids)"
-                ),
-                {"n": before.display_name, "ids": list(before.members)},
-            )
-            db.execute(text("DELETE FROM scim_group WHERE id = :i"), {"i": group_id})
-        return True
-
-
-_UPSERT = text(
-    "INSERT INTO scim_group (id, display_name, external_id) VALUES (:i, :n, :x) "
-    "ON CONFLICT (id) DO UPDATE SET display_name = :n, external_id = :x, "
-    "version = scim_group.version + 1, updated_at = now()"
-)
-
-
-def _values(group: DirectoryGroup) -> dict[str, Any]:
-    return {"i": group.group_id, "n": group.display_name, "x": group.external_id}
-
-
-def _read(db: Connection, group_id: str, lock: bool = False) -> DirectoryGroup | None:
-    row = db.execute(
-        text(
-            "SELECT id, display_name, external_id, version, created_at, updated_at "
-            "FROM scim_group WHERE id = :i" + (" FOR UPDATE" if lock else "")
-        ),
-        {"i": group_id},
-    ).first()
-    if row is None:
-        return None
-    members = tuple(
-        db.execute(
-            text("SELECT member FROM scim_group_member WHERE group_id = :i ORDER BY position"),
-            {"i": group_id},
-        ).scalars()
-    )
-    return DirectoryGroup(
-        row.id,
-        row.display_name,
-        row.external_id,
-        members,
-        row.version,
-        row.created_at,
-        row.updated_at,
-    )
+            db.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": GROUPS_LOCK})
+            yield PgGroupWrites(db)

@@ -1,10 +1,16 @@
 """The directory's store and the employees' status in memory (DirectoryStore, Departures)."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, date, datetime
+from typing import Any
 
+from backend.domain.audit import Actor
 from backend.domain.errors import UserNameTaken
-from backend.domain.model import DirectoryGroup, DirectoryPerson, Employee
+from backend.domain.model import DirectoryGroup, DirectoryPerson, Employee, Site
+from tests.unit.fake_audit import FakeAuditLog
+from tests.unit.fake_sites import FakeSiteStore
 
 
 class FakeDirectory:
@@ -101,12 +107,27 @@ class FakeDirectory:
 
 
 class FakeGroups:
-    """GroupStore over FakeDirectory's people: members kept as sent, a provisioned member's
-    department is the group's name."""
+    """GroupStore and GroupWrites over FakeDirectory's people: members kept as sent, a
+    provisioned member's department is the group's name when `department` is asked; the
+    sites and allowed sites are the site store fake's, the audit entries the audit fake's.
+    `writing` yields itself: one test thread, nothing to lock."""
 
-    def __init__(self, directory: FakeDirectory) -> None:
+    def __init__(
+        self,
+        directory: FakeDirectory,
+        sites: FakeSiteStore | None = None,
+        audit: FakeAuditLog | None = None,
+    ) -> None:
         self.directory = directory
+        self.site_store = sites
+        self.audit = FakeAuditLog() if audit is None else audit
         self.groups: dict[str, DirectoryGroup] = {}
+        self.writes = 0  # how many times `writing` was entered
+
+    @contextmanager
+    def writing(self) -> Iterator["FakeGroups"]:
+        self.writes += 1
+        yield self
 
     def get_group(self, group_id: str) -> DirectoryGroup | None:
         return self.groups.get(group_id)
@@ -121,6 +142,13 @@ class FakeGroups:
             None,
         )
 
+    def groups_of(self, employee_ids: list[str]) -> list[DirectoryGroup]:
+        return [
+            g
+            for _, g in sorted(self.groups.items())
+            if any(e in g.members for e in employee_ids)
+        ]
+
     def find_groups(
         self, display_name: str | None, external_id: str | None, start: int, count: int
     ) -> tuple[list[DirectoryGroup], int]:
@@ -132,12 +160,13 @@ class FakeGroups:
         ]
         return found[start : start + count], len(found)
 
-    def save_group(self, group: DirectoryGroup) -> DirectoryGroup:
+    def save_group(self, group: DirectoryGroup, *, department: bool) -> DirectoryGroup:
         before = self.groups.get(group.group_id)
         if before is not None:
             self._clear(before)
-        for member in group.members:
-            self._set_department(member, group.display_name)
+        if department:
+            for member in group.members:
+                self._set_department(member, group.display_name)
         now = datetime.now(UTC)
         self.groups[group.group_id] = replace(
             group,
@@ -152,6 +181,30 @@ class FakeGroups:
         if gone is not None:
             self._clear(gone)
         return gone is not None
+
+    def sites(self) -> list[Site]:
+        return [] if self.site_store is None else self.site_store.list()
+
+    def provisioned(self, employee_ids: list[str]) -> set[str]:
+        return {e for e in employee_ids if self.directory.is_linked(e)}
+
+    def allowed_sites(self, employee_id: str) -> list[int] | None:
+        assert self.site_store is not None, "allowed sites need the site store fake"
+        return self.site_store.allowed_sites(employee_id)
+
+    def set_allowed_sites(self, employee_id: str, sites: list[int] | None) -> bool:
+        assert self.site_store is not None, "allowed sites need the site store fake"
+        return self.site_store.set_allowed_sites(employee_id, sites)
+
+    def record(
+        self,
+        actor: Actor,
+        action: str,
+        subject_kind: str,
+        subject_id: str,
+        details: dict[str, Any] | None = None,
+    ) -> None:
+        self.audit.record(actor, action, subject_kind, subject_id, details)
 
     def _clear(self, group: DirectoryGroup) -> None:
         for member in group.members:

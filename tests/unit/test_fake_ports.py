@@ -13,7 +13,7 @@ from backend.domain.unit_of_work import (
     UnitOfWork,
 )
 from tests.unit.fake_credentials import FakeCredentials, FakeCredentialWrites
-from tests.unit.fake_directory import FakeDirectory
+from tests.unit.fake_directory import FakeDirectory, FakeGroups
 from tests.unit.fake_gallery import FakeGalleryRow, FakeGenerations
 from tests.unit.fake_records import FakeCheckinLog
 from tests.unit.fake_uow import FakeCheckinWrites, FakeConsentWrites, FakeFaceWrites, FakeUnitOfWork
@@ -114,3 +114,9 @@ def test_the_credential_fake_serves_hr_and_the_secret() -> None:
     store = FakeCredentials(FakeFaceRepository())
     assert public(store) == members(ports.CredentialAdmin, ports.CredentialSecret) != set()
     assert same_parameters(store, ports.CredentialAdmin, ports.CredentialSecret) == []
+
+
+def test_the_groups_fake_serves_the_store_and_its_writes() -> None:
+    fake = FakeGroups(FakeDirectory())
+    assert public(fake) == members(ports.GroupStore, ports.GroupWrites) != set()
+    assert same_parameters(fake, ports.GroupStore, ports.GroupWrites) == []

@@ -55,11 +55,11 @@ class FakeWorld:
         self.credentials = FakeCredentials(self.faces)
         self.directory = FakeDirectory(employees=self.faces.employees)
         self.sessions = FakeSessionStore()
-        self.groups = FakeGroups(self.directory)
         self.gallery_row = FakeGalleryRow(self.faces)
         self.consents = FakeConsentRecords(self.faces, self.checkins)
         self.retention = FakeRetentionRecords(self.faces, self.checkins)
         self.site_store = FakeSiteStore(self.faces)
+        self.groups = FakeGroups(self.directory, self.site_store, self.audit)
         self.key_store.sites = self.site_store.sites  # a key's site is one of these
         self.published: list[Event] = []  # the outbox: events of committed units of work
         self.units: list[FakeUnitOfWork] = []  # every unit of work begun, in order

@@ -18,7 +18,7 @@ from backend.domain.ports.credentials import (
     QrToken,
     StoredPin,
 )
-from backend.domain.ports.directory import Departures, DirectoryStore, GroupStore
+from backend.domain.ports.directory import Departures, DirectoryStore, GroupStore, GroupWrites
 from backend.domain.ports.gallery import (
     AdministeredFaces,
     CheckinFaces,
@@ -47,6 +47,7 @@ __all__ = [
     "AuditTrail",
     "AuditArchive",
     "GroupStore",
+    "GroupWrites",
     "IdentityProvider",
     "SessionStore",
     "Departures",

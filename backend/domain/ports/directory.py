@@ -1,9 +1,13 @@
 """What the directory (SCIM provisioning) needs of storage, declared by its use case."""
 
+from contextlib import AbstractContextManager
 from datetime import date
-from typing import Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from backend.domain.model import DirectoryGroup, DirectoryPerson
+from backend.domain.model import DirectoryGroup, DirectoryPerson, Site
+
+if TYPE_CHECKING:
+    from backend.domain.audit import Actor
 
 
 class DirectoryStore(Protocol):
@@ -55,9 +59,10 @@ class Departures(Protocol):
         ...
 
 
-class GroupStore(Protocol):
-    """Groups and their members as sent; a provisioned member's department is the
-    group's name."""
+class GroupWrites(Protocol):
+    """The groups, the sites and the employees' allowed sites in one transaction that one
+    writer holds at a time on every replica: a group's change and the allowed sites it
+    implies commit together, or neither does."""
 
     def get_group(self, group_id: str) -> DirectoryGroup | None: ...
 
@@ -65,15 +70,59 @@ class GroupStore(Protocol):
         """The id of the group of this name (case-insensitive), if any."""
         ...
 
-    def find_groups(
-        self, display_name: str | None, external_id: str | None, start: int, count: int
-    ) -> tuple[list[DirectoryGroup], int]: ...
+    def groups_of(self, employee_ids: list[str]) -> list[DirectoryGroup]:
+        """Every group that has one of these people among its members."""
+        ...
 
-    def save_group(self, group: DirectoryGroup) -> DirectoryGroup:
-        """Create or replace the group and its members: provisioned members get its name as
-        their department, people no longer in it lose it; one transaction."""
+    def save_group(self, group: DirectoryGroup, *, department: bool) -> DirectoryGroup:
+        """Create or replace the group and its members. People who were in it and had its
+        (former) name as department lose it; with `department`, the provisioned members
+        get its name as their department."""
         ...
 
     def delete_group(self, group_id: str) -> bool:
         """The group goes; its members keep no department."""
+        ...
+
+    def sites(self) -> list[Site]:
+        """Every site."""
+        ...
+
+    def provisioned(self, employee_ids: list[str]) -> set[str]:
+        """Those of these people who are provisioned now (live SCIM resources)."""
+        ...
+
+    def allowed_sites(self, employee_id: str) -> list[int] | None:
+        """The sites listed for the employee, or None when allowed at all of them."""
+        ...
+
+    def set_allowed_sites(self, employee_id: str, sites: list[int] | None) -> bool:
+        """The site store's own write (vectors' `sites` kept in step); False if there is no
+        employee."""
+        ...
+
+    def record(
+        self,
+        actor: "Actor",
+        action: str,
+        subject_kind: str,
+        subject_id: str,
+        details: dict[str, Any] | None = None,
+    ) -> None:
+        """Append an audit entry in this transaction."""
+        ...
+
+
+class GroupStore(Protocol):
+    """Groups and their members as sent, read; changed only through `writing`."""
+
+    def get_group(self, group_id: str) -> DirectoryGroup | None: ...
+
+    def find_groups(
+        self, display_name: str | None, external_id: str | None, start: int, count: int
+    ) -> tuple[list[DirectoryGroup], int]: ...
+
+    def writing(self) -> AbstractContextManager[GroupWrites]:
+        """One transaction, one writer at a time (every replica): committed when the block
+        ends, rolled back when it raises."""
         ...

@@ -1,4 +1,5 @@
-"""/scim/v2/Groups: groups the identity provider pushes, kept as departments."""
+"""/scim/v2/Groups: groups the identity provider pushes: a site's access group when named like
+a site, else a department (backend/domain/departments.py)."""
 
 from typing import Any
 
@@ -9,6 +10,7 @@ from scim2_models import Context, Group, ListResponse, Meta, PatchOp, ScimFilter
 from scim2_models.path import CompareOperator, Comparison
 
 from backend.domain.app import Services
+from backend.domain.audit import Actor
 from backend.domain.model import ApiKey, DirectoryGroup
 from backend.handler.context import services
 from backend.handler.scim import users as users_module
@@ -105,12 +107,14 @@ def _read_group(body: Any, context: Context) -> Any:
 
 @router.post("/Groups", name="scim_create_group", status_code=201)
 async def create_group(
-    request: Request, _: ApiKey = Depends(scim_caller), found: Services = Depends(services)
+    request: Request, caller: ApiKey = Depends(scim_caller), found: Services = Depends(services)
 ) -> Response:
     model = GROUP.model_validate(
         await json_body(request), scim_ctx=Context.RESOURCE_CREATION_REQUEST
     )
-    group = await run_in_threadpool(found.groups.create, from_group(model))
+    group = await run_in_threadpool(
+        found.groups.create, from_group(model), actor=Actor.of_key(caller)
+    )
     made = to_group(group, request)
     return ScimResponse(
         dump(made, request, Context.RESOURCE_CREATION_RESPONSE),
@@ -134,11 +138,13 @@ async def get_group(
 async def replace_group(
     group_id: str,
     request: Request,
-    _: ApiKey = Depends(scim_caller),
+    caller: ApiKey = Depends(scim_caller),
     found: Services = Depends(services),
 ) -> Response:
     model = _read_group(await json_body(request), Context.RESOURCE_REPLACEMENT_REQUEST)
-    group = await run_in_threadpool(found.groups.replace, group_id, from_group(model, group_id))
+    group = await run_in_threadpool(
+        found.groups.replace, group_id, from_group(model, group_id), actor=Actor.of_key(caller)
+    )
     return ScimResponse(
         dump(to_group(group, request), request, Context.RESOURCE_REPLACEMENT_RESPONSE)
     )
@@ -148,7 +154,7 @@ async def replace_group(
 async def patch_group(
     group_id: str,
     request: Request,
-    _: ApiKey = Depends(scim_caller),
+    caller: ApiKey = Depends(scim_caller),
     found: Services = Depends(services),
 ) -> Response:
     """Members added, removed (`members[value eq "..."]`, or Entra's remove with a value) or
@@ -160,16 +166,19 @@ async def patch_group(
     shown = to_group(group, request).model_dump(scim_ctx=Context.RESOURCE_QUERY_RESPONSE)
     current = Group.model_validate(shown)
     patch.patch(current, scim_policy=POLICY)
-    saved = await run_in_threadpool(found.groups.replace, group_id, from_group(current, group_id))
+    saved = await run_in_threadpool(
+        found.groups.replace, group_id, from_group(current, group_id), actor=Actor.of_key(caller)
+    )
     return ScimResponse(dump(to_group(saved, request), request, Context.RESOURCE_PATCH_RESPONSE))
 
 
 @router.delete("/Groups/{group_id}", name="scim_delete_group", status_code=204)
 async def delete_group(
-    group_id: str, _: ApiKey = Depends(scim_caller), found: Services = Depends(services)
+    group_id: str, caller: ApiKey = Depends(scim_caller), found: Services = Depends(services)
 ) -> Response:
-    """The group goes; its members keep no department (they stay themselves)."""
-    await run_in_threadpool(found.groups.delete, group_id)
+    """The group goes; its members keep no department, or go back to all sites when it was
+    their last site access group (they stay themselves)."""
+    await run_in_threadpool(found.groups.delete, group_id, actor=Actor.of_key(caller))
     return Response(status_code=204)
 
 
