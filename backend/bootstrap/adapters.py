@@ -118,7 +118,7 @@ class Adapters:
     sites: SiteStore
     punches: PunchLog
     directory: DirectoryAdapter  # the people SCIM provisions, and their leaving
-    groups: GroupStore  # the directory's groups, kept as departments
+    groups: GroupStore  # the directory's groups: sites' access groups, or departments
     sessions: SessionStore  # single sign-on's logins and sessions
     audit: AuditStore
     credentials: CredentialAdmin  # HR's PINs and QR tokens, and the QR signing secret

@@ -63,8 +63,7 @@ class PgGroupWrites:
         for position, member in enumerate(members):
             db.execute(
                 text(
-                    "INSERT INTO scim_group_member (group_id, member, position) "
-                    "VALUES (:i, :m, :p)"
+                    "INSERT INTO scim_group_member (group_id, member, position) VALUES (:i, :m, :p)"
                 ),
                 {"i": group.group_id, "m": member, "p": position},
             )

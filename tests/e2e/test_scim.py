@@ -116,6 +116,42 @@ def test_a_group_is_a_department_in_postgresql(scim: httpx.Client, stack: Stack)
     assert row(stack, "SELECT department FROM employee WHERE id = :i", i=person).department is None
 
 
+def test_a_group_named_like_a_site_is_its_access_group_over_http(
+    scim: httpx.Client, stack: Stack
+) -> None:
+    site = call(
+        stack, "POST", "/api/v1/sites", json={"name": "SCIM Oslo", "timezone": "Europe/Oslo"}
+    )
+    assert site.status_code == 201, site.text
+    oslo = site.json()["site_id"]
+    made = scim.post(
+        "/Users",
+        json={"schemas": [examples.OKTA_CREATE["schemas"][0]], "userName": "oslo@example.com"},
+    )
+    assert made.status_code == 201, made.text
+    person = made.json()["id"]
+    group = scim.post("/Groups", json={**examples.OKTA_CREATE_GROUP, "displayName": "scim oslo"})
+    assert group.status_code == 201, group.text
+    members = {"23a35c27-23d3-4c03-b4c5-6443c09e7173": person}
+    patched = scim.patch(  # Okta's membership PATCH: remove someone, add the person
+        f"/Groups/{group.json()['id']}",
+        json=examples.with_members(examples.OKTA_MEMBERSHIP, members),
+    )
+    assert patched.status_code == 200, patched.text
+    allowed = call(stack, "GET", f"/api/v1/employees/{person}/sites")
+    assert allowed.status_code == 200, allowed.text
+    assert (allowed.json()["all_sites"], allowed.json()["sites"]) == (False, [oslo])
+    removed = scim.patch(
+        f"/Groups/{group.json()['id']}",
+        json=examples.with_members(
+            examples.ENTRA_REMOVE_MEMBER_WITH_FLAG, {"7f4bc1a3-285e-48ae-8202-5accb43efb0e": person}
+        ),
+    )
+    assert removed.status_code == 200, removed.text
+    allowed = call(stack, "GET", f"/api/v1/employees/{person}/sites").json()
+    assert (allowed["all_sites"], allowed["sites"]) == (True, None)
+
+
 def test_deactivated_over_scim_then_retention_leaves_no_biometric_trace(consenting, photos):
     """The person the identity provider deactivates keeps their check-ins; the retention job
     (here run once by `facegate retention`, as the backends do hourly) destroys the rest."""

@@ -144,9 +144,7 @@ class FakeGroups:
 
     def groups_of(self, employee_ids: list[str]) -> list[DirectoryGroup]:
         return [
-            g
-            for _, g in sorted(self.groups.items())
-            if any(e in g.members for e in employee_ids)
+            g for _, g in sorted(self.groups.items()) if any(e in g.members for e in employee_ids)
         ]
 
     def find_groups(

@@ -149,9 +149,12 @@ def test_departments_and_people_never_in_a_site_group_keep_hr_s_choice(
     lyon = group(scim, "Lyon", one)
     assert sites_of(world, one) == [3] and sites_of(world, two) == [2, 3]
     assert scim.delete(f"/scim/v2/Groups/{sales}").status_code == 204
-    assert scim.put(
-        f"/scim/v2/Groups/{lyon}", json={"schemas": [GROUP], "displayName": "Lyon"}
-    ).status_code == 200
+    assert (
+        scim.put(
+            f"/scim/v2/Groups/{lyon}", json={"schemas": [GROUP], "displayName": "Lyon"}
+        ).status_code
+        == 200
+    )
     assert sites_of(world, one) is None  # left their last site group
     assert sites_of(world, two) == [2, 3]  # never in one: HR's list stays
     assert [e.subject_id for e in world.audit.entries if e.action == EMPLOYEE_SITES_CHANGED] == [
