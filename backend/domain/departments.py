@@ -19,6 +19,8 @@ from backend.domain.policy import MAX_DEPARTMENT_LENGTH
 from backend.domain.ports import GroupStore, GroupWrites
 from backend.domain.site_groups import site_members, sites_after, sites_named
 
+BY_GROUPS = "directory site groups"  # why the sites changed, in the audit entry
+
 
 class DirectoryGroups:
     """Group use cases; the SCIM handler translates the protocol to these calls."""
@@ -89,12 +91,15 @@ def _follow(tx: GroupWrites, was: set[str], now: set[str], actor: Actor) -> None
     if not people:
         return
     groups, sites = tx.groups_of(people), tx.sites()
+    changed: list[tuple[str, dict[str, object]]] = []
     for person in people:
         current = tx.allowed_sites(person)
         write, wanted = sites_after(person, groups, sites, person in was, current)
         if write and tx.set_allowed_sites(person, wanted):
-            details = {"sites": wanted, "before": current, "by": "directory site groups"}
-            tx.record(actor, EMPLOYEE_SITES_CHANGED, "employee", person, details)
+            changed.append((person, {"sites": wanted, "before": current, "by": BY_GROUPS}))
+    # The audit log's head is locked last, as the unit of work does at commit.
+    for person, details in changed:
+        tx.record(actor, EMPLOYEE_SITES_CHANGED, "employee", person, details)
 
 
 def _checked(tx: GroupWrites, group: DirectoryGroup) -> DirectoryGroup:

@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from backend.domain.audit import EMPLOYEE_SITES_CHANGED
-from backend.domain.model import Role
+from backend.domain.model import Employee, Role
 from tests.unit import scim_examples as examples
 from tests.unit.world import FakeWorld
 
@@ -169,3 +169,13 @@ def test_a_member_sent_before_being_provisioned_takes_the_site_when_provisioned(
     assert person(scim, "later@example.com", number="e-later") == "e-later"
     assert sites_of(world, "e-later") == [2]
     assert "e-never" not in world.faces.employees  # kept as sent, nobody created
+
+
+def test_an_employee_hr_typed_in_keeps_hr_s_sites_when_provisioned_in_no_site_group(
+    scim: TestClient, world: FakeWorld
+) -> None:
+    world.faces.employees["e7"] = Employee("e7", "Seven")
+    world.site_store.set_allowed_sites("e7", [3])
+    group(scim, "Sales", "e7")  # a department: nothing to do with sites
+    assert person(scim, "seven@example.com", number="e7") == "e7"  # adopted
+    assert sites_of(world, "e7") == [3]
