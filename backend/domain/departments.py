@@ -10,6 +10,7 @@ Every change runs in one transaction that one writer holds at a time on every re
 current memberships; each person whose allowed sites change gets an audit entry."""
 
 import secrets
+from collections.abc import Callable
 from dataclasses import replace
 
 from backend.domain.audit import EMPLOYEE_SITES_CHANGED, SYSTEM, Actor
@@ -52,6 +53,20 @@ class DirectoryGroups:
         with self._store.writing() as tx:
             before = _existing(tx, group_id)
             changed = replace(group, group_id=group_id, created_at=before.created_at)
+            return self._save(tx, before, changed, actor)
+
+    def change(
+        self,
+        group_id: str,
+        patched: Callable[[DirectoryGroup], DirectoryGroup],
+        *,
+        actor: Actor = SYSTEM,
+    ) -> DirectoryGroup:
+        """The group as `patched` makes it from the stored one (a SCIM PATCH), read and
+        written under the lock: two PATCHes of one group at once both count."""
+        with self._store.writing() as tx:
+            before = _existing(tx, group_id)
+            changed = replace(patched(before), group_id=group_id, created_at=before.created_at)
             return self._save(tx, before, changed, actor)
 
     def delete(self, group_id: str, *, actor: Actor = SYSTEM) -> None:

@@ -1,7 +1,7 @@
 """The directory's site access groups on the real PostgreSQL: a site group's membership
 gives the allowed sites and each vector's `sites` array, with an audit entry per change, in
-one transaction; a group change waits while another holds the groups' lock, then reads
-what that one committed."""
+one transaction; a group change (and a PATCH, read and written under the lock) waits while
+another holds the groups' lock, then reads what that one committed."""
 
 import math
 import threading
@@ -103,3 +103,30 @@ def waiting_on_advisory_lock(engine) -> bool:
                 text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
             ).scalar()
         )
+
+
+def test_a_patch_applies_to_the_group_as_the_change_before_it_left_it(engine) -> None:
+    groups, sites, _ = setup(engine)
+    tokyo = groups.create(DirectoryGroup("", "Tokyo", members=()))
+    outcome: list[BaseException | DirectoryGroup] = []
+
+    def add(group: DirectoryGroup) -> DirectoryGroup:
+        return DirectoryGroup(group.group_id, group.display_name, members=(*group.members, "A"))
+
+    def patch_in_a() -> None:
+        try:
+            outcome.append(groups.change(tokyo.group_id, add))
+        except BaseException as error:  # read by the test below
+            outcome.append(error)
+
+    with PgGroups(engine).writing() as tx:  # another replica's PATCH, begun first
+        tx.save_group(DirectoryGroup(tokyo.group_id, "Tokyo", members=("B",)), department=False)
+        rival = threading.Thread(target=patch_in_a)
+        rival.start()
+        deadline = clock.monotonic() + 30
+        while not waiting_on_advisory_lock(engine):
+            assert clock.monotonic() < deadline, "the second PATCH never waited"
+            clock.sleep(0.05)
+    rival.join(30)
+    assert [getattr(o, "members", o) for o in outcome] == [("B", "A")]  # neither lost
+    assert (sites.allowed_sites("A"), sites.allowed_sites("B")) == ([2], [2])

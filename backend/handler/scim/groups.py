@@ -162,12 +162,16 @@ async def patch_group(
     patch = PatchOp[Group].model_validate(
         await json_body(request), scim_ctx=Context.RESOURCE_PATCH_REQUEST, scim_policy=POLICY
     )
-    group = await run_in_threadpool(found.groups.get, group_id)
-    shown = to_group(group, request).model_dump(scim_ctx=Context.RESOURCE_QUERY_RESPONSE)
-    current = Group.model_validate(shown)
-    patch.patch(current, scim_policy=POLICY)
+
+    def patched(group: DirectoryGroup) -> DirectoryGroup:
+        shown = to_group(group, request).model_dump(scim_ctx=Context.RESOURCE_QUERY_RESPONSE)
+        current = Group.model_validate(shown)
+        patch.patch(current, scim_policy=POLICY)
+        return from_group(current, group_id)
+
+    # Applied to the group as stored, under the groups' lock (no PATCH lost to another).
     saved = await run_in_threadpool(
-        found.groups.replace, group_id, from_group(current, group_id), actor=Actor.of_key(caller)
+        found.groups.change, group_id, patched, actor=Actor.of_key(caller)
     )
     return ScimResponse(dump(to_group(saved, request), request, Context.RESOURCE_PATCH_RESPONSE))
 
