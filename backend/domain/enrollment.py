@@ -220,7 +220,7 @@ class EnrollmentService:
         good enough, and the gallery row its vector fits."""
         extraction = self._embedder.extract(image)
         gallery = self._policy.check_model(extraction.model)
-        choice = enrollment_face(extraction.faces, self._floor)
+        choice = enrollment_face(extraction.faces, self._floor, extraction.frame)
         failing = self._floor.failing(choice.face.quality)
         if failing:
             raise LowQuality(

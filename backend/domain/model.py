@@ -146,6 +146,7 @@ class GenerationClaim:
 class Extraction:
     model: ModelInfo
     faces: list[DetectedFace]  # largest first
+    frame: tuple[int, int] | None = None  # the photo's width and height, the boxes' space
 
 
 @dataclass(frozen=True)

@@ -68,7 +68,7 @@ class HttpEmbedder:
             )
             for face in answer.faces
         ]
-        return Extraction(model, faces)
+        return Extraction(model, faces, (answer.image.width, answer.image.height))
 
     def model_info(self) -> ModelInfo:
         answer = self._parsed(wire.ModelInfo, self._call("GET", "/api/v1/model"))

@@ -31,6 +31,7 @@ SIZES = (5, 10, 25, 100, 1000)
 DRAWS = {5: 200, 10: 100, 25: 40, 100: 10, 1000: 10}
 MARGIN = DEFAULT_THRESHOLDS.ambiguity_margin
 FLOOR = DEFAULT_THRESHOLDS.min_gallery
+LFW_FRAME = (250, 250)  # every LFW image is a 250x250 crop
 
 
 def run(lfw: Lfw) -> dict[str, Any]:
@@ -157,7 +158,7 @@ def _old_rule(faces: list[DetectedFace], floor: QualityFloor) -> str:
 
 def _new_rule(faces: list[DetectedFace], floor: QualityFloor) -> tuple[str, DetectedFace | None]:
     try:
-        chosen = enrollment_face(faces, floor).face
+        chosen = enrollment_face(faces, floor, LFW_FRAME).face
     except DomainError as refused:
         return refused.code, None
     return ("low_quality" if floor.failing(chosen.quality) else "enrolled"), chosen

@@ -46,6 +46,27 @@ def test_two_faces_that_could_each_be_enrolled_are_refused():
     ]
 
 
+def test_a_rival_that_fails_the_quality_floor_could_not_be_enrolled_and_is_ignored():
+    blurred = DetectedFace(
+        BOB, {"x": 400, "y": 40, "w": 190, "h": 190}, 0.99, Quality(190, 4.0, 120.0)
+    )
+    chosen = enrollment_face([at(100, 200), blurred], FLOOR)
+    assert chosen.face.embedding == ALICE and chosen.ignored == 1
+
+
+def test_a_rival_cut_by_the_photo_s_edge_is_a_bystander():
+    frame = (800, 600)
+    at_the_edge = at(700, 100, BOB)  # its right side at x=800: the head is cut off
+    chosen = enrollment_face([at(100, 200), at_the_edge], FLOOR, frame)
+    assert chosen.face.embedding == ALICE and chosen.ignored == 1
+    inside = at(650, 100, BOB)  # 50 px from the edge: a whole second face
+    with pytest.raises(errors.MultipleFaces):
+        enrollment_face([at(100, 200), inside], FLOOR, frame)
+    # without the photo's size (an embedder that does not say it) nothing is cut
+    with pytest.raises(errors.MultipleFaces):
+        enrollment_face([at(100, 200), at_the_edge], FLOOR)
+
+
 def test_no_face_is_refused():
     with pytest.raises(errors.NoFaceDetected):
         enrollment_face([], FLOOR)
