@@ -14,8 +14,8 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from backend.domain.audit import EMPLOYEE_SITES_CHANGED, SYSTEM, Actor
+from backend.domain.directory_model import DirectoryGroup
 from backend.domain.errors import DirectoryPersonNotFound, UserNameTaken, ValidationFailed
-from backend.domain.model import DirectoryGroup
 from backend.domain.policy import MAX_DEPARTMENT_LENGTH
 from backend.domain.ports import GroupStore, GroupWrites
 from backend.domain.site_groups import site_members, sites_after, sites_named

@@ -17,8 +17,8 @@ from backend.domain.audit import (
     Actor,
 )
 from backend.domain.departments import DirectoryGroups
+from backend.domain.directory_model import DirectoryPerson
 from backend.domain.errors import DirectoryPersonNotFound, UserNameTaken, ValidationFailed
-from backend.domain.model import DirectoryPerson
 from backend.domain.policy import EMPLOYEE_ID, validate_details, validate_name
 from backend.domain.ports import AuditTrail, Departures, DirectoryStore
 

@@ -17,7 +17,8 @@ its members is provisioned; renaming a site re-evaluates nothing until the next 
 
 from collections.abc import Iterable
 
-from backend.domain.model import DirectoryGroup, Site
+from backend.domain.directory_model import DirectoryGroup
+from backend.domain.model import Site
 
 
 def sites_named(name: str, sites: Iterable[Site]) -> list[int]:

@@ -6,8 +6,8 @@ from typing import Any
 from sqlalchemy import Connection, Engine, bindparam, exc, text
 from sqlalchemy.dialects.postgresql import JSONB
 
+from backend.domain.directory_model import DirectoryEmail, DirectoryPerson
 from backend.domain.errors import UserNameTaken
-from backend.domain.model import DirectoryEmail, DirectoryPerson
 from backend.infrastructure.database import transaction
 
 LIVE = "s.deprovisioned_at IS NULL"

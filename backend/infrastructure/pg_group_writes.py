@@ -7,8 +7,9 @@ from typing import Any
 from sqlalchemy import Connection, exc, text
 
 from backend.domain.audit import Actor
+from backend.domain.directory_model import DirectoryGroup
 from backend.domain.errors import UserNameTaken
-from backend.domain.model import DirectoryGroup, Site
+from backend.domain.model import Site
 from backend.infrastructure.pg_audit import append
 from backend.infrastructure.pg_sites import (
     SITE_COLUMNS,

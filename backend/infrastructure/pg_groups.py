@@ -6,7 +6,7 @@ from contextlib import contextmanager
 
 from sqlalchemy import Engine, text
 
-from backend.domain.model import DirectoryGroup
+from backend.domain.directory_model import DirectoryGroup
 from backend.infrastructure.database import transaction
 from backend.infrastructure.pg_group_writes import GROUPS_LOCK, PgGroupWrites, read_group
 

@@ -8,8 +8,8 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import text
 
+from backend.domain.directory_model import DirectoryGroup, DirectoryPerson
 from backend.domain.errors import UserNameTaken
-from backend.domain.model import DirectoryGroup, DirectoryPerson
 from backend.domain.ports.signin import SignedIn
 from backend.infrastructure.pg_directory import PgDirectory
 from backend.infrastructure.pg_groups import PgGroups

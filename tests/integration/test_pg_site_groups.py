@@ -11,7 +11,7 @@ from sqlalchemy import text
 
 from backend.domain.audit import EMPLOYEE_SITES_CHANGED, Actor
 from backend.domain.departments import DirectoryGroups
-from backend.domain.model import DirectoryGroup, DirectoryPerson
+from backend.domain.directory_model import DirectoryGroup, DirectoryPerson
 from backend.infrastructure.pg_directory import PgDirectory
 from backend.infrastructure.pg_groups import PgGroups
 from backend.infrastructure.pg_sites import PgSites

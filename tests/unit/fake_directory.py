@@ -7,8 +7,9 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from backend.domain.audit import Actor
+from backend.domain.directory_model import DirectoryGroup, DirectoryPerson
 from backend.domain.errors import UserNameTaken
-from backend.domain.model import DirectoryGroup, DirectoryPerson, Employee, Site
+from backend.domain.model import Employee, Site
 from tests.unit.fake_audit import FakeAuditLog
 from tests.unit.fake_sites import FakeSiteStore
 

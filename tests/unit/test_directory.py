@@ -8,8 +8,8 @@ import pytest
 
 from backend.domain.audit import Actor
 from backend.domain.directory import Directory
+from backend.domain.directory_model import DirectoryEmail, DirectoryPerson
 from backend.domain.errors import DirectoryPersonNotFound, UserNameTaken, ValidationFailed
-from backend.domain.model import DirectoryEmail, DirectoryPerson
 from tests.unit.fake_audit import FakeAuditLog
 from tests.unit.fake_directory import FakeDirectory
 

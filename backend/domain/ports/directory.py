@@ -4,7 +4,8 @@ from contextlib import AbstractContextManager
 from datetime import date
 from typing import TYPE_CHECKING, Any, Protocol
 
-from backend.domain.model import DirectoryGroup, DirectoryPerson, Site
+from backend.domain.directory_model import DirectoryGroup, DirectoryPerson
+from backend.domain.model import Site
 
 if TYPE_CHECKING:
     from backend.domain.audit import Actor

@@ -11,7 +11,8 @@ from scim2_models.path import CompareOperator, Comparison
 
 from backend.domain.app import Services
 from backend.domain.audit import Actor
-from backend.domain.model import ApiKey, DirectoryGroup
+from backend.domain.directory_model import DirectoryGroup
+from backend.domain.model import ApiKey
 from backend.handler.context import services
 from backend.handler.scim import users as users_module
 from backend.handler.scim.declared import GROUP, MAX_RESULTS, POLICY, USER

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import Request
 from scim2_models import Context, EnterpriseUser, Meta, ResponseParameters
 
-from backend.domain.model import DirectoryEmail, DirectoryPerson
+from backend.domain.directory_model import DirectoryEmail, DirectoryPerson
 from backend.handler.scim.declared import USER
 
 

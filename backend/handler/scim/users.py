@@ -16,7 +16,8 @@ from scim2_models.path import CompareOperator, Comparison
 
 from backend.domain.app import Services
 from backend.domain.audit import Actor
-from backend.domain.model import ApiKey, DirectoryPerson
+from backend.domain.directory_model import DirectoryPerson
+from backend.domain.model import ApiKey
 from backend.handler.context import services
 from backend.handler.scim.declared import (
     ENTERPRISE_ATTRIBUTES,
