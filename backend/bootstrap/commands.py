@@ -25,7 +25,7 @@ from backend.calibration import load_calibration
 from backend.config import BackendSettings
 from backend.domain.app import Services
 from backend.domain.attendance import Attendance
-from backend.domain.audit import AuditLog
+from backend.domain.audit_log import AuditLog
 from backend.domain.gallery import GalleryStatus
 from backend.domain.keys import ApiKeys
 from backend.domain.reembed import ReembedService

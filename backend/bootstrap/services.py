@@ -9,7 +9,7 @@ from backend.domain.access_export import AccessExport
 from backend.domain.admin import EmployeeAdmin
 from backend.domain.app import Services
 from backend.domain.attendance import Attendance
-from backend.domain.audit import AuditLog
+from backend.domain.audit_log import AuditLog
 from backend.domain.biometrics import BiometricsAdmin
 from backend.domain.calibration import Calibration
 from backend.domain.checkin import CheckInService

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from backend.domain.access_export import AccessExport
 from backend.domain.admin import EmployeeAdmin
 from backend.domain.attendance import Attendance
-from backend.domain.audit import AuditLog
+from backend.domain.audit_log import AuditLog
 from backend.domain.biometrics import BiometricsAdmin
 from backend.domain.checkin import CheckInService
 from backend.domain.consent import ConsentService

@@ -7,7 +7,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, text
 
-from backend.domain.audit import Actor, Anchor, AuditEntry, AuditFilter, chain_hash
+from backend.domain.audit import Actor, Anchor, AuditEntry, AuditFilter
+from backend.domain.audit_log import chain_hash
 from backend.domain.model import Page
 from backend.infrastructure.database import transaction
 

@@ -8,7 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import exc, text
 
-from backend.domain.audit import Actor, AuditFilter, verify_chain
+from backend.domain.audit import Actor, AuditFilter
+from backend.domain.audit_log import verify_chain
 from backend.infrastructure.database import make_engine
 from backend.infrastructure.pg_audit import PgAuditLog
 from tests.conftest import run_cli

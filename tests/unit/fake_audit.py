@@ -11,8 +11,8 @@ from backend.domain.audit import (
     Anchor,
     AuditEntry,
     AuditFilter,
-    chain_hash,
 )
+from backend.domain.audit_log import chain_hash
 from backend.domain.model import Page
 
 

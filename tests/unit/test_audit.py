@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from backend.domain import audit as audit_actions
-from backend.domain.audit import Actor, Anchor, AuditFilter, AuditLog, verify_chain
+from backend.domain.audit import Actor, Anchor, AuditFilter
+from backend.domain.audit_log import AuditLog, verify_chain
 from tests.unit.fake_audit import FakeAuditLog
 from tests.unit.fakes import face
 from tests.unit.world import FakeWorld

@@ -2,12 +2,10 @@
 
 from collections.abc import Iterator
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
+from backend.domain.audit import Actor, Anchor, AuditEntry, AuditFilter
 from backend.domain.model import Page
-
-if TYPE_CHECKING:
-    from backend.domain.audit import Actor, Anchor, AuditEntry, AuditFilter
 
 
 class AuditTrail(Protocol):
@@ -16,7 +14,7 @@ class AuditTrail(Protocol):
 
     def record(
         self,
-        actor: "Actor",
+        actor: Actor,
         action: str,
         subject_kind: str,
         subject_id: str,
@@ -27,15 +25,15 @@ class AuditTrail(Protocol):
 class AuditArchive(Protocol):
     """What reading, verifying and pruning the log need."""
 
-    def search(self, where: "AuditFilter", limit: int, offset: int) -> Page:
+    def search(self, where: AuditFilter, limit: int, offset: int) -> Page:
         """AuditEntry items that match, newest first, and how many match."""
         ...
 
-    def stream(self, where: "AuditFilter") -> Iterator["AuditEntry"]:
+    def stream(self, where: AuditFilter) -> Iterator[AuditEntry]:
         """Every matching entry, oldest first, read in batches (never all at once)."""
         ...
 
-    def about(self, subject_kind: str, subject_id: str) -> Iterator["AuditEntry"]:
+    def about(self, subject_kind: str, subject_id: str) -> Iterator[AuditEntry]:
         """Every entry about exactly this subject (a person's access export), oldest first."""
         ...
 
@@ -43,7 +41,7 @@ class AuditArchive(Protocol):
         """The newest pruning anchor, or None when nothing was ever pruned."""
         ...
 
-    def head(self) -> "Anchor":
+    def head(self) -> Anchor:
         """The newest entry's seq and hash, as the appenders keep them."""
         ...
 
