@@ -17,10 +17,12 @@ def opened(data: bytes, scale: float = 1.0) -> Image.Image:
     return image.resize((round(image.width * scale), round(image.height * scale)))
 
 
-def busy_photo(large: bytes, other: bytes, other_scale: float) -> bytes:
+def busy_photo(
+    large: bytes, other: bytes, other_scale: float, other_at: tuple[int, int] = (1000, 50)
+) -> bytes:
     """`large` at the left of a grey 1600x1200 picture (its top 1200 px), `other` scaled by
-    `other_scale` at the top right."""
+    `other_scale` at the top right (at `other_at`: what passes the right edge is cut)."""
     canvas = Image.new("RGB", (1600, 1200), (128, 128, 128))
     canvas.paste(opened(large), (0, 0))
-    canvas.paste(opened(other, other_scale), (1000, 50))
+    canvas.paste(opened(other, other_scale), other_at)
     return jpeg(canvas)

@@ -139,9 +139,22 @@ def test_a_busy_photo_enrolls_its_large_face_and_reports_the_other(embedder, pho
 def test_two_large_faces_are_refused_and_nothing_is_stored(embedder, photos):
     world = FakeWorld()
     services = services_on(world, embedder)
+    # Biden at 0.7, whole inside the picture: his face is about as wide as Obama's
+    both_whole = busy_photo(photos["obama.jpg"], photos["biden.jpg"], 0.7, (900, 50))
     with pytest.raises(errors.MultipleFaces) as refused:
-        services.enrollment.enroll(
-            "E1", "Barack Obama", busy_photo(photos["obama.jpg"], photos["biden.jpg"], 0.9)
-        )
+        services.enrollment.enroll("E1", "Barack Obama", both_whole)
     assert refused.value.details["enrollable_faces"] == 2
     assert world.faces.count_faces() == 0 and world.images.objects == {}
+
+
+def test_a_large_face_cut_by_the_photo_s_edge_is_taken_for_a_bystander(embedder, photos):
+    """Biden at 0.9 at the top right: the picture's right edge cuts through his head."""
+    world = FakeWorld()
+    services = services_on(world, embedder)
+    cut = busy_photo(photos["obama.jpg"], photos["biden.jpg"], 0.9)
+    extraction = embedder.extract(cut)
+    assert extraction.frame == (1600, 1200)
+    biden = max(extraction.faces, key=lambda f: f.box["x"])
+    assert biden.box["x"] + biden.box["w"] > 1600 * 0.95  # at the edge, and large
+    enrolled = services.enrollment.enroll("E1", "Barack Obama", cut)
+    assert enrolled.ignored_faces == 1 and enrolled.face_box["x"] < 910

@@ -2,7 +2,7 @@
 elsewhere is "no match" to the kiosk and counted for HR), rows and events carry the site
 and the direction, and a "both" kiosk alternates in and out within a working day."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -13,12 +13,16 @@ from tests.unit.world import FakeWorld
 ALICE, ALICE_AGAIN, BOB = (1.0, 0.0, 0.0), (0.999, 0.04, 0.0), (0.0, 1.0, 0.0)
 PHOTO_A, PHOTO_A2, PHOTO_B = b"\xff\xd8a", b"\xff\xd8a2", b"\xff\xd8b"
 PARIS = Site(1, "Paris", "Europe/Paris", day_start_hour=4)
+# 10:00 in Paris: hours of check-ins later it is still the same working day (which starts
+# at 04:00), whatever the time the suite runs at
+MORNING = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
 TOKYO = Site(2, "Tokyo", "Asia/Tokyo", day_start_hour=4)
 
 
 @pytest.fixture
 def world() -> FakeWorld:
     fake = FakeWorld()
+    fake.checkins.now = lambda: MORNING
     fake.embedder.faces = {PHOTO_A: [face(ALICE)], PHOTO_A2: [face(ALICE_AGAIN)]}
     fake.services().enrollment.enroll("E1", "Alice", PHOTO_A)
     return fake
