@@ -7,8 +7,9 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from backend.domain.errors import ValidationFailed
-from backend.domain.model import CheckinFilter, CheckinRow, DailyAttendance, Page, Site
+from backend.domain.model import CheckinFilter, CheckinRow, DailyAttendance, Page
 from backend.domain.ports import AttendanceRecords
+from backend.domain.site_model import Site
 
 CSV_HEADER = [
     "checkin_id",

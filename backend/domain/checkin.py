@@ -16,7 +16,6 @@ from backend.domain.model import (
     CheckInResult,
     DetectedFace,
     Employee,
-    Kiosk,
     Match,
 )
 from backend.domain.policy import (
@@ -26,6 +25,7 @@ from backend.domain.ports import (
     CheckinFaces,
     Embedder,
 )
+from backend.domain.site_model import Kiosk
 from backend.domain.sites import direction_of
 from backend.domain.unit_of_work import UnitOfWork, UnitOfWorkFactory
 

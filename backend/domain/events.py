@@ -7,7 +7,8 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from backend.domain.model import Checkin, Kiosk, Site
+from backend.domain.model import Checkin
+from backend.domain.site_model import Kiosk, Site
 
 CHECKIN_MATCHED = "checkin.matched"
 CHECKIN_UNKNOWN = "checkin.unknown"

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from backend.domain.model import Direction, Punch, Site
+from backend.domain.site_model import Direction, Punch, Site
 from backend.domain.sites import at_local, working_day
 
 

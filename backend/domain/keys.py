@@ -6,8 +6,9 @@ import secrets
 
 from backend.domain.audit import KEY_CHANGED, KEY_CREATED, KEY_REVOKED, SYSTEM, Actor
 from backend.domain.errors import Forbidden, KeyNotFound, Unauthorized, ValidationFailed
-from backend.domain.model import DEFAULT_SITE_ID, ApiKey, Direction, Liveness, Role
+from backend.domain.model import ApiKey, Liveness, Role
 from backend.domain.ports import ApiKeyStore, AuditTrail
+from backend.domain.site_model import DEFAULT_SITE_ID, Direction
 
 KEY_PREFIX = "fgk_"
 

@@ -34,9 +34,10 @@ from backend.domain.errors import (
     ValidationFailed,
 )
 from backend.domain.matching import MatchPolicy
-from backend.domain.model import DetectedFace, Kiosk
+from backend.domain.model import DetectedFace
 from backend.domain.policy import unit_vector
 from backend.domain.ports import ChallengeLedger, Embedder
+from backend.domain.site_model import Kiosk
 
 DIRECTIONS = ("left", "right")
 

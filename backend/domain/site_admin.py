@@ -8,8 +8,8 @@ from backend.domain.audit import (
     Actor,
 )
 from backend.domain.errors import EmployeeNotFound, SiteNotFound, ValidationFailed
-from backend.domain.model import Site
 from backend.domain.ports import AuditTrail, SiteStore
+from backend.domain.site_model import Site
 from backend.domain.sites import checked_site
 
 

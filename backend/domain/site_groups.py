@@ -18,7 +18,7 @@ its members is provisioned; renaming a site re-evaluates nothing until the next 
 from collections.abc import Iterable
 
 from backend.domain.directory_model import DirectoryGroup
-from backend.domain.model import Site
+from backend.domain.site_model import Site
 
 
 def sites_named(name: str, sites: Iterable[Site]) -> list[int]:

@@ -5,7 +5,8 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from backend.domain.errors import ValidationFailed
-from backend.domain.model import Checkin, Direction, Kiosk, Site
+from backend.domain.model import Checkin
+from backend.domain.site_model import Direction, Kiosk, Site
 
 
 def zone(site: Site) -> ZoneInfo:

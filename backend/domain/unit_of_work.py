@@ -17,16 +17,9 @@ from typing import Any, Protocol, Self
 from backend.domain.audit import Actor
 from backend.domain.credentials import Lockout
 from backend.domain.gallery_state import GalleryState
-from backend.domain.model import (
-    Checkin,
-    CheckinMethod,
-    Direction,
-    Employee,
-    FaceRecord,
-    Match,
-    Metric,
-)
+from backend.domain.model import Checkin, CheckinMethod, Employee, FaceRecord, Match, Metric
 from backend.domain.privacy import ConsentRecord, Decision, Destroyed
+from backend.domain.site_model import Direction
 
 Event = dict[str, Any]  # an events.envelope
 

@@ -9,8 +9,9 @@ from datetime import datetime, timedelta
 from backend.domain.checkin import as_kiosk, record_match
 from backend.domain.credentials import Lockout, PinHasher, PinRules, qr_token_id
 from backend.domain.errors import PinIncorrect, PinLocked, QrInvalid, QrRevoked
-from backend.domain.model import Checkin, CheckinMethod, Employee, Kiosk
+from backend.domain.model import Checkin, CheckinMethod, Employee
 from backend.domain.ports import CredentialSecret
+from backend.domain.site_model import Kiosk
 from backend.domain.unit_of_work import UnitOfWorkFactory
 
 

@@ -11,7 +11,8 @@ from pydantic import BaseModel, Field
 from backend.domain.app import Services
 from backend.domain.audit import Actor
 from backend.domain.errors import KeyNotFound, ValidationFailed
-from backend.domain.model import DEFAULT_SITE_ID, ApiKey, Direction, Role
+from backend.domain.model import ApiKey, Role
+from backend.domain.site_model import DEFAULT_SITE_ID, Direction
 from backend.handler import answers
 from backend.handler.auth import ADMIN
 from backend.handler.context import services

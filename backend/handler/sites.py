@@ -11,7 +11,8 @@ from pydantic import BaseModel, Field
 
 from backend.domain.app import Services
 from backend.domain.audit import Actor
-from backend.domain.model import ApiKey, Site
+from backend.domain.model import ApiKey
+from backend.domain.site_model import Site
 from backend.handler import answers
 from backend.handler.auth import ADMIN
 from backend.handler.context import services

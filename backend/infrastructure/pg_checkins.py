@@ -13,10 +13,10 @@ from backend.domain.model import (
     CheckinMethod,
     CheckinRow,
     DailyAttendance,
-    Direction,
     Dispute,
     Page,
 )
+from backend.domain.site_model import Direction
 from backend.infrastructure.database import transaction, translated_errors
 
 STREAM_BATCH = 1000

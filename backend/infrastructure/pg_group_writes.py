@@ -9,7 +9,7 @@ from sqlalchemy import Connection, exc, text
 from backend.domain.audit import Actor
 from backend.domain.directory_model import DirectoryGroup
 from backend.domain.errors import UserNameTaken
-from backend.domain.model import Site
+from backend.domain.site_model import Site
 from backend.infrastructure.pg_audit import append
 from backend.infrastructure.pg_sites import (
     SITE_COLUMNS,

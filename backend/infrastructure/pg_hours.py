@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import Engine, text
 
-from backend.domain.model import Direction, Punch, Site
+from backend.domain.site_model import Direction, Punch, Site
 from backend.infrastructure.database import translated_errors
 from backend.infrastructure.pg_sites import site_of
 

@@ -7,7 +7,8 @@ from typing import Any
 from sqlalchemy import Engine, exc, text
 
 from backend.domain.errors import KeyNameTaken, SiteNotFound
-from backend.domain.model import DEFAULT_SITE_ID, ApiKey, Direction, Liveness, Role
+from backend.domain.model import ApiKey, Liveness, Role
+from backend.domain.site_model import DEFAULT_SITE_ID, Direction
 from backend.infrastructure.database import transaction
 from backend.infrastructure.pg_sites import site_of
 

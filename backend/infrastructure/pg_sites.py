@@ -7,7 +7,8 @@ from typing import Any
 from sqlalchemy import Connection, Engine, exc, text
 
 from backend.domain.errors import SiteNameTaken, SiteNotFound
-from backend.domain.model import Metric, Site
+from backend.domain.model import Metric
+from backend.domain.site_model import Site
 from backend.infrastructure.database import transaction
 from backend.infrastructure.pg_gallery import SITES_OF_EMPLOYEE, generation_tables, locked_state
 

@@ -7,17 +7,9 @@ from datetime import datetime
 from sqlalchemy import Connection, text
 
 from backend.domain.gallery_state import GalleryState
-from backend.domain.model import (
-    DEFAULT_SITE_ID,
-    Checkin,
-    CheckinMethod,
-    Direction,
-    Employee,
-    FaceRecord,
-    Match,
-    Metric,
-)
+from backend.domain.model import Checkin, CheckinMethod, Employee, FaceRecord, Match, Metric
 from backend.domain.privacy import Destroyed
+from backend.domain.site_model import DEFAULT_SITE_ID, Direction
 from backend.infrastructure.database import vector_literal
 from backend.infrastructure.pg_faces import FACE_COLUMNS, face_of, nearest_faces
 from backend.infrastructure.pg_gallery import (

@@ -8,7 +8,8 @@ import pytest
 from sqlalchemy import text
 
 from backend.domain.events import checkin_unknown
-from backend.domain.model import Kiosk, Role
+from backend.domain.model import Role
+from backend.domain.site_model import Kiosk
 from backend.infrastructure.pg_checkins import PgCheckinLog
 from backend.infrastructure.pg_keys import PgApiKeyStore
 from backend.infrastructure.pg_outbox import PgWebhooks

@@ -13,7 +13,8 @@ from sqlalchemy import text
 from backend.domain.errors import SiteNameTaken, SiteNotFound
 from backend.domain.hours import EndOfDay, OpenDayRule
 from backend.domain.hours_report import HoursReport
-from backend.domain.model import Direction, Role
+from backend.domain.model import Role
+from backend.domain.site_model import Direction
 from backend.infrastructure.pg_hours import PgPunchLog
 from backend.infrastructure.pg_keys import PgApiKeyStore
 from backend.infrastructure.pg_sites import PgSites

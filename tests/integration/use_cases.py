@@ -9,8 +9,8 @@ from backend.domain.enrollment import EnrollmentService
 from backend.domain.errors import DomainError
 from backend.domain.gallery_state import GalleryState
 from backend.domain.matching import MatchPolicy
-from backend.domain.model import Kiosk
 from backend.domain.policy import QualityFloor
+from backend.domain.site_model import Kiosk
 from backend.domain.thresholds import GalleryThresholds
 from backend.domain.unit_of_work import UnitOfWorkFactory
 from backend.infrastructure.pg_audit import PgAuditLog

@@ -8,18 +8,8 @@ from backend.domain.errors import (
     KeyNameTaken,
     SiteNotFound,
 )
-from backend.domain.model import (
-    DEFAULT_SITE,
-    DEFAULT_SITE_ID,
-    ApiKey,
-    Delivery,
-    Direction,
-    Liveness,
-    Role,
-    Site,
-    StoredAnswer,
-    Webhook,
-)
+from backend.domain.model import ApiKey, Delivery, Liveness, Role, StoredAnswer, Webhook
+from backend.domain.site_model import DEFAULT_SITE, DEFAULT_SITE_ID, Direction, Site
 
 
 class FakeApiKeyStore:

@@ -9,7 +9,8 @@ from typing import Any
 from backend.domain.audit import Actor
 from backend.domain.directory_model import DirectoryGroup, DirectoryPerson
 from backend.domain.errors import UserNameTaken
-from backend.domain.model import Employee, Site
+from backend.domain.model import Employee
+from backend.domain.site_model import Site
 from tests.unit.fake_audit import FakeAuditLog
 from tests.unit.fake_sites import FakeSiteStore
 

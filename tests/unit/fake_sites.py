@@ -5,7 +5,7 @@ from dataclasses import replace
 from datetime import datetime, time
 
 from backend.domain.errors import SiteNameTaken, SiteNotFound
-from backend.domain.model import DEFAULT_SITE, Punch, Site
+from backend.domain.site_model import DEFAULT_SITE, Punch, Site
 from tests.unit.fake_records import FakeCheckinLog
 from tests.unit.fakes import FakeFaceRepository
 

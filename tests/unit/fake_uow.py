@@ -8,17 +8,16 @@ from typing import Any
 
 from backend.domain.gallery_state import GalleryState
 from backend.domain.model import (
-    DEFAULT_SITE_ID,
     Biometrics,
     Checkin,
     CheckinMethod,
-    Direction,
     Employee,
     FaceRecord,
     Match,
     Metric,
 )
 from backend.domain.privacy import ConsentRecord, Decision, Destroyed
+from backend.domain.site_model import DEFAULT_SITE_ID, Direction
 from backend.domain.unit_of_work import AuditNote, Event, UnitOfWork
 from tests.unit.fake_audit import FakeAuditLog
 from tests.unit.fake_credentials import FakeCredentials, FakeCredentialWrites

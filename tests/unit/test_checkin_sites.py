@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from backend.domain.model import Direction, Kiosk, Site
+from backend.domain.site_model import Direction, Kiosk, Site
 from tests.unit.fakes import face
 from tests.unit.world import FakeWorld
 

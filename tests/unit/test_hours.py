@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from backend.domain.hours import EndOfDay, OpenDayRule, PersonTotal, WorkingDay, hours
-from backend.domain.model import Direction, Punch, Site
+from backend.domain.site_model import Direction, Punch, Site
 
 PARIS = Site(1, "Paris", "Europe/Paris", day_start_hour=4, expected_start=time(9, 0))
 NIGHT = Site(2, "Depot", "America/New_York", day_start_hour=12)

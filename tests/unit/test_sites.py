@@ -5,7 +5,8 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 
 from backend.domain.errors import ValidationFailed
-from backend.domain.model import Checkin, Direction, Kiosk, Site
+from backend.domain.model import Checkin
+from backend.domain.site_model import Direction, Kiosk, Site
 from backend.domain.sites import at_local, checked_site, direction_of, working_day
 
 TOKYO = Site(2, "Tokyo", "Asia/Tokyo", day_start_hour=5)

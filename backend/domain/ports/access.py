@@ -3,17 +3,8 @@
 from datetime import datetime, time, timedelta
 from typing import Protocol
 
-from backend.domain.model import (
-    DEFAULT_SITE_ID,
-    ApiKey,
-    Delivery,
-    Direction,
-    Liveness,
-    Role,
-    Site,
-    StoredAnswer,
-    Webhook,
-)
+from backend.domain.model import ApiKey, Delivery, Liveness, Role, StoredAnswer, Webhook
+from backend.domain.site_model import DEFAULT_SITE_ID, Direction, Site
 
 
 class ApiKeyStore(Protocol):

@@ -5,7 +5,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any, Protocol
 
 from backend.domain.directory_model import DirectoryGroup, DirectoryPerson
-from backend.domain.model import Site
+from backend.domain.site_model import Site
 
 if TYPE_CHECKING:
     from backend.domain.audit import Actor

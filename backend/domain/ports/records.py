@@ -6,14 +6,8 @@ from contextlib import AbstractContextManager
 from datetime import date, datetime
 from typing import Protocol
 
-from backend.domain.model import (
-    CheckinFilter,
-    CheckinRow,
-    DailyAttendance,
-    Dispute,
-    Page,
-    Punch,
-)
+from backend.domain.model import CheckinFilter, CheckinRow, DailyAttendance, Dispute, Page
+from backend.domain.site_model import Punch
 
 
 class SweptGallery(Protocol):
