@@ -16,6 +16,15 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
     create = keys_sub.add_parser("create", help="create a key and print it once")
     create.add_argument("--role", choices=["admin", "kiosk", "scim", "enroll"], required=True)
     create.add_argument("--name", required=True)
+    create.add_argument(
+        "--site", type=int, default=1, help="a kiosk's site id (default 1, the default site)"
+    )
+    create.add_argument(
+        "--direction",
+        choices=["in", "out", "both"],
+        default="both",
+        help="a kiosk's direction: in, out, or both (a single door)",
+    )
     keys_sub.add_parser("list", help="list keys (never the secrets)")
     revoke = keys_sub.add_parser("revoke", help="revoke a key by name")
     revoke.add_argument("name")

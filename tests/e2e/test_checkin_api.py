@@ -217,6 +217,23 @@ def test_keys_cli_list_and_revoke(stack):
     listed = run_cli("keys", "list", env=stack.env).stdout
     assert "lobby\tkiosk" in listed and key not in listed
     assert run_cli("keys", "revoke", "lobby", env=stack.env).returncode == 0
+    # a kiosk key of a site and a direction; a site that does not exist is refused
+    exit_door = run_cli(
+        "keys", "create", "--role", "kiosk", "--name", "exit", "--site", "1",
+        "--direction", "out", env=stack.env,
+    )  # fmt: skip
+    assert exit_door.returncode == 0, exit_door.stderr
+    who = httpx.get(
+        f"{stack.url}/api/v1/auth/whoami", headers={"X-API-Key": exit_door.stdout.strip()}
+    ).json()
+    assert (who["site_name"], who["direction"]) == ("Main office", "out")
+    assert "exit\tkiosk" in run_cli("keys", "list", env=stack.env).stdout
+    nowhere = run_cli(
+        "keys", "create", "--role", "kiosk", "--name", "nowhere", "--site", "999", env=stack.env
+    )
+    assert nowhere.returncode == 1 and "no site 999" in nowhere.stderr
+    assert "Traceback" not in nowhere.stderr
+    assert run_cli("keys", "revoke", "exit", env=stack.env).returncode == 0
     refused = httpx.get(f"{stack.url}/api/v1/auth/whoami", headers={"X-API-Key": key})
     assert refused.status_code == 401
 
