@@ -15,7 +15,8 @@ from bench.cpu import wait_for_quiet
 
 # Run in this order by default; embedder_latency (in-process stage timings) and
 # webhook_latency (check-ins while a webhook receiver hangs) and snapshot_latency (what a
-# check-in snapshot adds) and cluster (replicas behind HAProxy) run with --only.
+# check-in snapshot adds) and cluster (replicas behind HAProxy) and profile (py-spy's flame
+# graphs and the CPU per check-in by stage) run with --only.
 PARTS = ["checkin_latency", "throughput", "gallery_scale", "accuracy", "lfw"]
 EXTRA_PARTS = [
     "embedder_latency",
@@ -23,6 +24,7 @@ EXTRA_PARTS = [
     "snapshot_latency",
     "cluster",
     "scoped_search",
+    "profile",
 ]
 
 
