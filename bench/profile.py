@@ -22,6 +22,7 @@ from bench.common import RESULTS, RunOptions, kiosk_frame, photo, print_table, s
 from bench.cpu import CpuMeter
 from bench.stack import running_stack, seed_gallery
 from bench.throughput import load
+from facegate_shared.paths import REPO_ROOT
 
 GALLERY = 1000
 CLIENTS = 8
@@ -64,8 +65,10 @@ def run(options: RunOptions) -> dict[str, Any]:
         keys = store.kiosk_keys(CLIENTS)
         load(running, keys, 3, image)  # every process has served a request
         services = {"backend": running.backend.pid, "embedder": running.embedder.pid}
-        with _recording(spy, services, seconds, "flamegraph", RESULTS / "flame-{}.svg"):
+        with _recording(spy, services, seconds, "flamegraph", RESULTS / "flame-{}.svg") as drawn_to:
             drawn = load(running, keys, seconds, image)
+        for svg in drawn_to.values():  # py-spy's title names this checkout's folder
+            svg.write_text(svg.read_text().replace(f"{REPO_ROOT}/", ""))
         with tempfile.TemporaryDirectory() as folder:
             raw = Path(folder) / "{}.txt"
             with _recording(spy, services, seconds, "raw", raw) as files:
