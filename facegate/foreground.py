@@ -20,7 +20,7 @@ import httpx
 import psutil
 import psycopg
 
-from facegate.processes import free_port
+from facegate.processes import die_with_parent, free_port
 
 START_TIMEOUT = 300.0
 
@@ -135,6 +135,9 @@ def launch_foreground(
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             start_new_session=True,
+            # A caller that dies (a test run killed by SIGKILL) takes the stack with it: the
+            # supervisor gets SIGTERM and stops its children by pid, as on Ctrl-C.
+            preexec_fn=die_with_parent,  # noqa: PLW1509
         )
     deadline = time.monotonic() + timeout
     while "Ctrl-C stops everything" not in output.read_text(errors="replace"):
