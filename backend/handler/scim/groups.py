@@ -6,8 +6,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import ValidationError
-from scim2_models import Context, Group, ListResponse, Meta, PatchOp, ScimFilter, SearchRequest
-from scim2_models.path import CompareOperator, Comparison
+from scim2_models import Context, Group, Meta, PatchOp, ScimFilter, SearchRequest
 
 from backend.domain.app import Services
 from backend.domain.audit import Actor
@@ -15,13 +14,19 @@ from backend.domain.directory_model import DirectoryGroup
 from backend.domain.model import ApiKey
 from backend.handler.context import services
 from backend.handler.scim import users as users_module
-from backend.handler.scim.declared import GROUP, MAX_RESULTS, POLICY, USER
+from backend.handler.scim.declared import GROUP, POLICY, USER
+from backend.handler.scim.listing import (
+    SEARCH_KEYS,
+    asked_search,
+    indexed_equality,
+    list_response,
+    page_of,
+)
 from backend.handler.scim.mapping import dump, to_user
 from backend.handler.scim.protocol import ScimResponse, ScimRoute, json_body, scim_caller
 
 router = APIRouter(prefix="/scim/v2", route_class=ScimRoute, include_in_schema=False)
 INDEXED = {"displayname": "display_name", "externalid": "external_id"}
-SEARCH_KEYS = {"filter", "startIndex", "count", "attributes", "excludedAttributes"}
 
 
 def to_group(group: DirectoryGroup, request: Request) -> Any:
@@ -57,18 +62,10 @@ async def list_groups(
     request: Request, _: ApiKey = Depends(scim_caller), found: Services = Depends(services)
 ) -> Response:
     given = {k: v for k, v in request.query_params.items() if k in SEARCH_KEYS}
-    asked = SearchRequest[GROUP].model_validate(given, scim_ctx=Context.SEARCH_REQUEST)
-    start = max((asked.start_index or 1) - 1, 0)
-    count = min(MAX_RESULTS if asked.count is None else max(asked.count, 0), MAX_RESULTS)
+    asked = asked_search(GROUP, given)
+    start, count = page_of(asked)
     groups, total = await run_in_threadpool(_search, found, asked.filter, start, count, request)
-    items = [to_group(g, request) for g in groups]
-    answer = ListResponse[GROUP](
-        total_results=total, start_index=start + 1, items_per_page=len(items), resources=items
-    )
-    chosen = asked if asked.attributes or asked.excluded_attributes else None
-    return ScimResponse(
-        answer.model_dump(scim_ctx=Context.SEARCH_RESPONSE, response_parameters=chosen)
-    )
+    return list_response(GROUP, asked, [to_group(g, request) for g in groups], total)
 
 
 def _search(
@@ -76,17 +73,11 @@ def _search(
 ) -> tuple[list[DirectoryGroup], int]:
     if given is None:
         return found.groups.find(None, None, start, count)
-    node = given.ast
-    if (
-        isinstance(node, Comparison)
-        and node.op == CompareOperator.eq
-        and node.attr_path.sub_attr is None
-        and node.attr_path.attr.lower() in INDEXED
-        and isinstance(node.value, str)
-    ):
-        exact: dict[str, str | None] = {"display_name": None, "external_id": None}
-        exact[INDEXED[node.attr_path.attr.lower()]] = node.value
-        return found.groups.find(exact["display_name"], exact["external_id"], start, count)
+    exact = indexed_equality(given, INDEXED)
+    if exact is not None:
+        column, value = exact
+        wanted = {"display_name": None, "external_id": None, column: value}
+        return found.groups.find(wanted["display_name"], wanted["external_id"], start, count)
     every, _ = found.groups.find(None, None, 0, 100_000)  # a company's departments
     matching = [g for g in every if given.match(to_group(g, request))]
     return matching[start : start + count], len(matching)
@@ -199,17 +190,9 @@ async def search_everything(
     groups = _all_matching(body, GROUP, lambda f: _search(found, f, 0, 100_000, request)[0])
     groups = [to_group(g, request) for g in groups]
     asked: Any = SearchRequest.model_validate({k: v for k, v in body.items() if k != "filter"})
-    start = max((asked.start_index or 1) - 1, 0)
-    count = min(MAX_RESULTS if asked.count is None else max(asked.count, 0), MAX_RESULTS)
+    start, count = page_of(asked)
     every = [*users, *groups]
-    page = every[start : start + count]
-    answer = ListResponse[USER | GROUP](
-        total_results=len(every), start_index=start + 1, items_per_page=len(page), resources=page
-    )
-    chosen = asked if asked.attributes or asked.excluded_attributes else None
-    return ScimResponse(
-        answer.model_dump(scim_ctx=Context.SEARCH_RESPONSE, response_parameters=chosen)
-    )
+    return list_response(USER | GROUP, asked, every[start : start + count], len(every))
 
 
 def _all_matching(body: Any, model: Any, run: Any) -> list[Any]:

@@ -7,12 +7,9 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from scim2_models import (
     Context,
-    ListResponse,
     PatchOp,
     ScimFilter,
-    SearchRequest,
 )
-from scim2_models.path import CompareOperator, Comparison
 
 from backend.domain.app import Services
 from backend.domain.audit import Actor
@@ -22,12 +19,18 @@ from backend.handler.context import services
 from backend.handler.scim.declared import (
     ENTERPRISE_ATTRIBUTES,
     ENTERPRISE_SCHEMA,
-    MAX_RESULTS,
     NAME_PARTS,
     POLICY,
     STANDARD_USER,
     USER,
     USER_ATTRIBUTES,
+)
+from backend.handler.scim.listing import (
+    SEARCH_KEYS,
+    asked_search,
+    indexed_equality,
+    list_response,
+    page_of,
 )
 from backend.handler.scim.mapping import dump, from_user, to_user
 from backend.handler.scim.protocol import ScimResponse, ScimRoute, json_body, scim_caller
@@ -44,7 +47,7 @@ async def list_users(
     request: Request, _: ApiKey = Depends(scim_caller), found: Services = Depends(services)
 ) -> Response:
     """A ListResponse; `filter`, `startIndex` (from 1), `count` (at most 200)."""
-    given = {k: v for k, v in request.query_params.items() if k in _SEARCH_KEYS}
+    given = {k: v for k, v in request.query_params.items() if k in SEARCH_KEYS}
     return await _answer_search(request, found, given)
 
 
@@ -57,25 +60,10 @@ async def search_users(
 
 
 async def _answer_search(request: Request, found: Services, given: Any) -> Response:
-    asked = SearchRequest[USER].model_validate(given, scim_ctx=Context.SEARCH_REQUEST)
-    start = max((asked.start_index or 1) - 1, 0)
-    count = min(MAX_RESULTS if asked.count is None else max(asked.count, 0), MAX_RESULTS)
+    asked = asked_search(USER, given)
+    start, count = page_of(asked)
     people, total = await run_in_threadpool(search, found, asked.filter, start, count)
-    users = [to_user(p, request) for p in people]
-    answer = ListResponse[USER](
-        total_results=total, start_index=start + 1, items_per_page=len(users), resources=users
-    )
-    body = answer.model_dump(
-        scim_ctx=Context.SEARCH_RESPONSE, response_parameters=_selection_of(asked)
-    )
-    return ScimResponse(body)
-
-
-_SEARCH_KEYS = {"filter", "startIndex", "count", "attributes", "excludedAttributes"}
-
-
-def _selection_of(asked: Any) -> Any:
-    return asked if asked.attributes or asked.excluded_attributes else None
+    return list_response(USER, asked, [to_user(p, request) for p in people], total)
 
 
 def search(
@@ -83,17 +71,11 @@ def search(
 ) -> tuple[list[DirectoryPerson], int]:
     if given is None:
         return found.directory.find(None, None, start, count)
-    node = given.ast
-    if (
-        isinstance(node, Comparison)
-        and node.op == CompareOperator.eq
-        and node.attr_path.sub_attr is None
-        and node.attr_path.attr.lower() in INDEXED
-        and isinstance(node.value, str)
-    ):
-        column = INDEXED[node.attr_path.attr.lower()]
-        exact = {"user_name": None, "external_id": None, column: node.value}
-        return found.directory.find(exact["user_name"], exact["external_id"], start, count)
+    exact = indexed_equality(given, INDEXED)
+    if exact is not None:
+        column, value = exact
+        wanted = {"user_name": None, "external_id": None, column: value}
+        return found.directory.find(wanted["user_name"], wanted["external_id"], start, count)
     matching: list[DirectoryPerson] = []
     offset = 0
     while True:
