@@ -58,15 +58,19 @@ class EmbedderPool:
         for client in self.clients:
             client.close()
 
-    def in_turn(self) -> Iterator[httpx.Client]:
+    def in_turn(self, *, take_turn: bool = True) -> Iterator[httpx.Client]:
         """Every embedder once: the awake ones in turn (so one that rests does not hand
-        its share to its neighbour), then the resting ones, the last resort."""
+        its share to its neighbour), then the resting ones, the last resort.
+
+        `take_turn=False` (readiness probes) starts at the first awake embedder and leaves
+        the turn where it is: a probe every second from the balancer would otherwise shift
+        the rotation between two check-ins and make the spread a coin toss."""
         with self._lock:
             now = self._clock()
             count = len(self.clients)
             awake = [i for i in range(count) if self._resting_until[i] <= now]
             resting = [i for i in range(count) if self._resting_until[i] > now]
-            turn = next(self._turn)
+            turn = next(self._turn) if take_turn else 0
             if awake:
                 start = turn % len(awake)
                 awake = awake[start:] + awake[:start]

@@ -85,25 +85,27 @@ class HttpEmbedder:
             ) from error
 
     def ready(self) -> None:
-        """Raise EmbedderUnavailable unless the model is loaded and warm."""
-        self._call("GET", "/readyz")
+        """Raise EmbedderUnavailable unless an embedder has its model loaded and warm."""
+        self._call("GET", "/readyz", take_turn=False)
 
-    def _call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+    def _call(
+        self, method: str, path: str, *, take_turn: bool = True, **kwargs: Any
+    ) -> dict[str, Any]:
         started = time.perf_counter()
         try:
-            response = self._send(method, path, **kwargs)
+            response = self._send(method, path, take_turn=take_turn, **kwargs)
         finally:
             if self.observe is not None:
                 self.observe(path.rsplit("/", 1)[-1], time.perf_counter() - started)
         return self._answer(response)
 
-    def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+    def _send(self, method: str, path: str, *, take_turn: bool, **kwargs: Any) -> httpx.Response:
         """The first answer of the embedders in turn. A refused connection, or an embedder
         that says it is busy, never saw the request: the next one gets it at once. Any
         other failure (a timeout mid-request) is not repeated on another embedder."""
         busy: httpx.Response | None = None
         refused: httpx.HTTPError | None = None
-        for client in self._pool.in_turn():
+        for client in self._pool.in_turn(take_turn=take_turn):
             try:
                 response = client.request(method, path, **kwargs)
             except (httpx.ConnectError, httpx.ConnectTimeout) as error:

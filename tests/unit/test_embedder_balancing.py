@@ -104,3 +104,18 @@ def test_all_busy_is_embedder_busy_and_all_down_is_unavailable(embedders: Embedd
     embedders.down = {"e1", "e2", "e3"}
     with pytest.raises(errors.EmbedderUnavailable, match="not reachable"):
         embedder.ready()
+
+
+def test_readiness_probes_between_requests_leave_the_rotation_alone(
+    embedders: Embedders,
+) -> None:
+    """The balancer probes /readyz every second: if a probe took a turn, which embedder the
+    next check-in reaches would depend on how many probes fell between two check-ins."""
+    embedder = client(embedders)
+    for n in range(30):
+        for _ in range(n % 3):
+            embedder.ready()
+        embedder.model_info()
+    probes = sum(n % 3 for n in range(30))
+    assert embedders.served["e1"] == 10 + probes  # probes ask the first awake embedder
+    assert (embedders.served["e2"], embedders.served["e3"]) == (10, 10)
