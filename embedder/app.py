@@ -93,7 +93,8 @@ def create_app(settings: EmbedderSettings) -> FastAPI:
     async def extract(request: Request) -> dict[str, Any]:
         """Faces, quality figures and embeddings of the uploaded `image`, largest first;
         `?crop=true` adds each face's aligned crop (base64 JPEG), `?landmarks=true` its
-        five landmarks."""
+        five landmarks; `?largest=true` answers the largest face only, found on a smaller
+        copy of the image (EMBEDDER_LARGEST_FACE_DETECT_MAX_SIDE): what a check-in needs."""
         embedder: Embedder = request.app.state.embedder
         # Served plus waiting, counted on the event loop (one thread: no lock needed).
         if request.app.state.admitted >= settings.workers + settings.queue:
@@ -108,8 +109,9 @@ def create_app(settings: EmbedderSettings) -> FastAPI:
             data = await read_upload(request, "image", settings.max_upload_bytes)
             crop = request.query_params.get("crop", "").lower() in FLAG_TRUE
             landmarks = request.query_params.get("landmarks", "").lower() in FLAG_TRUE
+            largest = request.query_params.get("largest", "").lower() in FLAG_TRUE
             return await anyio.to_thread.run_sync(
-                partial(embedder.extract, data, crop=crop, landmarks=landmarks),
+                partial(embedder.extract, data, crop=crop, landmarks=landmarks, largest=largest),
                 limiter=request.app.state.limiter,
             )
         finally:

@@ -75,13 +75,7 @@ class SFaceRecognizer:
         return [self._vector(crop) for crop in crops]
 
     def _vector(self, crop: NDArray[np.uint8]) -> list[float]:
-        import os
-
-        own = self._net.feature(crop).ravel()
-        if os.environ.get("FACEGATE_FLIP") == "1":
-            mirrored = self._net.feature(np.ascontiguousarray(crop[:, ::-1])).ravel()
-            own = own / np.linalg.norm(own) + mirrored / np.linalg.norm(mirrored)
-        return list(map(float, own))
+        return list(map(float, self._net.feature(crop).ravel()))
 
 
 class DeepFaceRecognizer:

@@ -32,6 +32,7 @@ class Embedder:
                     settings.align,
                     settings.detect_max_side,
                     settings.detect_score_threshold,
+                    settings.largest_face_detect_max_side,
                 )
                 for _ in range(settings.workers)
             ]
@@ -51,19 +52,22 @@ class Embedder:
             analyzer.embed_crops([blank[:150, :150]])  # the model's first forward pass
         self.ready = True
 
-    def extract(self, data: bytes, crop: bool = False, landmarks: bool = False) -> dict[str, Any]:
+    def extract(
+        self, data: bytes, crop: bool = False, landmarks: bool = False, largest: bool = False
+    ) -> dict[str, Any]:
         """Decode, detect, align and embed: the body of POST /api/v1/extract.
 
         With `crop`, each face also carries `crop_jpeg`: its aligned crop as a small
-        base64 JPEG (check-in evidence); with `landmarks`, its five landmarks. Both are
-        asked for, so callers that want neither get the answer they always got."""
+        base64 JPEG (check-in evidence); with `landmarks`, its five landmarks; with
+        `largest`, only the largest face is answered (FaceAnalyzer.analyze). All are
+        asked for, so callers that want none get the answer they always got."""
         started = time.perf_counter()
         image = decode_image(
             data, max_pixels=self.settings.max_pixels, work_max_side=self.settings.work_max_side
         )
         decode_ms = (time.perf_counter() - started) * 1000
         with self.pool.borrow() as analyzer:
-            analysis = analyzer.analyze(image)
+            analysis = analyzer.analyze(image, largest_only=largest)
         return {
             **self.describe_model(),
             "image": {"width": image.width, "height": image.height},

@@ -117,7 +117,8 @@ class CheckInService:
         self._keep_unknown = snapshot_policy.keep_unknown
 
     def check_in(self, image: bytes, kiosk: Kiosk | str) -> CheckInOutcome:
-        extraction = self._embedder.extract(image, crop=self._snapshots is not None)
+        # Only the largest face is matched: the embedder finds and embeds no other.
+        extraction = self._embedder.extract(image, crop=self._snapshots is not None, largest=True)
         gallery = self._policy.check_model(extraction.model)
         if not extraction.faces:
             return CheckInOutcome(matched=False, reason=CheckInResult.NO_FACE_DETECTED)

@@ -46,12 +46,12 @@ class HttpEmbedder:
     def close(self) -> None:
         self._pool.close()
 
-    def extract(self, image: bytes, *, crop: bool = False, landmarks: bool = False) -> Extraction:
-        # The crop and landmarks are asked for only when wanted: the default answer
-        # stays as it was.
-        params = {"crop": "true"} if crop else {}
-        if landmarks:
-            params["landmarks"] = "true"
+    def extract(
+        self, image: bytes, *, crop: bool = False, landmarks: bool = False, largest: bool = False
+    ) -> Extraction:
+        # The flags are sent only when wanted: the default answer stays as it was.
+        flags = {"crop": crop, "landmarks": landmarks, "largest": largest}
+        params = {name: "true" for name, wanted in flags.items() if wanted}
         body = self._call(
             "POST", "/api/v1/extract", files={"image": ("image", image)}, params=params
         )

@@ -1,4 +1,4 @@
-"""python -m bench.lfw [--lfw PATH] [--calibrate | --markdown | --floor]"""
+"""python -m bench.lfw [--lfw PATH] [--calibrate | --markdown | --floor | --frames]"""
 
 import argparse
 import sys
@@ -21,6 +21,12 @@ def main() -> int:
         help="small galleries with and without the threshold floor, and enrollment of each "
         "person's first photo (bench/lfw/floor.py)",
     )
+    parser.add_argument(
+        "--frames",
+        action="store_true",
+        help="LFW photos as 640x480 kiosk frames, faces found at the check-in's detection "
+        "size and at enrollment's (bench/lfw/frames.py)",
+    )
     args = parser.parse_args()
     if args.markdown:
         result = load("lfw")
@@ -37,6 +43,11 @@ def main() -> int:
         from bench.lfw import floor
 
         print(floor.markdown(floor.run(lfw)))
+        return 0
+    if args.frames:
+        from bench.lfw import frames
+
+        print(frames.markdown(frames.run(lfw)))
         return 0
     if args.calibrate:
         for path in calibrate(lfw):

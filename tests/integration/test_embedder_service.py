@@ -96,16 +96,38 @@ def portrait(photo: bytes, box: tuple[int, int, int, int], size: int) -> Image.I
     return Image.open(io.BytesIO(photo)).convert("RGB").crop(box).resize((size, size))
 
 
-def test_faces_sorted_largest_first(url, photos):
+def two_people(photos) -> bytes:
+    """Biden small on the left, Obama large on the right, 760x480."""
     group = Image.new("RGB", (760, 480), (90, 90, 90))
     group.paste(portrait(photos["biden.jpg"], (300, 60, 900, 660), 260), (20, 150))
     group.paste(portrait(photos["obama.jpg"], (210, 0, 750, 540), 420), (320, 30))
     out = io.BytesIO()
     group.save(out, "JPEG")
-    faces = extract(url, out.getvalue()).json()["faces"]
+    return out.getvalue()
+
+
+def test_faces_sorted_largest_first(url, photos):
+    faces = extract(url, two_people(photos)).json()["faces"]
     areas = [f["facial_area"]["w"] * f["facial_area"]["h"] for f in faces]
     assert len(faces) == 2 and areas == sorted(areas, reverse=True)
     assert faces[0]["facial_area"]["x"] > 320  # the larger face is Obama's, on the right
+
+
+def test_a_check_in_asks_for_the_largest_face_only_and_gets_the_same_person(embedder_url, photos):
+    """`?largest=true` finds faces on a copy shrunk to 320 pixels and embeds only the
+    largest, aligned at the frame's own resolution: the vector stays the person's."""
+    group = two_people(photos)
+    every = extract(embedder_url, group).json()["faces"]
+    answer = httpx.post(
+        f"{embedder_url}/api/v1/extract",
+        params={"largest": "true"},
+        files={"image": ("x", group)},
+        timeout=60,
+    ).json()
+    (largest,) = answer["faces"]
+    assert abs(largest["facial_area"]["x"] - every[0]["facial_area"]["x"]) <= 8
+    assert cosine(largest["embedding"], every[0]["embedding"]) < 0.05  # Obama, barely moved
+    assert cosine(largest["embedding"], every[1]["embedding"]) > 0.5  # not Biden
 
 
 def test_exif_orientation_is_applied(url, model, photos, vectors):

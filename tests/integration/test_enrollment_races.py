@@ -27,11 +27,13 @@ class GatheringEmbedder(FakeEmbedder):
         self.faces[PHOTO] = [face((1.0, 0.0, 0.0, 0.0))]
         self._barrier = threading.Barrier(parties, timeout=5)
 
-    def extract(self, image: bytes, *, crop: bool = False, landmarks: bool = False) -> Extraction:
+    def extract(
+        self, image: bytes, *, crop: bool = False, landmarks: bool = False, largest: bool = False
+    ) -> Extraction:
         # A fixed implementation may refuse some uploads before they get here.
         with contextlib.suppress(threading.BrokenBarrierError):
             self._barrier.wait()
-        return super().extract(image, crop=crop, landmarks=landmarks)
+        return super().extract(image, crop=crop, landmarks=landmarks, largest=largest)
 
 
 def test_sixteen_identical_uploads_enroll_one_face(engine):

@@ -234,11 +234,16 @@ def test_check_ins_go_on_during_a_reembed_and_late_enrollments_are_caught_up(
 
     class SearchingEmbedder(FakeEmbedder):
         def extract(
-            self, image: bytes, *, crop: bool = False, landmarks: bool = False
+            self,
+            image: bytes,
+            *,
+            crop: bool = False,
+            landmarks: bool = False,
+            largest: bool = False,
         ) -> Extraction:
             if image == b"late":  # the switch's catch-up, under its locks: a check-in now
                 searched.append(kiosk.nearest(unit(0.1, 1, 0, 0), MODEL))
-            return super().extract(image, crop=crop, landmarks=landmarks)
+            return super().extract(image, crop=crop, landmarks=landmarks, largest=largest)
 
     embedder = SearchingEmbedder(SFACE)
     embedder.faces = {**sface_embedder(images).faces, b"late": [face((0.0, 0.0, 1.0))]}

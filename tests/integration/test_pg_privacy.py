@@ -171,9 +171,11 @@ class WithdrawingEmbedder(FakeEmbedder):
         super().__init__(MODEL)
         self._withdraw = withdraw
 
-    def extract(self, image: bytes, *, crop: bool = False, landmarks: bool = False) -> Extraction:
+    def extract(
+        self, image: bytes, *, crop: bool = False, landmarks: bool = False, largest: bool = False
+    ) -> Extraction:
         self._withdraw()
-        return super().extract(image, crop=crop, landmarks=landmarks)
+        return super().extract(image, crop=crop, landmarks=landmarks, largest=largest)
 
 
 def test_a_withdrawal_landing_during_an_enrollment_stores_no_face(engine, store):

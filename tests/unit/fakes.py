@@ -38,11 +38,17 @@ class FakeEmbedder:
         self.model = model
         self.faces: dict[bytes, list[DetectedFace]] = {}
         self.error: DomainError | None = None
+        self.asked_largest: list[bool] = []  # per call, whether only the largest face was asked
 
-    def extract(self, image: bytes, *, crop: bool = False, landmarks: bool = False) -> Extraction:
+    def extract(
+        self, image: bytes, *, crop: bool = False, landmarks: bool = False, largest: bool = False
+    ) -> Extraction:
         if self.error is not None:
             raise self.error
+        self.asked_largest.append(largest)
         faces = self.faces.get(image, [])
+        if largest:
+            faces = faces[:1]  # registered largest first, as the embedder answers
         if crop:  # a stand-in for the aligned crop: the image's own bytes
             faces = [replace(f, crop_jpeg=b"\xff\xd8crop:" + image) for f in faces]
         return Extraction(self.model, faces)

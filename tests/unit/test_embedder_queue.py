@@ -29,7 +29,9 @@ class SlowEmbedder:
     def model_info(self) -> dict[str, object]:
         return {"model": "SFace", "dim": 128, "detector": "yunet"}
 
-    def extract(self, data: bytes, crop: bool = False, landmarks: bool = False) -> dict:
+    def extract(
+        self, data: bytes, crop: bool = False, landmarks: bool = False, largest: bool = False
+    ) -> dict:
         RELEASE.wait(30)
         return {**self.model_info(), "image": {"width": 1, "height": 1}, "faces": []}
 

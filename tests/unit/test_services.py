@@ -212,9 +212,12 @@ def test_an_employees_own_faces_never_make_a_check_in_ambiguous(world):
 
 
 def test_check_in_uses_the_largest_face(world):
-    _, _, _, _, enroll, checkin, _ = world
+    embedder, _, _, _, enroll, checkin, _ = world
     enroll.enroll("E2", "Bob", PHOTO_B)
     assert not checkin.check_in(GROUP, "door").matched  # GROUP's largest face is ALICE
+    # and asks the embedder for it alone (found at the smaller check-in size); enrollment
+    # asks for every face, to see a rival
+    assert embedder.asked_largest == [False, True]
 
 
 def test_vectors_of_another_model_are_refused(world):

@@ -21,9 +21,13 @@ from backend.domain.model import (
 class Embedder(Protocol):
     """Faces and embeddings of an image (the embedder service)."""
 
-    def extract(self, image: bytes, *, crop: bool = False, landmarks: bool = False) -> Extraction:
+    def extract(
+        self, image: bytes, *, crop: bool = False, landmarks: bool = False, largest: bool = False
+    ) -> Extraction:
         """With `crop`, each face also carries its aligned crop as JPEG (`crop_jpeg`); with
-        `landmarks`, its five landmarks."""
+        `landmarks`, its five landmarks; with `largest`, only the largest face comes back,
+        found at the embedder's smaller check-in detection size (cheaper by about 9 ms of
+        CPU a 640x480 frame)."""
         ...
 
     def model_info(self) -> ModelInfo: ...
