@@ -3,6 +3,7 @@
 import logging
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -12,6 +13,7 @@ from backend.calibration import load_calibration
 from backend.config import BackendSettings
 from backend.domain.calibration import Calibration
 from backend.domain.errors import EmbedderUnavailable, StorageUnavailable
+from backend.domain.evidence import Beside, at_once
 from backend.domain.model import ModelInfo
 from backend.domain.ports import (
     AdministeredFaces,
@@ -136,6 +138,9 @@ class Adapters:
     # The liveness challenges' time and choice of direction (fixed in tests).
     clock: Callable[[], float] = time.time
     choose: Callable[..., str] | None = None
+    # Where a store call runs while the caller goes on (the check-in's snapshot upload
+    # beside its transaction); at once in the caller's thread in unit tests.
+    beside: Beside = at_once
     closers: list[Callable[[], None]] = field(default_factory=list)
 
     def close(self) -> None:
@@ -226,6 +231,9 @@ def connect(settings: BackendSettings, *, bind_model: bool = True) -> Adapters:
         with transaction(engine) as db:
             db.execute(text("SELECT 1"))
 
+    # As many uploads at once as check-ins can write rows at once (the pool's connections).
+    uploads = ThreadPoolExecutor(settings.db_pool_size, thread_name_prefix="snapshot-upload")
+
     return Adapters(
         model=model,
         embedder=embedder,
@@ -258,7 +266,8 @@ def connect(settings: BackendSettings, *, bind_model: bool = True) -> Adapters:
         identity=identity_provider(settings),
         rate_buckets=PgRateBuckets(engine),
         probes={"database": database_probe, "storage": images.ping, "embedder": embedder.ready},
-        closers=[embedder.close, engine.dispose],
+        beside=uploads.submit,
+        closers=[embedder.close, uploads.shutdown, engine.dispose],
     )
 
 

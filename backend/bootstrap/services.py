@@ -137,7 +137,7 @@ def build_services(settings: BackendSettings, adapters: Adapters) -> Services:
         uow=adapters.units,
         policy=policy,
         repeat_seconds=settings.checkin_repeat_seconds,
-        snapshots=SnapshotWriter(images=images),
+        snapshots=SnapshotWriter(images=images, beside=adapters.beside),
         snapshot_policy=SnapshotPolicy(
             keep_days=settings.checkin_snapshot_days,
             keep_unknown=settings.checkin_snapshot_unknown,

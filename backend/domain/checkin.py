@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from backend.domain import events
-from backend.domain.evidence import SnapshotPolicy, SnapshotWriter
+from backend.domain.evidence import PendingSnapshot, SnapshotPolicy, SnapshotWriter
 from backend.domain.gallery_state import GalleryState
 from backend.domain.matching import MatchPolicy
 from backend.domain.model import (
@@ -142,14 +142,16 @@ class CheckInService:
         # sees it in the attempt counters (a second search, only on this rarer path).
         elsewhere = reason is CheckInResult.NO_MATCH and self._known_elsewhere(embedding, gallery)
         api_key_name = kiosk.name
-        key = None
+        pending = None
         if self._keep_unknown and face.crop_jpeg is not None and self._snapshots is not None:
-            key = self._snapshots.put(None, face.crop_jpeg)
-        with self._unless_written(key), self._uow() as uow:
-            if key is not None:  # a row for this attempt only because its snapshot needs one
-                uow.checkins.add(None, False, distance, api_key_name, snapshot_key=key)
+            pending = self._snapshots.start(None, face.crop_jpeg)
+        with self._unless_written(pending), self._uow() as uow:
+            if pending is not None:  # a row for this attempt only because its snapshot needs one
+                uow.checkins.add(None, False, distance, api_key_name, snapshot_key=pending.key)
             uow.checkins.count_unknown(api_key_name, not_allowed=elsewhere)
             uow.emit(events.checkin_unknown(kiosk, distance))
+            if pending is not None:
+                pending.stored()  # before the commit: no row names a snapshot not stored
             uow.commit()
         return CheckInOutcome(matched=False, reason=reason)
 
@@ -160,13 +162,14 @@ class CheckInService:
     def _matched(self, match: Match, kiosk: Kiosk, crop: bytes | None) -> CheckInOutcome:
         """One row per person per repeat window, whichever kiosk or replica sees them.
 
-        The snapshot is stored first and the row second (a crash between the two leaves
-        an object no row names, which the snapshot sweep removes); a failed insert, or a
-        repeat that writes no row, takes the snapshot away again."""
-        key = None
+        The snapshot is on its way to the store while the row is written, and stored
+        before the commit (a crash between the two leaves an object no row names, which
+        the snapshot sweep removes); a failed insert, or a repeat that writes no row,
+        takes the snapshot away again."""
+        pending = None
         if crop is not None and self._snapshots is not None:
-            key = self._snapshots.put(match.employee_id, crop)
-        with self._unless_written(key), self._uow() as uow:
+            pending = self._snapshots.start(match.employee_id, crop)
+        with self._unless_written(pending), self._uow() as uow:
             checkin, repeat = record_match(
                 uow,
                 Employee(match.employee_id, match.employee_name),
@@ -174,19 +177,21 @@ class CheckInService:
                 self._repeat,
                 distance=match.distance,
                 face_id=match.face_id,
-                snapshot_key=key,
+                snapshot_key=None if pending is None else pending.key,
             )
             if not repeat:  # a repeat wrote nothing: the unit is not committed
+                if pending is not None:
+                    pending.stored()  # before the commit: no row names a snapshot not stored
                 uow.commit()
-        if repeat and key is not None and self._snapshots is not None:
-            self._snapshots.discard(key)
+        if repeat and pending is not None:
+            pending.discard()
         return CheckInOutcome(matched=True, match=match, checkin=checkin, repeat=repeat)
 
     @contextlib.contextmanager
-    def _unless_written(self, key: str | None) -> Iterator[None]:
+    def _unless_written(self, pending: PendingSnapshot | None) -> Iterator[None]:
         try:
             yield
         except BaseException:
-            if key is not None and self._snapshots is not None:
-                self._snapshots.discard(key)
+            if pending is not None:
+                pending.discard()
             raise

@@ -1,7 +1,9 @@
 """Check-in evidence: the kiosk's face crop kept with each check-in, and HR's disputes."""
 
+import contextlib
 import uuid
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -26,28 +28,67 @@ class SnapshotPolicy:
         return self.keep_days > 0
 
 
+# Runs a call on another thread and hands back its future (bootstrap gives a thread pool).
+Beside = Callable[[Callable[[], None]], "Future[None]"]
+
+
+def at_once(call: Callable[[], None]) -> "Future[None]":
+    """No other thread: the call runs now, in the caller's (the unit tests' default)."""
+    done: Future[None] = Future()
+    try:
+        call()
+    except BaseException as error:
+        done.set_exception(error)
+    else:
+        done.set_result(None)
+    return done
+
+
+class PendingSnapshot:
+    """A snapshot on its way to the store while the check-in's row is written beside it."""
+
+    def __init__(self, key: str, upload: "Future[None]", images: ImageStore) -> None:
+        self.key = key
+        self._upload = upload
+        self._images = images
+
+    def stored(self) -> None:
+        """Wait until it is stored; the store's error if it could not be."""
+        self._upload.result()
+
+    def discard(self) -> None:
+        """Take it away again (its row was not written), once the upload has ended: a
+        delete that overtook the upload would leave the object behind."""
+        with contextlib.suppress(Exception):  # not stored at all: nothing to take away
+            self._upload.result()
+        self._images.delete(self.key)
+
+
 class SnapshotWriter:
-    """Stores a snapshot before its row and takes it away if the row is not written."""
+    """Stores a snapshot before its row commits and takes it away if the row is not
+    written. The upload runs beside the row's transaction (`beside`), and the commit waits
+    for it: a check-in pays for the slower of the two, not their sum, and a row never names
+    a snapshot that is not stored (a crash before the commit leaves an object no row names,
+    which the snapshot sweep removes)."""
 
     def __init__(
         self,
         *,
         images: ImageStore,
+        beside: Beside = at_once,
         new_id: Callable[[], str] = lambda: uuid.uuid4().hex,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._images = images
+        self._beside = beside
         self._new_id = new_id
         self._now = now
 
-    def put(self, employee_id: str | None, jpeg: bytes) -> str:
-        """Store the crop; its key (to name in the row written next)."""
+    def start(self, employee_id: str | None, jpeg: bytes) -> PendingSnapshot:
+        """Start storing the crop; its key is known at once (to name in the row)."""
         key = snapshot_key(employee_id, f"{self._now():%Y%m%dT%H%M%S}-{self._new_id()}")
-        self._images.put(key, jpeg, "image/jpeg")
-        return key
-
-    def discard(self, key: str) -> None:
-        self._images.delete(key)
+        upload = self._beside(lambda: self._images.put(key, jpeg, "image/jpeg"))
+        return PendingSnapshot(key, upload, self._images)
 
 
 class Evidence:

@@ -1,14 +1,17 @@
 """Check-in evidence on fakes: snapshots with check-ins, their sweep, erasure, disputes."""
 
 import contextlib
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from backend.domain.errors import DatabaseUnavailable
+from backend.domain.errors import DatabaseUnavailable, StorageUnavailable
 from backend.domain.evidence import SnapshotPolicy
 from backend.domain.sweep import SnapshotSweep
 from tests.unit.fake_background import FakePhotos, FakeSweptSnapshots
+from tests.unit.fake_uow import FakeCheckinWrites
 from tests.unit.fakes import face
 from tests.unit.world import FakeWorld
 
@@ -99,6 +102,64 @@ def test_a_failed_insert_takes_its_snapshot_away(tmp_path):
         assert answer.status_code == 503
         assert snapshots(world) == {}
         assert world.checkins.rows == []
+
+
+def test_the_snapshot_uploads_beside_the_row_and_is_stored_before_the_commit(monkeypatch):
+    """The row is written while the snapshot is on its way (the upload waits for it, so
+    with the upload in the caller's thread this check-in would fail), and the unit of work
+    commits (publishes its event) only once the snapshot is stored."""
+    world = FakeWorld()
+    world.embedder.faces[PHOTO] = [face((1.0, 0.0, 0.0))]
+    row_written = threading.Event()
+    published_when_stored: list[int] = []
+    write_row, store = FakeCheckinWrites.add, world.images.put
+
+    def add(self, *args, **kwargs):
+        row = write_row(self, *args, **kwargs)
+        row_written.set()
+        return row
+
+    def put(key: str, data: bytes, content_type: str) -> None:
+        if key.startswith("checkins/"):
+            assert row_written.wait(5), "the row was not written while the snapshot uploaded"
+            published_when_stored.append(len(world.published))
+        store(key, data, content_type)
+
+    monkeypatch.setattr(FakeCheckinWrites, "add", add)
+    world.images.put = put  # type: ignore[method-assign]
+    with ThreadPoolExecutor(2) as pool:
+        world.beside = pool.submit
+        services = world.services()
+        services.enrollment.enroll("E1", "Alice", PHOTO)
+        before = len(world.published)
+        outcome = services.checkin.check_in(PHOTO, "door")
+    assert outcome.matched and not outcome.repeat
+    assert published_when_stored == [before]  # nothing committed while it uploaded
+    assert len(world.published) == before + 1  # then the check-in's event
+    (key,) = snapshots(world)
+    assert world.checkins.rows[-1].snapshot_key == key
+
+
+def test_a_snapshot_the_store_refuses_writes_no_row(tmp_path):
+    world = FakeWorld()
+    world.embedder.faces[PHOTO] = [face((1.0, 0.0, 0.0))]
+    store = world.images.put
+
+    def put(key: str, data: bytes, content_type: str) -> None:
+        if key.startswith("checkins/"):
+            raise StorageUnavailable("the store is down")
+        store(key, data, content_type)
+
+    world.images.put = put  # type: ignore[method-assign]
+    with ThreadPoolExecutor(2) as pool:
+        world.beside = pool.submit
+        services = world.services()
+        services.enrollment.enroll("E1", "Alice", PHOTO)
+        before = len(world.published)
+        with pytest.raises(StorageUnavailable):
+            services.checkin.check_in(PHOTO, "door")
+    assert world.checkins.rows == [] and len(world.published) == before
+    assert snapshots(world) == {}
 
 
 def test_strangers_keep_no_snapshot_unless_asked(tmp_path):

@@ -13,6 +13,7 @@ from backend.bootstrap.adapters import Adapters
 from backend.bootstrap.services import build_services, match_policy
 from backend.config import BackendSettings
 from backend.domain.app import Services
+from backend.domain.evidence import Beside, at_once
 from backend.domain.matching import MatchPolicy
 from backend.domain.model import Role
 from backend.domain.unit_of_work import Event
@@ -63,6 +64,7 @@ class FakeWorld:
         self.key_store.sites = self.site_store.sites  # a key's site is one of these
         self.published: list[Event] = []  # the outbox: events of committed units of work
         self.units: list[FakeUnitOfWork] = []  # every unit of work begun, in order
+        self.beside: Beside = at_once  # where the snapshot upload runs (a thread pool: real)
 
     def unit_of_work(self) -> FakeUnitOfWork:
         unit = FakeUnitOfWork(
@@ -104,6 +106,7 @@ class FakeWorld:
             probes={"embedder": lambda: None},
             clock=lambda: self.clock,
             choose=lambda options: self.direction,
+            beside=self.beside,
         )
 
     def settings(self, **given: Any) -> BackendSettings:
