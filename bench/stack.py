@@ -16,6 +16,7 @@ import httpx
 from facegate.children import (
     Postgres,
     S3Credentials,
+    one_machine_embedder,
     start_backend,
     start_embedder,
     start_postgres,
@@ -117,8 +118,10 @@ def create_key(env: dict[str, str], role: str, name: str) -> str:
 
 @contextlib.contextmanager
 def services(store: Storage, embedder_env: dict[str, str] | None = None) -> Iterator[Services]:
-    """The embedder (with embedder_env) and the backend; both stopped by PID on exit."""
-    embedder_env = embedder_env or {}
+    """The embedder (as `make run` starts it, but for embedder_env) and the backend; both
+    stopped by PID on exit."""
+    given = embedder_env or {}
+    embedder_env = {**one_machine_embedder(given.get("EMBEDDER_MODEL")), **given}
     started: list[Process] = []
     tag = uuid.uuid4().hex[:6]
     try:

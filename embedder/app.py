@@ -110,8 +110,19 @@ def create_app(settings: EmbedderSettings) -> FastAPI:
             crop = request.query_params.get("crop", "").lower() in FLAG_TRUE
             landmarks = request.query_params.get("landmarks", "").lower() in FLAG_TRUE
             largest = request.query_params.get("largest", "").lower() in FLAG_TRUE
+
+            def alone() -> bool:  # read from the worker thread as the work starts
+                return bool(request.app.state.admitted <= 1)
+
             return await anyio.to_thread.run_sync(
-                partial(embedder.extract, data, crop=crop, landmarks=landmarks, largest=largest),
+                partial(
+                    embedder.extract,
+                    data,
+                    crop=crop,
+                    landmarks=landmarks,
+                    largest=largest,
+                    alone=alone,
+                ),
                 limiter=request.app.state.limiter,
             )
         finally:

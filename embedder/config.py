@@ -48,13 +48,16 @@ class EmbedderSettings(BaseSettings):
     # uvicorn processes. 1 by default: an embedder instance is one model worker, and more
     # cores are used by more instances behind a balancer (Helm replicas, `facegate run
     # --embedders M`), so a pod's CPU request, its HPA and its queue describe one process.
-    # `make run` on one machine asks for one per core, up to 4 (facegate/stack.py):
-    # dlib holds the GIL while embedding, so N cores take N processes (bench/README.md).
+    # `make run` on one machine asks for one process with a worker per core, up to 4, and
+    # for Dlib, which holds the GIL while embedding, a process per core
+    # (facegate/children.py one_machine_embedder; bench/README.md).
     processes: int = Field(default=1, ge=1, le=64)
-    # OpenCV threads per process (YuNet and SFace run on OpenCV's dnn). Unset: every core,
-    # OpenCV's own default: on 2 cores a lone check-in took ~20 ms in process instead of
-    # ~33 ms with one thread, and 2 processes x 2 threads kept the frames per second of
-    # 2 x 1 when both are busy.
+    # OpenCV threads per process (YuNet and SFace run on OpenCV's dnn). Unset: a request
+    # alone in its process gets every core, and one thread when others wait behind it: on
+    # 2 cores a lone check-in's embedding takes 7.7 ms on 2 threads and 13.9 on one, while
+    # under load threads of both processes fighting for the cores cost more than they
+    # bring (bench/README.md: 49.7 check-ins a second with every core always, 52.6 with
+    # one thread always, which made one client wait 36.8 ms instead of 27.0).
     threads: int | None = Field(default=None, ge=1, le=64)
     # Frames are detected at most this large (longest side); faces are cropped from the
     # image at up to work_max_side, so big photos cost no more than a kiosk frame.
@@ -70,6 +73,8 @@ class EmbedderSettings(BaseSettings):
     # Where the weights live (.deepface/weights/); `facegate models pull` fills it.
     deepface_home: Path = REPO_ROOT / "var" / "deepface"
 
-    @property
-    def opencv_threads(self) -> int:
-        return self.threads or os.cpu_count() or 1
+    def opencv_threads(self, alone: bool) -> int:
+        """Threads for a request: `alone` when no other waits in this process."""
+        if self.threads is not None:
+            return self.threads
+        return (os.cpu_count() or 1) if alone else 1

@@ -2,6 +2,7 @@
 
 import base64
 import time
+from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any
 
@@ -22,7 +23,7 @@ class Embedder:
         import cv2
 
         self.settings = settings
-        cv2.setNumThreads(settings.opencv_threads)
+        cv2.setNumThreads(settings.opencv_threads(alone=True))
         point_deepface_at(settings.deepface_home, engine_for(settings.model, settings.engine))
         with no_downloads(settings.model):
             analyzers = [
@@ -53,14 +54,24 @@ class Embedder:
         self.ready = True
 
     def extract(
-        self, data: bytes, crop: bool = False, landmarks: bool = False, largest: bool = False
+        self,
+        data: bytes,
+        crop: bool = False,
+        landmarks: bool = False,
+        largest: bool = False,
+        alone: Callable[[], bool] = lambda: True,
     ) -> dict[str, Any]:
         """Decode, detect, align and embed: the body of POST /api/v1/extract.
 
         With `crop`, each face also carries `crop_jpeg`: its aligned crop as a small
         base64 JPEG (check-in evidence); with `landmarks`, its five landmarks; with
         `largest`, only the largest face is answered (FaceAnalyzer.analyze). All are
-        asked for, so callers that want none get the answer they always got."""
+        asked for, so callers that want none get the answer they always got. `alone`: no
+        other request is served or waits in this process, asked when the work starts
+        (EmbedderSettings.opencv_threads)."""
+        import cv2
+
+        cv2.setNumThreads(self.settings.opencv_threads(alone()))  # switching costs nothing
         started = time.perf_counter()
         image = decode_image(
             data, max_pixels=self.settings.max_pixels, work_max_side=self.settings.work_max_side

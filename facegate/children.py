@@ -94,11 +94,30 @@ def spawn_s3(
     return spawn("s3", command, env, log_path, pid_file=pid_file)
 
 
-def one_machine_processes() -> str:
-    """EMBEDDER_PROCESSES for the one embedder of a single-machine stack (`make run`, the
-    tests' session embedder): as given, else a process per core up to 4. An embedder
-    instance behind a balancer runs one (EMBEDDER_PROCESSES' default)."""
-    return os.environ.get("EMBEDDER_PROCESSES") or str(min(os.cpu_count() or 1, 4))
+# Models whose network holds the GIL while it runs (dlib): threads of one process would take
+# turns, so a machine's cores need a process each.
+GIL_BOUND_MODELS = {"dlib"}
+
+
+def one_machine_embedder(model: str | None = None) -> dict[str, str]:
+    """EMBEDDER_PROCESSES and EMBEDDER_WORKERS for the one embedder of a single-machine
+    stack (`make run`, the benches, the tests' session embedder): as given, else one
+    process with an inference thread per core (up to 4) for SFace, whose OpenCV network
+    lets go of the GIL: one queue keeps every core busy, and a request alone in it gets
+    every core (EMBEDDER_THREADS). Dlib holds the GIL: a process per core instead. An
+    instance behind a balancer runs one process with one thread (the settings' defaults)."""
+    given = {
+        name: os.environ[name]
+        for name in ("EMBEDDER_PROCESSES", "EMBEDDER_WORKERS")
+        if os.environ.get(name)
+    }
+    if given:
+        return given
+    cores = str(min(os.cpu_count() or 1, 4))
+    model = model or os.environ.get("EMBEDDER_MODEL", "")
+    if model.lower() in GIL_BOUND_MODELS:
+        return {"EMBEDDER_PROCESSES": cores}
+    return {"EMBEDDER_PROCESSES": "1", "EMBEDDER_WORKERS": cores}
 
 
 def spawn_embedder(

@@ -9,7 +9,7 @@ from backend.config import BackendSettings
 from facegate.certs import machine_names, write_certificates
 from facegate.children import (
     S3Credentials,
-    one_machine_processes,
+    one_machine_embedder,
     spawn_backend,
     spawn_embedder,
     spawn_s3,
@@ -109,7 +109,7 @@ def start_dependencies(supervisor: Supervisor, var: Path) -> dict[str, str]:
     else:
         embedder_port = int(os.environ.get("EMBEDDER_PORT", "8501"))
         print("embedder    loading the face model ...", flush=True)
-        one_machine = {"EMBEDDER_PROCESSES": one_machine_processes()}
+        one_machine = one_machine_embedder()
         env["EMBEDDER_URL"] = start_embedder(
             supervisor, var, "embedder", embedder_port, one_machine
         )

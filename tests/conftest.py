@@ -86,10 +86,10 @@ def _embedder(session_dir: Path, name: str, env: dict[str, str]) -> Iterator[str
 @pytest.fixture(scope="session")
 def embedder_url(session_dir: Path) -> Iterator[str]:
     """The real embedder service (python -m embedder) with the default model's weights."""
-    from facegate.children import one_machine_processes
+    from facegate.children import one_machine_embedder
 
-    # One embedder for the whole session, as `make run` starts it (a process per core).
-    yield from _embedder(session_dir, "embedder", {"EMBEDDER_PROCESSES": one_machine_processes()})
+    # One embedder for the whole session, as `make run` starts it.
+    yield from _embedder(session_dir, "embedder", one_machine_embedder())
 
 
 @pytest.fixture(scope="session")

@@ -2,8 +2,10 @@
 ones allowed to wait, 503 embedder_busy with Retry-After at once; the backend's client turns
 that answer into EmbedderBusy. No model is loaded: the Embedder is a stand-in."""
 
+import os
 import threading
 import time
+from collections.abc import Callable
 
 import httpx
 import pytest
@@ -15,6 +17,7 @@ from backend.infrastructure.http_embedder import HttpEmbedder
 from embedder.config import EmbedderSettings
 
 RELEASE = threading.Event()
+ALONE: list[bool] = []  # what each request was told when its work started
 
 
 class SlowEmbedder:
@@ -30,8 +33,14 @@ class SlowEmbedder:
         return {"model": "SFace", "dim": 128, "detector": "yunet"}
 
     def extract(
-        self, data: bytes, crop: bool = False, landmarks: bool = False, largest: bool = False
+        self,
+        data: bytes,
+        crop: bool = False,
+        landmarks: bool = False,
+        largest: bool = False,
+        alone: Callable[[], bool] = lambda: True,
     ) -> dict:
+        ALONE.append(alone())
         RELEASE.wait(30)
         return {**self.model_info(), "image": {"width": 1, "height": 1}, "faces": []}
 
@@ -40,6 +49,7 @@ class SlowEmbedder:
 def client(monkeypatch):
     monkeypatch.setattr(embedder_app, "Embedder", SlowEmbedder)
     RELEASE.clear()
+    ALONE.clear()
     app = embedder_app.create_app(EmbedderSettings(workers=1, queue=2))
     with TestClient(app) as client:
         yield client
@@ -73,6 +83,40 @@ def test_beyond_workers_plus_queue_the_embedder_answers_busy_at_once(client) -> 
         thread.join(30)
     assert answers == [200, 200, 200]
     assert post(client).status_code == 200  # room again
+
+
+def test_a_request_alone_in_its_process_is_told_so_and_one_with_others_behind_it_not(
+    client,
+) -> None:
+    """EMBEDDER_THREADS unset: alone, OpenCV gets every core; with others waiting, one."""
+    answers: list[int] = []
+
+    def send() -> None:
+        answers.append(post(client).status_code)
+
+    first = threading.Thread(target=send)
+    first.start()
+    deadline = time.monotonic() + 10
+    while not ALONE and time.monotonic() < deadline:
+        time.sleep(0.01)
+    behind = [threading.Thread(target=send) for _ in range(2)]  # they wait for the first
+    for thread in behind:
+        thread.start()
+    while client.app.state.admitted < 3 and time.monotonic() < deadline:  # type: ignore[attr-defined]
+        time.sleep(0.01)
+    RELEASE.set()
+    for thread in [first, *behind]:
+        thread.join(30)
+    assert answers == [200, 200, 200]
+    # the second starts with the third still behind it; the third may find itself alone
+    assert ALONE[:2] == [True, False]
+
+
+def test_opencv_gets_every_core_alone_and_one_thread_with_others_unless_set() -> None:
+    cores = os.cpu_count() or 1
+    assert EmbedderSettings().opencv_threads(alone=True) == cores
+    assert EmbedderSettings().opencv_threads(alone=False) == 1
+    assert EmbedderSettings(threads=3).opencv_threads(alone=False) == 3
 
 
 def test_the_backend_client_maps_the_answer_to_embedder_busy() -> None:
