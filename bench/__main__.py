@@ -16,7 +16,8 @@ from bench.cpu import wait_for_quiet
 # Run in this order by default; embedder_latency (in-process stage timings) and
 # webhook_latency (check-ins while a webhook receiver hangs) and snapshot_latency (what a
 # check-in snapshot adds) and cluster (replicas behind HAProxy) and profile (py-spy's flame
-# graphs and the CPU per check-in by stage) run with --only.
+# graphs and the CPU per check-in by stage) and gallery_faces (search at a million on
+# face-like vectors) run with --only.
 PARTS = ["checkin_latency", "throughput", "gallery_scale", "accuracy", "lfw"]
 EXTRA_PARTS = [
     "embedder_latency",
@@ -25,6 +26,7 @@ EXTRA_PARTS = [
     "cluster",
     "scoped_search",
     "profile",
+    "gallery_faces",
 ]
 
 

@@ -17,6 +17,7 @@ from bench.pg_index import (
     IndexConfig,
     backend_path_ms,
     build,
+    drop,
     exact_neighbours,
     fresh_database,
     indexed_insert_ms,
@@ -116,6 +117,7 @@ def measure_size(n: int, distance: float, options: RunOptions) -> dict[str, Any]
     with fresh_database() as url:
         prepare_table(url, DIM)
         with connect(url) as conn:
+            drop(conn)  # the binding made the backend's index: rows go in first, then builds
             gallery = unit_vectors(n, DIM, rng)
             insert_s = copy_gallery(conn, gallery)
             conn.execute("VACUUM ANALYZE face")
