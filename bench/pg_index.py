@@ -40,7 +40,7 @@ class IndexConfig:
 def prepare_table(database_url: str, dim: int) -> None:
     """facegate's schema (the backend's own migration), and a gallery bound to a synthetic
     model of `dim` as the backend binds it: its first generation's table, vector(dim)."""
-    from backend.bootstrap.adapters import gallery_row, open_database
+    from backend.bootstrap.opening import gallery_row, open_database
     from backend.config import BackendSettings
     from backend.domain.model import ModelInfo
 
@@ -177,7 +177,7 @@ def fresh_database() -> Iterator[str]:
 
 def backend_path_ms(url: str, queries: np.ndarray, ef_search: int) -> dict[str, float]:
     """PgFaceRepository.nearest, the backend's own query (SQLAlchemy, join, SET LOCAL)."""
-    from backend.bootstrap.adapters import face_repository, gallery_row, open_database
+    from backend.bootstrap.opening import face_repository, gallery_row, open_database
     from backend.config import BackendSettings
 
     settings = BackendSettings(database_url=url, hnsw_ef_search=ef_search)

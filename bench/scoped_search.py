@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from backend.bootstrap.adapters import face_repository, gallery_row, open_database
+from backend.bootstrap.opening import face_repository, gallery_row, open_database
 from backend.config import BackendSettings
 from backend.infrastructure.pg_faces import MAX_SCAN_TUPLES
 from backend.infrastructure.pg_gallery import HNSW_EF_CONSTRUCTION, HNSW_M

@@ -7,12 +7,21 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from sqlalchemy import Engine, text
+from sqlalchemy import text
 
+from backend.bootstrap.opening import (
+    embedder_client,
+    face_repository,
+    gallery_row,
+    identity_provider,
+    image_store,
+    open_database,
+    units_of_work,
+    wait_for_model,
+)
 from backend.calibration import load_calibration
 from backend.config import BackendSettings
 from backend.domain.calibration import Calibration
-from backend.domain.errors import EmbedderUnavailable, StorageUnavailable
 from backend.domain.evidence import Beside, at_once
 from backend.domain.model import ModelInfo
 from backend.domain.ports import (
@@ -50,19 +59,14 @@ from backend.domain.ports import (
     WebhookStore,
 )
 from backend.domain.unit_of_work import UnitOfWorkFactory
-from backend.infrastructure.database import make_engine, migrate, transaction
-from backend.infrastructure.http_embedder import HttpEmbedder
+from backend.infrastructure.database import transaction
 from backend.infrastructure.http_webhooks import HttpWebhookSender
-from backend.infrastructure.oidc_provider import AuthlibProvider
 from backend.infrastructure.pg_audit import PgAuditLog
 from backend.infrastructure.pg_checkins import PgCheckinLog
 from backend.infrastructure.pg_consent import PgConsentRecords
 from backend.infrastructure.pg_credentials import PgCredentials
 from backend.infrastructure.pg_directory import PgDirectory
 from backend.infrastructure.pg_employees import PgEmployees
-from backend.infrastructure.pg_faces import PgFaceRepository
-from backend.infrastructure.pg_gallery import PgGalleryRow
-from backend.infrastructure.pg_generations import PgGenerations
 from backend.infrastructure.pg_groups import PgGroups
 from backend.infrastructure.pg_hours import PgPunchLog
 from backend.infrastructure.pg_idempotency import PgIdempotencyStore
@@ -75,10 +79,6 @@ from backend.infrastructure.pg_rotation import PgRotationLedger
 from backend.infrastructure.pg_sessions import PgSessionStore
 from backend.infrastructure.pg_sites import PgSites
 from backend.infrastructure.pg_sweep import PgSweptGallery, PgSweptSnapshots
-from backend.infrastructure.pg_unit_of_work import PgUnitOfWork
-from backend.infrastructure.s3_store import S3ImageStore
-from backend.infrastructure.sealed_store import SealedImageStore
-from backend.infrastructure.sealing import StorageKeyError, keyring
 
 log = logging.getLogger("facegate.backend")
 
@@ -148,60 +148,6 @@ class Adapters:
             close()
 
 
-def open_database(settings: BackendSettings, pool_size: int | None = None) -> Engine:
-    """The engine, with the schema migrated (under the migration lock: replica-safe)."""
-    engine = make_engine(
-        settings.database_url, pool_size or settings.db_pool_size, settings.database_pooler
-    )
-    try:
-        with transaction(engine):  # DatabaseUnavailable here names the problem
-            pass
-        migrate(engine)
-    except BaseException:
-        engine.dispose()
-        raise
-    return engine
-
-
-def image_store(settings: BackendSettings) -> SealedImageStore:
-    """The object store, sealing photos with the storage keys of the settings."""
-    try:
-        keys = keyring(settings.storage_keys, settings.storage_keys_file, settings.storage_key_id)
-    except StorageKeyError as error:
-        raise StorageUnavailable(str(error)) from None
-    return SealedImageStore(raw_image_store(settings), keys)
-
-
-def raw_image_store(settings: BackendSettings) -> S3ImageStore:
-    """The object store as it is, objects as stored (sealed or not)."""
-    return S3ImageStore(
-        settings.s3_endpoint,
-        settings.s3_access_key,
-        settings.s3_secret_key,
-        settings.s3_bucket,
-    )
-
-
-def embedder_client(settings: BackendSettings) -> HttpEmbedder:
-    return HttpEmbedder(settings.embedder_url, settings.embedder_timeout)
-
-
-def face_repository(engine: Engine, settings: BackendSettings) -> PgFaceRepository:
-    return PgFaceRepository(engine, settings.hnsw_ef_search)
-
-
-def units_of_work(engine: Engine, settings: BackendSettings) -> UnitOfWorkFactory:
-    return lambda: PgUnitOfWork(engine, settings.hnsw_ef_search)
-
-
-def gallery_row(engine: Engine, settings: BackendSettings) -> PgGalleryRow:
-    return PgGalleryRow(engine, settings.match_metric)
-
-
-def generations(engine: Engine) -> PgGenerations:
-    return PgGenerations(engine)
-
-
 def connect(settings: BackendSettings, *, bind_model: bool = True) -> Adapters:
     """Open every adapter, migrate the schema and (bind_model) bind the gallery to the
     embedder's model. Raises a DomainError that says what is wrong when a part is unusable."""
@@ -269,24 +215,3 @@ def connect(settings: BackendSettings, *, bind_model: bool = True) -> Adapters:
         beside=uploads.submit,
         closers=[embedder.close, uploads.shutdown, engine.dispose],
     )
-
-
-def identity_provider(settings: BackendSettings) -> IdentityProvider | None:
-    """The OpenID Connect provider when OIDC_ISSUER is set (read at the first sign-in)."""
-    if not settings.oidc_issuer:
-        return None
-    return AuthlibProvider(
-        settings.oidc_issuer, settings.oidc_client_id, settings.oidc_client_secret
-    )
-
-
-def wait_for_model(embedder: Embedder, timeout: float) -> ModelInfo:
-    """The embedder's model, waiting while it loads (it may start after the backend)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            return embedder.model_info()
-        except EmbedderUnavailable:
-            if time.monotonic() >= deadline:
-                raise
-            time.sleep(0.5)

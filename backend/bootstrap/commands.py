@@ -9,9 +9,8 @@ from typing import TypeVar
 from sqlalchemy import Engine
 
 from backend.bootstrap import services
-from backend.bootstrap.adapters import (
-    Adapters,
-    connect,
+from backend.bootstrap.adapters import Adapters, connect
+from backend.bootstrap.opening import (
     embedder_client,
     face_repository,
     gallery_row,

@@ -14,8 +14,9 @@ from urllib.parse import urlsplit
 from backend.domain.audit import SYSTEM, WEBHOOK_CREATED, WEBHOOK_DELETED, Actor
 from backend.domain.errors import DeliveryFailed, ValidationFailed, WebhookNotFound
 from backend.domain.events import EVENTS
-from backend.domain.model import Delivery, Page, Webhook
+from backend.domain.model import Page
 from backend.domain.ports import AuditTrail, WebhookOutbox, WebhookSender, WebhookStore
+from backend.domain.webhook_model import Delivery, Webhook
 
 SECRET_PREFIX = "whsec_"
 SIGNATURE_HEADER = "X-Facegate-Signature"

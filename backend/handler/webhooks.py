@@ -11,7 +11,8 @@ from pydantic import BaseModel, Field
 from backend.domain.app import Services
 from backend.domain.audit import Actor
 from backend.domain.events import EVENTS
-from backend.domain.model import ApiKey, Delivery, Webhook
+from backend.domain.model import ApiKey
+from backend.domain.webhook_model import Delivery, Webhook
 from backend.handler import answers
 from backend.handler.auth import ADMIN
 from backend.handler.context import services

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, text
 
-from backend.domain.model import Delivery, Webhook
+from backend.domain.webhook_model import Delivery, Webhook
 from backend.infrastructure.database import transaction
 
 # pg_advisory_xact_lock(OUTBOX_LOCK): held from an event's insert to its commit.

@@ -3,7 +3,7 @@
 import pytest
 from sqlalchemy import text
 
-from backend.bootstrap.adapters import image_store, open_database
+from backend.bootstrap.opening import image_store, open_database
 from backend.config import BackendSettings
 from backend.infrastructure.sealed_store import SealedImageStore
 from tests.backends import create_key, fresh_env

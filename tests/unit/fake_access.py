@@ -8,8 +8,9 @@ from backend.domain.errors import (
     KeyNameTaken,
     SiteNotFound,
 )
-from backend.domain.model import ApiKey, Delivery, Liveness, Role, StoredAnswer, Webhook
+from backend.domain.model import ApiKey, Liveness, Role, StoredAnswer
 from backend.domain.site_model import DEFAULT_SITE, DEFAULT_SITE_ID, Direction, Site
+from backend.domain.webhook_model import Delivery, Webhook
 
 
 class FakeApiKeyStore:

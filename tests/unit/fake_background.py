@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from backend.domain import errors
-from backend.domain.model import Delivery, Webhook
+from backend.domain.webhook_model import Delivery, Webhook
 
 START = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 

@@ -11,7 +11,7 @@ import pytest
 
 from backend.background import Job, Runner
 from backend.domain import errors
-from backend.domain.model import Delivery, Webhook
+from backend.domain.webhook_model import Delivery, Webhook
 from backend.domain.webhooks import (
     RetryPolicy,
     WebhookDispatcher,

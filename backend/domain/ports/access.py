@@ -3,8 +3,9 @@
 from datetime import datetime, time, timedelta
 from typing import Protocol
 
-from backend.domain.model import ApiKey, Delivery, Liveness, Role, StoredAnswer, Webhook
+from backend.domain.model import ApiKey, Liveness, Role, StoredAnswer
 from backend.domain.site_model import DEFAULT_SITE_ID, Direction, Site
+from backend.domain.webhook_model import Delivery, Webhook
 
 
 class ApiKeyStore(Protocol):
