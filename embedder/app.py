@@ -97,11 +97,11 @@ def create_app(settings: EmbedderSettings) -> FastAPI:
         copy of the image (EMBEDDER_LARGEST_FACE_DETECT_MAX_SIDE): what a check-in needs."""
         embedder: Embedder = request.app.state.embedder
         # Served plus waiting, counted on the event loop (one thread: no lock needed).
-        if request.app.state.admitted >= settings.workers + settings.queue:
+        if request.app.state.admitted >= settings.admits:
             request.app.state.counted["busy"] += 1
             raise EmbedderBusy(
-                f"{settings.workers} requests are being served and {settings.queue} wait;"
-                " retry in a moment"
+                f"{settings.workers} requests are being served and "
+                f"{settings.admits - settings.workers} wait; retry in a moment"
             )
         request.app.state.admitted += 1
         request.app.state.counted["extract"] += 1

@@ -40,11 +40,18 @@ class EmbedderSettings(BaseSettings):
     # Inference threads per process; each owns its own model instances, so requests never
     # share state.
     workers: int = Field(default=1, ge=1, le=64)
-    # Requests that may wait in one process beyond the `workers` being served; beyond them
-    # the embedder answers 503 embedder_busy with Retry-After at once, so overload shows as
-    # a quick, honest refusal instead of latency. 16: at ~30 ms a face (SFace) a request
-    # waits at most ~0.5 s; a burst of 16 parallel requests to one process still passes.
+    # Requests that may wait per model worker beyond those being served (a process admits
+    # workers x (1 + queue)); beyond them the embedder answers 503 embedder_busy with
+    # Retry-After at once, so overload shows as a quick, honest refusal instead of latency.
+    # 16: at ~30 ms a face (SFace) a request waits at most ~0.5 s, however many workers
+    # share the process's queue; a burst of 16 parallel requests per worker still passes.
     queue: int = Field(default=16, ge=0, le=1024)
+
+    @property
+    def admits(self) -> int:
+        """Requests one process serves or keeps waiting at once."""
+        return self.workers * (1 + self.queue)
+
     # uvicorn processes. 1 by default: an embedder instance is one model worker, and more
     # cores are used by more instances behind a balancer (Helm replicas, `facegate run
     # --embedders M`), so a pod's CPU request, its HPA and its queue describe one process.

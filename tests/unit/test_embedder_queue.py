@@ -142,3 +142,9 @@ def test_metrics_count_served_and_refused_requests(client) -> None:
     assert "embedder_extract_requests_total 3\n" in text
     assert "embedder_busy_refusals_total 0\n" in text
     assert "embedder_requests_admitted 0\n" in text
+
+
+def test_the_queue_is_per_model_worker() -> None:
+    """A process with two workers keeps the same wait bound as two processes of one."""
+    assert EmbedderSettings(workers=1, queue=16).admits == 17
+    assert EmbedderSettings(workers=2, queue=16).admits == 34
