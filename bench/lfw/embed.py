@@ -77,14 +77,7 @@ def embed(lfw: Lfw, model: str, processes: int | None = None) -> Vectors:
     """Vectors of every LFW photo for this model, from the cache when it is there."""
     cached = CACHE / f"{model}.npz"
     if cached.is_file():
-        data = np.load(cached, allow_pickle=False)
-        return Vectors(
-            model,
-            [str(i) for i in data["ids"]],
-            data["matrix"],
-            [str(i) for i in data["missing"]],
-            float(data["seconds_per_photo"]),
-        )
+        return load_cached(model, cached)
     images = lfw.images()
     workers = processes or os.cpu_count() or 1
     started = time.perf_counter()
@@ -92,9 +85,29 @@ def embed(lfw: Lfw, model: str, processes: int | None = None) -> Vectors:
     with context.Pool(workers, _start_worker, (model, DETECTORS[model])) as pool:
         vectors = pool.map(_embed_one, [str(lfw.path(i)) for i in images], chunksize=16)
     seconds = (time.perf_counter() - started) * workers / len(images)
-    ids = [i for i, v in zip(images, vectors) if v is not None]
-    missing = [i for i, v in zip(images, vectors) if v is None]
-    matrix = np.array([v for v in vectors if v is not None], dtype=np.float32)
+    save_cached(cached, images, vectors, seconds)
+    return load_cached(model, cached)
+
+
+def load_cached(model: str, cached: Path) -> Vectors:
+    data = np.load(cached, allow_pickle=False)
+    return Vectors(
+        model,
+        [str(i) for i in data["ids"]],
+        data["matrix"],
+        [str(i) for i in data["missing"]],
+        float(data["seconds_per_photo"]),
+    )
+
+
+def save_cached(
+    cached: Path, photos: list[str], found: list[list[float] | None], seconds: float
+) -> None:
+    """Unit vectors of the photos where a face was found, and which had none; written
+    whole or not at all."""
+    ids = [p for p, v in zip(photos, found) if v is not None]
+    missing = [p for p, v in zip(photos, found) if v is None]
+    matrix = np.array([v for v in found if v is not None], dtype=np.float32)
     matrix /= np.linalg.norm(matrix, axis=1, keepdims=True)
     CACHE.mkdir(parents=True, exist_ok=True)
     partial = cached.with_suffix(".partial.npz")
@@ -106,4 +119,3 @@ def embed(lfw: Lfw, model: str, processes: int | None = None) -> Vectors:
         seconds_per_photo=seconds,
     )
     partial.replace(cached)
-    return Vectors(model, ids, matrix, missing, seconds)

@@ -29,7 +29,7 @@ from backend.domain.thresholds import DEFAULT_THRESHOLDS, ThresholdSettings, thr
 from bench.common import save
 from bench.lfw import protocol
 from bench.lfw.data import Lfw
-from bench.lfw.embed import CACHE, Vectors
+from bench.lfw.embed import CACHE, Vectors, load_cached, save_cached
 
 MODEL = "SFace"
 # name: (detect_max_side, largest_face_detect_max_side or None for a whole-frame search)
@@ -92,14 +92,7 @@ def frame_vectors(lfw: Lfw, detect_max_side: int, largest_side: int | None) -> V
     name = f"{detect_max_side}" + (f"-largest-{largest_side}" if largest_side else "")
     cached = CACHE / f"{MODEL}-frames-{name}.npz"
     if cached.is_file():
-        data = np.load(cached, allow_pickle=False)
-        return Vectors(
-            MODEL,
-            [str(i) for i in data["ids"]],
-            data["matrix"],
-            [str(i) for i in data["missing"]],
-            float(data["seconds_per_photo"]),
-        )
+        return load_cached(MODEL, cached)
     multi, single = protocol.evaluation_people(lfw)
     photos = [photo for name in sorted(multi + single) for photo in lfw.people[name]]
     workers = os.cpu_count() or 1
@@ -108,20 +101,7 @@ def frame_vectors(lfw: Lfw, detect_max_side: int, largest_side: int | None) -> V
     with context.Pool(workers, _start_worker, (detect_max_side, largest_side)) as pool:
         found = pool.map(_largest_face, [str(lfw.path(p)) for p in photos], chunksize=16)
     seconds = (time.perf_counter() - started) * workers / len(photos)
-    ids = [p for p, v in zip(photos, found) if v is not None]
-    missing = [p for p, v in zip(photos, found) if v is None]
-    matrix = np.array([v for v in found if v is not None], dtype=np.float32)
-    matrix /= np.linalg.norm(matrix, axis=1, keepdims=True)
-    CACHE.mkdir(parents=True, exist_ok=True)
-    partial = cached.with_suffix(".partial.npz")
-    np.savez(
-        partial,
-        ids=np.array(ids),
-        matrix=matrix,
-        missing=np.array(missing),
-        seconds_per_photo=seconds,
-    )
-    partial.replace(cached)
+    save_cached(cached, photos, found, seconds)
     return frame_vectors(lfw, detect_max_side, largest_side)
 
 
