@@ -39,7 +39,10 @@ class Vectors:
 _analyzer = None
 
 
-def _start_worker(model: str, detector: str) -> None:
+def _start_worker(
+    model: str, detector: str, detect_max_side: int | None = None, largest_side: int | None = None
+) -> None:
+    """This worker process's analyzer (detect_max_side: the settings' unless given)."""
     global _analyzer
     import cv2
 
@@ -52,7 +55,12 @@ def _start_worker(model: str, detector: str) -> None:
     point_deepface_at(settings.deepface_home, engine_for(model, settings.engine))
     with no_downloads(model):
         _analyzer = FaceAnalyzer(
-            model, detector, True, settings.detect_max_side, settings.detect_score_threshold
+            model,
+            detector,
+            True,
+            detect_max_side or settings.detect_max_side,
+            settings.detect_score_threshold,
+            largest_side,
         )
 
 

@@ -18,6 +18,7 @@ import multiprocessing
 import os
 import statistics
 import time
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,7 @@ from backend.calibration import load_calibration
 from backend.domain.model import Metric
 from backend.domain.thresholds import DEFAULT_THRESHOLDS, ThresholdSettings, thresholds_for
 from bench.common import save
+from bench.lfw import embed as whole
 from bench.lfw import protocol
 from bench.lfw.data import Lfw
 from bench.lfw.embed import CACHE, Vectors, load_cached, save_cached
@@ -43,26 +45,6 @@ DRAWS = 10
 FRAME = (640, 480)
 FACE_SIDE = 480  # the 250x250 photo scaled to fill the frame's height
 
-_analyzer: Any = None
-
-
-def _start_worker(detect_max_side: int, largest_side: int | None) -> None:
-    global _analyzer
-    import cv2
-
-    from embedder.analyzer import FaceAnalyzer
-    from embedder.config import EmbedderSettings
-    from embedder.weights import engine_for, no_downloads, point_deepface_at
-
-    cv2.setNumThreads(1)  # one process per core does the parallel work
-    settings = EmbedderSettings()
-    point_deepface_at(settings.deepface_home, engine_for(MODEL, settings.engine))
-    with no_downloads(MODEL):
-        _analyzer = FaceAnalyzer(
-            MODEL, "yunet", True, detect_max_side, settings.detect_score_threshold, largest_side
-        )
-    _analyzer.largest_only = largest_side is not None
-
 
 def as_frame(photo: bytes) -> bytes:
     from PIL import Image
@@ -76,14 +58,15 @@ def as_frame(photo: bytes) -> bytes:
     return out.getvalue()
 
 
-def _largest_face(path: str) -> list[float] | None:
+def _largest_face(path: str, largest_only: bool) -> list[float] | None:
     """What a check-in does: the largest face of the frame."""
     from embedder.imaging import decode_image
 
     frame = decode_image(
         as_frame(Path(path).read_bytes()), max_pixels=40_000_000, work_max_side=1600
     )
-    faces = _analyzer.analyze(frame, largest_only=_analyzer.largest_only).faces
+    assert whole._analyzer is not None
+    faces = whole._analyzer.analyze(frame, largest_only=largest_only).faces
     return faces[0].embedding if faces else None
 
 
@@ -98,8 +81,13 @@ def frame_vectors(lfw: Lfw, detect_max_side: int, largest_side: int | None) -> V
     workers = os.cpu_count() or 1
     started = time.perf_counter()
     context = multiprocessing.get_context("spawn")
-    with context.Pool(workers, _start_worker, (detect_max_side, largest_side)) as pool:
-        found = pool.map(_largest_face, [str(lfw.path(p)) for p in photos], chunksize=16)
+    worker = (MODEL, "yunet", detect_max_side, largest_side)
+    with context.Pool(workers, whole._start_worker, worker) as pool:
+        found = pool.map(
+            partial(_largest_face, largest_only=largest_side is not None),
+            [str(lfw.path(p)) for p in photos],
+            chunksize=16,
+        )
     seconds = (time.perf_counter() - started) * workers / len(photos)
     save_cached(cached, photos, found, seconds)
     return frame_vectors(lfw, detect_max_side, largest_side)
