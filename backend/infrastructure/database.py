@@ -1,12 +1,15 @@
 """The engine, migrations, and translation of driver errors into domain errors."""
 
 import contextlib
+import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Engine, create_engine, exc, text
+from sqlalchemy import Connection, Engine, create_engine, event, exc, text
+from sqlalchemy.pool import ConnectionPoolEntry
 
 from backend.domain.errors import CommitUnknown, DatabaseUnavailable, PhotoAlreadyEnrolled
 
@@ -16,6 +19,9 @@ MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 MIGRATE_LOCK = 0x66676D6967726174
 # DATABASE_POOLER values: "" (a plain server, or a pooler in session mode) or "transaction".
 POOLER_MODES = ("", "transaction")
+# A pooled connection idle for longer than this is pinged before it is handed out; one
+# used more recently is trusted (see ping_when_idle).
+PING_AFTER_IDLE_SECONDS = 1.0
 
 
 def sqlalchemy_url(database_url: str) -> str:
@@ -26,7 +32,12 @@ def sqlalchemy_url(database_url: str) -> str:
     raise ValueError("DATABASE_URL must be a postgresql:// URL")
 
 
-def make_engine(database_url: str, pool_size: int = 10, pooler: str = "") -> Engine:
+def make_engine(
+    database_url: str,
+    pool_size: int = 10,
+    pooler: str = "",
+    ping_after_idle: float = PING_AFTER_IDLE_SECONDS,
+) -> Engine:
     """The engine; pooler="transaction" behind PgBouncer in transaction mode, where one
     client's consecutive transactions may run on different server connections: no
     server-side prepared statements then (psycopg prepares a statement on its 5th use by
@@ -37,14 +48,40 @@ def make_engine(database_url: str, pool_size: int = 10, pooler: str = "") -> Eng
     connect_args: dict[str, object] = {"connect_timeout": 5}
     if pooler == "transaction":
         connect_args["prepare_threshold"] = None
-    return create_engine(
+    engine = create_engine(
         sqlalchemy_url(database_url),
         pool_size=pool_size,
         max_overflow=pool_size,
-        pool_pre_ping=True,
         pool_timeout=10,
         connect_args=connect_args,
     )
+    ping_when_idle(engine, ping_after_idle)
+    return engine
+
+
+def ping_when_idle(engine: Engine, idle_seconds: float) -> None:
+    """Ping a pooled connection before handing it out only when it has been idle for
+    `idle_seconds`. pool_pre_ping pings every checkout: three to four round trips per
+    check-in that a busy pool does not need. A connection that failed over while idle
+    is replaced here, before anyone uses it; one lost within the last second fails its
+    first statement (DatabaseUnavailable, safe to retry), and SQLAlchemy then discards
+    every pooled connection older than the failure, so the next request starts afresh."""
+
+    @event.listens_for(engine, "checkin")
+    def returned(dbapi_connection: Any, entry: ConnectionPoolEntry) -> None:
+        entry.info["returned_at"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def handed_out(dbapi_connection: Any, entry: ConnectionPoolEntry, proxy: Any) -> None:
+        returned_at = entry.info.get("returned_at")
+        if returned_at is None or time.monotonic() - returned_at < idle_seconds:
+            return  # new, or in use a moment ago
+        try:
+            alive = engine.dialect.do_ping(dbapi_connection)
+        except Exception as lost:  # the driver's own error, whichever it is
+            raise exc.DisconnectionError("a pooled connection did not answer") from lost
+        if not alive:
+            raise exc.DisconnectionError("a pooled connection did not answer")
 
 
 def migrate(engine: Engine) -> str | None:
@@ -118,6 +155,15 @@ def transaction(engine: Engine) -> Iterator[Connection]:
             raise
         with committing():
             begun.commit()
+
+
+@contextlib.contextmanager
+def statements(engine: Engine) -> Iterator[Connection]:
+    """A connection whose statements each commit on their own (autocommit): for a single
+    read, or for writes each whole by itself. It saves the BEGIN and COMMIT round trips
+    of transaction(); nothing that must hold together may run here."""
+    with translated_errors(), engine.connect() as connection:
+        yield connection.execution_options(isolation_level="AUTOCOMMIT")
 
 
 def vector_literal(values: list[float]) -> str:

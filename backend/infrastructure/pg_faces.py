@@ -18,7 +18,7 @@ from backend.domain.model import (
     Match,
     Quality,
 )
-from backend.infrastructure.database import transaction, vector_literal
+from backend.infrastructure.database import statements, transaction, vector_literal
 from backend.infrastructure.pg_gallery import ANY_SITE, OPERATORS, vector_table
 
 # The most index tuples a filtered scan reads before it gives up: enough to find the
@@ -63,19 +63,25 @@ def nearest_faces(
     operator, _, distance = OPERATORS[gallery.metric]
     if exact and site_id is not None and exclude_employee is None:
         return _exact_at_site(db, embedding, gallery, limit, site_id)
-    db.execute(text(f"SET LOCAL hnsw.ef_search = {int(ef_search)}"))
     conditions = []
     if exclude_employee is not None:
         conditions.append("employee_id <> :exclude")
     if site_id is not None:
         # Each vector carries its employee's sites ({0}: all), tested inside the scan.
         conditions.append(f"sites && ARRAY[{ANY_SITE}, CAST(:site AS integer)]")
-    if conditions:
-        # pgvector 0.8's iterative scan: keep reading the index until `limit` rows pass
-        # the filter (a plain HNSW scan filtered afterwards returns too few when it is
-        # selective); the outer ORDER BY puts the relaxed order right.
-        db.execute(text("SET LOCAL hnsw.iterative_scan = relaxed_order"))
-        db.execute(text(f"SET LOCAL hnsw.max_scan_tuples = {MAX_SCAN_TUPLES}"))
+    # The scan's settings for this transaction, in one round trip. With a filter, pgvector
+    # 0.8's iterative scan keeps reading the index until `limit` rows pass it (a plain HNSW
+    # scan filtered afterwards returns too few when it is selective); the outer ORDER BY
+    # puts the relaxed order right.
+    iterative = ", set_config('hnsw.iterative_scan', 'relaxed_order', true), " + (
+        f"set_config('hnsw.max_scan_tuples', '{MAX_SCAN_TUPLES}', true)"
+    )
+    db.execute(
+        text(
+            f"SELECT set_config('hnsw.ef_search', '{int(ef_search)}', true)"
+            + (iterative if conditions else "")
+        )
+    )
     where = ("WHERE " + " AND ".join(conditions)) if conditions else ""
     rows = db.execute(
         text(
@@ -142,26 +148,27 @@ class PgFaceRepository:
         limit: int = 1,
         site_id: int | None = None,
     ) -> list[Match]:
+        if site_id is not None and self._faces_at(gallery, site_id) <= EXACT_SCAN_FACES:
+            # One statement: no transaction around it.
+            with statements(self._engine) as db, moved_on(gallery):
+                return _exact_at_site(db, embedding, gallery, limit, site_id)
+        # The HNSW scan's settings are SET LOCAL: a transaction of its own.
         with transaction(self._engine) as db, moved_on(gallery):
-            exact = site_id is not None and (
-                self._faces_at(db, gallery, site_id) <= EXACT_SCAN_FACES
-            )
-            return nearest_faces(
-                db, self._ef_search, embedding, gallery, limit, None, site_id, exact
-            )
+            return nearest_faces(db, self._ef_search, embedding, gallery, limit, None, site_id)
 
-    def _faces_at(self, db: Connection, gallery: GalleryState, site_id: int) -> int:
+    def _faces_at(self, gallery: GalleryState, site_id: int) -> int:
         """The vectors a search at the site reads (cached SITE_COUNT_SECONDS)."""
         key, now = (gallery.generation, site_id), time.monotonic()
         cached = self._site_faces.get(key)
         if cached is None or now - cached[0] >= SITE_COUNT_SECONDS:
-            count = db.execute(
-                text(
-                    f"SELECT count(*) FROM {vector_table(gallery.generation)} "
-                    f"WHERE sites && ARRAY[{ANY_SITE}, CAST(:site AS integer)]"
-                ),
-                {"site": site_id},
-            ).scalar_one()
+            with statements(self._engine) as db, moved_on(gallery):
+                count = db.execute(
+                    text(
+                        f"SELECT count(*) FROM {vector_table(gallery.generation)} "
+                        f"WHERE sites && ARRAY[{ANY_SITE}, CAST(:site AS integer)]"
+                    ),
+                    {"site": site_id},
+                ).scalar_one()
             cached = self._site_faces[key] = (now, int(count))
         return cached[1]
 

@@ -9,7 +9,7 @@ from sqlalchemy import Engine, exc, text
 from backend.domain.errors import KeyNameTaken, SiteNotFound
 from backend.domain.model import ApiKey, Liveness, Role
 from backend.domain.site_model import DEFAULT_SITE_ID, Direction
-from backend.infrastructure.database import transaction
+from backend.infrastructure.database import statements, transaction
 from backend.infrastructure.pg_sites import site_of
 
 KEY_SELECT = (
@@ -66,7 +66,8 @@ class PgApiKeyStore:
         return key_of(row)
 
     def find(self, key_hash: str) -> tuple[ApiKey, str] | None:
-        with transaction(self._engine) as db:
+        # Every request asks: the read and the minute's "last used" each on their own.
+        with statements(self._engine) as db:
             row = db.execute(
                 text(f"{KEY_SELECT} WHERE k.key_hash = :h AND k.revoked_at IS NULL"),
                 {"h": key_hash},

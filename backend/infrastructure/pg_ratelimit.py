@@ -2,7 +2,7 @@
 
 from sqlalchemy import Engine, text
 
-from backend.infrastructure.database import transaction
+from backend.infrastructure.database import statements
 
 # The bucket refilled for the time since it was last seen. statement_timestamp() is one
 # instant for the whole statement; a statement that waited for the row lock may have
@@ -34,7 +34,9 @@ class PgRateBuckets:
         self._engine = engine
 
     def take(self, key: str, rate_per_second: float, capacity: float) -> float | None:
-        with transaction(self._engine) as db:
+        # One statement, atomic by itself: no transaction around it. The table is
+        # unlogged (migration 0017): its commit waits for no WAL flush nor standby.
+        with statements(self._engine) as db:
             tokens, granted = db.execute(
                 TAKE, {"key": key, "rate": rate_per_second, "capacity": capacity}
             ).one()

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import Connection, event, text
 
 from backend.domain.errors import CommitUnknown, DatabaseUnavailable
-from backend.infrastructure.database import transaction
+from backend.infrastructure.database import make_engine, transaction
 from backend.infrastructure.pg_idempotency import PgIdempotencyClaim, PgIdempotencyStore
 from backend.infrastructure.pg_unit_of_work import PgUnitOfWork
 
@@ -83,3 +83,43 @@ def test_an_answer_lost_after_the_work_was_done_is_commit_unknown(engine):
     again = store.claim("hr", "k-lost", "h", timedelta(hours=24))  # the key is free again
     assert isinstance(again, PgIdempotencyClaim)
     again.release()
+
+
+def backend_pid(engine) -> int:
+    with transaction(engine) as db:
+        return int(db.execute(text("SELECT pg_backend_pid()")).scalar_one())
+
+
+def test_a_pooled_connection_lost_while_idle_is_replaced_before_use(engine, database_url):
+    """An idle connection (here: any returned one) is pinged when handed out: one the
+    server dropped meanwhile (a failover, a restart) is replaced, and nobody sees an error."""
+    pinging = make_engine(database_url, pool_size=1, ping_after_idle=0.0)
+    try:
+        idle = backend_pid(pinging)
+        terminate(engine, idle)  # from another engine's connection
+        assert backend_pid(pinging) != idle  # no error: a new connection, found at checkout
+    finally:
+        pinging.dispose()
+
+
+def test_a_connection_lost_just_after_use_fails_once_then_the_pool_starts_afresh(
+    engine, database_url
+):
+    """A connection used a moment ago is trusted without a ping: if it died in between, its
+    first statement says database_unavailable (safe to retry, nothing was written), and
+    the pool drops every connection as old as it, so the next request works."""
+    trusting = make_engine(database_url, pool_size=2, ping_after_idle=3600.0)
+    try:
+        with trusting.connect() as first, trusting.connect() as second:
+            pids = [
+                c.execute(text("SELECT pg_backend_pid()")).scalar_one() for c in (first, second)
+            ]
+            first.rollback()
+            second.rollback()
+        for pid in pids:  # both pooled connections die, as in a failover
+            terminate(engine, pid)
+        with pytest.raises(DatabaseUnavailable), transaction(trusting) as db:
+            db.execute(text("SELECT 1"))
+        assert backend_pid(trusting) not in pids  # the other dead one was not handed out
+    finally:
+        trusting.dispose()
