@@ -25,9 +25,16 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str)
 
 
+# Libraries whose INFO lines repeat what the access log and metrics already say: httpx
+# logs every call to the embedder, a second line per check-in.
+QUIET_LOGGERS = ("httpx", "httpcore")
+
+
 def configure_json_logging(level: int = logging.INFO) -> None:
     handler = logging.StreamHandler()
     handler.setFormatter(JsonFormatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(max(level, logging.WARNING))
