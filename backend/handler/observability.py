@@ -4,10 +4,10 @@ import logging
 import re
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, Response
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -17,6 +17,8 @@ from prometheus_client import (
 )
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from backend.logs import request_id
 
@@ -76,41 +78,62 @@ class Metrics:
         self.embedder.labels(operation).observe(seconds)
 
 
-def install_observability(app: FastAPI, metrics: Metrics) -> None:
-    @app.middleware("http")
-    async def observe(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        given = request.headers.get("x-request-id", "")
+class Observed:
+    """ASGI middleware: a request id (the caller's when it is safe, else a new one) for
+    the logs and the answer's X-Request-ID, the request's metrics and its access-log line.
+    Plain ASGI rather than @app.middleware("http"), whose BaseHTTPMiddleware runs every
+    request in a task of its own with streams between the two."""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        given = Headers(scope=scope).get("x-request-id", "")
         token = request_id.set(given if SAFE_REQUEST_ID.fullmatch(given) else uuid.uuid4().hex)
         started = time.perf_counter()
         status = 500
+
+        async def answering(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                MutableHeaders(scope=message)["X-Request-ID"] = request_id.get()
+            await send(message)
+
         try:
-            response = await call_next(request)
-            status = response.status_code
-            response.headers["X-Request-ID"] = request_id.get()
-            return response
+            await self.app(scope, receive, answering)
         finally:
-            elapsed = time.perf_counter() - started
-            route = getattr(request.scope.get("route"), "path", "unmatched")
-            metrics.requests.labels(route, request.method, str(status)).inc()
-            metrics.latency.labels(route, request.method).observe(elapsed)
-            access_log.info(
-                "%s %s %s",
-                request.method,
-                route,
-                status,
-                extra={
-                    "fields": {
-                        "method": request.method,
-                        "route": route,
-                        "status": status,
-                        "duration_ms": round(elapsed * 1000, 1),
-                        "api_key_name": getattr(request.state, "api_key_name", None),
-                    }
-                },
-            )
+            self._record(scope, status, time.perf_counter() - started)
             request_id.reset(token)
+
+    def _record(self, scope: Scope, status: int, elapsed: float) -> None:
+        route = getattr(scope.get("route"), "path", "unmatched")
+        method = scope["method"]
+        self.metrics.requests.labels(route, method, str(status)).inc()
+        self.metrics.latency.labels(route, method).observe(elapsed)
+        access_log.info(
+            "%s %s %s",
+            method,
+            route,
+            status,
+            extra={
+                "fields": {
+                    "method": method,
+                    "route": route,
+                    "status": status,
+                    "duration_ms": round(elapsed * 1000, 1),
+                    "api_key_name": scope.get("state", {}).get("api_key_name"),
+                }
+            },
+        )
+
+
+def install_observability(app: FastAPI, metrics: Metrics) -> None:
+    app.add_middleware(Observed, metrics=metrics)
 
     @app.get("/metrics", include_in_schema=False)
     async def prometheus() -> Response:
