@@ -1,13 +1,18 @@
-"""Check-in latency end to end over HTTP, against DeepFace.represent on the same image.
+"""Check-in latency end to end over HTTP and HTTPS, against DeepFace.represent on the same
+image.
 
 Run: .venv/bin/python -m bench --only checkin_latency [--quick]
 For each model (SFace, the default, and Dlib) starts its own stack (PostgreSQL, S3,
 embedder, backend) in a temporary folder, enrolls obama.jpg through the API, fills the
 gallery to 1,000 employees with synthetic vectors, then posts a 640x480 frame of obama2.jpg,
-and the 320x320 crop the kiosk page sends, to POST /api/v1/employees/search. The embedder
-alone (its timing_ms) shows where the time goes.
+and the 320x320 crop the kiosk page sends, to POST /api/v1/employees/search: over plain HTTP,
+then through a second backend on the same database and embedder that serves HTTPS with a
+certificate `facegate certs` would make (as `make run` serves the kiosks; a kept-alive
+connection, as a kiosk page's). The embedder alone (its timing_ms) shows where the time goes.
 """
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -27,7 +32,10 @@ from bench.common import (
     time_ms,
 )
 from bench.cpu import CpuMeter
-from bench.stack import running_stack, seed_gallery
+from bench.stack import Services, Storage, running_stack, seed_gallery
+from facegate.certs import write_certificates
+from facegate.children import start_backend
+from facegate.processes import free_port
 
 GALLERY = 1000
 # model -> (the embedder's settings, DeepFace's detector for the same model)
@@ -104,6 +112,7 @@ def run(options: RunOptions) -> dict[str, Any]:
             c["size"],
             c["checkin_http"]["p50_ms"],
             c["checkin_http"]["p95_ms"],
+            c["checkin_https"]["p50_ms"],
             c["embedder_http"]["p50_ms"],
             c["embedder_http"]["stages_p50_ms"],
             c["deepface_represent"]["p50_ms"],
@@ -119,6 +128,7 @@ def run(options: RunOptions) -> dict[str, Any]:
             "size",
             "check-in p50",
             "p95",
+            "HTTPS p50",
             "embedder p50",
             "stages p50",
             "DeepFace p50",
@@ -161,11 +171,17 @@ def measure(model: str, repeat: int) -> dict[str, dict[str, Any]]:
                     "cpu_ms_per_checkin": per_request,
                     "embedder_http": over_embedder(running.embedder_url, image, repeat),
                 }
+        with over_https(store, running) as client:
+            for name, image in images.items():
+                cases[name]["checkin_https"] = over_backend(client, image, repeat)
     for name, image in images.items():
         reference = deepface_represent(image, repeat, model, detector)
         cases[name]["deepface_represent"] = reference
         cases[name]["ratio_p50"] = round(
             cases[name]["checkin_http"]["p50_ms"] / reference["p50_ms"], 2
+        )
+        cases[name]["ratio_https_p50"] = round(
+            cases[name]["checkin_https"]["p50_ms"] / reference["p50_ms"], 2
         )
         cases[name]["backend_overhead_p50_ms"] = round(
             cases[name]["checkin_http"]["p50_ms"] - cases[name]["embedder_http"]["p50_ms"], 1
@@ -173,6 +189,31 @@ def measure(model: str, repeat: int) -> dict[str, dict[str, Any]]:
     if gallery != GALLERY:
         raise RuntimeError(f"the gallery holds {gallery} employees, not {GALLERY}")
     return cases
+
+
+@contextlib.contextmanager
+def over_https(store: Storage, running: Services) -> Iterator[httpx.Client]:
+    """A client of a second backend serving HTTPS on the same database and embedder."""
+    folder = store.folder / "certs"
+    cert = write_certificates(folder)
+    env = {
+        **store.env,
+        "EMBEDDER_URL": running.embedder_url,
+        "TLS_CERT": str(cert),
+        "TLS_KEY": str(cert.with_suffix(".key")),
+    }
+    port = free_port()
+    backend = start_backend(port, env, store.folder / "backend-https.log", scheme="https")
+    try:
+        with httpx.Client(
+            base_url=f"https://127.0.0.1:{port}",
+            headers={"X-API-Key": running.admin_key},
+            verify=str(folder / "facegate-ca.crt"),
+            timeout=60,
+        ) as client:
+            yield client
+    finally:
+        backend.stop()
 
 
 def summary_rows(result: dict[str, Any]) -> list[list[Any]]:
@@ -206,4 +247,15 @@ def model_rows(model: str, cases: dict[str, Any]) -> list[list[Any]]:
                 case["ratio_p50"] < 1,
             ]
         )
+        if "checkin_https" in case:
+            https = case["checkin_https"]
+            rows.append(
+                [
+                    "checkin_latency",
+                    f"{model} {name} over HTTPS: p50 / p95 (/ DeepFace)",
+                    f"{https['p50_ms']} / {https['p95_ms']} ms ({case['ratio_https_p50']})",
+                    f"p50 <= {target:.0f} ms",
+                    https["p50_ms"] <= target,
+                ]
+            )
     return rows

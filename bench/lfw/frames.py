@@ -8,7 +8,8 @@ standard LFW figures cannot show a difference. Here every held-out photo is made
 frame (scaled to 480x480, a person close to the door, on a grey 640x480 canvas, JPEG 90
 like facegate.samples.frame) and the office's 1:N is measured, SFace, one photo each, for:
 the whole frame at 640; the whole frame at 320 (the small pass's landmarks alone); the
-check-in's two passes.
+check-in's two passes; and two cheaper versions of them measured and not kept (the small
+pass at 160; the fine pass at two thirds of the frame's resolution).
 
 .venv/bin/python -m bench.lfw --frames     (bench/results/lfw_frames.json)
 """
@@ -39,6 +40,8 @@ VARIANTS = {
     "whole frame at 640": (640, None),
     "whole frame at 320": (320, None),
     "largest: 320, then its square at 640": (640, 320),
+    "largest: 160, then its square at 640": (640, 160),
+    "largest: 320, then its square at 427": (427, 320),
 }
 SIZES: tuple[int | None, ...] = (1000, None)
 DRAWS = 10
