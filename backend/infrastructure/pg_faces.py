@@ -73,14 +73,14 @@ def nearest_faces(
     # 0.8's iterative scan keeps reading the index until `limit` rows pass it (a plain HNSW
     # scan filtered afterwards returns too few when it is selective); the outer ORDER BY
     # puts the relaxed order right.
-    iterative = ", set_config('hnsw.iterative_scan', 'relaxed_order', true), " + (
-        f"set_config('hnsw.max_scan_tuples', '{MAX_SCAN_TUPLES}', true)"
-    )
+    settings: dict[str, object] = {"hnsw.ef_search": int(ef_search)}
+    if conditions:
+        settings |= {
+            "hnsw.iterative_scan": "relaxed_order",
+            "hnsw.max_scan_tuples": MAX_SCAN_TUPLES,
+        }
     db.execute(
-        text(
-            f"SELECT set_config('hnsw.ef_search', '{int(ef_search)}', true)"
-            + (iterative if conditions else "")
-        )
+        text("SELECT " + ", ".join(f"set_config('{k}', '{v}', true)" for k, v in settings.items()))
     )
     where = ("WHERE " + " AND ".join(conditions)) if conditions else ""
     rows = db.execute(
