@@ -1,6 +1,7 @@
 """From a decoded image to faces with boxes, quality figures and embeddings."""
 
 import contextlib
+import os
 import queue
 import time
 from collections.abc import Iterator
@@ -48,6 +49,7 @@ class FaceAnalyzer:
         detect_max_side: int,
         detect_score_threshold: float = 0.8,
         largest_face_detect_max_side: int | None = None,
+        thread_counts: tuple[int, ...] | None = None,
     ) -> None:
         import cv2
 
@@ -56,10 +58,12 @@ class FaceAnalyzer:
         cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
         self.model_name = model
         self.detector_name = detector
+        # Unset (the benches, the tests): one thread, and every core.
+        counts = thread_counts or tuple(sorted({1, os.cpu_count() or 1}))
         self._detector: FaceDetector = build_detector(
-            detector, detect_max_side, detect_score_threshold, largest_face_detect_max_side
+            detector, detect_max_side, detect_score_threshold, counts, largest_face_detect_max_side
         )
-        self._recognizer: Recognizer = build_recognizer(model, detector, align)
+        self._recognizer: Recognizer = build_recognizer(model, detector, align, counts)
         self.dim = self._recognizer.dim
 
     def analyze(self, image: DecodedImage, *, largest_only: bool = False) -> Analysis:

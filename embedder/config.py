@@ -59,9 +59,9 @@ class EmbedderSettings(BaseSettings):
     # for Dlib, which holds the GIL while embedding, a process per core
     # (facegate/children.py one_machine_embedder; bench/README.md).
     processes: int = Field(default=1, ge=1, le=64)
-    # OpenCV threads per process (YuNet and SFace run on OpenCV's dnn). Unset: a request
-    # alone in its process gets every core, and one thread when others wait behind it: on
-    # 2 cores a lone check-in's embedding takes 7.7 ms on 2 threads and 13.9 on one, while
+    # Inference threads per request (YuNet on OpenCV's dnn, SFace on ONNX Runtime). Unset:
+    # a request alone in its process gets every core, and one thread when others wait behind it: on
+    # 2 cores a lone check-in's embedding takes 8.4 ms on 2 threads and 14.0 on one, while
     # under load threads of both processes fighting for the cores cost more than they
     # bring (bench/README.md: 49.7 check-ins a second with every core always, 52.6 with
     # one thread always, which made one client wait 36.8 ms instead of 27.0).
@@ -80,8 +80,12 @@ class EmbedderSettings(BaseSettings):
     # Where the weights live (.deepface/weights/); `facegate models pull` fills it.
     deepface_home: Path = REPO_ROOT / "var" / "deepface"
 
-    def opencv_threads(self, alone: bool) -> int:
+    def inference_threads(self, alone: bool) -> int:
         """Threads for a request: `alone` when no other waits in this process."""
         if self.threads is not None:
             return self.threads
         return (os.cpu_count() or 1) if alone else 1
+
+    def inference_thread_counts(self) -> tuple[int, ...]:
+        """Every thread count a request may be given (a model session is built for each)."""
+        return tuple(sorted({self.inference_threads(True), self.inference_threads(False)}))

@@ -23,7 +23,7 @@ class Embedder:
         import cv2
 
         self.settings = settings
-        cv2.setNumThreads(settings.opencv_threads(alone=True))
+        cv2.setNumThreads(settings.inference_threads(alone=True))
         point_deepface_at(settings.deepface_home, engine_for(settings.model, settings.engine))
         with no_downloads(settings.model):
             analyzers = [
@@ -34,6 +34,7 @@ class Embedder:
                     settings.detect_max_side,
                     settings.detect_score_threshold,
                     settings.largest_face_detect_max_side,
+                    settings.inference_thread_counts(),
                 )
                 for _ in range(settings.workers)
             ]
@@ -68,10 +69,10 @@ class Embedder:
         `largest`, only the largest face is answered (FaceAnalyzer.analyze). All are
         asked for, so callers that want none get the answer they always got. `alone`: no
         other request is served or waits in this process, asked when the work starts
-        (EmbedderSettings.opencv_threads)."""
+        (EmbedderSettings.inference_threads)."""
         import cv2
 
-        cv2.setNumThreads(self.settings.opencv_threads(alone()))  # switching costs nothing
+        cv2.setNumThreads(self.settings.inference_threads(alone()))  # switching costs nothing
         started = time.perf_counter()
         image = decode_image(
             data, max_pixels=self.settings.max_pixels, work_max_side=self.settings.work_max_side

@@ -114,9 +114,9 @@ def test_a_request_alone_in_its_process_is_told_so_and_one_with_others_behind_it
 
 def test_opencv_gets_every_core_alone_and_one_thread_with_others_unless_set() -> None:
     cores = os.cpu_count() or 1
-    assert EmbedderSettings().opencv_threads(alone=True) == cores
-    assert EmbedderSettings().opencv_threads(alone=False) == 1
-    assert EmbedderSettings(threads=3).opencv_threads(alone=False) == 3
+    assert EmbedderSettings().inference_threads(alone=True) == cores
+    assert EmbedderSettings().inference_threads(alone=False) == 1
+    assert EmbedderSettings(threads=3).inference_threads(alone=False) == 3
 
 
 def test_the_backend_client_maps_the_answer_to_embedder_busy() -> None:
