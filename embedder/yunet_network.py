@@ -9,7 +9,6 @@ and landmarks, then OpenCV's own NMSBoxes on the integer boxes. The rows are Ope
 float rounding (tests/integration/test_yunet_network.py checks them on real faces).
 """
 
-import functools
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -25,7 +24,6 @@ DIVISOR = 32
 OUTPUTS = [f"{kind}_{stride}" for kind in ("cls", "obj", "bbox", "kps") for stride in STRIDES]
 
 
-@functools.cache
 def any_size_graph(weights: Path) -> bytes:
     """YuNet's graph with its input's height and width left open (the file says 640x640;
     OpenCV sets them per image, and every reshape inside already keeps -1)."""
