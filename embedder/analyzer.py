@@ -13,6 +13,7 @@ from numpy.typing import NDArray
 
 from embedder.detection import Detection, FaceDetector, build_detector
 from embedder.imaging import DecodedImage
+from embedder.onnx_sessions import SessionThreads
 from embedder.quality import FaceQuality, measure
 from embedder.recognition import Recognizer, build_recognizer
 
@@ -49,7 +50,7 @@ class FaceAnalyzer:
         detect_max_side: int,
         detect_score_threshold: float = 0.8,
         largest_face_detect_max_side: int | None = None,
-        thread_counts: tuple[int, ...] | None = None,
+        threads: SessionThreads | None = None,
     ) -> None:
         import cv2
 
@@ -59,11 +60,11 @@ class FaceAnalyzer:
         self.model_name = model
         self.detector_name = detector
         # Unset (the benches, the tests): one thread, and every core.
-        counts = thread_counts or tuple(sorted({1, os.cpu_count() or 1}))
+        plan = threads or SessionThreads(tuple(sorted({1, os.cpu_count() or 1})))
         self._detector: FaceDetector = build_detector(
-            detector, detect_max_side, detect_score_threshold, counts, largest_face_detect_max_side
+            detector, detect_max_side, detect_score_threshold, plan, largest_face_detect_max_side
         )
-        self._recognizer: Recognizer = build_recognizer(model, detector, align, counts)
+        self._recognizer: Recognizer = build_recognizer(model, detector, align, plan)
         self.dim = self._recognizer.dim
 
     def analyze(self, image: DecodedImage, *, largest_only: bool = False) -> Analysis:

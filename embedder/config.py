@@ -6,6 +6,7 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from embedder.onnx_sessions import SessionThreads
 from facegate_shared.paths import REPO_ROOT
 
 
@@ -66,6 +67,13 @@ class EmbedderSettings(BaseSettings):
     # bring (bench/README.md: 49.7 check-ins a second with every core always, 52.6 with
     # one thread always, which made one client wait 36.8 ms instead of 27.0).
     threads: int | None = Field(default=None, ge=1, le=64)
+    # ONNX Runtime's threads spin between a request's layers instead of sleeping: a lone
+    # check-in on 2 threads 12.8 ms instead of 16.2 ms. But a process cannot see another
+    # process's requests, and threads spinning beside another process's work steal its
+    # cores (two embedder processes at once: 35 ms a request against 22 without spinning;
+    # bench/README.md). Unset: on for one process, off for several (EMBEDDER_PROCESSES > 1;
+    # `facegate run --embedders M` turns it off for M > 1).
+    spin: bool | None = None
     # Frames are detected at most this large (longest side); faces are cropped from the
     # image at up to work_max_side, so big photos cost no more than a kiosk frame.
     detect_max_side: int = Field(default=640, ge=160)
@@ -86,6 +94,8 @@ class EmbedderSettings(BaseSettings):
             return self.threads
         return (os.cpu_count() or 1) if alone else 1
 
-    def inference_thread_counts(self) -> tuple[int, ...]:
-        """Every thread count a request may be given (a model session is built for each)."""
-        return tuple(sorted({self.inference_threads(True), self.inference_threads(False)}))
+    def session_threads(self) -> SessionThreads:
+        """Every thread count a request may be given (a model session is built for each),
+        and whether their threads spin (`spin`; unset: only in a lone process)."""
+        counts = tuple(sorted({self.inference_threads(True), self.inference_threads(False)}))
+        return SessionThreads(counts, self.spin if self.spin is not None else self.processes == 1)

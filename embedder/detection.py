@@ -29,7 +29,7 @@ import numpy as np
 from deepface.models.Detector import FacialAreaRegion
 from numpy.typing import NDArray
 
-from embedder.onnx_sessions import request_threads
+from embedder.onnx_sessions import SessionThreads, request_threads
 from embedder.yunet_network import YuNetNetwork
 
 YUNET_WEIGHTS = "face_detection_yunet_2023mar.onnx"
@@ -126,7 +126,7 @@ class YuNetDetector:
         self,
         detect_max_side: int,
         score_threshold: float,
-        thread_counts: tuple[int, ...],
+        threads: SessionThreads,
         coarse_max_side: int | None = None,
     ) -> None:
         from deepface.commons import weight_utils
@@ -135,7 +135,7 @@ class YuNetDetector:
         weights = weight_utils.download_weights_if_necessary(
             file_name=YUNET_WEIGHTS, source_url=WEIGHTS_URL
         )
-        self._net = YuNetNetwork(Path(weights), thread_counts, score_threshold)
+        self._net = YuNetNetwork(Path(weights), threads, score_threshold)
         self._detect_max_side = detect_max_side
         self._coarse_max_side = min(coarse_max_side or detect_max_side, detect_max_side)
 
@@ -212,15 +212,15 @@ def build_detector(
     name: str,
     detect_max_side: int,
     score_threshold: float,
-    thread_counts: tuple[int, ...],
+    threads: SessionThreads,
     coarse_max_side: int | None = None,
 ) -> FaceDetector:
-    """A fresh detector instance for one worker; `thread_counts`: the inference threads a
-    request may be given."""
+    """A fresh detector instance for one worker; `threads`: how its ONNX Runtime sessions
+    run."""
     if name == "dlib":
         return DlibHogDetector(detect_max_side)
     if name == "yunet":
-        return YuNetDetector(detect_max_side, score_threshold, thread_counts, coarse_max_side)
+        return YuNetDetector(detect_max_side, score_threshold, threads, coarse_max_side)
     return DeepFaceDetector(name)
 
 

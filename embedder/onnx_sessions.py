@@ -6,16 +6,26 @@ when others wait (EmbedderSettings.inference_threads), and tells OpenCV so per r
 session per count and picks the one for the count the request was given.
 """
 
-from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 
-def build_sessions(graph: bytes, thread_counts: Iterable[int]) -> dict[int, Any]:
+@dataclass(frozen=True)
+class SessionThreads:
+    """The thread counts a request may be given, and whether ORT's threads spin between
+    layers (EmbedderSettings.session_threads)."""
+
+    counts: tuple[int, ...]
+    spin: bool = True
+
+
+def build_sessions(graph: bytes, plan: SessionThreads) -> dict[int, Any]:
     """A CPU session of `graph` for each thread count."""
     import onnxruntime as ort
 
+    spin = plan.spin
     sessions = {}
-    for threads in sorted(set(thread_counts)):
+    for threads in sorted(set(plan.counts)):
         options = ort.SessionOptions()
         options.log_severity_level = 3  # errors only
         options.intra_op_num_threads = threads
@@ -23,7 +33,7 @@ def build_sessions(graph: bytes, thread_counts: Iterable[int]) -> dict[int, Any]
         # A pool thread that sleeps between layers wakes too late for layers this small
         # (SFace on 2 threads with spinning off: 15.4 ms, no faster than one); spinning
         # within a run and stopping when it ends costs no CPU between requests.
-        options.add_session_config_entry("session.intra_op.allow_spinning", "1")
+        options.add_session_config_entry("session.intra_op.allow_spinning", "1" if spin else "0")
         options.add_session_config_entry("session.force_spinning_stop", "1")
         sessions[threads] = ort.InferenceSession(graph, options, providers=["CPUExecutionProvider"])
     return sessions

@@ -20,7 +20,7 @@ from deepface.modules import detection, modeling, preprocessing
 from numpy.typing import NDArray
 
 from embedder.detection import Detection
-from embedder.onnx_sessions import request_threads
+from embedder.onnx_sessions import SessionThreads, request_threads
 from embedder.sface_network import SFaceNetwork
 
 SFACE_WEIGHTS = "face_recognition_sface_2021dec.onnx"
@@ -64,7 +64,7 @@ class SFaceRecognizer:
 
     dim = 128
 
-    def __init__(self, thread_counts: tuple[int, ...]) -> None:
+    def __init__(self, threads: SessionThreads) -> None:
         from deepface.commons import weight_utils
         from deepface.models.facial_recognition.onnx.SFace import WEIGHTS_URL
 
@@ -74,7 +74,7 @@ class SFaceRecognizer:
             )
         )
         self._aligner = _sface_aligner(weights)
-        self._network = SFaceNetwork(weights, thread_counts)
+        self._network = SFaceNetwork(weights, threads)
 
     def crop(self, bgr: NDArray[np.uint8], found: Detection) -> NDArray[np.uint8]:
         return np.asarray(self._aligner.alignCrop(bgr, found.landmarks), dtype=np.uint8)
@@ -129,13 +129,11 @@ class DeepFaceRecognizer:
         return [list(map(float, vector)) for vector in vectors]
 
 
-def build_recognizer(
-    model: str, detector: str, align: bool, thread_counts: tuple[int, ...]
-) -> Recognizer:
+def build_recognizer(model: str, detector: str, align: bool, threads: SessionThreads) -> Recognizer:
     """A fresh recognizer for one worker, on the model's own alignment where facegate has
-    it; `thread_counts`: the inference threads a request may be given."""
+    it; `threads`: how its ONNX Runtime sessions run."""
     if align and model == "Dlib" and detector == "dlib":
         return DlibChipRecognizer()
     if align and model == "SFace" and detector == "yunet":
-        return SFaceRecognizer(thread_counts)
+        return SFaceRecognizer(threads)
     return DeepFaceRecognizer(model, detector, align)

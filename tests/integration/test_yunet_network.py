@@ -7,6 +7,7 @@ import pytest
 
 from embedder.config import EmbedderSettings
 from embedder.detection import YUNET_WEIGHTS
+from embedder.onnx_sessions import SessionThreads
 from embedder.weights import weights_folder
 from embedder.yunet_network import YuNetNetwork, any_size_graph
 
@@ -44,7 +45,7 @@ def test_the_graph_takes_any_size(weights):
 def test_rows_equal_opencvs_on_real_photos(weights, photos, threads, threshold):
     """Same faces in the same order, boxes and landmarks within a thousandth of a pixel;
     at 0.3 the weak candidates go through NMS too (several rows per photo)."""
-    network = YuNetNetwork(weights, thread_counts=(1, 2), score_threshold=threshold)
+    network = YuNetNetwork(weights, SessionThreads((1, 2)), score_threshold=threshold)
     compared = 0
     for name, data in photos.items():
         bgr = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
@@ -61,6 +62,6 @@ def test_rows_equal_opencvs_on_real_photos(weights, photos, threads, threshold):
 
 
 def test_an_image_without_a_face_gives_no_rows(weights):
-    network = YuNetNetwork(weights, thread_counts=(1,), score_threshold=0.8)
+    network = YuNetNetwork(weights, SessionThreads((1,), spin=False), score_threshold=0.8)
     grey = np.full((480, 640, 3), 128, dtype=np.uint8)
     assert network.detect(grey, 1).shape == (0, 15)

@@ -148,3 +148,15 @@ def test_the_queue_is_per_model_worker() -> None:
     """A process with two workers keeps the same wait bound as two processes of one."""
     assert EmbedderSettings(workers=1, queue=16).admits == 17
     assert EmbedderSettings(workers=2, queue=16).admits == 34
+
+
+def test_onnx_threads_spin_only_in_a_lone_process_unless_told():
+    """Spinning threads steal the cores of another process's requests (bench/README.md)."""
+    from embedder.onnx_sessions import SessionThreads
+
+    cores = os.cpu_count() or 1
+    assert EmbedderSettings().session_threads() == SessionThreads(tuple(sorted({1, cores})), True)
+    assert EmbedderSettings(processes=2).session_threads().spin is False
+    assert EmbedderSettings(processes=2, spin=True).session_threads().spin is True
+    assert EmbedderSettings(spin=False).session_threads().spin is False
+    assert EmbedderSettings(threads=1).session_threads().counts == (1,)
