@@ -60,12 +60,12 @@ class EmbedderSettings(BaseSettings):
     # for Dlib, which holds the GIL while embedding, a process per core
     # (facegate/children.py one_machine_embedder; bench/README.md).
     processes: int = Field(default=1, ge=1, le=64)
-    # Inference threads per request (YuNet on OpenCV's dnn, SFace on ONNX Runtime). Unset:
-    # a request alone in its process gets every core, and one thread when others wait behind it: on
-    # 2 cores a lone check-in's embedding takes 8.4 ms on 2 threads and 14.0 on one, while
-    # under load threads of both processes fighting for the cores cost more than they
-    # bring (bench/README.md: 49.7 check-ins a second with every core always, 52.6 with
-    # one thread always, which made one client wait 36.8 ms instead of 27.0).
+    # Inference threads per request (YuNet and SFace on ONNX Runtime, OpenCV's resizing).
+    # Unset: a request alone in its process gets every core, and one thread when others
+    # wait behind it: on 2 cores a lone check-in's embedding takes 8.4 ms on 2 threads and
+    # 14.0 on one, while under load threads of both processes fighting for the cores cost
+    # more than they bring (bench/README.md: 49.7 check-ins a second with every core
+    # always, 52.6 with one thread always, which made one client wait 36.8 ms, not 27.0).
     threads: int | None = Field(default=None, ge=1, le=64)
     # ONNX Runtime's threads spin between a request's layers instead of sleeping: a lone
     # check-in on 2 threads 12.8 ms instead of 16.2 ms. But a process cannot see another
