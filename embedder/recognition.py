@@ -11,7 +11,6 @@ crops it was trained on separates people best:
 - Anything else: deepface's own alignment and model, unchanged.
 """
 
-import functools
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -21,6 +20,7 @@ from numpy.typing import NDArray
 
 from embedder.detection import Detection
 from embedder.onnx_sessions import SessionThreads, request_threads
+from embedder.sface_alignment import align_crop
 from embedder.sface_network import SFaceNetwork
 
 SFACE_WEIGHTS = "face_recognition_sface_2021dec.onnx"
@@ -59,8 +59,9 @@ class DlibChipRecognizer:
 
 
 class SFaceRecognizer:
-    """SFace on YuNet's five-landmark alignment: OpenCV's alignCrop, the network on ONNX
-    Runtime (embedder/sface_network.py: the same vectors as OpenCV's dnn, ~20 % sooner)."""
+    """SFace on YuNet's five-landmark alignment (embedder/sface_alignment.py: OpenCV's
+    alignCrop, byte for byte), the network on ONNX Runtime (embedder/sface_network.py: the
+    same vectors as OpenCV's dnn, ~20 % sooner)."""
 
     dim = 128
 
@@ -73,24 +74,14 @@ class SFaceRecognizer:
                 file_name=SFACE_WEIGHTS, source_url=WEIGHTS_URL
             )
         )
-        self._aligner = _sface_aligner(weights)
         self._network = SFaceNetwork(weights, threads)
 
     def crop(self, bgr: NDArray[np.uint8], found: Detection) -> NDArray[np.uint8]:
-        return np.asarray(self._aligner.alignCrop(bgr, found.landmarks), dtype=np.uint8)
+        return align_crop(bgr, found.landmarks)
 
     def embed(self, crops: list[NDArray[np.uint8]]) -> list[list[float]]:
         threads = request_threads()
         return [list(map(float, self._network.features(crop, threads))) for crop in crops]
-
-
-@functools.cache
-def _sface_aligner(weights: Path) -> Any:
-    """OpenCV's FaceRecognizerSF, for its alignCrop alone (a similarity transform and a
-    warp, const and thread-safe): one a process, since it loads the network too."""
-    import cv2
-
-    return cv2.FaceRecognizerSF.create(str(weights), "")
 
 
 class DeepFaceRecognizer:

