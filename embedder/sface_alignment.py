@@ -24,6 +24,7 @@ TEMPLATE = np.array(
     dtype=np.float32,
 )
 TEMPLATE_MEAN = np.array([56.0262, 71.9008], dtype=np.float32)
+TEMPLATE_DEMEANED = (TEMPLATE - TEMPLATE_MEAN).astype(np.float32)
 
 
 def similarity_transform(landmarks: NDArray[np.float32]) -> NDArray[np.float64]:
@@ -35,7 +36,7 @@ def similarity_transform(landmarks: NDArray[np.float32]) -> NDArray[np.float64]:
         mean = (mean + point).astype(np.float32)
     mean = (mean / np.float32(5)).astype(np.float32)
     src_demean = (src - mean).astype(np.float32)
-    dst_demean = (TEMPLATE - TEMPLATE_MEAN).astype(np.float32)
+    dst_demean = TEMPLATE_DEMEANED
 
     def mean_of_products(a: NDArray[np.float32], b: NDArray[np.float32]) -> float:
         total = 0.0
