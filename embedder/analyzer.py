@@ -1,7 +1,6 @@
 """From a decoded image to faces with boxes, quality figures and embeddings."""
 
 import contextlib
-import os
 import queue
 import time
 from collections.abc import Iterator
@@ -11,6 +10,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from embedder.config import EmbedderSettings
 from embedder.detection import Detection, FaceDetector, build_detector
 from embedder.imaging import DecodedImage
 from embedder.onnx_sessions import SessionThreads
@@ -59,8 +59,8 @@ class FaceAnalyzer:
         cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
         self.model_name = model
         self.detector_name = detector
-        # Unset (the benches, the tests): one thread, and every core.
-        plan = threads or SessionThreads(tuple(sorted({1, os.cpu_count() or 1})))
+        # Unset (the benches, the tests): as the embedder's settings give them.
+        plan = threads or EmbedderSettings().session_threads()
         self._detector: FaceDetector = build_detector(
             detector, detect_max_side, detect_score_threshold, plan, largest_face_detect_max_side
         )

@@ -23,7 +23,6 @@ def build_sessions(graph: bytes, plan: SessionThreads) -> dict[int, Any]:
     """A CPU session of `graph` for each thread count."""
     import onnxruntime as ort
 
-    spin = plan.spin
     sessions = {}
     for threads in sorted(set(plan.counts)):
         options = ort.SessionOptions()
@@ -33,7 +32,9 @@ def build_sessions(graph: bytes, plan: SessionThreads) -> dict[int, Any]:
         # A pool thread that sleeps between layers wakes too late for layers this small
         # (SFace on 2 threads with spinning off: 15.4 ms, no faster than one); spinning
         # within a run and stopping when it ends costs no CPU between requests.
-        options.add_session_config_entry("session.intra_op.allow_spinning", "1" if spin else "0")
+        options.add_session_config_entry(
+            "session.intra_op.allow_spinning", "1" if plan.spin else "0"
+        )
         options.add_session_config_entry("session.force_spinning_stop", "1")
         sessions[threads] = ort.InferenceSession(graph, options, providers=["CPUExecutionProvider"])
     return sessions
