@@ -42,7 +42,7 @@ STAGES = [
     ("rate limit", r"ratelimit"),
     ("search", r"nearest"),
     ("the row, repeat window, outbox", r"pg_writes|pg_unit_of_work|pg_outbox|record_checkin"),
-    ("snapshot upload", r"s3_store|sealed_store|sealing|evidence\.py"),
+    ("snapshot upload", r"s3_store|sealed_store|sealing|evidence\.py|pg_held_snapshots"),
     ("call to the embedder", r"http_embedder|embedder_pool"),
     ("multipart", r"multipart|uploads\.py|formparsers"),
 ]

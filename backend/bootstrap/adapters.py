@@ -3,7 +3,7 @@
 import logging
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -41,6 +41,7 @@ from backend.domain.ports import (
     GalleryRow,
     GalleryStats,
     GroupStore,
+    HeldSnapshots,
     IdempotencyStore,
     IdentityProvider,
     ImageStore,
@@ -68,6 +69,7 @@ from backend.infrastructure.pg_credentials import PgCredentials
 from backend.infrastructure.pg_directory import PgDirectory
 from backend.infrastructure.pg_employees import PgEmployees
 from backend.infrastructure.pg_groups import PgGroups
+from backend.infrastructure.pg_held_snapshots import PgHeldSnapshots
 from backend.infrastructure.pg_hours import PgPunchLog
 from backend.infrastructure.pg_idempotency import PgIdempotencyStore
 from backend.infrastructure.pg_keys import PgApiKeyStore
@@ -81,6 +83,15 @@ from backend.infrastructure.pg_sites import PgSites
 from backend.infrastructure.pg_sweep import PgSweptGallery, PgSweptSnapshots
 
 log = logging.getLogger("facegate.backend")
+# Threads moving check-in snapshots from their rows to the object store after the answer.
+SNAPSHOT_UPLOADERS = 2
+
+
+def log_failure(done: "Future[None]") -> None:
+    """A snapshot that could not move stays held in its row: the upload job tries again."""
+    error = done.exception()
+    if error is not None:
+        log.warning("a check-in snapshot stays held for the upload job: %s", error)
 
 
 class AuditStore(AuditTrail, AuditArchive, Protocol):
@@ -116,6 +127,7 @@ class Adapters:
     challenges: ChallengeLedger
     swept_gallery: SweptGallery
     swept_snapshots: SweptSnapshots
+    held_snapshots: HeldSnapshots  # check-in snapshots in their rows until stored
     swept_photos: SweptPhotos
     sites: SiteStore
     punches: PunchLog
@@ -138,8 +150,8 @@ class Adapters:
     # The liveness challenges' time and choice of direction (fixed in tests).
     clock: Callable[[], float] = time.time
     choose: Callable[..., str] | None = None
-    # Where a store call runs while the caller goes on (the check-in's snapshot upload
-    # beside its transaction); at once in the caller's thread in unit tests.
+    # Where a store call runs while the caller goes on (a check-in's snapshot moving to
+    # the store after its answer); at once in the caller's thread in unit tests.
     beside: Beside = at_once
     closers: list[Callable[[], None]] = field(default_factory=list)
 
@@ -177,14 +189,20 @@ def connect(settings: BackendSettings, *, bind_model: bool = True) -> Adapters:
         with transaction(engine) as db:
             db.execute(text("SELECT 1"))
 
-    # As many uploads at once as check-ins can write rows at once (the pool's connections).
-    uploads = ThreadPoolExecutor(settings.db_pool_size, thread_name_prefix="snapshot-upload")
+    # Each upload holds a pooled connection (the row's lock) while the store writes: a
+    # few threads keep most of the pool for check-ins; what waits stays held in its row.
+    uploads = ThreadPoolExecutor(SNAPSHOT_UPLOADERS, thread_name_prefix="snapshot-upload")
+
+    def beside(call: Callable[[], None]) -> "Future[None]":
+        future = uploads.submit(call)
+        future.add_done_callback(log_failure)
+        return future
 
     return Adapters(
         model=model,
         embedder=embedder,
         faces=faces,
-        units=units_of_work(engine, settings),
+        units=units_of_work(engine, settings, images),
         employees=PgEmployees(engine),
         gallery=gallery,
         images=images,
@@ -197,6 +215,7 @@ def connect(settings: BackendSettings, *, bind_model: bool = True) -> Adapters:
         challenges=PgChallengeLedger(engine),
         swept_gallery=PgSweptGallery(engine),
         swept_snapshots=PgSweptSnapshots(engine),
+        held_snapshots=PgHeldSnapshots(engine, images),
         swept_photos=images,
         audit=PgAuditLog(engine),
         resealable=images,
@@ -212,6 +231,6 @@ def connect(settings: BackendSettings, *, bind_model: bool = True) -> Adapters:
         identity=identity_provider(settings),
         rate_buckets=PgRateBuckets(engine),
         probes={"database": database_probe, "storage": images.ping, "embedder": embedder.ready},
-        beside=uploads.submit,
+        beside=beside,
         closers=[embedder.close, uploads.shutdown, engine.dispose],
     )

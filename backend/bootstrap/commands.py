@@ -135,11 +135,12 @@ def retention(settings: BackendSettings) -> AbstractContextManager[RetentionJob]
     embedder): `facegate retention [--dry-run]`."""
 
     def job(engine: Engine) -> RetentionJob:
+        images = image_store(settings)
         return services.retention_job(
             settings,
             PgRetentionRecords(engine),
-            units_of_work(engine, settings),
-            image_store(settings),
+            units_of_work(engine, settings, images),
+            images,
             PgAuditLog(engine),
         )
 

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from backend.background import Job, Runner
 from backend.bootstrap.adapters import Adapters
+from backend.bootstrap.services import snapshot_writer
 from backend.config import BackendSettings
 from backend.domain.app import Services
 from backend.domain.retention import RetentionJob
@@ -19,6 +20,9 @@ log = logging.getLogger("facegate.background")
 IDEMPOTENCY_SWEEP_SECONDS = 3600.0
 # Delivered and given-up webhook events are kept a week; pruned every ten minutes.
 OUTBOX_PRUNE_SECONDS = 600.0
+# Check-in snapshots a crash or a store outage left held in their rows: looked for every
+# few seconds (held ones are read from the row meanwhile).
+SNAPSHOT_UPLOAD_SECONDS = 5.0
 # Audit entries past AUDIT_RETENTION_DAYS go once a day.
 AUDIT_PRUNE_SECONDS = 24 * 3600.0
 
@@ -54,6 +58,7 @@ def build_jobs(settings: BackendSettings, adapters: Adapters, services: Services
     return [
         Job("photo sweep", every, photos.run),
         Job("snapshot sweep", every, snapshots.run),
+        Job("snapshot upload", SNAPSHOT_UPLOAD_SECONDS, snapshot_writer(adapters).store_held),
         Job("idempotency key sweep", IDEMPOTENCY_SWEEP_SECONDS, services.idempotency.sweep),
         Job(
             "webhook delivery",

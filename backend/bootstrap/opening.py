@@ -65,8 +65,11 @@ def face_repository(engine: Engine, settings: BackendSettings) -> PgFaceReposito
     return PgFaceRepository(engine, settings.hnsw_ef_search)
 
 
-def units_of_work(engine: Engine, settings: BackendSettings) -> UnitOfWorkFactory:
-    return lambda: PgUnitOfWork(engine, settings.hnsw_ef_search)
+def units_of_work(
+    engine: Engine, settings: BackendSettings, images: SealedImageStore
+) -> UnitOfWorkFactory:
+    """Units of work whose check-ins hold their snapshots sealed as `images` stores them."""
+    return lambda: PgUnitOfWork(engine, settings.hnsw_ef_search, images.sealed)
 
 
 def gallery_row(engine: Engine, settings: BackendSettings) -> PgGalleryRow:

@@ -126,6 +126,12 @@ def quality_floor(settings: BackendSettings) -> QualityFloor:
     )
 
 
+def snapshot_writer(adapters: Adapters) -> SnapshotWriter:
+    """Check-in snapshots held in their rows, moved to the store after the answer (the
+    check-in service) and by the upload job (backend.bootstrap.jobs)."""
+    return SnapshotWriter(held=adapters.held_snapshots, beside=adapters.beside)
+
+
 def build_services(settings: BackendSettings, adapters: Adapters) -> Services:
     """Every use case of the app, on these adapters."""
     followed = FollowedGallery(adapters.gallery.read)
@@ -137,7 +143,7 @@ def build_services(settings: BackendSettings, adapters: Adapters) -> Services:
         uow=adapters.units,
         policy=policy,
         repeat_seconds=settings.checkin_repeat_seconds,
-        snapshots=SnapshotWriter(images=images, beside=adapters.beside),
+        snapshots=snapshot_writer(adapters),
         snapshot_policy=SnapshotPolicy(
             keep_days=settings.checkin_snapshot_days,
             keep_unknown=settings.checkin_snapshot_unknown,
@@ -178,7 +184,12 @@ def build_services(settings: BackendSettings, adapters: Adapters) -> Services:
         readiness=ReadinessTracker(settings.ready_grace_seconds),
         max_upload_bytes=settings.max_upload_bytes,
         idempotency=Idempotency(store=adapters.idempotency),
-        evidence=Evidence(checkins=adapters.checkins, images=images, audit=adapters.audit),
+        evidence=Evidence(
+            checkins=adapters.checkins,
+            images=images,
+            held=adapters.held_snapshots,
+            audit=adapters.audit,
+        ),
         biometrics=BiometricsAdmin(
             uow=adapters.units, store=adapters.credentials, images=images, audit=adapters.audit
         ),
@@ -207,6 +218,7 @@ def build_services(settings: BackendSettings, adapters: Adapters) -> Services:
             consents=adapters.consents,
             checkins=adapters.checkins,
             images=adapters.images,
+            held=adapters.held_snapshots,
             audit=adapters.audit,
             archive=adapters.audit,
         ),

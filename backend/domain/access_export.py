@@ -10,6 +10,7 @@ from typing import Any
 
 from backend.domain.audit import EXPORTED, Actor
 from backend.domain.errors import EmployeeNotFound
+from backend.domain.evidence import open_snapshot
 from backend.domain.model import CheckinFilter, CheckinRow, Employee, FaceRecord
 from backend.domain.ports import (
     AdministeredFaces,
@@ -17,6 +18,7 @@ from backend.domain.ports import (
     AuditArchive,
     AuditTrail,
     ConsentRecords,
+    HeldSnapshots,
     ImageStore,
 )
 
@@ -49,6 +51,7 @@ class AccessExport:
         consents: ConsentRecords,
         checkins: AttendanceRecords,
         images: ImageStore,
+        held: HeldSnapshots,
         audit: AuditTrail,
         archive: AuditArchive,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
@@ -57,6 +60,7 @@ class AccessExport:
         self._consents = consents
         self._checkins = checkins
         self._images = images
+        self._held = held
         self._audit = audit
         self._archive = archive
         self._now = now
@@ -79,7 +83,7 @@ class AccessExport:
                 extension = face.image_key.rsplit(".", 1)[-1]
                 yield ExportPart(f"photos/{face.face_id}.{extension}", stored.chunks)
         for checkin_id, key in snapshots:
-            stored = self._images.open(key)
+            stored = open_snapshot(self._images, self._held, checkin_id, key)
             if stored is not None:
                 yield ExportPart(f"snapshots/{checkin_id}.jpg", stored.chunks)
 

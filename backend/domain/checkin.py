@@ -1,13 +1,11 @@
 """Check-in: a frame in, the nearest employee if near and unambiguous enough, and the
 attendance row (repeats folded)."""
 
-import contextlib
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from backend.domain import events
-from backend.domain.evidence import PendingSnapshot, SnapshotPolicy, SnapshotWriter
+from backend.domain.evidence import SnapshotPolicy, SnapshotWriter
 from backend.domain.gallery_state import GalleryState
 from backend.domain.matching import MatchPolicy
 from backend.domain.model import (
@@ -54,6 +52,7 @@ def record_match(
     distance: float | None = None,
     face_id: str | None = None,
     snapshot_key: str | None = None,
+    snapshot_jpeg: bytes | None = None,
     method: CheckinMethod = CheckinMethod.FACE,
 ) -> tuple[Checkin, bool]:
     """In `uow` (the caller commits): the person's check-in, folded into their last one
@@ -76,6 +75,7 @@ def record_match(
         at=now,
         face_id=face_id,
         snapshot_key=snapshot_key,
+        snapshot_jpeg=snapshot_jpeg,
         method=method,
         site_id=kiosk.site.site_id,
         direction=direction_of(kiosk, last, now),
@@ -142,17 +142,20 @@ class CheckInService:
         # sees it in the attempt counters (a second search, only on this rarer path).
         elsewhere = reason is CheckInResult.NO_MATCH and self._known_elsewhere(embedding, gallery)
         api_key_name = kiosk.name
-        pending = None
-        if self._keep_unknown and face.crop_jpeg is not None and self._snapshots is not None:
-            pending = self._snapshots.start(None, face.crop_jpeg)
-        with self._unless_written(pending), self._uow() as uow:
-            if pending is not None:  # a row for this attempt only because its snapshot needs one
-                uow.checkins.add(None, False, distance, api_key_name, snapshot_key=pending.key)
+        crop = face.crop_jpeg if self._keep_unknown and self._snapshots is not None else None
+        kept = None
+        with self._uow() as uow:
+            if crop is not None and self._snapshots is not None:
+                # a row for this attempt only because its snapshot needs one
+                key = self._snapshots.new_key(None)
+                kept = uow.checkins.add(
+                    None, False, distance, api_key_name, snapshot_key=key, snapshot_jpeg=crop
+                )
             uow.checkins.count_unknown(api_key_name, not_allowed=elsewhere)
             uow.emit(events.checkin_unknown(kiosk, distance))
-            if pending is not None:
-                pending.stored()  # before the commit: no row names a snapshot not stored
             uow.commit()
+        if kept is not None and self._snapshots is not None:
+            self._snapshots.store_soon(kept.checkin_id)
         return CheckInOutcome(matched=False, reason=reason)
 
     def _known_elsewhere(self, embedding: list[float], gallery: GalleryState) -> bool:
@@ -162,14 +165,11 @@ class CheckInService:
     def _matched(self, match: Match, kiosk: Kiosk, crop: bytes | None) -> CheckInOutcome:
         """One row per person per repeat window, whichever kiosk or replica sees them.
 
-        The snapshot is on its way to the store while the row is written, and stored
-        before the commit (a crash between the two leaves an object no row names, which
-        the snapshot sweep removes); a failed insert, or a repeat that writes no row,
-        takes the snapshot away again."""
-        pending = None
-        if crop is not None and self._snapshots is not None:
-            pending = self._snapshots.start(match.employee_id, crop)
-        with self._unless_written(pending), self._uow() as uow:
+        The snapshot commits in the row (the answer does not wait for the object store)
+        and moves to the store after the commit; a repeat writes neither."""
+        snapshots = self._snapshots if crop is not None else None
+        key = None if snapshots is None else snapshots.new_key(match.employee_id)
+        with self._uow() as uow:
             checkin, repeat = record_match(
                 uow,
                 Employee(match.employee_id, match.employee_name),
@@ -177,21 +177,11 @@ class CheckInService:
                 self._repeat,
                 distance=match.distance,
                 face_id=match.face_id,
-                snapshot_key=None if pending is None else pending.key,
+                snapshot_key=key,
+                snapshot_jpeg=crop,
             )
             if not repeat:  # a repeat wrote nothing: the unit is not committed
-                if pending is not None:
-                    pending.stored()  # before the commit: no row names a snapshot not stored
                 uow.commit()
-        if repeat and pending is not None:
-            pending.discard()
+        if snapshots is not None and not repeat:
+            snapshots.store_soon(checkin.checkin_id)
         return CheckInOutcome(matched=True, match=match, checkin=checkin, repeat=repeat)
-
-    @contextlib.contextmanager
-    def _unless_written(self, pending: PendingSnapshot | None) -> Iterator[None]:
-        try:
-            yield
-        except BaseException:
-            if pending is not None:
-                pending.discard()
-            raise

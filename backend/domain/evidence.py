@@ -1,6 +1,5 @@
 """Check-in evidence: the kiosk's face crop kept with each check-in, and HR's disputes."""
 
-import contextlib
 import uuid
 from collections.abc import Callable
 from concurrent.futures import Future
@@ -11,9 +10,11 @@ from backend.domain.audit import DISPUTED, SNAPSHOT_VIEWED, SYSTEM, Actor
 from backend.domain.errors import CheckinNotFound, SnapshotNotFound, ValidationFailed
 from backend.domain.model import CheckinRow, Dispute, StoredPhoto
 from backend.domain.policy import snapshot_key
-from backend.domain.ports import AuditTrail, CheckinEvidence, ImageStore
+from backend.domain.ports import AuditTrail, CheckinEvidence, HeldSnapshots, ImageStore
 
 MAX_REASON_LENGTH = 500
+# Held snapshots the upload job moves in one run (then again at its next interval).
+HELD_BATCH = 200
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,9 @@ class SnapshotPolicy:
     def enabled(self) -> bool:
         return self.keep_days > 0
 
+
+# What a check-in's snapshot is: the embedder's crop of the face, a JPEG.
+SNAPSHOT_TYPE = "image/jpeg"
 
 # Runs a call on another thread and hands back its future (bootstrap gives a thread pool).
 Beside = Callable[[Callable[[], None]], "Future[None]"]
@@ -44,51 +48,53 @@ def at_once(call: Callable[[], None]) -> "Future[None]":
     return done
 
 
-class PendingSnapshot:
-    """A snapshot on its way to the store while the check-in's row is written beside it."""
-
-    def __init__(self, key: str, upload: "Future[None]", images: ImageStore) -> None:
-        self.key = key
-        self._upload = upload
-        self._images = images
-
-    def stored(self) -> None:
-        """Wait until it is stored; the store's error if it could not be."""
-        self._upload.result()
-
-    def discard(self) -> None:
-        """Take it away again (its row was not written), once the upload has ended: a
-        delete that overtook the upload would leave the object behind."""
-        with contextlib.suppress(Exception):  # not stored at all: nothing to take away
-            self._upload.result()
-        self._images.delete(self.key)
-
-
 class SnapshotWriter:
-    """Stores a snapshot before its row commits and takes it away if the row is not
-    written. The upload runs beside the row's transaction (`beside`), and the commit waits
-    for it: a check-in pays for the slower of the two, not their sum, and a row never names
-    a snapshot that is not stored (a crash before the commit leaves an object no row names,
-    which the snapshot sweep removes)."""
+    """Keeps the kiosk's crop with its check-in without the answer waiting for the object
+    store. The crop goes into the check-in's own row, so the row and its snapshot commit
+    together: a row may name a snapshot still on its way to the store, never one that will
+    not come. After the commit the crop moves to the store beside the answer (`beside`);
+    the snapshot upload job of any replica moves what a crash or an outage left held."""
 
     def __init__(
         self,
         *,
-        images: ImageStore,
+        held: HeldSnapshots,
         beside: Beside = at_once,
         new_id: Callable[[], str] = lambda: uuid.uuid4().hex,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
-        self._images = images
+        self._held = held
         self._beside = beside
         self._new_id = new_id
         self._now = now
 
-    def start(self, employee_id: str | None, jpeg: bytes) -> PendingSnapshot:
-        """Start storing the crop; its key is known at once (to name in the row)."""
-        key = snapshot_key(employee_id, f"{self._now():%Y%m%dT%H%M%S}-{self._new_id()}")
-        upload = self._beside(lambda: self._images.put(key, jpeg, "image/jpeg"))
-        return PendingSnapshot(key, upload, self._images)
+    def new_key(self, employee_id: str | None) -> str:
+        """The object key a new snapshot of this person (None: no one matched) gets."""
+        return snapshot_key(employee_id, f"{self._now():%Y%m%dT%H%M%S}-{self._new_id()}")
+
+    def store_soon(self, checkin_id: int) -> None:
+        """Move the committed check-in's snapshot to the store; the caller does not wait
+        (a failure leaves it held, for the upload job)."""
+
+        def move() -> None:
+            self._held.store(checkin_id)
+
+        self._beside(move)
+
+    def store_held(self) -> int:
+        """The upload job's run: move what is still held, a batch at a time."""
+        return self._held.store_held(HELD_BATCH)
+
+
+def open_snapshot(
+    images: ImageStore, held: HeldSnapshots, checkin_id: int, key: str | None
+) -> StoredPhoto | None:
+    """A check-in's snapshot from its row while it is still held there, else from the
+    store. The row is read first: a snapshot leaves its row only once stored, so one that
+    moves between the two reads is found in the store."""
+    if key is None:
+        return None
+    return held.held(checkin_id) or images.open(key)
 
 
 class Evidence:
@@ -99,11 +105,13 @@ class Evidence:
         *,
         checkins: CheckinEvidence,
         images: ImageStore,
+        held: HeldSnapshots,
         audit: AuditTrail,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._checkins = checkins
         self._images = images
+        self._held = held
         self._audit = audit
         self._now = now
 
@@ -116,8 +124,7 @@ class Evidence:
     def snapshot(self, checkin_id: int, *, actor: Actor = SYSTEM) -> StoredPhoto:
         """The face the kiosk saw for this check-in (admins only: personal data)."""
         checkin = self.checkin(checkin_id).checkin
-        key = checkin.snapshot_key
-        stored = None if key is None else self._images.open(key)
+        stored = open_snapshot(self._images, self._held, checkin_id, checkin.snapshot_key)
         if stored is None:
             raise SnapshotNotFound(
                 f"check-in {checkin_id} has no snapshot (none kept, or past its retention)",

@@ -102,12 +102,14 @@ class CheckinWrites(Protocol):
         at: datetime | None = None,
         face_id: str | None = None,
         snapshot_key: str | None = None,
+        snapshot_jpeg: bytes | None = None,
         method: CheckinMethod = CheckinMethod.FACE,
         site_id: int | None = None,
         direction: Direction | None = None,
     ) -> Checkin:
         """Write one check-in row (at `at`, else the database's clock; at `site_id`, else
-        the default site)."""
+        the default site), holding its snapshot `snapshot_jpeg` (to be stored under
+        `snapshot_key`) until HeldSnapshots.store moves it to the object store."""
         ...
 
     def count_unknown(self, api_key_name: str, not_allowed: bool = False) -> None:

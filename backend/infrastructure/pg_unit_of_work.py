@@ -13,7 +13,7 @@ from backend.infrastructure.pg_consent import PgConsentWrites
 from backend.infrastructure.pg_credentials import PgCredentialWrites
 from backend.infrastructure.pg_gallery import ENROLL_LOCK
 from backend.infrastructure.pg_outbox import enqueue
-from backend.infrastructure.pg_writes import PgCheckinWrites, PgFaceWrites
+from backend.infrastructure.pg_writes import PgCheckinWrites, PgFaceWrites, Seal, as_is
 
 # pg_advisory_xact_lock(CHECKIN_LOCK, hashtext(employee_id)): one employee's check-ins are
 # decided one at a time, whichever replica serves them.
@@ -24,10 +24,11 @@ class PgUnitOfWork(UnitOfWork):
     """Transaction-scoped advisory locks: they hold behind PgBouncer in transaction mode
     and go with the commit or rollback, whatever happens to the process."""
 
-    def __init__(self, engine: Engine, ef_search: int) -> None:
+    def __init__(self, engine: Engine, ef_search: int, seal: Seal = as_is) -> None:
         super().__init__()
         self._engine = engine
         self._ef_search = ef_search
+        self._seal = seal
         self._db: Connection | None = None
 
     @property
@@ -61,7 +62,7 @@ class PgUnitOfWork(UnitOfWork):
             self._db = self._engine.connect()
             self._db.begin()
         self.faces = PgFaceWrites(self._db, self._ef_search)
-        self.checkins = PgCheckinWrites(self._db)
+        self.checkins = PgCheckinWrites(self._db, self._seal)
         self.credentials = PgCredentialWrites(self._db)
         self.consents = PgConsentWrites(self._db)
 

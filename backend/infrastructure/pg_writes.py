@@ -2,10 +2,12 @@
 of work's connection, in its transaction. They decide nothing (the use cases do)."""
 
 import json
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import Connection, text
 
+from backend.domain.evidence import SNAPSHOT_TYPE
 from backend.domain.gallery_state import GalleryState
 from backend.domain.model import Checkin, CheckinMethod, Employee, FaceRecord, Match, Metric
 from backend.domain.privacy import Destroyed
@@ -135,7 +137,8 @@ class PgFaceWrites:
         # The attendance rows stay; their link to the face and its snapshot goes.
         snapshots = self._db.execute(
             text(
-                "UPDATE checkin SET snapshot_key = NULL, face_id = NULL WHERE employee_id = :e "
+                "UPDATE checkin SET snapshot_key = NULL, snapshot_held = NULL, face_id = NULL "
+                "WHERE employee_id = :e "
                 "AND (snapshot_key IS NOT NULL OR face_id IS NOT NULL)"
             ),
             {"e": employee_id},
@@ -143,11 +146,22 @@ class PgFaceWrites:
         return Destroyed(employee_id, faces, snapshots) if faces or snapshots else None
 
 
+# What a held snapshot becomes before its row takes it: sealed as the object store will
+# keep it (SealedImageStore.sealed), so no plaintext face lies in the database either.
+Seal = Callable[[str, bytes, str], bytes]
+
+
+def as_is(key: str, data: bytes, content_type: str) -> bytes:
+    """No storage keys: held as it will be stored."""
+    return data
+
+
 class PgCheckinWrites:
     """CheckinWrites: the check-in log under one transaction."""
 
-    def __init__(self, db: Connection) -> None:
+    def __init__(self, db: Connection, seal: Seal = as_is) -> None:
         self._db = db
+        self._seal = seal
 
     def now(self) -> datetime:
         # clock_timestamp(), not now(): the time after the caller's lock, so rows keep the
@@ -189,17 +203,21 @@ class PgCheckinWrites:
         at: datetime | None = None,
         face_id: str | None = None,
         snapshot_key: str | None = None,
+        snapshot_jpeg: bytes | None = None,
         method: CheckinMethod = CheckinMethod.FACE,
         site_id: int | None = None,
         direction: Direction | None = None,
     ) -> Checkin:
         site_id = DEFAULT_SITE_ID if site_id is None else site_id
+        held = None
+        if snapshot_key is not None and snapshot_jpeg is not None:
+            held = self._seal(snapshot_key, snapshot_jpeg, SNAPSHOT_TYPE)
         row = self._db.execute(
             text(
                 "INSERT INTO checkin (employee_id, matched, distance, api_key_name, "
-                "created_at, face_id, snapshot_key, method, site_id, direction) "
+                "created_at, face_id, snapshot_key, snapshot_held, method, site_id, direction) "
                 "VALUES (:e, :m, :d, :k, coalesce(CAST(:at AS timestamptz), clock_timestamp()), "
-                ":f, :s, :method, :site, :dir) "
+                ":f, :s, :held, :method, :site, :dir) "
                 "RETURNING id, created_at"
             ),
             {
@@ -210,6 +228,7 @@ class PgCheckinWrites:
                 "at": at,
                 "f": face_id,
                 "s": snapshot_key,
+                "held": held,
                 "method": method.value,
                 "site": site_id,
                 "dir": None if direction is None else direction.value,

@@ -6,7 +6,7 @@ from itertools import islice
 
 from backend.domain.model import StoredPhoto
 from backend.infrastructure.s3_store import S3ImageStore
-from backend.infrastructure.sealing import Keyring
+from backend.infrastructure.sealing import Keyring, is_sealed
 
 SEALED_TYPE = "application/octet-stream"  # what the object store sees of a sealed photo
 
@@ -24,10 +24,21 @@ class SealedImageStore:
         return self._keys.current
 
     def put(self, key: str, data: bytes, content_type: str) -> None:
-        if not self._keys.enabled:
-            self._inner.put(key, data, content_type)
-            return
-        self._inner.put(key, self._keys.seal(key, data, content_type), SEALED_TYPE)
+        self.put_sealed(key, self.sealed(key, data, content_type), content_type)
+
+    def sealed(self, key: str, data: bytes, content_type: str) -> bytes:
+        """The bytes `put` stores under `key`: sealed with the current key, or as they are
+        while sealing is off (a check-in holds its snapshot so until it is stored)."""
+        return self._keys.seal(key, data, content_type) if self._keys.enabled else data
+
+    def put_sealed(self, key: str, blob: bytes, content_type: str) -> None:
+        """Store what `sealed` made of a `content_type` object, as it is."""
+        self._inner.put(key, blob, SEALED_TYPE if is_sealed(blob) else content_type)
+
+    def opened(self, key: str, blob: bytes, content_type: str) -> StoredPhoto:
+        """What `sealed` made of a `content_type` object under `key`, opened."""
+        opened = self._keys.open(key, blob, content_type)
+        return StoredPhoto(iter([opened.plaintext]), opened.content_type)
 
     def get(self, key: str) -> bytes:
         return self._keys.open(key, self._inner.get(key), "").plaintext

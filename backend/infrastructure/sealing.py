@@ -19,6 +19,11 @@ MAGIC = b"FGE1"
 NONCE = 12
 
 
+def is_sealed(blob: bytes) -> bool:
+    """Whether `blob` is what Keyring.seal makes (else an object stored as it is)."""
+    return blob.startswith(MAGIC)
+
+
 class StorageKeyError(ValueError):
     """A storage key setting that cannot be used (says which and why)."""
 
@@ -51,7 +56,7 @@ class Keyring:
     def open(self, name: str, blob: bytes, stored_type: str) -> Sealed:
         """The plaintext of a sealed object; an object written before sealing (no header)
         comes back as it is, with key id ""."""
-        if not blob.startswith(MAGIC):
+        if not is_sealed(blob):
             return Sealed("", stored_type, blob)
         try:
             at = len(MAGIC)

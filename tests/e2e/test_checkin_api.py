@@ -2,6 +2,7 @@
 
 import io
 import random
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
@@ -40,6 +41,15 @@ def bucket_keys(stack, prefix):
         secure=False,
     )
     return [o.object_name for o in client.list_objects(stack.env["S3_BUCKET"], prefix, True)]
+
+
+def stored_snapshots(stack, prefix: str, timeout: float = 15.0) -> list[str]:
+    """The keys under `prefix` once a check-in's snapshot is there: it moves from its row
+    to the store just after the answer, so a test reads the bucket when it has arrived."""
+    deadline = time.monotonic() + timeout
+    while not (keys := bucket_keys(stack, prefix)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return keys
 
 
 def test_enroll_search_duplicate_erase(stack, photos):

@@ -15,7 +15,7 @@ from facegate.samples import frame
 from tests.backends import Stack, fresh_env, running_backend
 from tests.e2e.browser import browser_page, wait_for
 from tests.e2e.test_admin_page import sign_in, tab
-from tests.e2e.test_checkin_api import bucket_keys
+from tests.e2e.test_checkin_api import bucket_keys, stored_snapshots
 
 PERSON = "EVID-OBAMA"
 
@@ -65,7 +65,7 @@ def test_a_matched_checkin_stores_the_aligned_crop_for_admins_only(stack, photos
     answer = check_in(stack, photos["obama2.jpg"])
     assert answer["matched"] is True and answer["employee_id"] == enrolled
     assert "snapshot" not in str(answer)
-    [key] = bucket_keys(stack, f"checkins/employees/{enrolled}/")
+    [key] = stored_snapshots(stack, f"checkins/employees/{enrolled}/")
     item = call(stack, "GET", f"/api/v1/checkins/{answer['checkin_id']}").json()
     assert item["snapshot_path"] == f"/api/v1/checkins/{answer['checkin_id']}/snapshot"
     shown = call(stack, "GET", item["snapshot_path"])
@@ -153,6 +153,7 @@ def test_snapshots_are_swept_after_the_retention_period(short_retention, photos)
     checkin_id = check_in(stack, photos["obama2.jpg"])["checkin_id"]
     item = call(stack, "GET", f"/api/v1/checkins/{checkin_id}").json()
     assert item["snapshot_path"] is not None
+    assert stored_snapshots(stack, "checkins/")  # stored after the answer, then swept
     deadline = time.monotonic() + 30
     while bucket_keys(stack, "checkins/") and time.monotonic() < deadline:
         time.sleep(0.3)

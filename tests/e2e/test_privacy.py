@@ -18,7 +18,7 @@ from facegate.processes import free_port
 from facegate.samples import frame
 from tests.backends import Stack
 from tests.conftest import run_cli
-from tests.e2e.test_checkin_api import bucket_keys
+from tests.e2e.test_checkin_api import bucket_keys, stored_snapshots
 
 
 def call(stack: Stack, method: str, path: str, **kwargs) -> httpx.Response:
@@ -54,7 +54,8 @@ def traces(stack: Stack, person: str) -> dict[str, int]:
             counts = {
                 "faces": "SELECT count(*) FROM face WHERE employee_id = :e",
                 "links": "SELECT count(*) FROM checkin WHERE employee_id = :e "
-                "AND (snapshot_key IS NOT NULL OR face_id IS NOT NULL)",
+                "AND (snapshot_key IS NOT NULL OR snapshot_held IS NOT NULL "
+                "OR face_id IS NOT NULL)",
                 "checkins": "SELECT count(*) FROM checkin WHERE employee_id = :e",
             }
             found = {k: db.execute(text(q), {"e": person}).scalar_one() for k, q in counts.items()}
@@ -91,6 +92,7 @@ def test_no_consent_no_face_then_signed_enrolled_exported_and_withdrawn(consenti
         timeout=60,
     ).json()
     assert seen["matched"] is True and seen["employee_id"] == "P-OBAMA"
+    assert stored_snapshots(stack, "checkins/employees/P-OBAMA/")
     before = traces(stack, "P-OBAMA")
     assert before["faces"] == 1 and before["vectors"] >= 1 and before["snapshots"] == 1
 

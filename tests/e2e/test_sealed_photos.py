@@ -11,6 +11,7 @@ from PIL import Image, UnidentifiedImageError
 
 from facegate.samples import frame
 from tests.conftest import run_cli
+from tests.e2e.test_checkin_api import stored_snapshots
 
 PERSON = "SEALED-BIDEN"
 
@@ -80,10 +81,7 @@ def test_photos_and_snapshots_are_sealed_at_rest_and_every_look_is_audited(
     ).json()
     assert checked["matched"] and checked["employee_id"] == PERSON, checked
     item = call(stack, "GET", f"/api/v1/checkins/{checked['checkin_id']}").json()
-    listed = store(stack).list_objects(
-        stack.env["S3_BUCKET"], f"checkins/employees/{PERSON}/", True
-    )
-    snapshot_key = next(o.object_name for o in listed)
+    [snapshot_key] = stored_snapshots(stack, f"checkins/employees/{PERSON}/")
     assert_no_image(raw_object(stack, snapshot_key))
     crop = call(stack, "GET", item["snapshot_path"])
     assert crop.status_code == 200 and Image.open(io.BytesIO(crop.content)).format == "JPEG"

@@ -11,7 +11,7 @@ from sqlalchemy import Engine, text
 
 from backend.infrastructure.database import make_engine
 from facegate.samples import frame
-from tests.e2e.test_checkin_api import bucket_keys, insert, search
+from tests.e2e.test_checkin_api import bucket_keys, insert, search, stored_snapshots
 
 PERSON = "NOBIO-1"
 
@@ -47,7 +47,7 @@ def switched(stack, photos, db) -> Iterator[str]:
     seen = search(stack, frame(photos["obama2.jpg"])).json()
     assert seen["matched"] is True and seen["employee_id"] == PERSON
     assert bucket_keys(stack, f"employees/{PERSON}/")
-    assert bucket_keys(stack, f"checkins/employees/{PERSON}/")
+    assert stored_snapshots(stack, f"checkins/employees/{PERSON}/")
     chosen = call(
         stack, "PUT", f"/api/v1/employees/{PERSON}/biometrics", json={"biometrics": "none"}
     )

@@ -7,11 +7,17 @@ HOOKS = Path(__file__).resolve().parent / "hooks"
 
 
 def paused_env(
-    env: dict[str, str], seconds: float, prefix: str = "", mark: Path | None = None
+    env: dict[str, str],
+    seconds: float,
+    prefix: str = "",
+    mark: Path | None = None,
+    *,
+    before: bool = False,
 ) -> dict[str, str]:
     """`env` for a backend (or a launcher whose backend) waits `seconds` after each stored
-    object under `prefix`: the window in which the fault tests kill it (tests/faults/hooks).
-    While it waits, the folder `mark` (if given) holds a file naming the object's key."""
+    object under `prefix` (`before`: before storing it): the window in which the fault tests
+    kill it (tests/faults/hooks). While it waits, the folder `mark` (if given) holds a file
+    naming the object's key."""
     if mark:
         mark.mkdir(parents=True, exist_ok=True)
     path = env.get("PYTHONPATH", os.environ.get("PYTHONPATH", ""))
@@ -21,4 +27,5 @@ def paused_env(
         "FACEGATE_TEST_PAUSE_AFTER_PUT": str(seconds),
         "FACEGATE_TEST_PAUSE_PREFIX": prefix,
         **({"FACEGATE_TEST_PAUSE_MARK": str(mark)} if mark else {}),
+        **({"FACEGATE_TEST_PAUSE_BEFORE_PUT": "1"} if before else {}),
     }

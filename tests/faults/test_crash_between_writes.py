@@ -1,5 +1,6 @@
 """A backend killed (SIGKILL) between storing a photo and inserting its row: the photo
-left behind is swept by the next backend, so no photo stays without its row."""
+left behind is swept by the next backend, so no photo stays without its row. Killed after
+a check-in's answer, before its snapshot reached the store: the next backend stores it."""
 
 import os
 import signal
@@ -109,20 +110,37 @@ def check_in(url: str, key: str, photo: bytes, answers: list[object]) -> None:
         answers.append(error)
 
 
-def snapshot_keys(database_url: str) -> set[str]:
+def held_snapshots(database_url: str) -> dict[str, bool]:
+    """Each check-in's snapshot key: whether its row still holds the snapshot."""
     engine = make_engine(database_url, pool_size=1)
     try:
         with engine.connect() as db:
-            return set(
-                db.execute(
-                    text("SELECT snapshot_key FROM checkin WHERE snapshot_key IS NOT NULL")
-                ).scalars()
+            rows = db.execute(
+                text(
+                    "SELECT snapshot_key, snapshot_held IS NOT NULL AS held FROM checkin "
+                    "WHERE snapshot_key IS NOT NULL"
+                )
             )
+            return {row.snapshot_key: row.held for row in rows}
     finally:
         engine.dispose()
 
 
-def test_kill_between_snapshot_and_checkin_row_leaves_no_orphan(backend_env, photos, session_dir):
+def snapshot_of(url: str, admin_key: str, checkin_id: int) -> httpx.Response:
+    return httpx.get(
+        f"{url}/api/v1/checkins/{checkin_id}/snapshot",
+        headers={"X-API-Key": admin_key},
+        timeout=30,
+    )
+
+
+def test_a_backend_killed_before_its_snapshot_reached_the_store_loses_no_snapshot(
+    backend_env, photos, session_dir
+):
+    """The answer does not wait for the object store: the row commits holding its snapshot,
+    which moves to the store after the answer. Killed (SIGKILL) while that move waits, the
+    backend leaves a row naming a snapshot not yet stored; it is read from the row meanwhile,
+    and the next backend's upload job stores it."""
     store = store_of(backend_env)
     env = {**backend_env, "SWEEP_GRACE_SECONDS": str(GRACE), "SWEEP_INTERVAL_SECONDS": "0.5"}
     kiosk = run_cli("keys", "create", "--role", "kiosk", "--name", "kiosk-fault", env=env)
@@ -137,23 +155,38 @@ def test_kill_between_snapshot_and_checkin_row_leaves_no_orphan(backend_env, pho
     finally:
         healthy.stop()
 
-    # The snapshot is stored; the backend now waits before the check-in row: kill it.
-    orphan = killed_after_storing(
-        env,
-        session_dir / "snapshot-crash-1.log",
-        "checkins/",
-        lambda url, answers: check_in(url, kiosk_key, frame(photos["obama2.jpg"]), answers),
-    )
-    assert snapshot_keys(env["DATABASE_URL"]) == set()  # a snapshot, no row
+    marks = session_dir / "snapshot-crash-marks"
+    port = free_port()
+    pausing = paused_env(env, 60, prefix="checkins/", mark=marks, before=True)
+    paused = start_backend(port, pausing, session_dir / "snapshot-crash-1.log")
+    try:
+        answers.clear()
+        check_in(f"http://127.0.0.1:{port}", kiosk_key, frame(photos["obama2.jpg"]), answers)
+        answer = answers[0]
+        # answered while the snapshot still waits to be stored
+        assert isinstance(answer, httpx.Response) and answer.json()["matched"] is True
+        assert wait_for(lambda: any(marks.iterdir()), timeout=30)
+        [key] = [mark.read_text() for mark in marks.iterdir()]
+        assert held_snapshots(env["DATABASE_URL"]) == {key: True} and not store.exists(key)
+        shown = snapshot_of(
+            f"http://127.0.0.1:{port}", env["ADMIN_KEY"], answer.json()["checkin_id"]
+        )
+        assert shown.status_code == 200 and shown.content[:2] == b"\xff\xd8"  # from the row
+        os.kill(paused.pid, signal.SIGKILL)
+        paused.popen.wait()
+    finally:
+        paused.stop()
+    assert held_snapshots(env["DATABASE_URL"]) == {key: True} and not store.exists(key)
 
     port = free_port()
     restarted = start_backend(port, env, session_dir / "snapshot-crash-2.log")
     try:
-        assert wait_for(lambda: not store.exists(orphan), timeout=GRACE + 20)
-        answers.clear()
-        check_in(f"http://127.0.0.1:{port}", kiosk_key, frame(photos["obama2.jpg"]), answers)
+        assert wait_for(lambda: store.exists(key), timeout=30)
+        assert wait_for(lambda: held_snapshots(env["DATABASE_URL"]) == {key: False}, timeout=10)
+        again = snapshot_of(
+            f"http://127.0.0.1:{port}", env["ADMIN_KEY"], answer.json()["checkin_id"]
+        )
     finally:
         restarted.stop()
-    answer = answers[0]
-    assert isinstance(answer, httpx.Response) and answer.json()["matched"] is True
-    assert set(store.keys("checkins/")) == snapshot_keys(env["DATABASE_URL"]) != set()
+    assert again.status_code == 200 and again.content == shown.content  # from the store
+    assert set(store.keys("checkins/")) == {key}

@@ -71,7 +71,7 @@ def biometric_traces(engine: Engine, store: S3ImageStore, employee_id: str) -> d
         links = db.execute(
             text(
                 "SELECT count(*) FROM checkin WHERE employee_id = :e "
-                "AND (snapshot_key IS NOT NULL OR face_id IS NOT NULL)"
+                "AND (snapshot_key IS NOT NULL OR snapshot_held IS NOT NULL OR face_id IS NOT NULL)"
             ),
             {"e": employee_id},
         ).scalar_one()

@@ -15,6 +15,9 @@ from backend.handler.zipstream import zipped
 from backend.infrastructure.pg_checkins import PgCheckinLog
 from backend.infrastructure.pg_consent import PgConsentRecords
 from backend.infrastructure.pg_employees import PgEmployees
+from backend.infrastructure.pg_held_snapshots import PgHeldSnapshots
+from backend.infrastructure.sealed_store import SealedImageStore
+from backend.infrastructure.sealing import Keyring
 from tests.integration.conftest import bound_repository
 from tests.integration.privacy_world import JPEG, RecordingAudit, add_person
 
@@ -72,6 +75,7 @@ def test_the_export_zip_holds_the_record_every_checkin_photos_and_snapshots(engi
         consents=PgConsentRecords(engine),
         checkins=PgCheckinLog(engine),
         images=store,
+        held=PgHeldSnapshots(engine, SealedImageStore(store, Keyring())),
         audit=audit,
         archive=audit,
     )

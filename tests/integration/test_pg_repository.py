@@ -58,7 +58,7 @@ def test_migrations_from_empty_create_every_table(engine):
     assert {"consent_notice", "consent", "site", "employee_site"} <= tables
     assert {"scim_user", "scim_group", "scim_group_member"} <= tables
     assert {"sign_in_login", "sign_in_session"} <= tables
-    assert version == head_revision() == "0017"
+    assert version == head_revision() == "0018"
     migrate(engine)  # a second run is a no-op
 
 

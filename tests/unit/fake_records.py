@@ -2,6 +2,7 @@
 
 from dataclasses import replace
 from datetime import UTC, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from backend.domain.model import (
@@ -12,6 +13,7 @@ from backend.domain.model import (
     Dispute,
     Employee,
     Page,
+    StoredPhoto,
 )
 
 
@@ -23,6 +25,9 @@ class FakeCheckinLog:
         self.not_allowed: dict[tuple[datetime, str], int] = {}
         self.now = lambda: datetime.now(UTC)
         self.error: BaseException | None = None
+        # Snapshots held in their rows until stored (checkin_id: the crop), as
+        # checkin.snapshot_held holds them.
+        self.held: dict[int, bytes] = {}
 
     def _named(self, row: Checkin) -> CheckinRow:
         employee = self.names.get(row.employee_id or "")
@@ -98,3 +103,33 @@ class FakeChallengeLedger:
             return False
         self.used[challenge_id] = expires_at
         return True
+
+
+class FakeHeldSnapshots:
+    """HeldSnapshots on the fake log and store: a row's held crop moves to `images` under
+    the row's key, as long as the row still names it."""
+
+    def __init__(self, log: FakeCheckinLog, images: Any) -> None:
+        self._log = log
+        self._images = images
+
+    def _named(self, checkin_id: int) -> str | None:
+        rows = [r for r in self._log.rows if r.checkin_id == checkin_id]
+        return rows[0].snapshot_key if rows else None
+
+    def store(self, checkin_id: int) -> bool:
+        key = self._named(checkin_id)
+        if checkin_id not in self._log.held or key is None:
+            self._log.held.pop(checkin_id, None)  # the row let it go
+            return False
+        self._images.put(key, self._log.held[checkin_id], "image/jpeg")
+        del self._log.held[checkin_id]
+        return True
+
+    def store_held(self, limit: int) -> int:
+        return sum(self.store(checkin_id) for checkin_id in sorted(self._log.held)[:limit])
+
+    def held(self, checkin_id: int) -> StoredPhoto | None:
+        if checkin_id not in self._log.held or self._named(checkin_id) is None:
+            return None
+        return StoredPhoto(iter([self._log.held[checkin_id]]), "image/jpeg")

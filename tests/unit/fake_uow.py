@@ -60,6 +60,10 @@ class FakeFaceWrites:
             f for f, (r, _) in self._repo.faces.items() if r.employee_id == employee_id
         ]:
             del self._repo.faces[face_id]
+        # its check-ins go with it, and the snapshots they hold
+        for row in [r for r in self._log.rows if r.employee_id == employee_id]:
+            self._log.held.pop(row.checkin_id, None)
+        self._log.rows[:] = [r for r in self._log.rows if r.employee_id != employee_id]
         return existed
 
     def delete_face(self, employee_id: str, face_id: str) -> FaceRecord | None:
@@ -86,6 +90,7 @@ class FakeFaceWrites:
         for i, row in enumerate(self._log.rows):
             if row.employee_id == employee_id and (row.snapshot_key or row.face_id):
                 self._log.rows[i] = replace(row, snapshot_key=None, face_id=None)
+                self._log.held.pop(row.checkin_id, None)
                 unlinked += 1
         return Destroyed(employee_id, len(gone), unlinked) if gone or unlinked else None
 
@@ -129,6 +134,7 @@ class FakeCheckinWrites:
         at: datetime | None = None,
         face_id: str | None = None,
         snapshot_key: str | None = None,
+        snapshot_jpeg: bytes | None = None,
         method: CheckinMethod = CheckinMethod.FACE,
         site_id: int | None = None,
         direction: Direction | None = None,
@@ -149,6 +155,8 @@ class FakeCheckinWrites:
             direction=direction,
         )
         self._log.rows.append(row)
+        if snapshot_key is not None and snapshot_jpeg is not None:
+            self._log.held[row.checkin_id] = snapshot_jpeg
         return row
 
     def count_unknown(self, api_key_name: str, not_allowed: bool = False) -> None:
@@ -188,6 +196,7 @@ class FakeUnitOfWork(UnitOfWork):
         self._saved_employees: dict[str, Employee] = {}
         self._saved_faces: dict[str, tuple[FaceRecord, list[float]]] = {}
         self._saved_rows: list[Checkin] = []
+        self._saved_held: dict[int, bytes] = {}
         self._saved_unknown: dict[tuple[datetime, str], int] = {}
 
     def lock_enrollment(self) -> None:
@@ -201,6 +210,7 @@ class FakeUnitOfWork(UnitOfWork):
         self._saved_consents = {k: list(v) for k, v in self._repo.consents.items()}
         self._saved_faces = dict(self._repo.faces)
         self._saved_rows = list(self._log.rows)
+        self._saved_held = dict(self._log.held)
         self._saved_unknown = dict(self._log.unknown)
         self._saved_credentials = tuple(
             dict(part) for part in (self._store.pins, self._store.lockouts, self._store.tokens)
@@ -230,6 +240,8 @@ class FakeUnitOfWork(UnitOfWork):
         self._repo.consents.clear()
         self._repo.consents.update(self._saved_consents)
         self._log.rows[:] = self._saved_rows
+        self._log.held.clear()
+        self._log.held.update(self._saved_held)
         self._log.unknown.clear()
         self._log.unknown.update(self._saved_unknown)
         pins, lockouts, tokens = self._saved_credentials

@@ -55,6 +55,7 @@ def test_bootstrap_gives_the_runner_every_periodic_job_of_a_replica():
     assert [(j.name, j.copies) for j in jobs] == [
         ("photo sweep", 1),
         ("snapshot sweep", 1),
+        ("snapshot upload", 1),
         ("idempotency key sweep", 1),
         ("webhook delivery", 3),
         ("webhook outbox prune", 1),

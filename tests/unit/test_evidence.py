@@ -1,17 +1,18 @@
 """Check-in evidence on fakes: snapshots with check-ins, their sweep, erasure, disputes."""
 
 import contextlib
-import threading
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import Future
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
+from backend.bootstrap.services import snapshot_writer
 from backend.domain.errors import DatabaseUnavailable, StorageUnavailable
 from backend.domain.evidence import SnapshotPolicy
 from backend.domain.sweep import SnapshotSweep
 from tests.unit.fake_background import FakePhotos, FakeSweptSnapshots
-from tests.unit.fake_uow import FakeCheckinWrites
 from tests.unit.fakes import face
 from tests.unit.world import FakeWorld
 
@@ -104,62 +105,67 @@ def test_a_failed_insert_takes_its_snapshot_away(tmp_path):
         assert world.checkins.rows == []
 
 
-def test_the_snapshot_uploads_beside_the_row_and_is_stored_before_the_commit(monkeypatch):
-    """The row is written while the snapshot is on its way (the upload waits for it, so
-    with the upload in the caller's thread this check-in would fail), and the unit of work
-    commits (publishes its event) only once the snapshot is stored."""
+def checked_in_with_moves_deferred() -> tuple[FakeWorld, list[Callable[[], None]], Any]:
+    """A world whose snapshot moves wait in `moves` (run them to move), after one check-in."""
     world = FakeWorld()
     world.embedder.faces[PHOTO] = [face((1.0, 0.0, 0.0))]
-    row_written = threading.Event()
-    published_when_stored: list[int] = []
-    write_row, store = FakeCheckinWrites.add, world.images.put
+    moves: list[Callable[[], None]] = []
 
-    def add(self, *args, **kwargs):
-        row = write_row(self, *args, **kwargs)
-        row_written.set()
-        return row
+    def later(call: Callable[[], None]) -> "Future[None]":
+        moves.append(call)
+        return Future()
 
-    def put(key: str, data: bytes, content_type: str) -> None:
-        if key.startswith("checkins/"):
-            assert row_written.wait(5), "the row was not written while the snapshot uploaded"
-            published_when_stored.append(len(world.published))
-        store(key, data, content_type)
+    world.beside = later
+    services = world.services()
+    services.enrollment.enroll("E1", "Alice", PHOTO)
+    return world, moves, services
 
-    monkeypatch.setattr(FakeCheckinWrites, "add", add)
-    world.images.put = put  # type: ignore[method-assign]
-    with ThreadPoolExecutor(2) as pool:
-        world.beside = pool.submit
-        services = world.services()
-        services.enrollment.enroll("E1", "Alice", PHOTO)
-        before = len(world.published)
-        outcome = services.checkin.check_in(PHOTO, "door")
-    assert outcome.matched and not outcome.repeat
-    assert published_when_stored == [before]  # nothing committed while it uploaded
-    assert len(world.published) == before + 1  # then the check-in's event
+
+def test_the_answer_does_not_wait_for_the_store_and_the_snapshot_commits_in_its_row():
+    """The row commits (its event published) with the crop held in it; the snapshot moves
+    to the store after the answer, and HR can see it in between, from the row."""
+    world, moves, services = checked_in_with_moves_deferred()
+    before = len(world.published)
+    outcome = services.checkin.check_in(PHOTO, "door")
+    assert outcome.matched and not outcome.repeat and len(world.published) == before + 1
+    checkin_id = outcome.checkin.checkin_id
+    assert snapshots(world) == {} and list(world.checkins.held) == [checkin_id]
+    shown = services.evidence.snapshot(checkin_id)  # still held: read from the row
+    assert b"".join(shown.chunks) == world.checkins.held[checkin_id]
+    (move,) = moves
+    move()
     (key,) = snapshots(world)
-    assert world.checkins.rows[-1].snapshot_key == key
+    assert world.checkins.rows[-1].snapshot_key == key and world.checkins.held == {}
+    assert b"".join(services.evidence.snapshot(checkin_id).chunks) == snapshots(world)[key]
 
 
-def test_a_snapshot_the_store_refuses_writes_no_row(tmp_path):
-    world = FakeWorld()
-    world.embedder.faces[PHOTO] = [face((1.0, 0.0, 0.0))]
+def test_a_store_that_is_down_fails_no_check_in_and_the_upload_job_stores_it_later():
+    world, moves, services = checked_in_with_moves_deferred()
     store = world.images.put
+    world.images.put = lambda key, data, content_type: (_ for _ in ()).throw(  # type: ignore[method-assign]
+        StorageUnavailable("the store is down")
+    )
+    outcome = services.checkin.check_in(PHOTO, "door")
+    assert outcome.matched
+    (move,) = moves
+    with pytest.raises(StorageUnavailable):
+        move()
+    assert list(world.checkins.held) == [outcome.checkin.checkin_id] and snapshots(world) == {}
+    world.images.put = store  # type: ignore[method-assign]
+    writer = snapshot_writer(world.adapters())
+    assert writer.store_held() == 1 and writer.store_held() == 0
+    (key,) = snapshots(world)
+    assert world.checkins.rows[-1].snapshot_key == key and world.checkins.held == {}
 
-    def put(key: str, data: bytes, content_type: str) -> None:
-        if key.startswith("checkins/"):
-            raise StorageUnavailable("the store is down")
-        store(key, data, content_type)
 
-    world.images.put = put  # type: ignore[method-assign]
-    with ThreadPoolExecutor(2) as pool:
-        world.beside = pool.submit
-        services = world.services()
-        services.enrollment.enroll("E1", "Alice", PHOTO)
-        before = len(world.published)
-        with pytest.raises(StorageUnavailable):
-            services.checkin.check_in(PHOTO, "door")
-    assert world.checkins.rows == [] and len(world.published) == before
-    assert snapshots(world) == {}
+def test_a_person_erased_before_their_snapshot_moved_leaves_nothing_to_move(tmp_path):
+    world, moves, services = checked_in_with_moves_deferred()
+    services.checkin.check_in(PHOTO, "door")
+    services.admin.erase("E1")
+    assert world.checkins.held == {}  # the row went, and what it held with it
+    (move,) = moves
+    move()
+    assert snapshots(world) == {} and world.checkins.held == {}
 
 
 def test_strangers_keep_no_snapshot_unless_asked(tmp_path):

@@ -31,7 +31,7 @@ from tests.unit.fake_credentials import FakeCredentials
 from tests.unit.fake_directory import FakeDirectory, FakeGroups
 from tests.unit.fake_gallery import FakeGalleryRow
 from tests.unit.fake_privacy import FakeConsentRecords, FakeRetentionRecords
-from tests.unit.fake_records import FakeChallengeLedger, FakeCheckinLog
+from tests.unit.fake_records import FakeChallengeLedger, FakeCheckinLog, FakeHeldSnapshots
 from tests.unit.fake_sign_in import FakeSessionStore
 from tests.unit.fake_sites import FakePunchLog, FakeSiteStore
 from tests.unit.fake_uow import FakeUnitOfWork
@@ -64,7 +64,8 @@ class FakeWorld:
         self.key_store.sites = self.site_store.sites  # a key's site is one of these
         self.published: list[Event] = []  # the outbox: events of committed units of work
         self.units: list[FakeUnitOfWork] = []  # every unit of work begun, in order
-        self.beside: Beside = at_once  # where the snapshot upload runs (a thread pool: real)
+        # where a snapshot moves to the store after the answer (a thread pool: real)
+        self.beside: Beside = at_once
 
     def unit_of_work(self) -> FakeUnitOfWork:
         unit = FakeUnitOfWork(
@@ -91,6 +92,7 @@ class FakeWorld:
             challenges=self.ledger,
             swept_gallery=FakeSweptGallery(),
             swept_snapshots=FakeSweptSnapshots(),
+            held_snapshots=FakeHeldSnapshots(self.checkins, self.images),
             swept_photos=FakePhotos(),
             consents=self.consents,
             retention=self.retention,

@@ -6,7 +6,14 @@ from contextlib import AbstractContextManager
 from datetime import date, datetime
 from typing import Protocol
 
-from backend.domain.model import CheckinFilter, CheckinRow, DailyAttendance, Dispute, Page
+from backend.domain.model import (
+    CheckinFilter,
+    CheckinRow,
+    DailyAttendance,
+    Dispute,
+    Page,
+    StoredPhoto,
+)
 from backend.domain.site_model import Punch
 
 
@@ -47,6 +54,25 @@ class SweptSnapshots(Protocol):
     def forget_snapshots_before(self, cutoff: datetime, limit: int) -> list[str]:
         """Unlink up to `limit` snapshots of check-ins older than cutoff from their rows
         (committed) and return their keys, for the caller to delete."""
+        ...
+
+
+class HeldSnapshots(Protocol):
+    """Check-in snapshots held in their rows until the object store has them (the answer
+    does not wait for the store; the row and its snapshot commit together)."""
+
+    def store(self, checkin_id: int) -> bool:
+        """Move this check-in's held snapshot to the object store, under the row's lock (an
+        erasure or a sweep of the row waits for it); False when there was none to move
+        (moved already, being moved by another replica, or the row let it go)."""
+        ...
+
+    def store_held(self, limit: int) -> int:
+        """Move up to `limit` held snapshots (a crash or an outage left them); how many."""
+        ...
+
+    def held(self, checkin_id: int) -> StoredPhoto | None:
+        """The check-in's snapshot while it is still held, opened; None when it is not."""
         ...
 
 
