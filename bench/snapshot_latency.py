@@ -4,8 +4,8 @@ costs on the server.
 Run: .venv/bin/python -m bench --only snapshot_latency [--quick]
 Starts its own stack with CHECKIN_REPEAT_SECONDS=0 (every matched check-in writes a row)
 and two backends on the same embedder, database and store: one keeping snapshots
-(CHECKIN_SNAPSHOT_DAYS=30: the embedder returns the aligned crop as JPEG, the backend
-holds it in the row and stores it after the answer) and one keeping none (CHECKIN_SNAPSHOT_DAYS=0). Matched
+(CHECKIN_SNAPSHOT_DAYS=30: the embedder returns the aligned crop as JPEG, the backend holds
+it in the row, stores it after the answer) and one keeping none (CHECKIN_SNAPSHOT_DAYS=0). Matched
 check-ins of a 640x480 frame of obama2.jpg go to the two in turns, so both see the same
 load; the difference of the medians is the snapshot's cost. Then a kiosk key set to the
 head-turn challenge asks for challenges (until one asks for a left turn) and answers with
