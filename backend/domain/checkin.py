@@ -154,8 +154,8 @@ class CheckInService:
             uow.checkins.count_unknown(api_key_name, not_allowed=elsewhere)
             uow.emit(events.checkin_unknown(kiosk, distance))
             uow.commit()
-        if kept is not None and self._snapshots is not None:
-            self._snapshots.store_soon(kept.checkin_id)
+        if kept is not None and kept.snapshot_key and crop and self._snapshots is not None:
+            self._snapshots.store_soon(kept.checkin_id, kept.snapshot_key, crop)
         return CheckInOutcome(matched=False, reason=reason)
 
     def _known_elsewhere(self, embedding: list[float], gallery: GalleryState) -> bool:
@@ -165,8 +165,8 @@ class CheckInService:
     def _matched(self, match: Match, kiosk: Kiosk, crop: bytes | None) -> CheckInOutcome:
         """One row per person per repeat window, whichever kiosk or replica sees them.
 
-        The snapshot commits in the row (the answer does not wait for the object store)
-        and moves to the store after the commit; a repeat writes neither."""
+        The snapshot commits held beside the row (the answer does not wait for the object
+        store) and goes to the store after the commit; a repeat writes neither."""
         snapshots = self._snapshots if crop is not None else None
         key = None if snapshots is None else snapshots.new_key(match.employee_id)
         with self._uow() as uow:
@@ -182,6 +182,6 @@ class CheckInService:
             )
             if not repeat:  # a repeat wrote nothing: the unit is not committed
                 uow.commit()
-        if snapshots is not None and not repeat:
-            snapshots.store_soon(checkin.checkin_id)
+        if snapshots is not None and key is not None and crop is not None and not repeat:
+            snapshots.store_soon(checkin.checkin_id, key, crop)
         return CheckInOutcome(matched=True, match=match, checkin=checkin, repeat=repeat)

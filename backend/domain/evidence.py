@@ -50,10 +50,11 @@ def at_once(call: Callable[[], None]) -> "Future[None]":
 
 class SnapshotWriter:
     """Keeps the kiosk's crop with its check-in without the answer waiting for the object
-    store. The crop goes into the check-in's own row, so the row and its snapshot commit
-    together: a row may name a snapshot still on its way to the store, never one that will
-    not come. After the commit the crop moves to the store beside the answer (`beside`);
-    the snapshot upload job of any replica moves what a crash or an outage left held."""
+    store. The crop is held beside the check-in's row, in its transaction, so the row and
+    its snapshot commit together: a row may name a snapshot still on its way to the store,
+    never one that will not come. After the commit the crop goes to the store beside the
+    answer (`beside`); the snapshot upload job of any replica stores what a crash or an
+    outage left held."""
 
     def __init__(
         self,
@@ -72,12 +73,13 @@ class SnapshotWriter:
         """The object key a new snapshot of this person (None: no one matched) gets."""
         return snapshot_key(employee_id, f"{self._now():%Y%m%dT%H%M%S}-{self._new_id()}")
 
-    def store_soon(self, checkin_id: int) -> None:
-        """Move the committed check-in's snapshot to the store; the caller does not wait
-        (a failure leaves it held, for the upload job)."""
+    def store_soon(self, checkin_id: int, key: str, jpeg: bytes) -> None:
+        """Store the committed check-in's snapshot from memory (the bytes its row holds)
+        and let the hold go; the caller does not wait (a failure leaves it held, for the
+        upload job)."""
 
         def move() -> None:
-            self._held.store(checkin_id)
+            self._held.store(checkin_id, key, jpeg)
 
         self._beside(move)
 

@@ -59,8 +59,7 @@ class PgSweptSnapshots(PgSweptGallery):
                     "WITH old AS (SELECT id, snapshot_key FROM checkin "
                     "WHERE snapshot_key IS NOT NULL AND created_at < :cutoff "
                     "ORDER BY created_at LIMIT :n FOR UPDATE SKIP LOCKED) "
-                    "UPDATE checkin c SET snapshot_key = NULL, snapshot_held = NULL FROM old "
-                    "WHERE c.id = old.id "
+                    "UPDATE checkin c SET snapshot_key = NULL FROM old WHERE c.id = old.id "
                     "RETURNING old.snapshot_key"
                 ),
                 {"cutoff": cutoff, "n": limit},

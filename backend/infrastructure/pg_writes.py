@@ -134,11 +134,18 @@ class PgFaceWrites:
         faces = self._db.execute(
             text("DELETE FROM face WHERE employee_id = :e"), {"e": employee_id}
         ).rowcount
-        # The attendance rows stay; their link to the face and its snapshot goes.
+        # The attendance rows stay; their link to the face and its snapshot goes, with any
+        # snapshot still held for the store.
+        self._db.execute(
+            text(
+                "DELETE FROM snapshot_hold h USING checkin c "
+                "WHERE h.checkin_id = c.id AND c.employee_id = :e"
+            ),
+            {"e": employee_id},
+        )
         snapshots = self._db.execute(
             text(
-                "UPDATE checkin SET snapshot_key = NULL, snapshot_held = NULL, face_id = NULL "
-                "WHERE employee_id = :e "
+                "UPDATE checkin SET snapshot_key = NULL, face_id = NULL WHERE employee_id = :e "
                 "AND (snapshot_key IS NOT NULL OR face_id IS NOT NULL)"
             ),
             {"e": employee_id},
@@ -212,13 +219,19 @@ class PgCheckinWrites:
         held = None
         if snapshot_key is not None and snapshot_jpeg is not None:
             held = self._seal(snapshot_key, snapshot_jpeg, SNAPSHOT_TYPE)
+        # One statement either way: the hold goes in with its row (no round trip more).
+        hold = (
+            ", hold AS (INSERT INTO snapshot_hold (checkin_id, body) SELECT id, :held FROM added)"
+            if held is not None
+            else ""
+        )
         row = self._db.execute(
             text(
-                "INSERT INTO checkin (employee_id, matched, distance, api_key_name, "
-                "created_at, face_id, snapshot_key, snapshot_held, method, site_id, direction) "
+                "WITH added AS (INSERT INTO checkin (employee_id, matched, distance, "
+                "api_key_name, created_at, face_id, snapshot_key, method, site_id, direction) "
                 "VALUES (:e, :m, :d, :k, coalesce(CAST(:at AS timestamptz), clock_timestamp()), "
-                ":f, :s, :held, :method, :site, :dir) "
-                "RETURNING id, created_at"
+                f":f, :s, :method, :site, :dir) RETURNING id, created_at){hold} "
+                "SELECT id, created_at FROM added"
             ),
             {
                 "e": employee_id,

@@ -54,8 +54,9 @@ def traces(stack: Stack, person: str) -> dict[str, int]:
             counts = {
                 "faces": "SELECT count(*) FROM face WHERE employee_id = :e",
                 "links": "SELECT count(*) FROM checkin WHERE employee_id = :e "
-                "AND (snapshot_key IS NOT NULL OR snapshot_held IS NOT NULL "
-                "OR face_id IS NOT NULL)",
+                "AND (snapshot_key IS NOT NULL OR face_id IS NOT NULL)",
+                "held": "SELECT count(*) FROM snapshot_hold h JOIN checkin c "
+                "ON c.id = h.checkin_id WHERE c.employee_id = :e",
                 "checkins": "SELECT count(*) FROM checkin WHERE employee_id = :e",
             }
             found = {k: db.execute(text(q), {"e": person}).scalar_one() for k, q in counts.items()}
@@ -117,6 +118,7 @@ def test_no_consent_no_face_then_signed_enrolled_exported_and_withdrawn(consenti
     assert after == {
         "faces": 0,
         "links": 0,
+        "held": 0,
         "checkins": 1,
         "vectors": 0,
         "photos": 0,

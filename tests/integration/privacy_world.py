@@ -71,7 +71,14 @@ def biometric_traces(engine: Engine, store: S3ImageStore, employee_id: str) -> d
         links = db.execute(
             text(
                 "SELECT count(*) FROM checkin WHERE employee_id = :e "
-                "AND (snapshot_key IS NOT NULL OR snapshot_held IS NOT NULL OR face_id IS NOT NULL)"
+                "AND (snapshot_key IS NOT NULL OR face_id IS NOT NULL)"
+            ),
+            {"e": employee_id},
+        ).scalar_one()
+        links += db.execute(
+            text(
+                "SELECT count(*) FROM snapshot_hold h JOIN checkin c ON c.id = h.checkin_id "
+                "WHERE c.employee_id = :e"
             ),
             {"e": employee_id},
         ).scalar_one()

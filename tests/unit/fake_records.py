@@ -26,7 +26,7 @@ class FakeCheckinLog:
         self.now = lambda: datetime.now(UTC)
         self.error: BaseException | None = None
         # Snapshots held in their rows until stored (checkin_id: the crop), as
-        # checkin.snapshot_held holds them.
+        # snapshot_hold holds them.
         self.held: dict[int, bytes] = {}
 
     def _named(self, row: Checkin) -> CheckinRow:
@@ -117,17 +117,23 @@ class FakeHeldSnapshots:
         rows = [r for r in self._log.rows if r.checkin_id == checkin_id]
         return rows[0].snapshot_key if rows else None
 
-    def store(self, checkin_id: int) -> bool:
-        key = self._named(checkin_id)
-        if checkin_id not in self._log.held or key is None:
-            self._log.held.pop(checkin_id, None)  # the row let it go
+    def store(self, checkin_id: int, key: str, jpeg: bytes) -> bool:
+        self._images.put(key, jpeg, "image/jpeg")
+        self._log.held.pop(checkin_id, None)
+        if self._named(checkin_id) != key:  # the row let it go meanwhile
+            self._images.delete(key)
             return False
-        self._images.put(key, self._log.held[checkin_id], "image/jpeg")
-        del self._log.held[checkin_id]
         return True
 
     def store_held(self, limit: int) -> int:
-        return sum(self.store(checkin_id) for checkin_id in sorted(self._log.held)[:limit])
+        stored = 0
+        for checkin_id in sorted(self._log.held)[:limit]:
+            key = self._named(checkin_id)
+            if key is None:
+                del self._log.held[checkin_id]
+            else:
+                stored += self.store(checkin_id, key, self._log.held[checkin_id])
+        return stored
 
     def held(self, checkin_id: int) -> StoredPhoto | None:
         if checkin_id not in self._log.held or self._named(checkin_id) is None:

@@ -158,13 +158,13 @@ def test_a_store_that_is_down_fails_no_check_in_and_the_upload_job_stores_it_lat
     assert world.checkins.rows[-1].snapshot_key == key and world.checkins.held == {}
 
 
-def test_a_person_erased_before_their_snapshot_moved_leaves_nothing_to_move(tmp_path):
+def test_a_person_erased_before_their_snapshot_was_stored_leaves_no_object(tmp_path):
     world, moves, services = checked_in_with_moves_deferred()
     services.checkin.check_in(PHOTO, "door")
     services.admin.erase("E1")
     assert world.checkins.held == {}  # the row went, and what it held with it
     (move,) = moves
-    move()
+    move()  # the store gets it, then finds no row naming it: taken away again
     assert snapshots(world) == {} and world.checkins.held == {}
 
 

@@ -58,17 +58,17 @@ class SweptSnapshots(Protocol):
 
 
 class HeldSnapshots(Protocol):
-    """Check-in snapshots held in their rows until the object store has them (the answer
-    does not wait for the store; the row and its snapshot commit together)."""
+    """Check-in snapshots held beside their rows until the object store has them (the
+    answer does not wait for the store; the row and its held snapshot commit together)."""
 
-    def store(self, checkin_id: int) -> bool:
-        """Move this check-in's held snapshot to the object store, under the row's lock (an
-        erasure or a sweep of the row waits for it); False when there was none to move
-        (moved already, being moved by another replica, or the row let it go)."""
+    def store(self, checkin_id: int, key: str, jpeg: bytes) -> bool:
+        """Store the committed check-in's snapshot (`jpeg`, as its row holds it) under
+        `key`, then let the hold go; False when the row no longer names it (erased
+        meanwhile: the object is deleted again)."""
         ...
 
     def store_held(self, limit: int) -> int:
-        """Move up to `limit` held snapshots (a crash or an outage left them); how many."""
+        """Store up to `limit` held snapshots (a crash or an outage left them); how many."""
         ...
 
     def held(self, checkin_id: int) -> StoredPhoto | None:

@@ -1,11 +1,14 @@
-"""A check-in's snapshot held in its own row until the object store has it: the answer
-no longer waits for the store. The row and its snapshot commit together (a row never
-names a snapshot that will not come); the replica that answered stores it right after,
-and the snapshot upload job of any replica stores what a crash or an outage left held.
+"""A check-in's snapshot held beside its row until the object store has it: the answer no
+longer waits for the store. The row and its held snapshot commit together (a row never
+names a snapshot that will not come); the replica that answered stores it right after and
+deletes the hold, and the snapshot upload job of any replica stores what a crash or an
+outage left held.
 
-Sealed as the store will keep it (when storage keys are set). EXTERNAL storage: JPEG and
-sealed bytes do not compress, so PostgreSQL does not try. The partial index finds the
-few rows still holding one.
+A table of its own, not a column of checkin: holds come and go within milliseconds, and
+there they churn a small table with one index instead of rewriting check-in rows and
+every index on them. Sealed as the store will keep it (when storage keys are set). MAIN
+storage: a ~4 kB crop stays in the row (no TOAST table), compression is tried and given up
+quickly on JPEG or sealed bytes. The row's deletion or erasure takes its hold with it.
 
 Revision ID: 0018
 Revises: 0017
@@ -18,11 +21,13 @@ down_revision = "0017"
 
 
 def upgrade() -> None:
-    op.execute("ALTER TABLE checkin ADD COLUMN snapshot_held bytea")
-    op.execute("ALTER TABLE checkin ALTER COLUMN snapshot_held SET STORAGE EXTERNAL")
-    op.execute("CREATE INDEX checkin_snapshot_held ON checkin (id) WHERE snapshot_held IS NOT NULL")
+    op.execute(
+        "CREATE TABLE snapshot_hold ("
+        "checkin_id bigint PRIMARY KEY REFERENCES checkin (id) ON DELETE CASCADE, "
+        "body bytea NOT NULL)"
+    )
+    op.execute("ALTER TABLE snapshot_hold ALTER COLUMN body SET STORAGE MAIN")
 
 
 def downgrade() -> None:
-    op.execute("DROP INDEX checkin_snapshot_held")
-    op.execute("ALTER TABLE checkin DROP COLUMN snapshot_held")
+    op.execute("DROP TABLE snapshot_hold")

@@ -29,8 +29,10 @@ if PAUSE and sys.orig_argv[1:3] == ["-m", "backend"]:
     def pause(key: str) -> None:
         mark = os.path.join(MARK, uuid.uuid4().hex) if MARK else None
         if mark:
-            with open(mark, "w") as waiting:
+            # written aside and renamed: a test never reads a mark before its key is in it
+            with open(mark + ".part", "w") as waiting:
                 waiting.write(key)
+            os.replace(mark + ".part", mark)
         time.sleep(PAUSE)
         if mark:
             os.unlink(mark)
