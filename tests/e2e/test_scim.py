@@ -16,6 +16,7 @@ from backend.infrastructure.database import sqlalchemy_url
 from facegate.samples import frame
 from tests.backends import Stack, create_key
 from tests.conftest import run_cli
+from tests.e2e.test_checkin_api import stored_snapshots
 from tests.e2e.test_privacy import call, traces
 from tests.scim_client import HttpxSCIMClient
 from tests.unit import scim_examples as examples
@@ -189,6 +190,7 @@ def test_deactivated_over_scim_then_retention_leaves_no_biometric_trace(consenti
             timeout=60,
         ).json()
         assert seen["matched"] is True and seen["employee_id"] == person
+        assert stored_snapshots(stack, f"checkins/employees/{person}/")  # after the answer
         before = traces(stack, person)
         assert before["faces"] == 1 and before["vectors"] >= 1
         assert before["photos"] == 1 and before["snapshots"] == 1
@@ -201,6 +203,7 @@ def test_deactivated_over_scim_then_retention_leaves_no_biometric_trace(consenti
     assert traces(stack, person) == {
         "faces": 0,
         "links": 0,
+        "held": 0,
         "checkins": 1,
         "vectors": 0,
         "photos": 0,
