@@ -22,6 +22,7 @@ from backend.bootstrap.opening import (
 from backend.calibration import load_calibration
 from backend.config import BackendSettings
 from backend.domain.calibration import Calibration
+from backend.domain.errors import DomainError
 from backend.domain.evidence import Beside, at_once
 from backend.domain.model import ModelInfo
 from backend.domain.ports import (
@@ -193,6 +194,15 @@ def connect(settings: BackendSettings, *, bind_model: bool = True) -> Adapters:
     # few threads keep most of the pool for check-ins; what waits stays held in its row.
     uploads = ThreadPoolExecutor(SNAPSHOT_UPLOADERS, thread_name_prefix="snapshot-upload")
 
+    held = PgHeldSnapshots(engine, images)
+
+    def let_go_of_held() -> None:
+        """At shutdown, after the last uploads: the holds of what they stored go now."""
+        try:
+            held.let_go()
+        except DomainError as error:  # the database is gone: another replica's job will
+            log.warning("held snapshots left for the upload job: %s", error.message)
+
     def beside(call: Callable[[], None]) -> "Future[None]":
         future = uploads.submit(call)
         future.add_done_callback(log_failure)
@@ -215,7 +225,7 @@ def connect(settings: BackendSettings, *, bind_model: bool = True) -> Adapters:
         challenges=PgChallengeLedger(engine),
         swept_gallery=PgSweptGallery(engine),
         swept_snapshots=PgSweptSnapshots(engine),
-        held_snapshots=PgHeldSnapshots(engine, images),
+        held_snapshots=held,
         swept_photos=images,
         audit=PgAuditLog(engine),
         resealable=images,
@@ -232,5 +242,5 @@ def connect(settings: BackendSettings, *, bind_model: bool = True) -> Adapters:
         rate_buckets=PgRateBuckets(engine),
         probes={"database": database_probe, "storage": images.ping, "embedder": embedder.ready},
         beside=beside,
-        closers=[embedder.close, uploads.shutdown, engine.dispose],
+        closers=[embedder.close, uploads.shutdown, let_go_of_held, engine.dispose],
     )

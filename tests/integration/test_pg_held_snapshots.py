@@ -7,7 +7,11 @@ import os
 from sqlalchemy import text
 
 from backend.domain.evidence import SNAPSHOT_TYPE
-from backend.infrastructure.pg_held_snapshots import PgHeldSnapshots
+from backend.infrastructure.pg_held_snapshots import (
+    LET_GO_BATCH,
+    LET_GO_SECONDS,
+    PgHeldSnapshots,
+)
 from backend.infrastructure.pg_unit_of_work import PgUnitOfWork
 from backend.infrastructure.pg_writes import PgFaceWrites
 from backend.infrastructure.sealed_store import SealedImageStore
@@ -39,6 +43,12 @@ def hold_of(engine, checkin_id: int) -> bytes | None:
     return None if held is None else bytes(held)
 
 
+def age_holds(engine) -> None:
+    """Holds as a crash leaves them: older than the upload job's grace."""
+    with engine.begin() as db:
+        db.execute(text("UPDATE snapshot_hold SET held_at = now() - interval '1 minute'"))
+
+
 def erase_biometrics(engine) -> None:
     with engine.begin() as db:
         assert PgFaceWrites(db, 100).destroy_biometrics("E1") is not None
@@ -55,7 +65,9 @@ def test_a_held_snapshot_is_sealed_read_from_its_hold_and_stored_once(engine, st
     shown = held.held(checkin_id)
     assert shown is not None and b"".join(shown.chunks) == jpeg
     assert shown.content_type == SNAPSHOT_TYPE
-    assert held.store(checkin_id, KEY, jpeg) is True
+    held.store(checkin_id, KEY, jpeg)
+    assert store.exists(KEY) and hold_of(engine, checkin_id) == in_hold  # let go in batches
+    assert held.let_go() == 1 and held.let_go() == 0
     assert hold_of(engine, checkin_id) is None and held.held(checkin_id) is None
     assert is_sealed(store.get(KEY)) and images.get(KEY) == jpeg
     assert held.store_held(10) == 0  # nothing left for the job
@@ -65,6 +77,8 @@ def test_the_upload_job_stores_what_is_held_in_batches(engine, store, photos):
     images = sealing(store)
     held = PgHeldSnapshots(engine, images)
     ids = [check_in(engine, images, photos["obama.jpg"], f"{KEY}-{n}") for n in range(3)]
+    assert held.store_held(2) == 0  # just held: their replica is storing them
+    age_holds(engine)
     assert held.store_held(2) == 2 and held.store_held(2) == 1 and held.store_held(2) == 0
     assert all(hold_of(engine, i) is None for i in ids)
     assert sorted(store.keys("checkins/employees/E1/")) == sorted(f"{KEY}-{n}" for n in range(3))
@@ -81,7 +95,8 @@ def test_an_erasure_takes_the_hold_and_a_store_that_comes_after_leaves_no_object
     checkin_id = check_in(engine, images, photos["obama.jpg"])
     erase_biometrics(engine)
     assert hold_of(engine, checkin_id) is None and held.held(checkin_id) is None
-    assert held.store(checkin_id, KEY, photos["obama.jpg"]) is False
+    held.store(checkin_id, KEY, photos["obama.jpg"])
+    assert held.let_go() == 0  # the row no longer names it: the object goes again
     assert not store.exists(KEY) and held.store_held(10) == 0
 
 
@@ -89,7 +104,8 @@ def test_an_erasure_after_the_store_deletes_the_stored_object(engine, store, pho
     images = sealing(store)
     held = PgHeldSnapshots(engine, images)
     checkin_id = check_in(engine, images, photos["obama.jpg"])
-    assert held.store(checkin_id, KEY, photos["obama.jpg"]) is True and store.exists(KEY)
+    held.store(checkin_id, KEY, photos["obama.jpg"])
+    assert held.let_go() == 1 and store.exists(KEY)
     erase_biometrics(engine)
     store.delete_prefix("checkins/employees/E1/")  # as the use case does after its commit
     assert not store.exists(KEY)
@@ -103,5 +119,23 @@ def test_the_job_lets_go_of_a_hold_whose_row_no_longer_names_it(engine, store, p
     checkin_id = check_in(engine, images, photos["obama.jpg"])
     with engine.begin() as db:
         db.execute(text("UPDATE checkin SET snapshot_key = NULL WHERE id = :i"), {"i": checkin_id})
+    age_holds(engine)
     assert held.store_held(10) == 0
     assert hold_of(engine, checkin_id) is None and not store.exists(KEY)
+
+
+def test_holds_go_in_batches_of_a_size_or_an_age(engine, store, photos):
+    images = sealing(store)
+    now = [0.0]
+    held = PgHeldSnapshots(engine, images, clock=lambda: now[0])
+    jpeg = photos["obama.jpg"]
+    ids = [check_in(engine, images, jpeg, f"{KEY}-{n}") for n in range(LET_GO_BATCH + 2)]
+    for n, checkin_id in enumerate(ids[:LET_GO_BATCH]):
+        held.store(checkin_id, f"{KEY}-{n}", jpeg)
+    assert all(hold_of(engine, i) is None for i in ids[:LET_GO_BATCH])  # a full batch went
+    held.store(ids[-2], f"{KEY}-{LET_GO_BATCH}", jpeg)
+    assert hold_of(engine, ids[-2]) is not None
+    now[0] += LET_GO_SECONDS
+    held.store(ids[-1], f"{KEY}-{LET_GO_BATCH + 1}", jpeg)
+    assert hold_of(engine, ids[-2]) is None and hold_of(engine, ids[-1]) is None  # by age
+    assert len(store.keys("checkins/employees/E1/")) == LET_GO_BATCH + 2

@@ -61,14 +61,15 @@ class HeldSnapshots(Protocol):
     """Check-in snapshots held beside their rows until the object store has them (the
     answer does not wait for the store; the row and its held snapshot commit together)."""
 
-    def store(self, checkin_id: int, key: str, jpeg: bytes) -> bool:
-        """Store the committed check-in's snapshot (`jpeg`, as its row holds it) under
-        `key`, then let the hold go; False when the row no longer names it (erased
-        meanwhile: the object is deleted again)."""
+    def store(self, checkin_id: int, key: str, jpeg: bytes) -> None:
+        """Store the committed check-in's snapshot (`jpeg`, as it is held) under `key`;
+        its hold goes soon after (in batches), or the object again if the row no longer
+        names it by then (erased meanwhile)."""
         ...
 
     def store_held(self, limit: int) -> int:
-        """Store up to `limit` held snapshots (a crash or an outage left them); how many."""
+        """Store up to `limit` held snapshots that a crash or an outage left (and let go
+        of the holds of what this process stored); how many were stored."""
         ...
 
     def held(self, checkin_id: int) -> StoredPhoto | None:

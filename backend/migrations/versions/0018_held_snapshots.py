@@ -1,8 +1,9 @@
 """A check-in's snapshot held beside its row until the object store has it: the answer no
 longer waits for the store. The row and its held snapshot commit together (a row never
 names a snapshot that will not come); the replica that answered stores it right after and
-deletes the hold, and the snapshot upload job of any replica stores what a crash or an
-outage left held.
+deletes the holds of what it stored in batches, and the snapshot upload job of any replica
+stores what a crash or an outage left held (held_at: holds older than a few seconds only,
+not those whose replica is about to let them go).
 
 A table of its own, not a column of checkin: holds come and go within milliseconds, and
 there they churn a small table with one index instead of rewriting check-in rows and
@@ -24,7 +25,8 @@ def upgrade() -> None:
     op.execute(
         "CREATE TABLE snapshot_hold ("
         "checkin_id bigint PRIMARY KEY REFERENCES checkin (id) ON DELETE CASCADE, "
-        "body bytea NOT NULL)"
+        "body bytea NOT NULL, "
+        "held_at timestamptz NOT NULL DEFAULT now())"
     )
     op.execute("ALTER TABLE snapshot_hold ALTER COLUMN body SET STORAGE MAIN")
 
