@@ -49,11 +49,35 @@ def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
     return True
 
 
+# free_port's ports: from here up to the kernel's range for outgoing connections.
+LOWEST_FREE_PORT = 10000
+# Ports this process handed out: not handed out again (their owner may not listen yet).
+_handed_out: set[int] = set()
+
+
+def outgoing_ports_start() -> int:
+    """The first port the kernel gives outgoing connections their local end from."""
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768  # Linux's default
+
+
 def free_port() -> int:
-    with socket.socket() as probe:
+    """A free port below the kernel's range for outgoing connections. A port the kernel
+    picks (bind to 0) comes from that range, where any outgoing connection may take it
+    between our choice and the child's bind: etcd's peers once took the one chosen for
+    HAProxy, and the stack did not start."""
+    top = outgoing_ports_start()
+    for _ in range(500 if top > LOWEST_FREE_PORT + 1000 else 0):
+        port = LOWEST_FREE_PORT + secrets.randbelow(top - LOWEST_FREE_PORT)
+        if port not in _handed_out and port_is_free(port):
+            _handed_out.add(port)
+            return port
+    with socket.socket() as probe:  # an unusual range: the kernel's choice after all
         probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
+        chosen: int = probe.getsockname()[1]
+        return chosen
 
 
 def weed_ports(base: int) -> list[int]:
@@ -66,7 +90,9 @@ def free_weed_port() -> int:
     """An S3 port whose whole block of weed ports (and their gRPC twins) is free."""
     for _ in range(200):
         base = 20000 + secrets.randbelow(20000)
-        if all(port_is_free(p) for p in weed_ports(base)):
+        block = weed_ports(base)
+        if not _handed_out.intersection(block) and all(port_is_free(p) for p in block):
+            _handed_out.update(block)
             return base
     raise RuntimeError("no free block of ports for the S3 server")
 
