@@ -34,7 +34,8 @@ DOCUMENTED: dict[int, set[str | None]] = {
     409: {"photo_already_enrolled", "face_already_enrolled", "possible_duplicate"},
     422: {"no_face_detected", "low_quality", "multiple_faces", "invalid_image"},
     429: {"rate_limited"},
-    503: {"embedder_unavailable", "database_unavailable", "storage_unavailable"},
+    # commit_unknown: PostgreSQL killed while a COMMIT was on its way (docs/api.md)
+    503: {"embedder_unavailable", "database_unavailable", "storage_unavailable", "commit_unknown"},
 }
 
 
