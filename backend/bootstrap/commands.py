@@ -33,6 +33,7 @@ from backend.domain.rotation import StorageRotation
 from backend.infrastructure.database import migrate
 from backend.infrastructure.pg_audit import PgAuditLog
 from backend.infrastructure.pg_checkins import PgCheckinLog
+from backend.infrastructure.pg_held_snapshots import PgHeldSnapshots
 from backend.infrastructure.pg_keys import PgApiKeyStore
 from backend.infrastructure.pg_retention import PgRetentionRecords
 from backend.infrastructure.pg_rotation import PgRotationLedger
@@ -84,7 +85,10 @@ def storage_rotation(settings: BackendSettings) -> AbstractContextManager[Storag
         store = image_store(settings)
         store.ensure_bucket()
         return StorageRotation(
-            store=store, ledger=PgRotationLedger(engine), audit=PgAuditLog(engine)
+            store=store,
+            ledger=PgRotationLedger(engine),
+            audit=PgAuditLog(engine),
+            held=PgHeldSnapshots(engine, store),
         )
 
     return on_database(settings, rotation)

@@ -79,7 +79,10 @@ def storage_rotation(adapters: Adapters) -> StorageRotation | None:
     if adapters.resealable is None or adapters.rotation_ledger is None:
         return None
     return StorageRotation(
-        store=adapters.resealable, ledger=adapters.rotation_ledger, audit=adapters.audit
+        store=adapters.resealable,
+        ledger=adapters.rotation_ledger,
+        audit=adapters.audit,
+        held=adapters.held_snapshots,
     )
 
 

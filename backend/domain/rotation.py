@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from backend.domain.audit import STORAGE_ROTATED, STORAGE_ROTATION_STARTED, SYSTEM, Actor
 from backend.domain.errors import ValidationFailed
-from backend.domain.ports import AuditTrail, ResealableStore, RotationLedger
+from backend.domain.ports import AuditTrail, HeldSnapshots, ResealableStore, RotationLedger
 from backend.domain.ports.storage import Step
 
 
@@ -26,10 +26,12 @@ class StorageRotation:
         store: ResealableStore,
         ledger: RotationLedger,
         audit: AuditTrail,
+        held: HeldSnapshots | None = None,
         batch: int = 20,
         wait: Callable[[float], None] = time.sleep,
     ) -> None:
         self._store = store
+        self._held = held
         self._ledger = ledger
         self._audit = audit
         self._batch = batch
@@ -74,6 +76,10 @@ class StorageRotation:
         def work(cursor: str) -> tuple[str, int] | None:
             names = self._store.names_after(cursor, self._batch)
             if not names:
+                # Snapshots still held for the store are sealed copies of objects to
+                # come: they move to the new key too before the rotation is done.
+                if self._held is not None:
+                    self._held.reseal_held()
                 return None
             rewritten = sum(1 for name in names if self._store.reseal(name))
             if progress:

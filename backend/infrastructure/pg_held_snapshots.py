@@ -77,6 +77,40 @@ class PgHeldSnapshots:
             return None
         return self._store.opened(row.snapshot_key, bytes(row.body), SNAPSHOT_TYPE)
 
+    def reseal_held(self, batch: int = 100) -> int:
+        """Seal with the current storage key every hold sealed with another (a rotation's
+        last step: the holds are copies of objects still to come, and an old key may be
+        removed once the rotation is done); how many were resealed. A hold stored or let
+        go meanwhile is left as it is: its object was resealed on its way to the store."""
+        resealed = 0
+        after = 0
+        while True:
+            with statements(self._engine) as db:
+                held = db.execute(
+                    text(
+                        "SELECT h.checkin_id, h.body, c.snapshot_key FROM snapshot_hold h "
+                        "JOIN checkin c ON c.id = h.checkin_id "
+                        "WHERE h.checkin_id > :after ORDER BY h.checkin_id LIMIT :n"
+                    ),
+                    {"after": after, "n": batch},
+                ).all()
+                if not held:
+                    return resealed
+                after = held[-1].checkin_id
+                for row in held:
+                    if row.snapshot_key is None:  # let go by its row: the job drops it
+                        continue
+                    body = bytes(row.body)
+                    current = self._store.current_seal(row.snapshot_key, body, SNAPSHOT_TYPE)
+                    if current != body:
+                        resealed += db.execute(
+                            text(
+                                "UPDATE snapshot_hold SET body = :new "
+                                "WHERE checkin_id = :i AND body = :old"
+                            ),
+                            {"new": current, "i": row.checkin_id, "old": body},
+                        ).rowcount
+
     def let_go(self) -> int:
         """Let go of the holds of what this replica stored; how many it still named (at
         shutdown too: what is left here would wait for another replica's job)."""

@@ -6,7 +6,7 @@ from itertools import islice
 
 from backend.domain.model import StoredPhoto
 from backend.infrastructure.s3_store import S3ImageStore
-from backend.infrastructure.sealing import Keyring, is_sealed
+from backend.infrastructure.sealing import Keyring, is_sealed, key_id_of
 
 SEALED_TYPE = "application/octet-stream"  # what the object store sees of a sealed photo
 
@@ -24,7 +24,7 @@ class SealedImageStore:
         return self._keys.current
 
     def put(self, key: str, data: bytes, content_type: str) -> None:
-        self.put_sealed(key, self.sealed(key, data, content_type), content_type)
+        self._put(key, self.sealed(key, data, content_type), content_type)
 
     def sealed(self, key: str, data: bytes, content_type: str) -> bytes:
         """The bytes `put` stores under `key`: sealed with the current key, or as they are
@@ -32,7 +32,19 @@ class SealedImageStore:
         return self._keys.seal(key, data, content_type) if self._keys.enabled else data
 
     def put_sealed(self, key: str, blob: bytes, content_type: str) -> None:
-        """Store what `sealed` made of a `content_type` object, as it is."""
+        """Store what `sealed` made of a `content_type` object, resealed first when the
+        current key is another by now (a storage key rotation ran while it was held)."""
+        self._put(key, self.current_seal(key, blob, content_type), content_type)
+
+    def current_seal(self, key: str, blob: bytes, content_type: str) -> bytes:
+        """What `sealed` would make now of the object `blob` is: `blob` itself while the
+        current key sealed it, else opened (with any key of the ring) and sealed anew."""
+        if key_id_of(blob) == self._keys.current:
+            return blob
+        opened = self._keys.open(key, blob, content_type)
+        return self.sealed(key, opened.plaintext, opened.content_type)
+
+    def _put(self, key: str, blob: bytes, content_type: str) -> None:
         self._inner.put(key, blob, SEALED_TYPE if is_sealed(blob) else content_type)
 
     def opened(self, key: str, blob: bytes, content_type: str) -> StoredPhoto:

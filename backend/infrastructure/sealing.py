@@ -24,6 +24,15 @@ def is_sealed(blob: bytes) -> bool:
     return blob.startswith(MAGIC)
 
 
+def key_id_of(blob: bytes) -> str:
+    """The id of the key a sealed object is sealed with, from its header; "" for one
+    stored as it is."""
+    if not is_sealed(blob) or len(blob) <= len(MAGIC):
+        return ""
+    at = len(MAGIC)
+    return blob[at + 1 : at + 1 + blob[at]].decode(errors="replace")
+
+
 class StorageKeyError(ValueError):
     """A storage key setting that cannot be used (says which and why)."""
 

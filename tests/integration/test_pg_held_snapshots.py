@@ -7,15 +7,18 @@ import os
 from sqlalchemy import text
 
 from backend.domain.evidence import SNAPSHOT_TYPE
+from backend.domain.rotation import StorageRotation
+from backend.infrastructure.pg_audit import PgAuditLog
 from backend.infrastructure.pg_held_snapshots import (
     LET_GO_BATCH,
     LET_GO_SECONDS,
     PgHeldSnapshots,
 )
+from backend.infrastructure.pg_rotation import PgRotationLedger
 from backend.infrastructure.pg_unit_of_work import PgUnitOfWork
 from backend.infrastructure.pg_writes import PgFaceWrites
 from backend.infrastructure.sealed_store import SealedImageStore
-from backend.infrastructure.sealing import Keyring, is_sealed
+from backend.infrastructure.sealing import Keyring, is_sealed, key_id_of
 
 KEY = "checkins/employees/E1/20261203T100000-a"
 
@@ -139,3 +142,36 @@ def test_holds_go_in_batches_of_a_size_or_an_age(engine, store, photos):
     held.store(ids[-1], f"{KEY}-{LET_GO_BATCH + 1}", jpeg)
     assert hold_of(engine, ids[-2]) is None and hold_of(engine, ids[-1]) is None  # by age
     assert len(store.keys("checkins/employees/E1/")) == LET_GO_BATCH + 2
+
+
+def test_a_storage_key_rotation_reseals_the_holds_and_what_they_become(engine, store, photos):
+    """A snapshot held while the key rotated (the store was down) ends up under the new
+    key, in its hold and in the store: the old key can go once the rotation is done."""
+    k1, k2 = os.urandom(32), os.urandom(32)
+    before = SealedImageStore(store, Keyring({"k1": k1}, "k1"))
+    checkin_id = check_in(engine, before, photos["obama.jpg"])
+    assert key_id_of(hold_of(engine, checkin_id) or b"") == "k1"
+    after = SealedImageStore(store, Keyring({"k2": k2, "k1": k1}, "k2"))
+    rotation = StorageRotation(
+        store=after,
+        ledger=PgRotationLedger(engine),
+        audit=PgAuditLog(engine),
+        held=PgHeldSnapshots(engine, after),
+    )
+    assert rotation.run().key_id == "k2"
+    assert key_id_of(hold_of(engine, checkin_id) or b"") == "k2"
+    assert PgHeldSnapshots(engine, after).reseal_held() == 0  # done once
+    only_k2 = SealedImageStore(store, Keyring({"k2": k2}, "k2"))
+    age_holds(engine)
+    assert PgHeldSnapshots(engine, only_k2).store_held(10) == 1
+    assert key_id_of(store.get(KEY)) == "k2" and only_k2.get(KEY) == photos["obama.jpg"]
+
+
+def test_a_hold_sealed_with_an_old_key_is_stored_under_the_current_one(engine, store, photos):
+    k1, k2 = os.urandom(32), os.urandom(32)
+    checkin_id = check_in(engine, SealedImageStore(store, Keyring({"k1": k1}, "k1")), b"jpeg")
+    age_holds(engine)
+    both = SealedImageStore(store, Keyring({"k2": k2, "k1": k1}, "k2"))
+    assert PgHeldSnapshots(engine, both).store_held(10) == 1
+    assert key_id_of(store.get(KEY)) == "k2" and both.get(KEY) == b"jpeg"
+    assert hold_of(engine, checkin_id) is None

@@ -15,7 +15,7 @@ from backend.domain.rotation import StorageRotation
 from backend.infrastructure.pg_audit import PgAuditLog
 from backend.infrastructure.pg_rotation import PgRotationLedger
 from backend.infrastructure.sealed_store import SealedImageStore
-from backend.infrastructure.sealing import MAGIC, Keyring, StorageKeyError, keyring
+from backend.infrastructure.sealing import Keyring, StorageKeyError, key_id_of, keyring
 from tests.conftest import run_cli
 
 K1, K2 = os.urandom(32), os.urandom(32)
@@ -24,13 +24,6 @@ K1, K2 = os.urandom(32), os.urandom(32)
 def sealed(store, *keys: tuple[str, bytes]) -> SealedImageStore:
     """The sealing store over the raw one; the first key seals, all open."""
     return SealedImageStore(store, Keyring(dict(keys), keys[0][0] if keys else ""))
-
-
-def key_id_of(raw: bytes) -> str:
-    """The key id in a sealed object's header ("" for one stored as it is)."""
-    if not raw.startswith(MAGIC):
-        return ""
-    return raw[len(MAGIC) + 1 : len(MAGIC) + 1 + raw[len(MAGIC)]].decode()
 
 
 def test_a_sealed_photo_is_no_image_without_the_key(store, photos):

@@ -139,3 +139,6 @@ class FakeHeldSnapshots:
         if checkin_id not in self._log.held or self._named(checkin_id) is None:
             return None
         return StoredPhoto(iter([self._log.held[checkin_id]]), "image/jpeg")
+
+    def reseal_held(self) -> int:
+        return 0  # the fake store keeps snapshots as they are: no keys to rotate

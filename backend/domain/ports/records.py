@@ -76,6 +76,11 @@ class HeldSnapshots(Protocol):
         """The check-in's snapshot while it is still held, opened; None when it is not."""
         ...
 
+    def reseal_held(self) -> int:
+        """Seal every hold with the current storage key (the end of a key rotation); how
+        many were sealed with another."""
+        ...
+
 
 class AttendanceRecords(Protocol):
     """What attendance reads: check-ins filtered, streamed, and per day."""
