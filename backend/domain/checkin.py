@@ -63,8 +63,7 @@ def record_match(
     replica decides the window on the same row and the database's clock."""
     kiosk = as_kiosk(kiosk)
     uow.lock_checkins_of(employee.employee_id)
-    now = uow.checkins.now()
-    last = uow.checkins.last_matched(employee.employee_id)
+    now, last = uow.checkins.clock_and_last_matched(employee.employee_id)
     if last is not None and is_repeat(last, now, window):
         return last, True
     checkin = uow.checkins.add(

@@ -88,8 +88,9 @@ class CheckinWrites(Protocol):
         """The database's clock: one time for every replica."""
         ...
 
-    def last_matched(self, employee_id: str) -> Checkin | None:
-        """The employee's latest matched check-in, if any."""
+    def clock_and_last_matched(self, employee_id: str) -> tuple[datetime, Checkin | None]:
+        """The database's clock and the employee's latest matched check-in, if any, read
+        together (after the caller's lock on the employee's check-ins)."""
         ...
 
     def add(

@@ -176,17 +176,22 @@ class PgCheckinWrites:
         moment: datetime = self._db.execute(text("SELECT clock_timestamp()")).scalar_one()
         return moment
 
-    def last_matched(self, employee_id: str) -> Checkin | None:
+    def clock_and_last_matched(self, employee_id: str) -> tuple[datetime, Checkin | None]:
+        # One statement, one round trip. Under READ COMMITTED its snapshot is taken when
+        # it starts, so it must come after the statement that took the caller's lock (a
+        # read in the lock's own statement could miss a check-in committed while it waited).
         row = self._db.execute(
             text(
-                f"SELECT {CHECKIN_COLUMNS} FROM checkin WHERE employee_id = :e AND matched "
-                "ORDER BY created_at DESC, id DESC LIMIT 1"
+                f"SELECT clock_timestamp() AS clock, last.* FROM (SELECT 1) AS one "
+                f"LEFT JOIN LATERAL (SELECT {CHECKIN_COLUMNS} FROM checkin "
+                "WHERE employee_id = :e AND matched "
+                "ORDER BY created_at DESC, id DESC LIMIT 1) AS last ON true"
             ),
             {"e": employee_id},
-        ).first()
-        if row is None:
-            return None
-        return Checkin(
+        ).one()
+        if row.id is None:
+            return row.clock, None
+        return row.clock, Checkin(
             row.id,
             row.employee_id,
             row.matched,

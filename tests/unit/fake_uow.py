@@ -120,9 +120,9 @@ class FakeCheckinWrites:
     def now(self) -> datetime:
         return self._log.now()
 
-    def last_matched(self, employee_id: str) -> Checkin | None:
+    def clock_and_last_matched(self, employee_id: str) -> tuple[datetime, Checkin | None]:
         mine = [r for r in self._log.rows if r.employee_id == employee_id and r.matched]
-        return mine[-1] if mine else None
+        return self._log.now(), mine[-1] if mine else None
 
     def add(
         self,
