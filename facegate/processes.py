@@ -80,16 +80,24 @@ def free_port() -> int:
         return chosen
 
 
+# weed's gRPC port for each of its ports: this far above it.
+WEED_GRPC_OFFSET = 10000
+
+
 def weed_ports(base: int) -> list[int]:
     """Every port `weed mini` takes for an S3 port (and the gRPC twin of each)."""
     ports = [base, *(base + o for o in WEED_PORT_OFFSETS.values())]
-    return ports + [p + 10000 for p in ports]
+    return ports + [p + WEED_GRPC_OFFSET for p in ports]
 
 
 def free_weed_port() -> int:
-    """An S3 port whose whole block of weed ports (and their gRPC twins) is free."""
+    """An S3 port whose whole block of weed ports (and their gRPC twins) is free, and
+    below the kernel's range for outgoing connections, as free_port's are."""
+    span = WEED_GRPC_OFFSET + max(WEED_PORT_OFFSETS.values()) + 1
+    room = outgoing_ports_start() - span - LOWEST_FREE_PORT
+    lowest, choices = (LOWEST_FREE_PORT, room) if room > 1000 else (20000, 20000)
     for _ in range(200):
-        base = 20000 + secrets.randbelow(20000)
+        base = lowest + secrets.randbelow(choices)
         block = weed_ports(base)
         if not _handed_out.intersection(block) and all(port_is_free(p) for p in block):
             _handed_out.update(block)

@@ -26,6 +26,12 @@ def test_a_weed_block_is_not_handed_out_again_as_a_free_port():
     assert not block.intersection(free_port() for _ in range(500))
 
 
+def test_weed_blocks_lie_below_the_outgoing_range_and_apart():
+    blocks = [set(weed_ports(free_weed_port())) for _ in range(20)]
+    assert all(LOWEST_FREE_PORT <= p < outgoing_ports_start() for b in blocks for p in b)
+    assert sum(len(b) for b in blocks) == len(set().union(*blocks))
+
+
 def test_outgoing_connections_take_their_ports_from_the_kernels_range():
     with socket.socket() as server, socket.socket() as client:
         server.bind(("127.0.0.1", free_port()))
