@@ -2,6 +2,7 @@
 
 import io
 import logging
+import re
 from datetime import UTC, date, datetime
 
 import pytest
@@ -107,6 +108,12 @@ def test_log_lines_carry_the_request_id_and_never_the_key(api):
         '"request_id": "req-42"' in line and '"api_key_name": "hr"' in line for line in lines
     )
     assert lines and all(admin not in line for line in lines)
+
+
+def test_requests_without_an_id_get_distinct_new_ones(api):
+    client, _ = api
+    given = {client.get("/api/v1/auth/whoami").headers["X-Request-ID"] for _ in range(50)}
+    assert len(given) == 50 and all(re.fullmatch(r"[0-9a-f]{32}", g) for g in given)
 
 
 def test_department_email_and_patch(api):
