@@ -10,8 +10,9 @@ a person's other photo is ~0.3 away, the crowd ~0.5-0.6, as with real faces. Int
 go one real photo of each held-out person with two or more; the queries are another photo
 of each of those people (the check-in) and the photos of people with one photo (strangers).
 Recall@1 is against an exact scan; builds are timed with the backend's build memory raised
-to hold the graph. HNSW as the backend builds it and denser, and IVFFlat (a list per 1,000
-faces, 2.5-25 % of the lists read). 100,000 and 1,000,000 faces (--quick: 100,000 only).
+to hold the graph. HNSW as the backend builds it and denser (below a million), and IVFFlat
+(a list per 1,000 faces, 2.5-25 % of the lists read) on vector and on halfvec. 100,000 and
+1,000,000 faces (--quick: 100,000 only).
 """
 
 from typing import Any
@@ -48,18 +49,29 @@ class LfwMissing(Exception):
     pass
 
 
+# HNSW with m=32 is measured below a million only: at a million its build took 22 minutes
+# (2026-12-03 07:00, bench/README.md) for 199 of 203 right answers at 87 ms, which IVFFlat
+# gives at half that time after a build of half a minute.
+DENSE_GRAPH_BELOW = 1_000_000
+
+
 def configs(n: int) -> list[IndexConfig]:
     """The backend's index, m=32 (on these vectors recall needs a denser graph: at 100k,
     m16 reached 0.99 only at ef_search 1000, 14.4 ms p95; m32 at 400, 13.5 ms), and
     IVFFlat with pgvector's advice of a list per 1,000 rows, which scans a share of the
-    gallery instead of walking a graph."""
+    gallery instead of walking a graph, on the vectors and on halfvec copies of them (half
+    the bytes read a probed list; the distance returned stays the full vector's)."""
     memory = "3GB" if n >= 1_000_000 else "1GB"  # the graph (0.8-1.3 kB a face) fits
     current = (CURRENT_M, CURRENT_EF_CONSTRUCTION)
     lists = max(1, n // 1000)
+    dense = [IndexConfig(f"m32 efc{current[1]}", 32, current[1], False, memory)]
     return [
         IndexConfig(f"m{current[0]} efc{current[1]}", *current, False, memory),
-        IndexConfig(f"m32 efc{current[1]}", 32, current[1], False, memory),
+        *(dense if n < DENSE_GRAPH_BELOW else []),
         IndexConfig(f"ivfflat lists {lists}", maintenance_work_mem=memory, lists=lists),
+        IndexConfig(
+            f"ivfflat lists {lists} halfvec", halfvec=True, maintenance_work_mem=memory, lists=lists
+        ),
     ]
 
 
@@ -183,29 +195,31 @@ def run(options: RunOptions) -> dict[str, Any]:
 
 
 def summary_rows(result: dict[str, Any]) -> list[list[Any]]:
+    """At a million: the fastest setting with recall@1 >= 0.99, or, when none has it, the
+    one nearest to it (the figure the issue asks for either way)."""
     rows = []
     for size in result["sizes"]:
         if size["n"] < 1_000_000:
             continue
-        found = [
-            (b["label"], int(ef), f)
+        tried = [
+            (f"{b['label']}, {b.get('search_setting', 'hnsw.ef_search')} {setting}", f)
             for b in size["builds"]
-            for ef, f in b["search"].items()
-            if f["recall_at_1"] >= 0.99
+            for setting, f in b["search"].items()
         ]
-        if not found:
-            rows.append(
-                ["gallery_faces", "1M: recall >= 0.99", "no setting", "p95 <= 10 ms", False]
-            )
-            continue
-        label, ef, f = min(found, key=lambda o: o[2]["p95_ms"])
+        enough = [t for t in tried if t[1]["recall_at_1"] >= 0.99]
+        if enough:
+            name, f = min(enough, key=lambda t: t[1]["p95_ms"])
+            figure = f"1M face-like: fastest with recall >= 0.99 ({name})"
+        else:
+            name, f = max(tried, key=lambda t: (t[1]["recall_at_1"], -t[1]["p95_ms"]))
+            figure = f"1M face-like: none with recall >= 0.99; best ({name})"
         rows.append(
             [
                 "gallery_faces",
-                f"1M face-like: fastest with recall >= 0.99 ({label}, ef {ef})",
+                figure,
                 f"p95 {f['p95_ms']} ms, recall {f['recall_at_1']}",
-                "p95 <= 10 ms",
-                f["p95_ms"] <= 10,
+                "p95 <= 10 ms at recall >= 0.99",
+                bool(enough) and f["p95_ms"] <= 10,
             ]
         )
     return rows
