@@ -66,7 +66,11 @@ def create_app(settings: EmbedderSettings) -> FastAPI:
         app.state.counted = {"extract": 0, "busy": 0}
         await anyio.to_thread.run_sync(embedder.warm_up)
         log.info("embedder ready: %s", embedder.model_info())
-        yield
+        async with anyio.create_task_group() as background:
+            if settings.threads is None and settings.retime_seconds > 0:
+                background.start_soon(retime_threads_while_idle, app, settings.retime_seconds)
+            yield
+            background.cancel_scope.cancel()
 
     app = FastAPI(title="facegate embedder", version=facegate_version(), lifespan=lifespan)
     app.add_middleware(BodyLimit, upload_limit=settings.max_upload_bytes + FORM_OVERHEAD)
@@ -152,6 +156,7 @@ def create_app(settings: EmbedderSettings) -> FastAPI:
             f"embedder_busy_refusals_total {counted['busy']}\n"
             "# TYPE embedder_requests_admitted gauge\n"
             f"embedder_requests_admitted {admitted}\n"
+            + _lone_threads_metric(getattr(request.app.state, "embedder", None))
         )
 
     @app.get("/api/v1/model", response_model=wire.ModelInfo)
@@ -160,6 +165,31 @@ def create_app(settings: EmbedderSettings) -> FastAPI:
         return embedder.model_info()
 
     return app
+
+
+async def retime_threads_while_idle(app: FastAPI, every_seconds: float) -> None:
+    """Time the lone request's thread count again every `every_seconds` the process is
+    idle then; a request that arrives meanwhile stops the timing (Embedder.retime_threads)."""
+    embedder: Embedder = app.state.embedder
+    while True:
+        await anyio.sleep(every_seconds)  # a schedule, not a wait for a condition
+        if app.state.admitted == 0:
+            try:
+                await anyio.to_thread.run_sync(
+                    embedder.retime_threads, lambda: app.state.admitted > 0
+                )
+            except Exception:  # an optimisation failing must not stop the embedder
+                log.exception("timing the thread count failed; the last choice stays")
+
+
+def _lone_threads_metric(embedder: Embedder | None) -> str:
+    """The threads a lone request gets, as warm-up timed them (absent while loading)."""
+    if embedder is None or not embedder.ready:
+        return ""
+    return (
+        "# TYPE embedder_lone_request_threads gauge\n"
+        f"embedder_lone_request_threads {embedder.lone_threads}\n"
+    )
 
 
 def app_from_env() -> FastAPI:

@@ -61,11 +61,13 @@ class EmbedderSettings(BaseSettings):
     # (facegate/children.py one_machine_embedder; bench/README.md).
     processes: int = Field(default=1, ge=1, le=64)
     # Inference threads per request (YuNet and SFace on ONNX Runtime, OpenCV's resizing).
-    # Unset: a request alone in its process gets every core, and one thread when others
-    # wait behind it: on 2 cores a lone check-in's embedding takes 8.4 ms on 2 threads and
-    # 14.0 on one, while under load threads of both processes fighting for the cores cost
-    # more than they bring (bench/README.md: 49.7 check-ins a second with every core
-    # always, 52.6 with one thread always, which made one client wait 36.8 ms, not 27.0).
+    # Unset: a request alone in its process gets every core where that is measurably faster
+    # (timed at warm-up, EMBEDDER_RETIME_SECONDS), and one thread when others wait behind
+    # it: on 2 cores a lone check-in's embedding takes 8.4 ms on 2 threads and 14.0 on one
+    # (on some machines; others gain nothing), while under load threads of both processes
+    # fighting for the cores cost more than they bring (bench/README.md: 49.7 check-ins a
+    # second with every core always, 52.6 with one thread always, which made one client
+    # wait 36.8 ms, not 27.0).
     threads: int | None = Field(default=None, ge=1, le=64)
     # ONNX Runtime's threads spin between a request's layers instead of sleeping: a lone
     # check-in on 2 threads 12.8 ms instead of 16.2 ms. But a process cannot see another
@@ -74,6 +76,11 @@ class EmbedderSettings(BaseSettings):
     # bench/README.md). Unset: on for one process, off for several (EMBEDDER_PROCESSES > 1;
     # `facegate run --embedders M` turns it off for M > 1).
     spin: bool | None = None
+    # With EMBEDDER_THREADS unset, the thread count a lone request gets is timed at warm-up
+    # (embedder/thread_calibration.py) and timed again after this many seconds whenever no
+    # request is in the process (~0.4 s of one core; a request that arrives stops it): a
+    # virtual machine's second core comes and goes with its host's load. 0: at start only.
+    retime_seconds: float = Field(default=600, ge=0)
     # Frames are detected at most this large (longest side); faces are cropped from the
     # image at up to work_max_side, so big photos cost no more than a kiosk frame.
     detect_max_side: int = Field(default=640, ge=160)
@@ -89,7 +96,8 @@ class EmbedderSettings(BaseSettings):
     deepface_home: Path = REPO_ROOT / "var" / "deepface"
 
     def inference_threads(self, alone: bool) -> int:
-        """Threads for a request: `alone` when no other waits in this process."""
+        """Threads for a request: `alone` when no other waits in this process (before
+        warm-up has timed whether every core pays: Embedder.lone_threads)."""
         if self.threads is not None:
             return self.threads
         return (os.cpu_count() or 1) if alone else 1

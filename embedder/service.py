@@ -1,6 +1,7 @@
 """The embedder's work behind the HTTP layer: a pool of analyzers, built and warmed once."""
 
 import base64
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import asdict
@@ -10,10 +11,13 @@ import numpy as np
 
 from embedder.analyzer import AnalyzerPool, Face, FaceAnalyzer
 from embedder.config import EmbedderSettings
-from embedder.imaging import decode_image
+from embedder.imaging import DecodedImage, decode_image
+from embedder.thread_calibration import lone_request_threads
 from embedder.weights import engine_for, no_downloads, point_deepface_at
 
 THRESHOLD_METRICS = ("cosine", "euclidean", "euclidean_l2")
+
+log = logging.getLogger("embedder")
 
 
 class Embedder:
@@ -40,10 +44,14 @@ class Embedder:
             ]
         self.pool = AnalyzerPool(analyzers)
         self.dim = analyzers[0].dim
+        # Threads for a request alone in the process: every core until warm_up has timed
+        # whether they pay on this machine (embedder/thread_calibration.py).
+        self.lone_threads = settings.inference_threads(alone=True)
         self.ready = False
 
     def warm_up(self) -> None:
-        """Run every analyzer once so the first real request pays no lazy loading."""
+        """Run every analyzer once so the first real request pays no lazy loading, then
+        time which thread count a lone request should get."""
         import cv2
 
         blank = np.full((480, 640, 3), 128, dtype=np.uint8)
@@ -52,7 +60,42 @@ class Embedder:
             self.extract(encoded.tobytes())
         with self.pool.borrow() as analyzer:
             analyzer.embed_crops([blank[:150, :150]])  # the model's first forward pass
+        self.retime_threads()
         self.ready = True
+
+    def retime_threads(self, interrupted: Callable[[], bool] = lambda: False) -> None:
+        """Time which thread count a lone request should get (not when EMBEDDER_THREADS
+        fixes it); keep the last choice if `interrupted` says a request came meanwhile."""
+        if self.settings.threads is not None:
+            return
+        import cv2
+
+        blank = np.full((480, 640, 3), 128, dtype=np.uint8)
+        frame = decode_image(
+            cv2.imencode(".jpg", blank)[1].tobytes(),
+            max_pixels=self.settings.max_pixels,
+            work_max_side=self.settings.work_max_side,
+        )
+        chosen = lone_request_threads(
+            lambda threads: self._time_model_work(threads, frame),
+            self.settings.session_threads().counts,
+            interrupted=interrupted,
+        )
+        if chosen is not None and chosen != self.lone_threads:
+            log.info("a request alone in this process now gets %d thread(s)", chosen)
+            self.lone_threads = chosen
+
+    def _time_model_work(self, threads: int, frame: DecodedImage) -> float:
+        """Wall time of a frame's detection and one face's embedding on `threads`."""
+        import cv2
+
+        face = np.full((112, 112, 3), 128, dtype=np.uint8)
+        with self.pool.borrow() as analyzer:
+            cv2.setNumThreads(threads)  # the model sessions follow it (onnx_sessions.py)
+            started = time.perf_counter()
+            analyzer.analyze(frame)  # YuNet over the whole frame at detect_max_side
+            analyzer.embed_crops([face])
+            return time.perf_counter() - started
 
     def extract(
         self,
@@ -68,11 +111,12 @@ class Embedder:
         base64 JPEG (check-in evidence); with `landmarks`, its five landmarks; with
         `largest`, only the largest face is answered (FaceAnalyzer.analyze). All are
         asked for, so callers that want none get the answer they always got. `alone`: no
-        other request is served or waits in this process, asked when the work starts
-        (EmbedderSettings.inference_threads)."""
+        other request is served or waits in this process, asked when the work starts: it
+        gets `lone_threads`, others EmbedderSettings.inference_threads' count."""
         import cv2
 
-        cv2.setNumThreads(self.settings.inference_threads(alone()))  # switching costs nothing
+        # switching costs nothing
+        cv2.setNumThreads(self.lone_threads if alone() else self.settings.inference_threads(False))
         started = time.perf_counter()
         image = decode_image(
             data, max_pixels=self.settings.max_pixels, work_max_side=self.settings.work_max_side

@@ -20,14 +20,21 @@ RELEASE = threading.Event()
 ALONE: list[bool] = []  # what each request was told when its work started
 
 
+RETIMED: list[Callable[[], bool]] = []  # the `interrupted` of each timing of the threads
+
+
 class SlowEmbedder:
     ready = True
+    lone_threads = 2
 
     def __init__(self, settings: EmbedderSettings) -> None:
         pass
 
     def warm_up(self) -> None:
         pass
+
+    def retime_threads(self, interrupted: Callable[[], bool]) -> None:
+        RETIMED.append(interrupted)
 
     def model_info(self) -> dict[str, object]:
         return {"model": "SFace", "dim": 128, "detector": "yunet"}
@@ -142,6 +149,7 @@ def test_metrics_count_served_and_refused_requests(client) -> None:
     assert "embedder_extract_requests_total 3\n" in text
     assert "embedder_busy_refusals_total 0\n" in text
     assert "embedder_requests_admitted 0\n" in text
+    assert "embedder_lone_request_threads 2\n" in text
 
 
 def test_the_queue_is_per_model_worker() -> None:
@@ -160,3 +168,26 @@ def test_onnx_threads_spin_only_in_a_lone_process_unless_told():
     assert EmbedderSettings(processes=2, spin=True).session_threads().spin is True
     assert EmbedderSettings(spin=False).session_threads().spin is False
     assert EmbedderSettings(threads=1).session_threads().counts == (1,)
+
+
+def test_the_thread_count_is_timed_again_while_idle_and_a_request_interrupts_it(monkeypatch):
+    monkeypatch.setattr(embedder_app, "Embedder", SlowEmbedder)
+    RELEASE.clear()
+    ALONE.clear()
+    RETIMED.clear()
+    app = embedder_app.create_app(EmbedderSettings(workers=1, retime_seconds=0.01))
+    with TestClient(app) as client:
+        deadline = time.monotonic() + 10
+        while len(RETIMED) < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert len(RETIMED) >= 2  # again and again while idle
+        interrupted = RETIMED[-1]
+        assert interrupted() is False
+        held = threading.Thread(target=post, args=(client,))
+        held.start()
+        while not ALONE and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert interrupted() is True  # a request in the process stops a timing under way
+        RELEASE.set()
+        held.join(30)
+        assert interrupted() is False

@@ -1,0 +1,78 @@
+"""The threads a lone request gets are timed at warm-up (embedder/thread_calibration.py),
+on the real model, and requests run on what was chosen."""
+
+import os
+
+import cv2
+import httpx
+import pytest
+
+import embedder.service as service
+from embedder.config import EmbedderSettings
+from embedder.service import Embedder
+from embedder.thread_calibration import lone_request_threads
+
+CORES = os.cpu_count() or 1
+
+
+def largest_face(embedder: Embedder, photo: bytes, alone: bool) -> int:
+    """Extract a check-in's face; the OpenCV thread count it ran on."""
+    answer = embedder.extract(photo, largest=True, alone=lambda: alone)
+    assert len(answer["faces"]) == 1
+    return int(cv2.getNumThreads())
+
+
+def test_warm_up_times_the_model_on_each_thread_count_and_requests_follow_its_choice(
+    monkeypatch, photos
+):
+    timed: dict[int, float] = {}
+
+    def choose_one_thread(time_on, counts, **_) -> int:
+        for threads in counts:
+            timed[threads] = time_on(threads)
+            assert cv2.getNumThreads() == threads  # the work ran on the count timed
+        return 1
+
+    monkeypatch.setattr(service, "lone_request_threads", choose_one_thread)
+    embedder = Embedder(EmbedderSettings())
+    assert embedder.lone_threads == CORES  # every core until timed
+    embedder.warm_up()
+    assert sorted(timed) == sorted({1, CORES})
+    assert all(0 < seconds < 5 for seconds in timed.values())
+    assert embedder.lone_threads == 1
+    assert largest_face(embedder, photos["obama.jpg"], alone=True) == 1
+
+    monkeypatch.setattr(service, "lone_request_threads", lone_request_threads)  # the real one
+    embedder.lone_threads = 7  # a mark no timing can choose
+    embedder.retime_threads(interrupted=lambda: True)
+    assert embedder.lone_threads == 7  # a request came: the last choice stays
+    embedder.retime_threads()
+    assert embedder.lone_threads in {1, CORES}
+
+
+@pytest.mark.skipif(CORES < 2, reason="one core: there is no second thread to give")
+def test_a_lone_request_gets_every_core_when_warm_up_found_them_faster(monkeypatch, photos):
+    monkeypatch.setattr(service, "lone_request_threads", lambda time_on, counts, **_: max(counts))
+    embedder = Embedder(EmbedderSettings())
+    embedder.warm_up()
+    assert largest_face(embedder, photos["obama.jpg"], alone=True) == CORES
+    assert largest_face(embedder, photos["obama.jpg"], alone=False) == 1
+
+
+def test_a_thread_count_that_is_set_is_not_timed(monkeypatch, photos):
+    def refuse(time_on, counts, **_) -> int:
+        raise AssertionError("EMBEDDER_THREADS is set: nothing to time")
+
+    monkeypatch.setattr(service, "lone_request_threads", refuse)
+    embedder = Embedder(EmbedderSettings(threads=1))
+    embedder.warm_up()
+    assert embedder.lone_threads == 1
+    assert largest_face(embedder, photos["obama.jpg"], alone=True) == 1
+
+
+def test_the_running_embedder_reports_its_choice(embedder_url):
+    metrics = httpx.get(f"{embedder_url}/metrics", timeout=10).text
+    (line,) = [
+        row for row in metrics.splitlines() if row.startswith("embedder_lone_request_threads")
+    ]
+    assert int(line.split()[1]) in {1, CORES}
