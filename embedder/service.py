@@ -89,7 +89,7 @@ class Embedder:
         """Wall time of a frame's detection and one face's embedding on `threads`."""
         import cv2
 
-        face = np.full((112, 112, 3), 128, dtype=np.uint8)
+        face = np.full((150, 150, 3), 128, dtype=np.uint8)  # Dlib's chip size; SFace resizes
         with self.pool.borrow() as analyzer:
             cv2.setNumThreads(threads)  # the model sessions follow it (onnx_sessions.py)
             started = time.perf_counter()
