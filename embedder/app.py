@@ -4,10 +4,10 @@ import ctypes
 import logging
 import os
 import signal
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 
 import anyio
 from fastapi import FastAPI, Request
@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from embedder.config import EmbedderSettings
 from embedder.errors import EmbedderBusy, EmbedderError, InvalidImage
+from embedder.machine_load import MachineLoad
 from embedder.service import Embedder
 from facegate_shared import wire
 from facegate_shared.bodies import (
@@ -30,6 +31,9 @@ from facegate_shared.bodies import (
 from facegate_shared.version import facegate_version
 
 log = logging.getLogger("embedder")
+T = TypeVar("T")
+FIRST_RETIME_SECONDS = 10.0
+QUIET_SECONDS = 5.0
 FLAG_TRUE = ("1", "true", "yes")
 
 
@@ -59,18 +63,21 @@ def create_app(settings: EmbedderSettings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        embedder = await anyio.to_thread.run_sync(Embedder, settings)
+        app.state.machine_load = machine_load = MachineLoad(settings.load_file)
+        # Processes starting together load and warm up in turn: warm-up times the model
+        # (Embedder.warm_up), which another process loading its own would skew.
+        embedder = await anyio.to_thread.run_sync(in_turn, machine_load, partial(ready, settings))
         app.state.embedder = embedder
         app.state.limiter = anyio.CapacityLimiter(settings.workers)
         app.state.admitted = 0
         app.state.counted = {"extract": 0, "busy": 0}
-        await anyio.to_thread.run_sync(embedder.warm_up)
         log.info("embedder ready: %s", embedder.model_info())
         async with anyio.create_task_group() as background:
             if settings.threads is None and settings.retime_seconds > 0:
                 background.start_soon(retime_threads_while_idle, app, settings.retime_seconds)
             yield
             background.cancel_scope.cancel()
+        machine_load.close()
 
     app = FastAPI(title="facegate embedder", version=facegate_version(), lifespan=lifespan)
     app.add_middleware(BodyLimit, upload_limit=settings.max_upload_bytes + FORM_OVERHEAD)
@@ -108,6 +115,7 @@ def create_app(settings: EmbedderSettings) -> FastAPI:
                 f"{settings.admits - settings.workers} wait; retry in a moment"
             )
         request.app.state.admitted += 1
+        request.app.state.machine_load.add(1)
         request.app.state.counted["extract"] += 1
         try:
             data = await read_upload(request, "image", settings.max_upload_bytes)
@@ -116,7 +124,7 @@ def create_app(settings: EmbedderSettings) -> FastAPI:
             largest = request.query_params.get("largest", "").lower() in FLAG_TRUE
 
             def alone() -> bool:  # read from the worker thread as the work starts
-                return bool(request.app.state.admitted <= 1)
+                return bool(request.app.state.machine_load.total() <= 1)
 
             return await anyio.to_thread.run_sync(
                 partial(
@@ -131,6 +139,7 @@ def create_app(settings: EmbedderSettings) -> FastAPI:
             )
         finally:
             request.app.state.admitted -= 1
+            request.app.state.machine_load.add(-1)
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:
@@ -167,17 +176,40 @@ def create_app(settings: EmbedderSettings) -> FastAPI:
     return app
 
 
+def ready(settings: EmbedderSettings) -> Embedder:
+    """The model loaded and warmed up."""
+    embedder = Embedder(settings)
+    embedder.warm_up()
+    return embedder
+
+
+def in_turn(machine_load: MachineLoad, work: Callable[[], T]) -> T:
+    """`work` while no other embedder process on the machine times the model."""
+    with machine_load.turn():
+        return work()
+
+
 async def retime_threads_while_idle(app: FastAPI, every_seconds: float) -> None:
-    """Time the lone request's thread count again every `every_seconds` the process is
-    idle then; a request that arrives meanwhile stops the timing (Embedder.retime_threads)."""
+    """Time the lone request's thread count again every `every_seconds` when no embedder
+    process on the machine has had a request for a few seconds; one that arrives
+    meanwhile, in any of them, stops the timing (Embedder.retime_threads)."""
     embedder: Embedder = app.state.embedder
+    machine_load: MachineLoad = app.state.machine_load
+
+    def retime() -> None:
+        embedder.retime_threads(interrupted=lambda: machine_load.total() > 0)
+
+    # The first timing ran while the rest of the stack was starting too (the backend,
+    # PostgreSQL): time again soon, then less and less often, up to every_seconds.
+    pause = min(FIRST_RETIME_SECONDS, every_seconds)
+    # A kiosk's check-ins leave gaps between requests; timing needs a machine at rest.
+    quiet = min(QUIET_SECONDS, every_seconds)
     while True:
-        await anyio.sleep(every_seconds)  # a schedule, not a wait for a condition
-        if app.state.admitted == 0:
+        await anyio.sleep(pause)  # a schedule, not a wait for a condition
+        pause = min(pause * 2, every_seconds)
+        if machine_load.total() == 0 and machine_load.quiet_seconds() >= quiet:
             try:
-                await anyio.to_thread.run_sync(
-                    embedder.retime_threads, lambda: app.state.admitted > 0
-                )
+                await anyio.to_thread.run_sync(in_turn, machine_load, retime)
             except Exception:  # an optimisation failing must not stop the embedder
                 log.exception("timing the thread count failed; the last choice stays")
 

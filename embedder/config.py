@@ -6,6 +6,7 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from embedder.machine_load import default_path
 from embedder.onnx_sessions import SessionThreads
 from facegate_shared.paths import REPO_ROOT
 
@@ -70,16 +71,22 @@ class EmbedderSettings(BaseSettings):
     # wait 36.8 ms, not 27.0).
     threads: int | None = Field(default=None, ge=1, le=64)
     # ONNX Runtime's threads spin between a request's layers instead of sleeping: a lone
-    # check-in on 2 threads 12.8 ms instead of 16.2 ms. But a process cannot see another
-    # process's requests, and threads spinning beside another process's work steal its
-    # cores (two embedder processes at once: 35 ms a request against 22 without spinning;
-    # bench/README.md). Unset: on for one process, off for several (EMBEDDER_PROCESSES > 1;
+    # check-in on 2 threads 12.8 ms instead of 16.2 ms. But threads spinning beside another
+    # process's work steal its cores (two embedder processes at once: 35 ms a request
+    # against 22 without spinning; bench/README.md), and spinning threads of two processes
+    # slowed even one request at a time (a frame 38.9 ms against 20.9 without spinning,
+    # 2026-12-04). Unset: on for one process, off for several (EMBEDDER_PROCESSES > 1;
     # `facegate run --embedders M` turns it off for M > 1).
     spin: bool | None = None
+    # Where the embedder processes of this machine count their requests (a slot each) and
+    # take turns timing the model (embedder/machine_load.py). Processes given the same
+    # file see each other's requests; an unusable file leaves a process counting alone.
+    load_file: Path = Field(default_factory=default_path)
     # With EMBEDDER_THREADS unset, the thread count a lone request gets is timed at warm-up
-    # (embedder/thread_calibration.py) and timed again after this many seconds whenever no
-    # request is in the process (~0.4 s of one core; a request that arrives stops it): a
-    # virtual machine's second core comes and goes with its host's load. 0: at start only.
+    # (embedder/thread_calibration.py) and timed again when no embedder on the machine has
+    # a request (~0.4 s of one core; a request that arrives stops it): 10 s after start,
+    # then twice as long each time up to this many seconds. A virtual machine's second core
+    # comes and goes with its host's load. 0: at start only.
     retime_seconds: float = Field(default=600, ge=0)
     # Frames are detected at most this large (longest side); faces are cropped from the
     # image at up to work_max_side, so big photos cost no more than a kiosk frame.

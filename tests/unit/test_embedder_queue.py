@@ -53,11 +53,12 @@ class SlowEmbedder:
 
 
 @pytest.fixture
-def client(monkeypatch):
+def client(monkeypatch, tmp_path):
     monkeypatch.setattr(embedder_app, "Embedder", SlowEmbedder)
     RELEASE.clear()
     ALONE.clear()
-    app = embedder_app.create_app(EmbedderSettings(workers=1, queue=2))
+    # A load file of its own: the machine's other embedders must not count here.
+    app = embedder_app.create_app(EmbedderSettings(workers=1, queue=2, load_file=tmp_path / "load"))
     with TestClient(app) as client:
         yield client
     RELEASE.set()
@@ -170,12 +171,16 @@ def test_onnx_threads_spin_only_in_a_lone_process_unless_told():
     assert EmbedderSettings(threads=1).session_threads().counts == (1,)
 
 
-def test_the_thread_count_is_timed_again_while_idle_and_a_request_interrupts_it(monkeypatch):
+def test_the_thread_count_is_timed_again_while_idle_and_a_request_interrupts_it(
+    monkeypatch, tmp_path
+):
     monkeypatch.setattr(embedder_app, "Embedder", SlowEmbedder)
     RELEASE.clear()
     ALONE.clear()
     RETIMED.clear()
-    app = embedder_app.create_app(EmbedderSettings(workers=1, retime_seconds=0.01))
+    app = embedder_app.create_app(
+        EmbedderSettings(workers=1, retime_seconds=0.01, load_file=tmp_path / "load")
+    )
     with TestClient(app) as client:
         deadline = time.monotonic() + 10
         while len(RETIMED) < 2 and time.monotonic() < deadline:
