@@ -78,14 +78,17 @@ def busy_cores(seconds: float = 3.0) -> float:
     return max(0.0, (machine_busy_seconds() - before) / seconds)
 
 
-def wait_for_quiet(limit: float = 0.3, patience_s: float = 900) -> float:
+def wait_for_quiet(limit: float = 0.3, patience_s: float = 900, busy_with: str = "others") -> float:
     """Wait (up to patience_s) until the machine is nearly idle; returns the last load seen.
 
-    Benchmarks on 2 cores are meaningless while something else (a test run) is busy."""
+    Benchmarks on 2 cores are meaningless while something else (a test run) is busy, or
+    while the stack just started is still loading (`busy_with` says which, for the log)."""
     deadline = time.monotonic() + patience_s
     load = busy_cores()
     while load > limit and time.monotonic() < deadline:
-        print(f"  waiting: the machine is busy ({load:.2f} cores in use by others)", flush=True)
+        print(
+            f"  waiting: the machine is busy ({load:.2f} cores in use by {busy_with})", flush=True
+        )
         time.sleep(20)
         load = busy_cores()
     return round(load, 2)

@@ -104,6 +104,10 @@ def measure_config(
     """Start embedder+backend as config says, warm every worker, then each client count."""
     other_load = wait_for_quiet()
     with services(store, config.env()) as running:
+        # The embedder is ready when its first process is; the others load, warm up and
+        # time their threads one after another, and a level measured meanwhile would
+        # measure their start too.
+        wait_for_quiet(busy_with="the stack starting")
         if seed:
             seed_gallery(store, running, photo("obama.jpg"), GALLERY)
         keys = store.kiosk_keys(max(CLIENTS))
