@@ -57,29 +57,29 @@ class OtherProcess:
         self.process.kill()
         self.process.wait(30)
 
+    def __enter__(self) -> "OtherProcess":
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.kill()
+
 
 def test_each_process_sees_the_requests_of_the_others(tmp_path):
     here = MachineLoad(tmp_path / "load")
     here.add(1)
-    other = OtherProcess(tmp_path / "load", 3)
-    try:
+    with OtherProcess(tmp_path / "load", 3):
         assert here.total() == 4
         here.add(-1)
         assert here.total() == 3
-    finally:
-        other.kill()
 
 
 def test_a_closed_process_gives_its_count_back(tmp_path):
     here = MachineLoad(tmp_path / "load")
-    other = OtherProcess(tmp_path / "load", 2)
-    try:
+    with OtherProcess(tmp_path / "load", 2) as other:
         assert here.total() == 2
         other.say("close")
         other.expect("closed")
         assert here.total() == 0
-    finally:
-        other.kill()
 
 
 def test_a_dead_process_slot_is_claimed_again_and_its_count_cleared(tmp_path):
@@ -89,17 +89,13 @@ def test_a_dead_process_slot_is_claimed_again_and_its_count_cleared(tmp_path):
     dead = OtherProcess(tmp_path / "load", 5)
     dead.kill()
     assert here.total() == 5  # nobody can tell a dead count from a live one yet
-    successor = OtherProcess(tmp_path / "load", 1)
-    try:
+    with OtherProcess(tmp_path / "load", 1):  # the successor
         assert here.total() == 1
-    finally:
-        successor.kill()
 
 
 def test_timing_waits_for_the_turn_another_process_holds(tmp_path):
     here = MachineLoad(tmp_path / "load")
-    other = OtherProcess(tmp_path / "load", 0)
-    try:
+    with OtherProcess(tmp_path / "load", 0) as other:
         other.say("turn")
         other.expect("holding")
         probe = os.open(tmp_path / "load", os.O_RDWR)
@@ -116,8 +112,6 @@ def test_timing_waits_for_the_turn_another_process_holds(tmp_path):
         other.expect("released")
         with here.turn():  # free again: returns at once
             pass
-    finally:
-        other.kill()
 
 
 def test_a_file_it_cannot_use_leaves_the_process_counting_alone(tmp_path):
@@ -134,13 +128,7 @@ def test_the_machine_is_quiet_only_as_long_as_no_process_started_a_request(tmp_p
     monkeypatch.setattr(machine_load.time, "monotonic_ns", lambda: hour_ago)
     here = MachineLoad(tmp_path / "load")  # opened, and last busy, an hour ago
     monkeypatch.undo()
-    idle = OtherProcess(tmp_path / "load", 0)  # opening starts no request
-    try:
+    with OtherProcess(tmp_path / "load", 0):  # opening starts no request
         assert here.quiet_seconds() >= 3600
-    finally:
-        idle.kill()
-    busy = OtherProcess(tmp_path / "load", 1)  # a request started just now, elsewhere
-    try:
+    with OtherProcess(tmp_path / "load", 1):  # a request started just now, elsewhere
         assert here.quiet_seconds() < 60
-    finally:
-        busy.kill()
