@@ -1,6 +1,5 @@
 """`python -m embedder`: check the weights, then serve on EMBEDDER_HOST:EMBEDDER_PORT."""
 
-import logging
 import socket
 import sys
 
@@ -9,12 +8,13 @@ from uvicorn.supervisors import Multiprocess
 
 from embedder.config import EmbedderSettings
 from embedder.errors import WeightsMissing
+from embedder.logs import configure_logging
 from embedder.weights import engine_for, point_deepface_at, require
 
 
 def main() -> None:
     settings = EmbedderSettings()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    configure_logging()
     try:
         # Fail before serving, in one line, when the model's weights are not on disk.
         point_deepface_at(settings.deepface_home, engine_for(settings.model, settings.engine))

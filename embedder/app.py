@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from embedder.config import EmbedderSettings
 from embedder.errors import EmbedderBusy, EmbedderError, InvalidImage
+from embedder.logs import configure_logging
 from embedder.machine_load import MachineLoad
 from embedder.service import Embedder
 from facegate_shared import wire
@@ -226,6 +227,7 @@ def _lone_threads_metric(embedder: Embedder | None) -> str:
 
 def app_from_env() -> FastAPI:
     """uvicorn factory: settings from the environment (one per worker process)."""
+    configure_logging()
     _die_with_parent()
     return create_app(EmbedderSettings())
 

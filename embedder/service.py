@@ -2,6 +2,7 @@
 
 import base64
 import logging
+import os
 import time
 from collections.abc import Callable
 from dataclasses import asdict
@@ -15,6 +16,8 @@ from embedder.imaging import DecodedImage, decode_image
 from embedder.thread_calibration import lone_request_threads
 from embedder.weights import engine_for, no_downloads, point_deepface_at
 
+# Logged after each timing of a lone request's threads (bench/throughput.py reads it back).
+LONE_THREADS_CHOSEN = "timed the model: a request alone in process %d gets %d thread(s)"
 THRESHOLD_METRICS = ("cosine", "euclidean", "euclidean_l2")
 
 log = logging.getLogger("embedder")
@@ -81,8 +84,10 @@ class Embedder:
             self.settings.session_threads().counts,
             interrupted=interrupted,
         )
-        if chosen is not None and chosen != self.lone_threads:
-            log.info("a request alone in this process now gets %d thread(s)", chosen)
+        if chosen is not None:
+            # Every timing's outcome, with the process: several processes may time
+            # differently, and the log is where an operator or the bench sees it.
+            log.info(LONE_THREADS_CHOSEN, os.getpid(), chosen)
             self.lone_threads = chosen
 
     def _time_model_work(self, threads: int, frame: DecodedImage) -> float:

@@ -6,6 +6,7 @@ import io
 import json
 import operator
 import os
+import re
 import signal
 import threading
 import time
@@ -17,6 +18,7 @@ import psutil
 import pytest
 from PIL import Image
 
+from embedder.service import LONE_THREADS_CHOSEN
 from facegate.foreground import stop_foreground
 from facegate.samples import frame
 from tests.conftest import OUTPUT, run_cli
@@ -252,6 +254,21 @@ def test_each_child_killed_during_a_burst(stack, photos):
     assert rows_left, "the burst enrolled nothing"
     for name in CHILDREN:
         assert any(f"{name} (pid" in line and "died" in line for line in report["supervisor_log"])
+
+
+def test_each_embedder_worker_process_writes_its_own_log_lines(stack):
+    """uvicorn spawns the embedder's worker processes, and they inherit no logging setup:
+    each sets its own, or its INFO lines (ready, the thread timing's choice) go nowhere."""
+    pattern = re.escape(LONE_THREADS_CHOSEN).replace("%d", r"(\d+)")
+
+    def processes_heard_from() -> set[str]:
+        log = stack.var / "logs" / "embedder.log"
+        return {pid for pid, _ in re.findall(pattern, log.read_text(errors="replace"))}
+
+    # Two processes load and time in turn, ~10 s each on 2 cores; a killed one restarts.
+    assert wait_until(lambda: len(processes_heard_from()) >= 2, timeout=180) is not None, (
+        processes_heard_from()
+    )
 
 
 def test_nothing_outlives_a_killed_supervisor(stack):
