@@ -8,9 +8,11 @@ frame back to back for 20 s (10 s with --quick); cores used per process are meas
 """
 
 import os
+import re
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -18,6 +20,7 @@ import httpx
 from bench.common import RunOptions, kiosk_frame, percentile, photo, print_table, save
 from bench.cpu import CpuMeter, wait_for_quiet
 from bench.stack import Services, Storage, seed_gallery, services, storage
+from embedder.service import LONE_THREADS_CHOSEN
 
 CLIENTS = [1, 2, 4, 8]
 
@@ -98,6 +101,19 @@ def load(running: Services, keys: list[str], seconds: float, image: bytes) -> di
     }
 
 
+def lone_threads_chosen(embedder_log: Path | None) -> dict[str, int]:
+    """Process id -> the threads the embedder's latest timing gives a lone request there,
+    read from its log (LONE_THREADS_CHOSEN): processes may choose differently, and a
+    choice made while the stack was starting stays while kiosks keep it busy."""
+    if embedder_log is None or not embedder_log.exists():
+        return {}
+    pattern = re.escape(LONE_THREADS_CHOSEN).replace("%d", r"(\d+)")
+    chosen: dict[str, int] = {}
+    for pid, threads in re.findall(pattern, embedder_log.read_text(errors="replace")):
+        chosen[pid] = int(threads)  # later lines win
+    return chosen
+
+
 def measure_config(
     store: Storage, config: EmbedderConfig, image: bytes, seconds: float, seed: bool
 ) -> dict[str, Any]:
@@ -121,12 +137,16 @@ def measure_config(
         for clients in CLIENTS:
             meter = CpuMeter(roots)
             meter.start()
+            # What each embedder process's timing had chosen when the level began.
+            lone_threads = lone_threads_chosen(running.embedder.log_path)
             level = load(running, keys[:clients], seconds, image)
             level["cpu"] = meter.stop()
+            level["lone_request_threads_by_process"] = lone_threads
             print(
                 f"  {config.label}: {clients} clients {level['requests_per_s']} req/s, "
                 f"p95 {level['p95_ms']} ms, errors {level['errors']}, "
-                f"cores {level['cpu']['machine_busy_cores']}",
+                f"cores {level['cpu']['machine_busy_cores']}, "
+                f"a lone request's threads {sorted(lone_threads.values())}",
                 flush=True,
             )
             levels.append(level)
