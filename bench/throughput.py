@@ -8,7 +8,6 @@ frame back to back for 20 s (10 s with --quick); cores used per process are meas
 """
 
 import os
-import re
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
@@ -20,7 +19,7 @@ import httpx
 from bench.common import RunOptions, kiosk_frame, percentile, photo, print_table, save
 from bench.cpu import CpuMeter, wait_for_quiet
 from bench.stack import Services, Storage, seed_gallery, services, storage
-from embedder.service import LONE_THREADS_CHOSEN
+from embedder.service import lone_threads_logged
 
 CLIENTS = [1, 2, 4, 8]
 
@@ -101,17 +100,13 @@ def load(running: Services, keys: list[str], seconds: float, image: bytes) -> di
     }
 
 
-def lone_threads_chosen(embedder_log: Path | None) -> dict[str, int]:
-    """Process id -> the threads the embedder's latest timing gives a lone request there,
-    read from its log (LONE_THREADS_CHOSEN): processes may choose differently, and a
-    choice made while the stack was starting stays while kiosks keep it busy."""
+def lone_threads_chosen(embedder_log: Path | None) -> dict[int, int]:
+    """Process id -> the threads the embedder's latest timing gives a lone request there:
+    processes may choose differently, and a choice made while the stack was starting stays
+    while kiosks keep it busy."""
     if embedder_log is None or not embedder_log.exists():
         return {}
-    pattern = re.escape(LONE_THREADS_CHOSEN).replace("%d", r"(\d+)")
-    chosen: dict[str, int] = {}
-    for pid, threads in re.findall(pattern, embedder_log.read_text(errors="replace")):
-        chosen[pid] = int(threads)  # later lines win
-    return chosen
+    return lone_threads_logged(embedder_log.read_text(errors="replace"))
 
 
 def measure_config(

@@ -3,6 +3,7 @@
 import base64
 import logging
 import os
+import re
 import time
 from collections.abc import Callable
 from dataclasses import asdict
@@ -16,11 +17,18 @@ from embedder.imaging import DecodedImage, decode_image
 from embedder.thread_calibration import lone_request_threads
 from embedder.weights import engine_for, no_downloads, point_deepface_at
 
-# Logged after each timing of a lone request's threads (bench/throughput.py reads it back).
+# Logged after each timing of a lone request's threads (read back by lone_threads_logged).
 LONE_THREADS_CHOSEN = "timed the model: a request alone in process %d gets %d thread(s)"
 THRESHOLD_METRICS = ("cosine", "euclidean", "euclidean_l2")
 
 log = logging.getLogger("embedder")
+
+
+def lone_threads_logged(log_text: str) -> dict[int, int]:
+    """Process id -> the threads its latest timing gave a lone request, from the
+    embedder's log (LONE_THREADS_CHOSEN lines; later lines win)."""
+    pattern = re.escape(LONE_THREADS_CHOSEN).replace("%d", r"(\d+)")
+    return {int(pid): int(threads) for pid, threads in re.findall(pattern, log_text)}
 
 
 class Embedder:

@@ -6,7 +6,6 @@ import io
 import json
 import operator
 import os
-import re
 import signal
 import threading
 import time
@@ -18,7 +17,7 @@ import psutil
 import pytest
 from PIL import Image
 
-from embedder.service import LONE_THREADS_CHOSEN
+from embedder.service import lone_threads_logged
 from facegate.foreground import stop_foreground
 from facegate.samples import frame
 from tests.conftest import OUTPUT, run_cli
@@ -259,11 +258,10 @@ def test_each_child_killed_during_a_burst(stack, photos):
 def test_each_embedder_worker_process_writes_its_own_log_lines(stack):
     """uvicorn spawns the embedder's worker processes, and they inherit no logging setup:
     each sets its own, or its INFO lines (ready, the thread timing's choice) go nowhere."""
-    pattern = re.escape(LONE_THREADS_CHOSEN).replace("%d", r"(\d+)")
 
-    def processes_heard_from() -> set[str]:
+    def processes_heard_from() -> set[int]:
         log = stack.var / "logs" / "embedder.log"
-        return {pid for pid, _ in re.findall(pattern, log.read_text(errors="replace"))}
+        return set(lone_threads_logged(log.read_text(errors="replace")))
 
     # Two processes load and time in turn, ~10 s each on 2 cores; a killed one restarts.
     assert wait_until(lambda: len(processes_heard_from()) >= 2, timeout=180) is not None, (

@@ -3,6 +3,7 @@ only where the timed work shows they pay."""
 
 import itertools
 
+from embedder.service import LONE_THREADS_CHOSEN, lone_threads_logged
 from embedder.thread_calibration import MIN_GAIN, UNTIMED_ROUNDS, lone_request_threads
 
 
@@ -69,3 +70,16 @@ def test_one_count_is_that_count():
     time_on, asked = timer({1: [10.0]})
     assert lone_request_threads(time_on, (1,)) == 1
     assert asked == []
+
+
+def test_the_logged_choices_read_back_the_latest_per_process():
+    log = "\n".join(
+        [
+            "2026-12-04 11:50:27 embedder " + LONE_THREADS_CHOSEN % (8434, 1),
+            "2026-12-04 11:50:27 embedder embedder ready: {'model': 'SFace'}",
+            "2026-12-04 11:50:28 embedder " + LONE_THREADS_CHOSEN % (8433, 1),
+            "2026-12-04 11:50:37 embedder " + LONE_THREADS_CHOSEN % (8434, 2),
+        ]
+    )
+    assert lone_threads_logged(log) == {8434: 2, 8433: 1}
+    assert lone_threads_logged("no timing yet") == {}
