@@ -191,8 +191,8 @@ def measure(model: str, repeat: int) -> dict[str, dict[str, Any]]:
             case["checkin_http_beside_https"]["p50_ms"] / reference["p50_ms"], 2
         )
         case["ratio_https_p50"] = round(case["checkin_https"]["p50_ms"] / reference["p50_ms"], 2)
-        cases[name]["backend_overhead_p50_ms"] = round(
-            cases[name]["checkin_http"]["p50_ms"] - cases[name]["embedder_http"]["p50_ms"], 1
+        case["backend_overhead_p50_ms"] = round(
+            case["checkin_http"]["p50_ms"] - case["embedder_http"]["p50_ms"], 1
         )
     if gallery != GALLERY:
         raise RuntimeError(f"the gallery holds {gallery} employees, not {GALLERY}")
