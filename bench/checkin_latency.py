@@ -150,11 +150,13 @@ def measure(model: str, repeat: int) -> dict[str, dict[str, Any]]:
     cases: dict[str, dict[str, Any]] = {}
     with running_stack(embedder_env) as (store, running):
         gallery = seed_gallery(store, running, photo("obama.jpg"), GALLERY)
-        with httpx.Client(base_url=running.embedder_url, timeout=60) as client:
+        # The embedder asked directly: its first instance (Dlib runs one per core).
+        direct = running.embedder_urls[0]
+        with httpx.Client(base_url=direct, timeout=60) as client:
             box = post_image(client, "/api/v1/extract", frame)["faces"][0]["facial_area"]
         images = {"frame": frame, "kiosk_crop": kiosk_crop(frame, box)}
-        roots = {
-            "embedder": running.embedder.pid,
+        roots: dict[str, int | list[int]] = {
+            "embedder": running.embedder_pids,
             "backend": running.backend.pid,
             "postgres": store.postgres_pid,
         }
@@ -172,7 +174,7 @@ def measure(model: str, repeat: int) -> dict[str, dict[str, Any]]:
                     "size": image_size(image),
                     "checkin_http": http,
                     "cpu_ms_per_checkin": per_request,
-                    "embedder_http": over_embedder(running.embedder_url, image, repeat),
+                    "embedder_http": over_embedder(direct, image, repeat),
                 }
         deepface = load_deepface()
         with over_https(store, running) as secure, running.client() as plain:

@@ -2,6 +2,7 @@
 
 import os
 import time
+from collections.abc import Mapping
 from typing import Any
 
 import psutil
@@ -33,16 +34,20 @@ def machine_busy_seconds() -> float:
 class CpuMeter:
     """Cores used between start() and stop(), per named process tree and machine-wide.
 
-    roots: name -> pid; the calling process (the load generator) is measured alone."""
+    roots: name -> pid, or the pids of a part's instances; the calling process (the load
+    generator) is measured alone."""
 
-    def __init__(self, roots: dict[str, int]) -> None:
-        self._roots = roots
+    def __init__(self, roots: Mapping[str, int | list[int]]) -> None:
+        self._roots = {name: [pid] if isinstance(pid, int) else pid for name, pid in roots.items()}
         self._before: dict[str, dict[int, float]] = {}
         self._started = 0.0
         self._machine = 0.0
 
     def _snapshot(self) -> dict[str, dict[int, float]]:
-        taken = {name: tree_cpu_seconds(pid) for name, pid in self._roots.items()}
+        taken = {
+            name: {k: v for pid in pids for k, v in tree_cpu_seconds(pid).items()}
+            for name, pids in self._roots.items()
+        }
         own = psutil.Process(os.getpid()).cpu_times()
         taken["bench client"] = {os.getpid(): own.user + own.system}
         return taken

@@ -67,7 +67,8 @@ def run(options: RunOptions) -> dict[str, Any]:
         seed_gallery(store, running, photo("obama.jpg"), GALLERY)
         keys = store.kiosk_keys(CLIENTS)
         load(running, keys, 3, image)  # every process has served a request
-        services = {"backend": running.backend.pid, "embedder": running.embedder.pid}
+        [embedder] = running.embedders  # make run's SFace: one instance, py-spy follows it
+        services = {"backend": running.backend.pid, "embedder": embedder.pid}
         with _recording(spy, services, seconds, "flamegraph", RESULTS / "flame-{}.svg") as drawn_to:
             drawn = load(running, keys, seconds, image)
         for svg in drawn_to.values():  # py-spy's title names this checkout's folder

@@ -16,6 +16,7 @@ import httpx
 from facegate.children import (
     Postgres,
     S3Credentials,
+    embedder_instances,
     one_machine_embedder,
     start_backend,
     start_embedder,
@@ -52,11 +53,19 @@ class Services:
     """The embedder and the backend on top of a Storage."""
 
     url: str
-    embedder_url: str
+    embedder_url: str  # the backend's EMBEDDER_URL: one instance's, or several, comma-separated
     admin_key: str
-    embedder: Process
+    embedders: list[Process]  # the instances, as `make run` starts them (embedder_instances)
     backend: Process
     embedder_env: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def embedder_urls(self) -> list[str]:
+        return self.embedder_url.split(",")
+
+    @property
+    def embedder_pids(self) -> list[int]:
+        return [process.pid for process in self.embedders]
 
     def client(self, key: str = "", timeout: float = 60) -> httpx.Client:
         """An HTTP client on the backend with `key` (default: the admin key)."""
@@ -118,17 +127,22 @@ def create_key(env: dict[str, str], role: str, name: str) -> str:
 
 @contextlib.contextmanager
 def services(store: Storage, embedder_env: dict[str, str] | None = None) -> Iterator[Services]:
-    """The embedder (as `make run` starts it, but for embedder_env) and the backend; both
-    stopped by PID on exit."""
+    """The embedder's instances (as `make run` starts them, but for embedder_env) and the
+    backend; all stopped by PID on exit."""
     given = embedder_env or {}
     embedder_env = {**one_machine_embedder(given.get("EMBEDDER_MODEL")), **given}
     started: list[Process] = []
+    embedders: list[Process] = []
     tag = uuid.uuid4().hex[:6]
     try:
-        embedder_port = free_port()
-        embedder = start_embedder(embedder_port, embedder_env, store.folder / f"emb-{tag}.log")
-        started.append(embedder)
-        embedder_url = f"http://127.0.0.1:{embedder_port}"
+        urls = []
+        for n, instance_env in enumerate(embedder_instances(embedder_env), 1):
+            embedder_port = free_port()
+            log = store.folder / f"emb-{tag}-{n}.log"
+            embedders.append(start_embedder(embedder_port, instance_env, log))
+            started.append(embedders[-1])
+            urls.append(f"http://127.0.0.1:{embedder_port}")
+        embedder_url = ",".join(urls)
         port = free_port()
         env = {**store.env, "EMBEDDER_URL": embedder_url}
         backend = start_backend(port, env, store.folder / f"backend-{tag}.log")
@@ -137,7 +151,7 @@ def services(store: Storage, embedder_env: dict[str, str] | None = None) -> Iter
             f"http://127.0.0.1:{port}",
             embedder_url,
             store.admin_key,
-            embedder,
+            embedders,
             backend,
             embedder_env,
         )

@@ -2,7 +2,8 @@
 
 Run: .venv/bin/python -m bench --only throughput [--quick]
 One stack (gallery of 1,000 as in checkin_latency); the embedder and backend are restarted
-for each embedder configuration (EMBEDDER_PROCESSES 1 and 2, EMBEDDER_WORKERS 1 and 2). Each
+for each embedder configuration (EMBEDDER_PROCESSES 1 and 2, EMBEDDER_WORKERS 1 and 2; two
+processes run as `make run` starts them, two instances on their own ports). Each
 client is a kiosk with its own key (the search rate limit is per key) and posts the 640x480
 frame back to back for 20 s (10 s with --quick); cores used per process are measured too.
 """
@@ -26,7 +27,8 @@ CLIENTS = [1, 2, 4, 8]
 
 @dataclass(frozen=True)
 class EmbedderConfig:
-    """How the embedder runs: uvicorn processes and inference threads per process."""
+    """How the embedder runs: processes (each an instance on its own port, as `make run`
+    starts them: facegate.children.embedder_instances) and inference threads per process."""
 
     processes: int
     workers: int
@@ -45,9 +47,9 @@ class EmbedderConfig:
 
 
 EMBEDDER_CONFIGS = [
-    EmbedderConfig(2, 1),  # the defaults on 2 cores: a process per core
+    EmbedderConfig(2, 1),  # Dlib's default on 2 cores: a process per core
     EmbedderConfig(2, 1, threads=1),  # OpenCV on one core per process
-    EmbedderConfig(1, 2),  # the defaults before: threads only
+    EmbedderConfig(1, 2),  # SFace's default: threads only
     EmbedderConfig(2, 2),
 ]
 GALLERY = 1000
@@ -100,13 +102,15 @@ def load(running: Services, keys: list[str], seconds: float, image: bytes) -> di
     }
 
 
-def lone_threads_chosen(embedder_log: Path | None) -> dict[int, int]:
+def lone_threads_chosen(embedder_logs: list[Path | None]) -> dict[int, int]:
     """Process id -> the threads the embedder's latest timing gives a lone request there:
     processes may choose differently, and a choice made while the stack was starting stays
     while kiosks keep it busy."""
-    if embedder_log is None or not embedder_log.exists():
-        return {}
-    return lone_threads_logged(embedder_log.read_text(errors="replace"))
+    chosen: dict[int, int] = {}
+    for log in embedder_logs:
+        if log is not None and log.exists():
+            chosen.update(lone_threads_logged(log.read_text(errors="replace")))
+    return chosen
 
 
 def measure_config(
@@ -123,8 +127,8 @@ def measure_config(
             seed_gallery(store, running, photo("obama.jpg"), GALLERY)
         keys = store.kiosk_keys(max(CLIENTS))
         load(running, keys[:4], 3, image)  # every embedder process and worker has run a request
-        roots = {
-            "embedder": running.embedder.pid,
+        roots: dict[str, int | list[int]] = {
+            "embedder": running.embedder_pids,
             "backend": running.backend.pid,
             "postgres": store.postgres_pid,
         }
@@ -133,7 +137,7 @@ def measure_config(
             meter = CpuMeter(roots)
             meter.start()
             # What each embedder process's timing had chosen when the level began.
-            lone_threads = lone_threads_chosen(running.embedder.log_path)
+            lone_threads = lone_threads_chosen([e.log_path for e in running.embedders])
             level = load(running, keys[:clients], seconds, image)
             level["cpu"] = meter.stop()
             level["lone_request_threads_by_process"] = lone_threads

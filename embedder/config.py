@@ -58,8 +58,11 @@ class EmbedderSettings(BaseSettings):
     # cores are used by more instances behind a balancer (Helm replicas, `facegate run
     # --embedders M`), so a pod's CPU request, its HPA and its queue describe one process.
     # `make run` on one machine asks for one process with a worker per core, up to 4, and
-    # for Dlib, which holds the GIL while embedding, a process per core
-    # (facegate/children.py one_machine_embedder; bench/README.md).
+    # for Dlib, which holds the GIL while embedding, a process per core, each an instance
+    # of one process on its own port (EMBEDDER_PORT, then free ports), all in the backend's
+    # EMBEDDER_URL: processes sharing one port leave which one gets the backend's kept-alive
+    # connections to luck (facegate/children.py one_machine_embedder, embedder_instances;
+    # bench/README.md).
     processes: int = Field(default=1, ge=1, le=64)
     # Inference threads per request (YuNet and SFace on ONNX Runtime, OpenCV's resizing).
     # Unset: a request alone in its process gets every core where that is measurably faster

@@ -120,6 +120,26 @@ def one_machine_embedder(model: str | None = None) -> dict[str, str]:
     return {"EMBEDDER_PROCESSES": "1", "EMBEDDER_WORKERS": cores}
 
 
+def embedder_instances(env: dict[str, str]) -> list[dict[str, str]]:
+    """The environment of each embedder instance a one-machine stack starts for `env`
+    (one_machine_embedder's answer): EMBEDDER_PROCESSES > 1 becomes that many instances of
+    one process, each on its own port, all listed in the backend's EMBEDDER_URL.
+
+    uvicorn's processes on one port share its listening socket, and each of the backend's
+    kept-alive connections stays with the process that accepted it: which process got the
+    work was luck (4 connections split 3/1 in 2 of 4 starts, 45.8-49.3 check-ins a second
+    against 50-55 split 2/2; bench/README.md). The backend's pool takes instances in turn,
+    and the supervisor heals each on its own. Instances sharing a machine's cores do not
+    spin their threads (EmbedderSettings.spin), unless EMBEDDER_SPIN says otherwise."""
+    processes = int(env.get("EMBEDDER_PROCESSES", "1"))
+    if processes <= 1:
+        return [env]
+    one = {**env, "EMBEDDER_PROCESSES": "1"}
+    if not (env.get("EMBEDDER_SPIN") or os.environ.get("EMBEDDER_SPIN")):
+        one["EMBEDDER_SPIN"] = "false"
+    return [dict(one) for _ in range(processes)]
+
+
 def spawn_embedder(
     port: int,
     env: dict[str, str],

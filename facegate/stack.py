@@ -9,13 +9,14 @@ from backend.config import BackendSettings
 from facegate.certs import machine_names, write_certificates
 from facegate.children import (
     S3Credentials,
+    embedder_instances,
     one_machine_embedder,
     spawn_backend,
     spawn_embedder,
     spawn_s3,
 )
 from facegate.pg_child import prepare_postgres, stale_postmaster, stop_stale_postmaster
-from facegate.processes import http_ok, port_answers, weed_ports
+from facegate.processes import free_port, http_ok, port_answers, weed_ports
 from facegate.supervisor import Child, Supervisor, clear_stale, run_in_foreground, say
 from facegate_shared.paths import REPO_ROOT
 
@@ -109,9 +110,8 @@ def start_dependencies(supervisor: Supervisor, var: Path) -> dict[str, str]:
     else:
         embedder_port = int(os.environ.get("EMBEDDER_PORT", "8501"))
         print("embedder    loading the face model ...", flush=True)
-        one_machine = one_machine_embedder()
-        env["EMBEDDER_URL"] = start_embedder(
-            supervisor, var, "embedder", embedder_port, one_machine
+        env["EMBEDDER_URL"] = start_embedders(
+            supervisor, var, embedder_port, embedder_instances(one_machine_embedder())
         )
     print(f"embedder    {env['EMBEDDER_URL']}", flush=True)
     return env
@@ -173,12 +173,25 @@ def embedder_child(var: Path, name: str, port: int, env: dict[str, str]) -> Chil
     )
 
 
-def start_embedder(
-    supervisor: Supervisor, var: Path, name: str, port: int, env: dict[str, str]
+def start_embedders(
+    supervisor: Supervisor, var: Path, port: int, instances: list[dict[str, str]]
 ) -> str:
-    """Start one embedder and wait for its model; its URL."""
-    supervisor.start(embedder_child(var, name, port, env))
-    return f"http://127.0.0.1:{port}"
+    """Start the embedder instances (embedder_instances) and wait for their model; the
+    EMBEDDER_URL that lists them. One is "embedder" on `port`; several are "embedder-1"
+    on `port` and the others on free ports."""
+    if len(instances) == 1:
+        supervisor.start(embedder_child(var, "embedder", port, instances[0]))
+        return f"http://127.0.0.1:{port}"
+    ports = [port]
+    while len(ports) < len(instances):
+        ports += [at for at in [free_port()] if at not in ports]
+    supervisor.start_together(
+        [
+            embedder_child(var, f"embedder-{n}", at, env)
+            for n, (at, env) in enumerate(zip(ports, instances, strict=True), 1)
+        ]
+    )
+    return ",".join(f"http://127.0.0.1:{at}" for at in ports)
 
 
 def check_database(url: str) -> None:

@@ -12,8 +12,6 @@ import psutil
 from facegate.foreground import launch_foreground
 from facegate.processes import free_port, free_weed_port
 
-CHILDREN = ("postgres", "s3", "embedder", "backend")
-
 
 @dataclass
 class RunningStack:

@@ -23,9 +23,12 @@ from facegate.samples import frame
 from tests.conftest import OUTPUT, run_cli
 from tests.faults.conftest import face_keys, store_of
 from tests.faults.pausing import paused_env
-from tests.faults.stack import CHILDREN, RunningStack, start_stack
+from tests.faults.stack import RunningStack, start_stack
 
 HEAL_WITHIN = 10.0
+# The children of the stack below, killed in turn.
+CHILDREN = ("postgres", "s3", "embedder-1", "embedder-2", "backend")
+EMBEDDERS = [name for name in CHILDREN if name.startswith("embedder")]
 PAUSED_MARK = "backend-paused-after-photo"
 # What a client may see while a part of the stack is down: answers with documented codes,
 # or no answer at all while the backend itself restarts.
@@ -172,7 +175,8 @@ def stack(tmp_path_factory):
             # backend is in it (check-ins' snapshots are not held up)
             **paused_env({}, 2.0, prefix="employees/", mark=folder / PAUSED_MARK),
             "SEARCH_RATE_PER_MINUTE": "100000",
-            # uvicorn worker processes under the embedder: they must die with it too
+            # two embedder instances (as `make run` starts Dlib on 2 cores): each is killed
+            # and healed on its own while the other serves
             "EMBEDDER_PROCESSES": "2",
         },
     )
@@ -255,24 +259,55 @@ def test_each_child_killed_during_a_burst(stack, photos):
         assert any(f"{name} (pid" in line and "died" in line for line in report["supervisor_log"])
 
 
-def test_each_embedder_worker_process_writes_its_own_log_lines(stack):
-    """uvicorn spawns the embedder's worker processes, and they inherit no logging setup:
-    each sets its own, or its INFO lines (ready, the thread timing's choice) go nowhere."""
+def test_each_embedder_instance_times_its_threads_and_says_so(stack):
+    """Each instance logs its thread timing (with its pid) in its own log."""
 
-    def processes_heard_from() -> set[int]:
-        log = stack.var / "logs" / "embedder.log"
-        return set(lone_threads_logged(log.read_text(errors="replace")))
+    def heard_from(name: str) -> set[int]:
+        log = stack.var / "logs" / f"{name}.log"
+        return set(lone_threads_logged(log.read_text(errors="replace"))) if log.exists() else set()
 
-    # Two processes load and time in turn, ~10 s each on 2 cores; a killed one restarts.
-    assert wait_until(lambda: len(processes_heard_from()) >= 2, timeout=180) is not None, (
-        processes_heard_from()
-    )
+    # The instances load and time in turn, ~10 s each on 2 cores; a killed one restarts.
+    assert (
+        wait_until(lambda: all(heard_from(name) for name in EMBEDDERS), timeout=180) is not None
+    ), {name: heard_from(name) for name in EMBEDDERS}
+
+
+def extract_requests(url: str) -> int:
+    metrics = httpx.get(f"{url}/metrics", timeout=10).text.splitlines()
+    [count] = [line.split()[1] for line in metrics if line.startswith("embedder_extract_requests")]
+    return int(count)
+
+
+def test_the_backend_spreads_check_ins_over_both_embedder_instances(stack):
+    """Each instance on its own port, both in the backend's EMBEDDER_URL: one kiosk's
+    check-ins, on one kept-alive connection, reach both (on one shared port the process
+    that accepted the backend's connection got them all)."""
+    urls = stack.config()["EMBEDDER_URL"].split(",")
+    assert len(urls) == 2, urls
+    var = {"FACEGATE_VAR": str(stack.var)}
+    kiosk = run_cli("keys", "create", "--role", "kiosk", "--name", "spread", env=var)
+    assert kiosk.returncode == 0, kiosk.stderr
+    assert wait_until(stack.ready, timeout=60) is not None
+    before = [extract_requests(url) for url in urls]
+    blank = io.BytesIO()
+    Image.new("RGB", (320, 240), "gray").save(blank, "JPEG")
+    with stack.client() as client:
+        for _ in range(8):
+            answer = client.post(
+                "/api/v1/employees/search",
+                headers={"X-API-Key": kiosk.stdout.strip()},
+                files={"image": ("frame.jpg", blank.getvalue())},
+            )
+            # no face, but the embedder was asked to look
+            assert answer.json().get("reason") == "no_face_detected", answer.text
+    served = [extract_requests(url) - was for url, was in zip(urls, before, strict=True)]
+    assert sum(served) == 8 and min(served) >= 3, served
 
 
 def test_nothing_outlives_a_killed_supervisor(stack):
     family = stack.processes()
-    workers = [p for p in family if "multiprocessing" in " ".join(p.cmdline())]
-    assert workers, "the embedder's uvicorn workers"  # the ones that outlived it before
+    embedders = [p for p in family if p.cmdline()[-2:] == ["-m", "embedder"]]
+    assert len(embedders) == 2, [p.cmdline() for p in family]
     stop_foreground(stack.popen, signal.SIGKILL)
     gone, alive = psutil.wait_procs(family, timeout=20)
     assert alive == [], [p.info if hasattr(p, "info") else p.pid for p in alive]

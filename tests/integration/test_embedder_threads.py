@@ -2,6 +2,7 @@
 on the real model, and requests run on what was chosen."""
 
 import os
+import time
 
 import cv2
 import httpx
@@ -9,8 +10,10 @@ import pytest
 
 import embedder.service as service
 from embedder.config import EmbedderSettings
-from embedder.service import Embedder
+from embedder.service import Embedder, lone_threads_logged
 from embedder.thread_calibration import lone_request_threads
+from facegate.children import start_embedder
+from facegate.processes import free_port
 
 CORES = os.cpu_count() or 1
 
@@ -76,3 +79,23 @@ def test_the_running_embedder_reports_its_choice(embedder_url):
         row for row in metrics.splitlines() if row.startswith("embedder_lone_request_threads")
     ]
     assert int(line.split()[1]) in {1, CORES}
+
+
+def test_each_process_of_a_multi_process_embedder_logs_its_choice(tmp_path):
+    """`python -m embedder` with EMBEDDER_PROCESSES=2 (one port, uvicorn's spawned
+    processes, as a container may run it): spawned processes inherit no logging setup, so
+    each sets its own, or their INFO lines (ready, the thread timing's choice) go nowhere."""
+    log = tmp_path / "embedder.log"
+    process = start_embedder(free_port(), {"EMBEDDER_PROCESSES": "2"}, log)
+    try:
+
+        def heard_from() -> set[int]:
+            return set(lone_threads_logged(log.read_text(errors="replace")))
+
+        # They load and time in turn, ~10 s each on 2 cores: a condition, not a pause.
+        deadline = time.monotonic() + 180
+        while len(heard_from()) < 2 and time.monotonic() < deadline and process.alive():
+            time.sleep(0.2)
+        assert len(heard_from()) == 2, log.read_text(errors="replace")[-2000:]
+    finally:
+        process.stop()
