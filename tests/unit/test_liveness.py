@@ -1,6 +1,7 @@
 """The head-turn challenge on fakes: a real turn passes, stills, wrong turns, replayed,
 expired or forged tokens are refused with their codes; a kiosk without it is unchanged."""
 
+import threading
 from pathlib import Path
 
 import pytest
@@ -75,6 +76,33 @@ def test_a_real_turn_the_asked_way_checks_in_the_frontal_frame(kiosk):
     (row,) = world.checkins.rows
     # the snapshot is the frontal frame's crop
     assert world.images.objects[row.snapshot_key] == b"\xff\xd8crop:front"
+
+
+def test_the_frames_are_sent_to_the_embedder_side_by_side(kiosk):
+    client, world, door = kiosk
+    frames = ("front", "front-reencoded", "left", "more-left")
+    # Each extraction waits until every frame's has started: in turn, the first would wait
+    # alone until the barrier gives up, and the answer would be an error.
+    all_started = threading.Barrier(len(frames), timeout=10)
+    extract = world.embedder.extract
+
+    def gathered(image, **flags):
+        all_started.wait()
+        return extract(image, **flags)
+
+    world.embedder.extract = gathered
+    done = answer(client, door, challenge(client, door)["token"], *frames)
+    assert done.status_code == 200, done.text
+    assert done.json()["matched"] is True and done.json()["liveness"]["turn"] == 0.25
+
+
+def test_the_first_refused_frame_in_order_decides_the_answer(kiosk):
+    client, world, door = kiosk
+    world.embedder.faces[b"nobody"] = []
+    world.embedder.faces[b"two"] = [looking(ALICE, 0.0), looking(BOB, 0.0)]
+    refused = answer(client, door, challenge(client, door)["token"], "front", "nobody", "two")
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["error"]["details"] == {"reason": "one_face", "faces": 0}
 
 
 def test_a_turn_to_the_right_passes_when_right_is_asked(kiosk):
