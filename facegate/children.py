@@ -127,10 +127,11 @@ def embedder_instances(env: dict[str, str]) -> list[dict[str, str]]:
 
     uvicorn's processes on one port share its listening socket, and each of the backend's
     kept-alive connections stays with the process that accepted it: which process got the
-    work was luck (4 connections split 3/1 in 2 of 4 starts, 45.8-49.3 check-ins a second
-    against 50-55 split 2/2; bench/README.md). The backend's pool takes instances in turn,
-    and the supervisor heals each on its own. Instances sharing a machine's cores do not
-    spin their threads (EmbedderSettings.spin), unless EMBEDDER_SPIN says otherwise."""
+    work was luck (one process with twice the other's work in 2 of 4 starts; on its own
+    port each got an even share every time, bench/README.md). The backend's pool takes
+    instances in turn, and the supervisor heals each on its own. Instances sharing a
+    machine's cores do not spin their threads (EmbedderSettings.spin), unless
+    EMBEDDER_SPIN says otherwise."""
     processes = int(env.get("EMBEDDER_PROCESSES", "1"))
     if processes <= 1:
         return [env]

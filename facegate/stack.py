@@ -184,7 +184,9 @@ def start_embedders(
         return f"http://127.0.0.1:{port}"
     ports = [port]
     while len(ports) < len(instances):
-        ports += [at for at in [free_port()] if at not in ports]
+        candidate = free_port()
+        if candidate not in ports:
+            ports.append(candidate)
     supervisor.start_together(
         [
             embedder_child(var, f"embedder-{n}", at, env)
