@@ -37,7 +37,7 @@ from bench.common import (
     summary,
     time_ms,
 )
-from bench.cpu import CpuMeter
+from bench.cpu import CpuMeter, wait_until_this_process_is_quiet
 from bench.stack import Services, Storage, running_stack, seed_gallery
 from facegate.certs import write_certificates
 from facegate.children import start_backend
@@ -268,17 +268,6 @@ def over_https(store: Storage, running: Services) -> Iterator[httpx.Client]:
             yield client
     finally:
         backend.stop()
-
-
-def wait_until_this_process_is_quiet(window_s: float = 0.02, limit_s: float = 2.0) -> None:
-    """Until this process's threads use under a tenth of a core over `window_s`, at most
-    `limit_s`: a condition, not a fixed pause."""
-    deadline = time.monotonic() + limit_s
-    while time.monotonic() < deadline:
-        cpu = time.process_time()
-        time.sleep(window_s)
-        if time.process_time() - cpu < window_s / 10:
-            return
 
 
 def summary_rows(result: dict[str, Any]) -> list[list[Any]]:

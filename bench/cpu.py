@@ -97,3 +97,14 @@ def wait_for_quiet(limit: float = 0.3, patience_s: float = 900, busy_with: str =
         time.sleep(20)
         load = busy_cores()
     return round(load, 2)
+
+
+def wait_until_this_process_is_quiet(window_s: float = 0.02, limit_s: float = 2.0) -> None:
+    """Until this process's threads use under a tenth of a core over `window_s`, at most
+    `limit_s`: a condition, not a fixed pause."""
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline:
+        cpu = time.process_time()
+        time.sleep(window_s)
+        if time.process_time() - cpu < window_s / 10:
+            return

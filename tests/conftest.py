@@ -2,6 +2,7 @@
 
 import io
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -96,6 +97,15 @@ def embedder_url(session_dir: Path) -> Iterator[str]:
 def dlib_embedder_url(session_dir: Path) -> Iterator[str]:
     """A second real embedder on Dlib: every installed model is tested, not only one."""
     yield from _embedder(session_dir, "embedder-dlib", DLIB)
+
+
+def extractions_served(embedder_url: str) -> int:
+    """How many extractions an embedder has served, read off its /metrics."""
+    import httpx
+
+    text = httpx.get(embedder_url + "/metrics", timeout=5).text
+    found = re.search(r"^embedder_extract_requests_total (\d+)$", text, re.M)
+    return int(found.group(1)) if found else 0
 
 
 def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

@@ -3,7 +3,6 @@ view of its servers, the embedders' counters, and waiting for a condition with a
 
 import csv
 import io
-import re
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -11,6 +10,7 @@ from typing import Any
 import httpx
 
 from facegate.foreground import RunningCluster
+from tests.conftest import extractions_served
 
 
 @dataclass
@@ -42,9 +42,4 @@ class WatchedCluster(RunningCluster):
 
     def embedder_extracts(self) -> list[int]:
         """How many extractions each embedder has served, read off its /metrics."""
-        counts = []
-        for url in self.embedder_urls:
-            text = httpx.get(url + "/metrics", timeout=5).text
-            found = re.search(r"^embedder_extract_requests_total (\d+)$", text, re.M)
-            counts.append(int(found.group(1)) if found else 0)
-        return counts
+        return [extractions_served(url) for url in self.embedder_urls]

@@ -20,7 +20,7 @@ from PIL import Image
 from embedder.service import lone_threads_logged
 from facegate.foreground import stop_foreground
 from facegate.samples import frame
-from tests.conftest import OUTPUT, run_cli
+from tests.conftest import OUTPUT, extractions_served, run_cli
 from tests.faults.conftest import face_keys, store_of
 from tests.faults.pausing import paused_env
 from tests.faults.stack import RunningStack, start_stack
@@ -272,12 +272,6 @@ def test_each_embedder_instance_times_its_threads_and_says_so(stack):
     ), {name: heard_from(name) for name in EMBEDDERS}
 
 
-def extract_requests(url: str) -> int:
-    metrics = httpx.get(f"{url}/metrics", timeout=10).text.splitlines()
-    [count] = [line.split()[1] for line in metrics if line.startswith("embedder_extract_requests")]
-    return int(count)
-
-
 def test_the_backend_spreads_check_ins_over_both_embedder_instances(stack):
     """Each instance on its own port, both in the backend's EMBEDDER_URL: one kiosk's
     check-ins, on one kept-alive connection, reach both (on one shared port the process
@@ -288,7 +282,7 @@ def test_the_backend_spreads_check_ins_over_both_embedder_instances(stack):
     kiosk = run_cli("keys", "create", "--role", "kiosk", "--name", "spread", env=var)
     assert kiosk.returncode == 0, kiosk.stderr
     assert wait_until(stack.ready, timeout=60) is not None
-    before = [extract_requests(url) for url in urls]
+    before = [extractions_served(url) for url in urls]
     blank = io.BytesIO()
     Image.new("RGB", (320, 240), "gray").save(blank, "JPEG")
     with stack.client() as client:
@@ -300,7 +294,7 @@ def test_the_backend_spreads_check_ins_over_both_embedder_instances(stack):
             )
             # no face, but the embedder was asked to look
             assert answer.json().get("reason") == "no_face_detected", answer.text
-    served = [extract_requests(url) - was for url, was in zip(urls, before, strict=True)]
+    served = [extractions_served(url) - was for url, was in zip(urls, before, strict=True)]
     assert sum(served) == 8 and min(served) >= 3, served
 
 
