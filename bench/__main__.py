@@ -17,7 +17,8 @@ from bench.cpu import wait_for_quiet
 # webhook_latency (check-ins while a webhook receiver hangs) and snapshot_latency (what a
 # check-in snapshot adds) and cluster (replicas behind HAProxy) and profile (py-spy's flame
 # graphs and the CPU per check-in by stage) and gallery_faces (search at a million on
-# face-like vectors) run with --only.
+# face-like vectors) and quantized_sface (SFace in int8 against float, on LFW) run with
+# --only.
 PARTS = ["checkin_latency", "throughput", "gallery_scale", "accuracy", "lfw"]
 EXTRA_PARTS = [
     "embedder_latency",
@@ -27,6 +28,7 @@ EXTRA_PARTS = [
     "scoped_search",
     "profile",
     "gallery_faces",
+    "quantized_sface",
 ]
 
 

