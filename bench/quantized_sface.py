@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from bench.common import decode_bgr, save
+from bench.common import RunOptions, decode_bgr, save
 from bench.lfw.data import HOW_TO_GET, Lfw, locate
 from bench.lfw.embed import Vectors
 from bench.lfw.part import LfwMissing
@@ -37,13 +37,12 @@ KEPT_IN_FLOAT = ["conv_1_conv2d", "pre_fc1"]
 __all__ = ["LfwMissing", "run", "skipped_rows", "summary_rows"]
 
 
-def run(options: Any, lfw: Lfw | None = None) -> dict[str, Any]:
+def run(options: RunOptions, lfw: Lfw | None = None) -> dict[str, Any]:
     lfw = lfw or locate()
     if lfw is None:
         raise LfwMissing(HOW_TO_GET)
-    view2_images = sorted(
-        {p.first for p in lfw.pairs("pairs.txt")} | {p.second for p in lfw.pairs("pairs.txt")}
-    )
+    pairs = lfw.pairs("pairs.txt")
+    view2_images = sorted({p.first for p in pairs} | {p.second for p in pairs})
     outside = sorted(set(lfw.people) - lfw.people_in("pairs.txt"))
     calibration_images = [lfw.people[name][0] for name in outside][:CALIBRATION_PHOTOS]
     aligned = _aligned_crops(lfw, view2_images)
