@@ -8,8 +8,8 @@ graph quantized statically by ONNX Runtime (per-channel int8 weights, uint8 acti
 calibrated on photos of people outside View 2), with every layer in int8, with the
 first convolution and the final fully connected layer kept in float (where quantization
 usually costs most), and that with each activation's range taken as what holds 99.999 %
-of its values instead of all of them. Figures: one thread's time a crop, taken in turn; LFW View 2's
-10-fold accuracy; how far each photo's int8 vector lies from its float one.
+of its values instead of all of them. Figures: one thread's time a crop, taken in turn;
+LFW View 2's 10-fold accuracy; how far each photo's int8 vector lies from its float one.
 
 .venv/bin/python -m bench --only quantized_sface   # ~10 min, 17 GB of memory at its peak
 """
