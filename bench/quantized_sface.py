@@ -27,6 +27,7 @@ from bench.lfw.data import HOW_TO_GET, Lfw, locate
 from bench.lfw.embed import Vectors
 from bench.lfw.part import LfwMissing
 from bench.lfw.protocol import view2_accuracy
+from embedder.sface_network import fused_graph, network_input
 
 # ORT keeps every activation of every calibration photo in memory for the percentile
 # method: 300 photos took more than this machine's 23 GB, 150 peaked at 17 GB.
@@ -98,11 +99,6 @@ def _aligned_crops(lfw: Lfw, images: list[str]) -> dict[str, NDArray[np.uint8]]:
     return crops
 
 
-def _blob(crop: NDArray[np.uint8]) -> NDArray[np.float32]:
-    # as embedder/sface_network.py feeds the network: RGB, 0-255, channels first
-    return crop[:, :, ::-1].transpose(2, 0, 1)[np.newaxis].astype(np.float32)
-
-
 def _graphs(work: Path, calibration: list[NDArray[np.uint8]]) -> dict[str, Path]:
     """The embedder's float graph and its two int8 versions, as files in `work`."""
     import onnx
@@ -117,7 +113,6 @@ def _graphs(work: Path, calibration: list[NDArray[np.uint8]]) -> dict[str, Path]
     )
 
     from embedder.recognition import sface_weights
-    from embedder.sface_network import fused_graph
 
     class Calibration(CalibrationDataReader):  # type: ignore[misc]
         def __init__(self) -> None:
@@ -125,7 +120,7 @@ def _graphs(work: Path, calibration: list[NDArray[np.uint8]]) -> dict[str, Path]
 
         def get_next(self) -> dict[str, NDArray[np.float32]] | None:
             crop = next(self._crops, None)
-            return None if crop is None else {"data": _blob(crop)}
+            return None if crop is None else {"data": network_input(crop)}
 
     float_graph = work / "float.onnx"
     float_graph.write_bytes(fused_graph(sface_weights()))
@@ -173,7 +168,7 @@ def _session(path: Path) -> Any:
 def _timed_in_turn(sessions: dict[str, Any], crop: NDArray[np.uint8]) -> dict[str, list[float]]:
     """Each graph's time a crop, in rounds that take the graphs in turn, so that all meet
     the host in the same phases (a VM's speed moves by a third within the hour)."""
-    feed = {"data": _blob(crop)}
+    feed = {"data": network_input(crop)}
     timings: dict[str, list[float]] = {name: [] for name in sessions}
     for session in sessions.values():
         for _ in range(10):
@@ -188,7 +183,9 @@ def _timed_in_turn(sessions: dict[str, Any], crop: NDArray[np.uint8]) -> dict[st
 
 
 def _vectors(session: Any, aligned: dict[str, NDArray[np.uint8]]) -> Vectors:
-    rows = np.stack([session.run(None, {"data": _blob(c)})[0].ravel() for c in aligned.values()])
+    rows = np.stack(
+        [session.run(None, {"data": network_input(c)})[0].ravel() for c in aligned.values()]
+    )
     rows /= np.linalg.norm(rows, axis=1, keepdims=True)
     return Vectors("SFace", list(aligned), rows.astype(np.float32), [], 0.0)
 

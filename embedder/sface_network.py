@@ -73,12 +73,16 @@ class SFaceNetwork:
     def features(self, crop: NDArray[np.uint8], threads: int) -> NDArray[np.float32]:
         """The 128 features of one BGR crop (aligned: 112x112), on the session for
         `threads` (or the largest one below it)."""
-        # As OpenCV's FaceRecognizerSF feeds it: 112x112 (alignCrop's size already), RGB,
-        # 0-255, channels first.
-        if crop.shape[:2] != INPUT_SIZE:
-            import cv2
-
-            crop = np.asarray(cv2.resize(crop, INPUT_SIZE), dtype=np.uint8)
-        blob = crop[:, :, ::-1].transpose(2, 0, 1)[np.newaxis].astype(np.float32)
+        blob = network_input(crop)
         (features,) = session_for(self._sessions, threads).run(None, {"data": blob})
         return np.asarray(features, dtype=np.float32).ravel()
+
+
+def network_input(crop: NDArray[np.uint8]) -> NDArray[np.float32]:
+    """One BGR crop as the network's input, as OpenCV's FaceRecognizerSF feeds it: 112x112
+    (alignCrop's size already), RGB, 0-255, channels first, a batch of one."""
+    if crop.shape[:2] != INPUT_SIZE:
+        import cv2
+
+        crop = np.asarray(cv2.resize(crop, INPUT_SIZE), dtype=np.uint8)
+    return crop[:, :, ::-1].transpose(2, 0, 1)[np.newaxis].astype(np.float32)
