@@ -82,13 +82,22 @@ def run(options: RunOptions, lfw: Lfw | None = None) -> dict[str, Any]:
 
 
 def _aligned_crops(lfw: Lfw, images: list[str]) -> dict[str, NDArray[np.uint8]]:
-    """Each photo's largest face aligned as the embedder aligns it (112x112 BGR)."""
+    """Each photo's largest face found and aligned as the embedder's settings have it for a
+    check-in (112x112 BGR)."""
+    from embedder.config import EmbedderSettings
     from embedder.detection import build_detector
     from embedder.onnx_sessions import SessionThreads
     from embedder.recognition import SFaceRecognizer
 
+    settings = EmbedderSettings()
     plan = SessionThreads((1,))
-    detector = build_detector("yunet", 640, 0.8, plan)
+    detector = build_detector(
+        "yunet",
+        settings.detect_max_side,
+        settings.detect_score_threshold,
+        plan,
+        settings.largest_face_detect_max_side,
+    )
     recognizer = SFaceRecognizer(plan)
     crops = {}
     for image in images:
@@ -100,7 +109,7 @@ def _aligned_crops(lfw: Lfw, images: list[str]) -> dict[str, NDArray[np.uint8]]:
 
 
 def _graphs(work: Path, calibration: list[NDArray[np.uint8]]) -> dict[str, Path]:
-    """The embedder's float graph and its two int8 versions, as files in `work`."""
+    """The embedder's float graph and its int8 versions, as files in `work`."""
     import onnx
     from onnx import version_converter
     from onnxruntime.quantization import (
