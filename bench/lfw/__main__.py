@@ -1,11 +1,11 @@
-"""python -m bench.lfw [--lfw PATH] [--calibrate | --markdown | --floor | --frames]"""
+"""python -m bench.lfw [--lfw PATH] [--calibrate [--model M] | --markdown | --floor | --frames]"""
 
 import argparse
 import sys
 
 from bench.common import RunOptions, load, print_table
 from bench.lfw.data import HOW_TO_GET, locate
-from bench.lfw.part import calibrate, run, summary_rows
+from bench.lfw.part import MODELS, calibrate, run, summary_rows
 from bench.lfw.report import markdown
 
 
@@ -13,6 +13,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.lfw", description=__doc__)
     parser.add_argument("--lfw", help="an LFW folder or a git snapshot of the LFW site (LFW_DIR)")
     parser.add_argument("--calibrate", action="store_true", help="write the calibration tables")
+    parser.add_argument(
+        "--model",
+        action="append",
+        choices=MODELS,
+        help="with --calibrate: only this model's table (repeatable; default: every model)",
+    )
     parser.add_argument("--markdown", action="store_true", help="print bench/README.md's tables")
     parser.add_argument("--quick", action="store_true", help="two draws instead of five")
     parser.add_argument(
@@ -50,7 +56,7 @@ def main() -> int:
         print(frames.markdown(frames.run(lfw)))
         return 0
     if args.calibrate:
-        for path in calibrate(lfw):
+        for path in calibrate(lfw, tuple(args.model or MODELS)):
             print(f"wrote {path}")
         return 0
     result = run(RunOptions(quick=args.quick), lfw)

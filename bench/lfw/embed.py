@@ -19,7 +19,7 @@ from bench.lfw.data import Lfw
 from facegate_shared.paths import REPO_ROOT
 
 CACHE = REPO_ROOT / "var" / "lfw-vectors"
-DETECTORS = {"SFace": "yunet", "Dlib": "dlib"}
+DETECTORS = {"SFace": "yunet", "SFace-int8": "yunet", "Dlib": "dlib"}
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from bench.lfw import protocol
 from bench.lfw.data import HOW_TO_GET, Lfw, locate
 from bench.lfw.embed import DETECTORS, Vectors, embed
 
-MODELS = ("SFace", "Dlib")
+MODELS = ("SFace", "SFace-int8", "Dlib")
 SIZES: tuple[int | None, ...] = (100, 1000, None)  # None: every held-out person
 PHOTOS = (1, 3)
 DUPLICATE_GUARD_PEOPLE = 2800
@@ -123,7 +123,9 @@ def deepface_threshold(model: str) -> float:
     """DeepFace's own 1:1 cosine threshold for the model (what facegate used before)."""
     from deepface.modules.verification import find_threshold
 
-    return float(find_threshold(model, "cosine"))
+    from embedder.sface_int8 import deepface_model
+
+    return float(find_threshold(deepface_model(model), "cosine"))
 
 
 def _row(size: int | None, photos: int, runs: list[Any]) -> dict[str, Any]:
@@ -251,12 +253,12 @@ def _met(ok: bool) -> str:
     return "yes" if ok else "**no**"
 
 
-def calibrate(lfw: Lfw) -> list[str]:
-    """Write every model's calibration table from LFW View 1's training people."""
+def calibrate(lfw: Lfw, models: tuple[str, ...] = MODELS) -> list[str]:
+    """Write the models' calibration tables from LFW View 1's training people."""
     from bench.lfw.calibrate import calibration_table, write_table
 
     written = []
-    for model in MODELS:
+    for model in models:
         table = calibration_table(lfw, embed(lfw, model))
         from_json(table)  # the backend must be able to read what is written
         written.append(write_table(table))
