@@ -5,10 +5,11 @@ several times faster than float ones, and SFace's embedding is the largest stage
 check-in. This part measures what that is worth, on LFW (fetched, never shipped): the
 embedder's own float graph (embedder/sface_network.py) against the same graph quantized
 statically by ONNX Runtime (per-channel int8 weights, uint8 activations): with every
-layer in int8 and with the first convolution and the final fully connected layer kept in
-float, both on ranges taken from every value of photos of people outside View 2; and the
-embedder's SFace-int8 (embedder/sface_int8.py), built as a user's machine builds it, from
-the committed ranges that hold 99.999 % of each activation's values. Figures: one
+layer in int8 and with the layers SFace-int8 keeps in float (the first two convolutions
+and the final fully connected layer), both on ranges taken from every value of photos of
+people outside View 2; and the embedder's SFace-int8 (embedder/sface_int8.py), built as a
+user's machine builds it, from the committed ranges that hold 99.999 % of each
+activation's values. Figures: one
 thread's time a crop, taken in turn; LFW View 2's 10-fold accuracy; how far each photo's
 int8 vector lies from its float one.
 
@@ -38,7 +39,7 @@ from embedder.sface_network import fused_graph, network_input
 CALIBRATION_PHOTOS = 150
 ROUNDS = 6
 RUNS_A_ROUND = 50
-EMBEDDERS_INT8 = "SFace-int8 (the embedder's: first and last float, percentile ranges)"
+EMBEDDERS_INT8 = "SFace-int8 (the embedder's: its float layers, percentile ranges)"
 
 __all__ = ["LfwMissing", "run", "skipped_rows", "summary_rows"]
 
@@ -127,7 +128,7 @@ def _graphs(work: Path, calibration: list[NDArray[np.uint8]]) -> dict[str, Path]
     float_graph.write_bytes(fused_graph(sface_weights()))
     prepared = prepared_graph(sface_weights(), work)
     graphs = {"float": float_graph}
-    for name, kept in (("int8", []), ("int8, first and last layer float", list(KEPT_IN_FLOAT))):
+    for name, kept in (("int8", []), ("int8, SFace-int8's float layers", list(KEPT_IN_FLOAT))):
         path = work / f"{len(graphs)}.onnx"
         options = quantization_options() | {
             "nodes_to_exclude": kept,

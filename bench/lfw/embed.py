@@ -6,6 +6,7 @@ detector finds several faces, the one nearest the centre is that person. A photo
 no face is found gets no vector: at the door that is a person not recognised.
 """
 
+import hashlib
 import multiprocessing
 import os
 import time
@@ -16,6 +17,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from bench.lfw.data import Lfw
+from embedder.sface_int8 import INT8_MODEL, RANGES
 from facegate_shared.paths import REPO_ROOT
 
 CACHE = REPO_ROOT / "var" / "lfw-vectors"
@@ -83,7 +85,7 @@ def _embed_one(path: str) -> list[float] | None:
 
 def embed(lfw: Lfw, model: str, processes: int | None = None) -> Vectors:
     """Vectors of every LFW photo for this model, from the cache when it is there."""
-    cached = CACHE / f"{model}.npz"
+    cached = cache_file(model)
     if cached.is_file():
         return load_cached(model, cached)
     images = lfw.images()
@@ -95,6 +97,14 @@ def embed(lfw: Lfw, model: str, processes: int | None = None) -> Vectors:
     seconds = (time.perf_counter() - started) * workers / len(images)
     save_cached(cached, images, vectors, seconds)
     return load_cached(model, cached)
+
+
+def cache_file(model: str) -> Path:
+    """Where a model's vectors are cached: by its name, and SFace-int8's by its ranges file's
+    hash too, since the check features recorded there change whenever the int8 graph does."""
+    if model != INT8_MODEL:
+        return CACHE / f"{model}.npz"
+    return CACHE / f"{model}-{hashlib.sha256(RANGES.read_bytes()).hexdigest()[:12]}.npz"
 
 
 def load_cached(model: str, cached: Path) -> Vectors:
