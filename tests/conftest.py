@@ -72,6 +72,7 @@ def s3(session_dir: Path) -> Iterator[dict[str, str]]:
 
 # The second model the project supports, beside the default (SFace with YuNet).
 DLIB = {"EMBEDDER_MODEL": "Dlib", "EMBEDDER_DETECTOR": "dlib", "EMBEDDER_PROCESSES": "1"}
+SFACE_INT8 = {"EMBEDDER_MODEL": "SFace-int8", "EMBEDDER_PROCESSES": "1", "EMBEDDER_WORKERS": "1"}
 
 
 def _embedder(session_dir: Path, name: str, env: dict[str, str]) -> Iterator[str]:
@@ -97,6 +98,12 @@ def embedder_url(session_dir: Path) -> Iterator[str]:
 def dlib_embedder_url(session_dir: Path) -> Iterator[str]:
     """A second real embedder on Dlib: every installed model is tested, not only one."""
     yield from _embedder(session_dir, "embedder-dlib", DLIB)
+
+
+@pytest.fixture(scope="session")
+def int8_embedder_url(session_dir: Path) -> Iterator[str]:
+    """A real embedder on SFace-int8 (the opt-in model quantized at start)."""
+    yield from _embedder(session_dir, "embedder-int8", SFACE_INT8)
 
 
 def extractions_served(embedder_url: str) -> int:

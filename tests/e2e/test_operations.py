@@ -12,6 +12,7 @@ from sqlalchemy import text
 
 from backend.infrastructure.database import make_engine
 from backend.infrastructure.pg_gallery import generation_tables, vector_table
+from embedder.sface_int8 import int8_kernels_exact
 from facegate.children import start_backend
 from facegate.processes import free_port
 from facegate.samples import frame
@@ -218,6 +219,58 @@ def test_a_dlib_gallery_moves_to_sface_with_reembed(
             timeout=60,
         ).json()
         assert found["matched"] is True and found["employee_id"] == "OPS-OBAMA"
+    finally:
+        backend.stop()
+
+
+@pytest.mark.skipif(not int8_kernels_exact(), reason="this CPU has no VNNI: SFace-int8 refuses it")
+def test_an_sface_gallery_moves_to_sface_int8_with_reembed(
+    stack, people_dir, photos, postgres, embedder_url, int8_embedder_url, session_dir
+):
+    """docs/face-model-and-accuracy.md's opt-in: SFace's gallery re-embedded with SFace-int8,
+    whose own calibration then sets the thresholds."""
+    database = "int8_" + uuid.uuid4().hex[:8]
+    postgres.server.psql(f"CREATE DATABASE {database};")
+    env = {
+        **stack.env,
+        "DATABASE_URL": postgres.url.replace("/facegate?", f"/{database}?"),
+        "S3_BUCKET": "int8-" + uuid.uuid4().hex[:8],
+        "EMBEDDER_URL": embedder_url,
+    }
+    assert run_cli("enroll-dir", str(people_dir), env=env).returncode == 0
+    int8_env = {**env, "EMBEDDER_URL": int8_embedder_url}
+    refused = run_cli("enroll-dir", str(people_dir), env=int8_env)
+    assert refused.returncode != 0 and "facegate reembed --model SFace-int8" in refused.stderr
+
+    moved = run_cli(
+        "reembed", "--model", "SFace-int8", "--embedder-url", int8_embedder_url, env=env
+    )
+    assert moved.returncode == 0, moved.stderr
+    engine = make_engine(env["DATABASE_URL"], pool_size=1)
+    try:
+        with engine.connect() as c:
+            assert c.execute(text("SELECT model, dim FROM gallery")).one() == ("SFace-int8", 128)
+    finally:
+        engine.dispose()
+    kiosk_key = run_cli("keys", "create", "--role", "kiosk", "--name", "int8", env=env)
+    admin_key = run_cli("keys", "create", "--role", "admin", "--name", "int8-admin", env=env)
+    port = free_port()
+    backend = start_backend(port, int8_env, session_dir / "int8.log")
+    try:
+        found = httpx.post(
+            f"http://127.0.0.1:{port}/api/v1/employees/search",
+            headers={"X-API-Key": kiosk_key.stdout.strip()},
+            files={"image": ("f.jpg", frame(photos["obama3.jpg"]))},
+            timeout=60,
+        ).json()
+        assert found["matched"] is True and found["employee_id"] == "OPS-OBAMA"
+        gallery = httpx.get(
+            f"http://127.0.0.1:{port}/api/v1/gallery",
+            headers={"X-API-Key": admin_key.stdout.strip()},
+            timeout=10,
+        ).json()
+        assert gallery["model"] == "SFace-int8"
+        assert gallery["threshold_basis"] == "calibrated"  # its own table, not DeepFace's 1:1
     finally:
         backend.stop()
 

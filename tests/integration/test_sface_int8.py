@@ -19,6 +19,11 @@ from embedder.sface_network import fused_graph
 from embedder.weights import no_downloads, point_deepface_at, weights_folder
 
 FACES = ("obama.jpg", "obama2.jpg", "obama3.jpg", "biden.jpg")
+# On an x86 CPU without VNNI SFace-int8 refuses to run (test_the_embedder_refuses_to_start_
+# where_int8_would_saturate runs everywhere); what needs the int8 graph itself says so.
+needs_vnni = pytest.mark.skipif(
+    not sface_int8.int8_kernels_exact(), reason="this CPU has no VNNI: SFace-int8 refuses it"
+)
 
 
 @pytest.fixture
@@ -48,6 +53,7 @@ def vectors(photos: dict[str, bytes]) -> dict[str, dict[str, np.ndarray]]:
     return found
 
 
+@needs_vnni
 def test_the_convolutions_run_in_int8_but_the_layers_kept_in_float(float_weights):
     graph = onnx.load_from_string(int8_graph(float_weights))
     kinds = [node.op_type for node in graph.graph.node]
@@ -60,6 +66,7 @@ def test_the_convolutions_run_in_int8_but_the_layers_kept_in_float(float_weights
     assert float_nodes == kept
 
 
+@needs_vnni
 def test_int8_vectors_lie_near_the_float_ones_and_keep_people_apart(vectors):
     for name in FACES:
         # LFW View 2: 0.009 on average, 0.066 at most (bench/README.md); a gallery's
@@ -70,6 +77,7 @@ def test_int8_vectors_lie_near_the_float_ones_and_keep_people_apart(vectors):
     assert max(same) < 0.27 < 1 - int8["obama.jpg"] @ int8["biden.jpg"]
 
 
+@needs_vnni
 def test_the_graph_is_built_once_then_read_from_its_cache(float_weights, monkeypatch):
     built = int8_graph(float_weights)
     cached = list(float_weights.parent.glob("sface_int8_*.onnx"))
@@ -82,6 +90,7 @@ def test_the_graph_is_built_once_then_read_from_its_cache(float_weights, monkeyp
     assert int8_graph(float_weights) == built
 
 
+@needs_vnni
 def test_a_damaged_cache_is_built_again(float_weights):
     built = int8_graph(float_weights)
     (cached,) = float_weights.parent.glob("sface_int8_*.onnx")
@@ -92,6 +101,7 @@ def test_a_damaged_cache_is_built_again(float_weights):
     assert cached.read_bytes() == built
 
 
+@needs_vnni
 def test_a_graph_that_computes_other_features_than_measured_is_refused(float_weights, tmp_path):
     """Other ranges stand for another ORT's quantizer or kernels that saturate: the check
     input's features move, and the embedder must not start on them."""
@@ -111,7 +121,23 @@ def test_an_x86_cpu_without_vnni_is_refused(float_weights, monkeypatch):
     with pytest.raises(Int8Unavailable, match="VNNI"):
         int8_graph(float_weights)
     monkeypatch.setattr(sface_int8, "_cpu_flags", lambda: {"avx2", "avx_vnni"})
-    assert int8_graph(float_weights)
+    assert sface_int8.int8_kernels_exact()
+    monkeypatch.setattr(sface_int8.platform, "machine", lambda: "aarch64")
+    monkeypatch.setattr(sface_int8, "_cpu_flags", lambda: {"asimd"})
+    assert sface_int8.int8_kernels_exact()
+
+
+def test_the_embedder_refuses_to_start_where_int8_would_saturate(monkeypatch, capsys):
+    """python -m embedder stops before serving, in one line, exit 2."""
+    import embedder.__main__ as embedder_main
+
+    monkeypatch.setenv("EMBEDDER_MODEL", INT8_MODEL)
+    monkeypatch.setattr(sface_int8.platform, "machine", lambda: "x86_64")
+    monkeypatch.setattr(sface_int8, "_cpu_flags", lambda: {"avx2", "avx512f"})
+    with pytest.raises(SystemExit) as stopped:
+        embedder_main.main()
+    assert stopped.value.code == 2
+    assert "SFace-int8 needs a CPU with VNNI" in capsys.readouterr().err
 
 
 def test_sface_int8_is_its_own_model_with_its_own_calibration():
