@@ -22,8 +22,8 @@ class EmbedderSettings(BaseSettings):
     port: int = 8501
     # SFace on YuNet's landmarks: at 1,000 employees it accepts ~50x fewer strangers than
     # Dlib at the same recognition rate (bench/README.md, lfw). Dlib stays one setting away.
-    # SFace-int8 (CPUs with VNNI): SFace quantized to int8 here, its embedding a quarter to
-    # two fifths sooner; its own model, so a gallery moves to it by `facegate reembed`.
+    # SFace-int8 (CPUs with VNNI): SFace quantized to int8 here, its embedding a quarter
+    # sooner on one thread; its own model, so a gallery moves to it by `facegate reembed`.
     model: str = "SFace"
     # The face detector: yunet with SFace, dlib with Dlib (facegate's fast paths); any other
     # DeepFace detector runs on DeepFace's own alignment. Deploy files must agree with

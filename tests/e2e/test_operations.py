@@ -178,18 +178,34 @@ def test_reembed_refuses_an_embedder_of_another_model(stack):
     assert refused.returncode != 0 and "EMBEDDER_MODEL=ArcFace" in refused.stderr
 
 
+def gallery_of_its_own(stack, postgres, name: str, embedder_url: str) -> dict[str, str]:
+    """The stack's environment on a database and bucket of their own, with this embedder."""
+    database = f"{name}_" + uuid.uuid4().hex[:8]
+    postgres.server.psql(f"CREATE DATABASE {database};")
+    return {
+        **stack.env,
+        "DATABASE_URL": postgres.url.replace("/facegate?", f"/{database}?"),
+        "S3_BUCKET": f"{name}-" + uuid.uuid4().hex[:8],
+        "EMBEDDER_URL": embedder_url,
+    }
+
+
+def search_on(port: int, kiosk_key: str, photo: bytes) -> dict:
+    """A check-in of the photo (as a kiosk frame) on the backend at this port."""
+    answer: dict = httpx.post(
+        f"http://127.0.0.1:{port}/api/v1/employees/search",
+        headers={"X-API-Key": kiosk_key},
+        files={"image": ("f.jpg", frame(photo))},
+        timeout=60,
+    ).json()
+    return answer
+
+
 def test_a_dlib_gallery_moves_to_sface_with_reembed(
     stack, people_dir, photos, postgres, dlib_embedder_url, embedder_url, session_dir
 ):
     """docs/face-model-and-accuracy.md's upgrade path: Dlib gallery, re-embedded with SFace."""
-    database = "dlib_" + uuid.uuid4().hex[:8]
-    postgres.server.psql(f"CREATE DATABASE {database};")
-    env = {
-        **stack.env,
-        "DATABASE_URL": postgres.url.replace("/facegate?", f"/{database}?"),
-        "S3_BUCKET": "dlib-" + uuid.uuid4().hex[:8],
-        "EMBEDDER_URL": dlib_embedder_url,
-    }
+    env = gallery_of_its_own(stack, postgres, "dlib", dlib_embedder_url)
     assert run_cli("enroll-dir", str(people_dir), env=env).returncode == 0
     engine = make_engine(env["DATABASE_URL"], pool_size=1)
     try:
@@ -212,12 +228,7 @@ def test_a_dlib_gallery_moves_to_sface_with_reembed(
     port = free_port()
     backend = start_backend(port, {**env, "EMBEDDER_URL": embedder_url}, session_dir / "moved.log")
     try:
-        found = httpx.post(
-            f"http://127.0.0.1:{port}/api/v1/employees/search",
-            headers={"X-API-Key": kiosk_key.stdout.strip()},
-            files={"image": ("f.jpg", frame(photos["obama3.jpg"]))},
-            timeout=60,
-        ).json()
+        found = search_on(port, kiosk_key.stdout.strip(), photos["obama3.jpg"])
         assert found["matched"] is True and found["employee_id"] == "OPS-OBAMA"
     finally:
         backend.stop()
@@ -229,14 +240,7 @@ def test_an_sface_gallery_moves_to_sface_int8_with_reembed(
 ):
     """docs/face-model-and-accuracy.md's opt-in: SFace's gallery re-embedded with SFace-int8,
     whose own calibration then sets the thresholds."""
-    database = "int8_" + uuid.uuid4().hex[:8]
-    postgres.server.psql(f"CREATE DATABASE {database};")
-    env = {
-        **stack.env,
-        "DATABASE_URL": postgres.url.replace("/facegate?", f"/{database}?"),
-        "S3_BUCKET": "int8-" + uuid.uuid4().hex[:8],
-        "EMBEDDER_URL": embedder_url,
-    }
+    env = gallery_of_its_own(stack, postgres, "int8", embedder_url)
     assert run_cli("enroll-dir", str(people_dir), env=env).returncode == 0
     int8_env = {**env, "EMBEDDER_URL": int8_embedder_url}
     refused = run_cli("enroll-dir", str(people_dir), env=int8_env)
@@ -257,12 +261,7 @@ def test_an_sface_gallery_moves_to_sface_int8_with_reembed(
     port = free_port()
     backend = start_backend(port, int8_env, session_dir / "int8.log")
     try:
-        found = httpx.post(
-            f"http://127.0.0.1:{port}/api/v1/employees/search",
-            headers={"X-API-Key": kiosk_key.stdout.strip()},
-            files={"image": ("f.jpg", frame(photos["obama3.jpg"]))},
-            timeout=60,
-        ).json()
+        found = search_on(port, kiosk_key.stdout.strip(), photos["obama3.jpg"])
         assert found["matched"] is True and found["employee_id"] == "OPS-OBAMA"
         gallery = httpx.get(
             f"http://127.0.0.1:{port}/api/v1/gallery",
