@@ -274,11 +274,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.quantized_sface", description=__doc__)
     parser.add_argument("--write-ranges", action="store_true", help=f"write {RANGES.name}")
     arguments = parser.parse_args()
-    load_deepface()
     lfw = locate()
     if lfw is None:
         raise SystemExit(HOW_TO_GET)
     if arguments.write_ranges:
+        load_deepface()  # run() does it for the part
         recorded = write_ranges(lfw, RANGES)
         print(f"{len(recorded['ranges'])} ranges written to {RANGES}")
     else:

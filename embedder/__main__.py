@@ -9,7 +9,7 @@ from uvicorn.supervisors import Multiprocess
 from embedder.config import EmbedderSettings
 from embedder.errors import WeightsMissing
 from embedder.logs import configure_logging
-from embedder.sface_int8 import INT8_MODEL, Int8Unavailable, int8_graph
+from embedder.sface_int8 import INT8_MODEL, Int8Unavailable, int8_graph, require_pairing
 from embedder.weights import engine_for, point_deepface_at, require
 
 
@@ -21,9 +21,11 @@ def main() -> None:
         point_deepface_at(settings.deepface_home, engine_for(settings.model, settings.engine))
         require(settings.model, settings.detector)
         if settings.model == INT8_MODEL:
-            # built (or read from its cache) and checked once, before the workers start
+            # paired and built (or read from its cache) and checked once, before the
+            # workers start
             from embedder.recognition import sface_weights
 
+            require_pairing(settings.detector, settings.align)
             int8_graph(sface_weights())
     except (WeightsMissing, Int8Unavailable) as missing:
         print(f"embedder: {missing}", file=sys.stderr)

@@ -22,7 +22,7 @@ from numpy.typing import NDArray
 from embedder.detection import Detection
 from embedder.onnx_sessions import SessionThreads, request_threads
 from embedder.sface_alignment import align_crop
-from embedder.sface_int8 import INT8_MODEL, int8_graph
+from embedder.sface_int8 import INT8_MODEL, int8_graph, require_pairing
 from embedder.sface_network import SFaceNetwork, fused_graph
 
 SFACE_WEIGHTS = "face_recognition_sface_2021dec.onnx"
@@ -132,8 +132,9 @@ def build_recognizer(model: str, detector: str, align: bool, threads: SessionThr
     it; `threads`: how its ONNX Runtime sessions run."""
     if align and model == "Dlib" and detector == "dlib":
         return DlibChipRecognizer()
-    if align and model in ("SFace", INT8_MODEL) and detector == "yunet":
-        return SFaceRecognizer(threads, int8=model == INT8_MODEL)
     if model == INT8_MODEL:
-        raise ValueError(f"{INT8_MODEL} runs on detector yunet with alignment, not {detector}")
+        require_pairing(detector, align)
+        return SFaceRecognizer(threads, int8=True)
+    if align and model == "SFace" and detector == "yunet":
+        return SFaceRecognizer(threads)
     return DeepFaceRecognizer(model, detector, align)

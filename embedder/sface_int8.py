@@ -164,6 +164,16 @@ def features(graph: bytes, blob: NDArray[np.float32]) -> NDArray[np.float32]:
     return vector / np.linalg.norm(vector)
 
 
+def require_pairing(detector: str, align: bool) -> None:
+    """Int8Unavailable unless SFace-int8 runs as it was measured: on YuNet's five-landmark
+    alignment (embedder/recognition.py); it has no deepface path to fall back on."""
+    if detector != "yunet" or not align:
+        raise Int8Unavailable(
+            f"{INT8_MODEL} runs on EMBEDDER_DETECTOR=yunet with EMBEDDER_ALIGN=true, not "
+            f"detector {detector} with align {str(align).lower()}"
+        )
+
+
 def int8_kernels_exact() -> bool:
     """False on an x86 CPU without VNNI (AVX-512 VNNI or AVX-VNNI), where ORT's u8 x s8
     kernels add pairs of products in 16 bits and can saturate."""

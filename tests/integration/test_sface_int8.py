@@ -140,6 +140,18 @@ def test_the_embedder_refuses_to_start_where_int8_would_saturate(monkeypatch, ca
     assert "SFace-int8 needs a CPU with VNNI" in capsys.readouterr().err
 
 
+def test_the_embedder_refuses_sface_int8_on_another_detector(monkeypatch, capsys):
+    """It has no deepface path: on dlib or unaligned it would not be the model measured."""
+    import embedder.__main__ as embedder_main
+
+    monkeypatch.setenv("EMBEDDER_MODEL", INT8_MODEL)
+    monkeypatch.setenv("EMBEDDER_DETECTOR", "dlib")
+    with pytest.raises(SystemExit) as stopped:
+        embedder_main.main()
+    assert stopped.value.code == 2
+    assert "runs on EMBEDDER_DETECTOR=yunet" in capsys.readouterr().err
+
+
 def test_sface_int8_is_its_own_model_with_its_own_calibration():
     from backend.calibration import load_calibration
 
