@@ -33,8 +33,15 @@ from facegate_shared.version import facegate_version
 
 log = logging.getLogger("embedder")
 T = TypeVar("T")
-FIRST_RETIME_SECONDS = 10.0
-QUIET_SECONDS = 5.0
+# The lone request's thread count is timed again soon after start (the warm-up's timing
+# may have met the rest of the stack starting, or a host's passing slow phase: on one
+# 2-core VM, 5 of 31 stacks started in a row kept one thread; one of them, timed with
+# the machine idle, took 10.0-10.6 ms on two threads against 7.3-8.9 in the others),
+# then less and less often.
+FIRST_RETIME_SECONDS = 2.0
+# A timing stops when a request arrives (between its calls, ~10 ms) and is not kept when
+# other processes were busy (other_load.py): a second without requests is rest enough.
+QUIET_SECONDS = 1.0
 FLAG_TRUE = ("1", "true", "yes")
 
 
@@ -191,28 +198,29 @@ def in_turn(machine_load: MachineLoad, work: Callable[[], T]) -> T:
 
 
 async def retime_threads_while_idle(app: FastAPI, every_seconds: float) -> None:
-    """Time the lone request's thread count again every `every_seconds` when no embedder
-    process on the machine has had a request for a few seconds; one that arrives
-    meanwhile, in any of them, stops the timing (Embedder.retime_threads)."""
+    """Time the lone request's thread count again when no embedder process on the machine
+    has had a request for QUIET_SECONDS: first FIRST_RETIME_SECONDS after start, then twice
+    as long after each timing, up to `every_seconds`. A request that arrives meanwhile, in
+    any of them, or other processes busy on the cores, and the timing is not kept
+    (Embedder.retime_threads)."""
     embedder: Embedder = app.state.embedder
     machine_load: MachineLoad = app.state.machine_load
 
-    def retime() -> None:
-        embedder.retime_threads(interrupted=lambda: machine_load.total() > 0)
+    def retime() -> bool:
+        return embedder.retime_threads(interrupted=lambda: machine_load.total() > 0)
 
-    # The first timing ran while the rest of the stack was starting too (the backend,
-    # PostgreSQL): time again soon, then less and less often, up to every_seconds.
     pause = min(FIRST_RETIME_SECONDS, every_seconds)
-    # A kiosk's check-ins leave gaps between requests; timing needs a machine at rest.
     quiet = min(QUIET_SECONDS, every_seconds)
     while True:
         await anyio.sleep(pause)  # a schedule, not a wait for a condition
-        pause = min(pause * 2, every_seconds)
         if machine_load.total() == 0 and machine_load.quiet_seconds() >= quiet:
             try:
                 await anyio.to_thread.run_sync(in_turn, machine_load, retime)
             except Exception:  # an optimisation failing must not stop the embedder
                 log.exception("timing the thread count failed; the last choice stays")
+            # Each timing made slows the schedule, kept or not: a machine that is never
+            # at rest costs a bounded share of a core. Busy kiosks cost nothing: no timing.
+            pause = min(pause * 2, every_seconds)
 
 
 def _lone_threads_metric(embedder: Embedder | None) -> str:

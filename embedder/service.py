@@ -14,12 +14,23 @@ import numpy as np
 from embedder.analyzer import AnalyzerPool, Face, FaceAnalyzer
 from embedder.config import EmbedderSettings
 from embedder.imaging import DecodedImage, decode_image
+from embedder.other_load import OtherLoad
 from embedder.sface_int8 import deepface_model
 from embedder.thread_calibration import lone_request_threads
 from embedder.weights import engine_for, no_downloads, point_deepface_at
 
 # Logged after each timing of a lone request's threads (read back by lone_threads_logged).
 LONE_THREADS_CHOSEN = "timed the model: a request alone in process %d gets %d thread(s)"
+TIMING_DISTURBED = (
+    "timed the model in process %d while other processes kept %.2f cores busy: the timing "
+    "(%d thread(s)) is not kept; a lone request keeps %d"
+)
+# Other processes' load above which a timing of the thread counts is not kept: a
+# quarter of a core already slows the second thread's share of the work measurably.
+DISTURBED_CORES = 0.25
+# Timings warm-up makes before it gives up for now and leaves a lone request every core
+# (the retime loop times again when the machine rests): ~0.3 s each on 2 cores.
+WARM_UP_TIMINGS = 3
 THRESHOLD_METRICS = ("cosine", "euclidean", "euclidean_l2")
 
 log = logging.getLogger("embedder")
@@ -72,14 +83,20 @@ class Embedder:
             self.extract(encoded.tobytes())
         with self.pool.borrow() as analyzer:
             analyzer.embed_crops([blank[:150, :150]])  # the model's first forward pass
-        self.retime_threads()
+        # The rest of a stack often starts beside the embedder: a timing it disturbed is
+        # tried again at once, a few times, before the retime loop takes over.
+        for _ in range(WARM_UP_TIMINGS):
+            if self.retime_threads():
+                break
         self.ready = True
 
-    def retime_threads(self, interrupted: Callable[[], bool] = lambda: False) -> None:
+    def retime_threads(self, interrupted: Callable[[], bool] = lambda: False) -> bool:
         """Time which thread count a lone request should get (not when EMBEDDER_THREADS
-        fixes it); keep the last choice if `interrupted` says a request came meanwhile."""
+        fixes it). The last choice stays if `interrupted` says a request came meanwhile,
+        or if other processes kept the cores busy enough to skew the timing (other_load.py).
+        True when there is nothing more to time: a choice was kept, or the count is set."""
         if self.settings.threads is not None:
-            return
+            return True
         import cv2
 
         blank = np.full((480, 640, 3), 128, dtype=np.uint8)
@@ -88,16 +105,23 @@ class Embedder:
             max_pixels=self.settings.max_pixels,
             work_max_side=self.settings.work_max_side,
         )
+        others = OtherLoad()
         chosen = lone_request_threads(
             lambda threads: self._time_model_work(threads, frame),
             self.settings.session_threads().counts,
             interrupted=interrupted,
         )
-        if chosen is not None:
-            # Every timing's outcome, with the process: several processes may time
-            # differently, and the log is where an operator or the bench sees it.
-            log.info(LONE_THREADS_CHOSEN, os.getpid(), chosen)
-            self.lone_threads = chosen
+        if chosen is None:
+            return False
+        busy = others.cores()
+        # Every timing's outcome, with the process: several processes may time
+        # differently, and the log is where an operator or the bench sees it.
+        if busy is not None and busy > DISTURBED_CORES:
+            log.info(TIMING_DISTURBED, os.getpid(), busy, chosen, self.lone_threads)
+            return False
+        log.info(LONE_THREADS_CHOSEN, os.getpid(), chosen)
+        self.lone_threads = chosen
+        return True
 
     def _time_model_work(self, threads: int, frame: DecodedImage) -> float:
         """Wall time of a frame's detection and one face's embedding on `threads`."""

@@ -62,6 +62,42 @@ def test_a_lone_request_gets_every_core_when_warm_up_found_them_faster(monkeypat
     assert largest_face(embedder, photos["obama.jpg"], alone=False) == 1
 
 
+class BusyMachine:
+    """OtherLoad on a machine where other processes keep `cores` busy."""
+
+    cores_busy = 1.0
+
+    def cores(self) -> float:
+        return self.cores_busy
+
+
+def test_a_timing_other_processes_disturbed_is_not_kept(monkeypatch, caplog):
+    timings: list[int] = []
+
+    def choose_one_thread(time_on, counts, **_) -> int:
+        timings.append(1)
+        return 1
+
+    monkeypatch.setattr(service, "lone_request_threads", choose_one_thread)
+    monkeypatch.setattr(service, "OtherLoad", BusyMachine)
+    embedder = Embedder(EmbedderSettings())
+    caplog.set_level("INFO", logger="embedder")
+    embedder.warm_up()
+    # tried again at once a few times, then every core stays until the machine rests
+    assert len(timings) == service.WARM_UP_TIMINGS
+    assert embedder.lone_threads == CORES
+    assert embedder.ready
+    assert "not kept" in caplog.text and not lone_threads_logged(caplog.text)
+
+    BusyMachine.cores_busy = service.DISTURBED_CORES / 2  # at rest again
+    try:
+        assert embedder.retime_threads() is True
+    finally:
+        BusyMachine.cores_busy = 1.0
+    assert embedder.lone_threads == 1
+    assert lone_threads_logged(caplog.text) == {os.getpid(): 1}
+
+
 def test_a_thread_count_that_is_set_is_not_timed(monkeypatch, photos):
     def refuse(time_on, counts, **_) -> int:
         raise AssertionError("EMBEDDER_THREADS is set: nothing to time")

@@ -1,0 +1,59 @@
+"""How busy the rest of the machine kept its cores while this process timed its own work.
+
+A timing of the model's thread counts (thread_calibration.py) is worth keeping only if
+nothing else wanted the cores meanwhile: with another process on a core, two threads time
+no faster than one, and a lone request is then given one thread on a machine that is idle
+again a second later (a lone frame check-in 9-11 ms slower; bench/README.md,
+2026-12-04). Linux counts every core's busy time in
+/proc/stat; this process's own CPU time is taken from it, so what is left is the others'
+(the hypervisor's steal included: a virtual machine's host taking a core is the same
+disturbance). Where /proc/stat cannot be read, nothing is known and nothing is refused.
+"""
+
+import os
+import time
+from collections.abc import Callable
+
+# /proc/stat's first line, after "cpu": user nice system idle iowait irq softirq steal
+# (guest time is already inside user). Idle and iowait are a core's rest.
+BUSY_FIELDS = (0, 1, 2, 5, 6, 7)
+
+
+def busy_seconds_of_all_cores(stat_path: str = "/proc/stat") -> float | None:
+    """CPU seconds every core has spent busy since boot, None where unknown."""
+    try:
+        with open(stat_path) as stat:
+            fields = stat.readline().split()
+        ticks = [int(value) for value in fields[1:9]]
+    except (OSError, ValueError):
+        return None
+    if not fields or fields[0] != "cpu" or len(ticks) < 8:
+        return None
+    return sum(ticks[i] for i in BUSY_FIELDS) / os.sysconf("SC_CLK_TCK")
+
+
+class OtherLoad:
+    """Cores kept busy by everything but this process, from construction to `cores()`."""
+
+    def __init__(
+        self,
+        busy: Callable[[], float | None] = busy_seconds_of_all_cores,
+        own: Callable[[], float] = time.process_time,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._busy, self._own, self._clock = busy, own, clock
+        self._started = (busy(), own(), clock())
+
+    def cores(self) -> float | None:
+        """Mean cores the machine's other processes used since construction; None where
+        the machine's busy time cannot be read."""
+        busy0, own0, at0 = self._started
+        busy1 = self._busy()
+        if busy0 is None or busy1 is None:
+            return None
+        wall = self._clock() - at0
+        if wall <= 0:
+            return 0.0
+        # /proc/stat counts in ticks (10 ms): a short window may read a little below the
+        # process's own precise figure.
+        return max(0.0, ((busy1 - busy0) - (self._own() - own0)) / wall)

@@ -1,0 +1,60 @@
+"""Other processes' load while the embedder times its thread counts (embedder/other_load.py):
+a timing the rest of the machine disturbed is not kept."""
+
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+
+from embedder.other_load import OtherLoad, busy_seconds_of_all_cores
+
+
+def readings(*values):
+    """A reader answering `values` in turn."""
+    queue = list(values)
+    return lambda: queue.pop(0)
+
+
+def test_the_others_are_the_machines_busy_time_less_this_process():
+    # 0.9 s of every core busy in 1 s, 0.3 s of it this process's: 0.6 cores of others
+    load = OtherLoad(busy=readings(100.0, 100.9), own=readings(5.0, 5.3), clock=readings(1.0, 2.0))
+    assert load.cores() == pytest.approx(0.6)
+
+
+def test_ticks_that_lag_the_processs_own_time_read_as_no_load():
+    load = OtherLoad(busy=readings(100.0, 100.2), own=readings(5.0, 5.25), clock=readings(0, 1))
+    assert load.cores() == 0.0
+
+
+def test_an_unreadable_machine_knows_nothing():
+    load = OtherLoad(busy=readings(None, None), own=readings(0.0, 0.0), clock=readings(0, 1))
+    assert load.cores() is None
+
+
+def test_proc_stat_is_read_as_busy_seconds(tmp_path):
+    stat = tmp_path / "stat"
+    #                user nice system idle  iowait irq softirq steal guest guest_nice
+    stat.write_text("cpu  100  20   30     5000  40     5   5       10    7     0\ncpu0 1 2\n")
+    ticks = os.sysconf("SC_CLK_TCK")
+    # busy: user, nice, system, irq, softirq, steal; not idle, iowait or guest (in user)
+    assert busy_seconds_of_all_cores(str(stat)) == pytest.approx(170 / ticks)
+    stat.write_text("intr 1 2 3\n")
+    assert busy_seconds_of_all_cores(str(stat)) is None
+    assert busy_seconds_of_all_cores(str(tmp_path / "absent")) is None
+
+
+@pytest.mark.skipif(busy_seconds_of_all_cores() is None, reason="no /proc/stat on this system")
+def test_another_process_spinning_on_a_core_is_seen():
+    spinner = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        load = OtherLoad()
+        started = time.monotonic()
+        while time.monotonic() - started < 0.5:  # the window measured, not a wait
+            time.sleep(0.05)
+        others = load.cores()
+        assert others is not None and others > 0.5
+    finally:
+        spinner.kill()
+        spinner.wait()
