@@ -89,10 +89,10 @@ class EmbedderSettings(BaseSettings):
     load_file: Path = Field(default_factory=default_path)
     # With EMBEDDER_THREADS unset, the thread count a lone request gets is timed at warm-up
     # (embedder/thread_calibration.py) and timed again when no embedder on the machine has
-    # a request (~0.4 s of one core; a request that arrives, or other processes busy on the
-    # cores, and it is not kept: embedder/other_load.py): 10 s after start, then twice as
-    # long after each timing kept, up to this many seconds. A virtual machine's second core
-    # comes and goes with its host's load. 0: at start only.
+    # had a request for 1 s (~0.4 s of one core; a request that arrives, or other processes
+    # busy on the cores, and it is not kept: embedder/other_load.py): 2 s after start, then
+    # twice as long after each timing, up to this many seconds. A virtual machine's second
+    # core comes and goes with its host's load. 0: at start only.
     retime_seconds: float = Field(default=600, ge=0)
     # Frames are detected at most this large (longest side); faces are cropped from the
     # image at up to work_max_side, so big photos cost no more than a kiosk frame.
