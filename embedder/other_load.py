@@ -17,6 +17,8 @@ from collections.abc import Callable
 # /proc/stat's first line, after "cpu": user nice system idle iowait irq softirq steal
 # (guest time is already inside user). Idle and iowait are a core's rest.
 BUSY_FIELDS = (0, 1, 2, 5, 6, 7)
+# /proc/stat counts in ticks of 10 ms: over a shorter window one tick reads as cores.
+SHORTEST_WINDOW_SECONDS = 0.1
 
 
 def busy_seconds_of_all_cores(stat_path: str = "/proc/stat") -> float | None:
@@ -46,14 +48,13 @@ class OtherLoad:
 
     def cores(self) -> float | None:
         """Mean cores the machine's other processes used since construction; None where
-        the machine's busy time cannot be read."""
+        the machine's busy time cannot be read, or the window is too short to tell (a
+        single thread count: nothing was timed)."""
         busy0, own0, at0 = self._started
         busy1 = self._busy()
-        if busy0 is None or busy1 is None:
-            return None
         wall = self._clock() - at0
-        if wall <= 0:
-            return 0.0
+        if busy0 is None or busy1 is None or wall < SHORTEST_WINDOW_SECONDS:
+            return None
         # /proc/stat counts in ticks (10 ms): a short window may read a little below the
         # process's own precise figure.
         return max(0.0, ((busy1 - busy0) - (self._own() - own0)) / wall)

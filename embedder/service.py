@@ -28,9 +28,13 @@ TIMING_DISTURBED = (
 # Other processes' load above which a timing of the thread counts is not kept: a
 # quarter of a core already slows the second thread's share of the work measurably.
 DISTURBED_CORES = 0.25
-# Timings warm-up makes before it gives up for now and leaves a lone request every core
-# (the retime loop times again when the machine rests): ~0.3 s each on 2 cores.
+# Timings warm-up makes, ~0.3 s each on 2 cores; the last is kept even if disturbed (a
+# choice measured, logged, and timed again by the retime loop when the machine rests).
 WARM_UP_TIMINGS = 3
+KEPT_THOUGH_DISTURBED = (
+    "other processes kept %.2f cores busy while process %d timed the model; kept for now, "
+    "timed again when the machine rests"
+)
 THRESHOLD_METRICS = ("cosine", "euclidean", "euclidean_l2")
 
 log = logging.getLogger("embedder")
@@ -85,16 +89,18 @@ class Embedder:
             analyzer.embed_crops([blank[:150, :150]])  # the model's first forward pass
         # The rest of a stack often starts beside the embedder: a timing it disturbed is
         # tried again at once, a few times, before the retime loop takes over.
-        for _ in range(WARM_UP_TIMINGS):
-            if self.retime_threads():
+        for attempt in range(1, WARM_UP_TIMINGS + 1):
+            if self.retime_threads(keep_disturbed=attempt == WARM_UP_TIMINGS):
                 break
         self.ready = True
 
-    def retime_threads(self, interrupted: Callable[[], bool] = lambda: False) -> bool:
+    def retime_threads(
+        self, interrupted: Callable[[], bool] = lambda: False, keep_disturbed: bool = False
+    ) -> bool:
         """Time which thread count a lone request should get (not when EMBEDDER_THREADS
         fixes it). The last choice stays if `interrupted` says a request came meanwhile,
-        or if other processes kept the cores busy enough to skew the timing (other_load.py).
-        True when there is nothing more to time: a choice was kept, or the count is set."""
+        or, unless `keep_disturbed`, if other processes kept the cores busy enough to skew
+        the timing (other_load.py). True when a choice was kept or the count is set."""
         if self.settings.threads is not None:
             return True
         import cv2
@@ -117,8 +123,10 @@ class Embedder:
         # Every timing's outcome, with the process: several processes may time
         # differently, and the log is where an operator or the bench sees it.
         if busy is not None and busy > DISTURBED_CORES:
-            log.info(TIMING_DISTURBED, os.getpid(), busy, chosen, self.lone_threads)
-            return False
+            if not keep_disturbed:
+                log.info(TIMING_DISTURBED, os.getpid(), busy, chosen, self.lone_threads)
+                return False
+            log.info(KEPT_THOUGH_DISTURBED, busy, os.getpid())
         log.info(LONE_THREADS_CHOSEN, os.getpid(), chosen)
         self.lone_threads = chosen
         return True

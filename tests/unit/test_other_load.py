@@ -28,6 +28,12 @@ def test_ticks_that_lag_the_processs_own_time_read_as_no_load():
     assert load.cores() == 0.0
 
 
+def test_a_window_shorter_than_a_few_ticks_tells_nothing():
+    # one 10 ms tick in 2 ms would read as 5 cores
+    load = OtherLoad(busy=readings(100.0, 100.01), own=readings(0, 0), clock=readings(0, 0.002))
+    assert load.cores() is None
+
+
 def test_an_unreadable_machine_knows_nothing():
     load = OtherLoad(busy=readings(None, None), own=readings(0.0, 0.0), clock=readings(0, 1))
     assert load.cores() is None
