@@ -7,6 +7,8 @@ from typing import Any
 
 import psutil
 
+from facegate_shared.cpu import machine_busy_seconds
+
 
 def tree_cpu_seconds(pid: int) -> dict[int, float]:
     """User+system CPU seconds of a process and all its descendants, by pid."""
@@ -23,12 +25,6 @@ def tree_cpu_seconds(pid: int) -> dict[int, float]:
         except psutil.NoSuchProcess:
             continue
     return seconds
-
-
-def machine_busy_seconds() -> float:
-    """CPU seconds all cores spent not idle since boot."""
-    times = psutil.cpu_times()
-    return sum(times) - times.idle - getattr(times, "iowait", 0.0)
 
 
 class CpuMeter:

@@ -4,34 +4,30 @@ A timing of the model's thread counts (thread_calibration.py) is worth keeping o
 nothing else wanted the cores meanwhile: with another process on a core, two threads time
 no faster than one, and a lone request is then given one thread on a machine that is idle
 again a second later (a lone frame check-in 9-11 ms slower; bench/README.md,
-2026-12-04). Linux counts every core's busy time in
-/proc/stat; this process's own CPU time is taken from it, so what is left is the others'
-(the hypervisor's steal included: a virtual machine's host taking a core is the same
-disturbance). Where /proc/stat cannot be read, nothing is known and nothing is refused.
+2026-12-04). The system counts every core's busy time (Linux in /proc/stat, read through
+psutil); this process's own CPU time is taken from it, so what is left is the others' (the
+hypervisor's steal included: a virtual machine's host taking a core is the same
+disturbance). Where it cannot be read, nothing is known and nothing is refused.
 """
 
-import os
 import time
 from collections.abc import Callable
 
-# /proc/stat's first line, after "cpu": user nice system idle iowait irq softirq steal
-# (guest time is already inside user). Idle and iowait are a core's rest.
-BUSY_FIELDS = (0, 1, 2, 5, 6, 7)
-# /proc/stat counts in ticks of 10 ms: over a shorter window one tick reads as cores.
+import psutil
+
+from facegate_shared.cpu import machine_busy_seconds
+
+# The machine's busy time is counted in ticks of 10 ms (Linux): over a shorter window one
+# tick reads as cores.
 SHORTEST_WINDOW_SECONDS = 0.1
 
 
-def busy_seconds_of_all_cores(stat_path: str = "/proc/stat") -> float | None:
-    """CPU seconds every core has spent busy since boot, None where unknown."""
+def busy_seconds_of_all_cores() -> float | None:
+    """CPU seconds every core has spent busy since boot, None where it cannot be read."""
     try:
-        with open(stat_path) as stat:
-            fields = stat.readline().split()
-        ticks = [int(value) for value in fields[1:9]]
-    except (OSError, ValueError):
+        return machine_busy_seconds()
+    except (OSError, psutil.Error):
         return None
-    if not fields or fields[0] != "cpu" or len(ticks) < 8:
-        return None
-    return sum(ticks[i] for i in BUSY_FIELDS) / os.sysconf("SC_CLK_TCK")
 
 
 class OtherLoad:

@@ -1,14 +1,16 @@
 """Other processes' load while the embedder times its thread counts (embedder/other_load.py):
 a timing the rest of the machine disturbed is not kept."""
 
-import os
 import subprocess
 import sys
 import time
+from collections import namedtuple
 
 import pytest
 
-from embedder.other_load import OtherLoad, busy_seconds_of_all_cores
+from embedder import other_load
+from embedder.other_load import OtherLoad
+from facegate_shared.cpu import busy_seconds, machine_busy_seconds
 
 
 def readings(*values):
@@ -39,19 +41,24 @@ def test_an_unreadable_machine_knows_nothing():
     assert load.cores() is None
 
 
-def test_proc_stat_is_read_as_busy_seconds(tmp_path):
-    stat = tmp_path / "stat"
-    #                user nice system idle  iowait irq softirq steal guest guest_nice
-    stat.write_text("cpu  100  20   30     5000  40     5   5       10    7     0\ncpu0 1 2\n")
-    ticks = os.sysconf("SC_CLK_TCK")
+def test_busy_time_leaves_out_rest_and_guest_time_counted_in_user():
+    linux = namedtuple("linux", "user nice system idle iowait irq softirq steal guest guest_nice")
+    times = linux(100, 20, 30, 5000, 40, 5, 5, 10, 7, 0)
     # busy: user, nice, system, irq, softirq, steal; not idle, iowait or guest (in user)
-    assert busy_seconds_of_all_cores(str(stat)) == pytest.approx(170 / ticks)
-    stat.write_text("intr 1 2 3\n")
-    assert busy_seconds_of_all_cores(str(stat)) is None
-    assert busy_seconds_of_all_cores(str(tmp_path / "absent")) is None
+    assert busy_seconds(times) == 170
+    mac = namedtuple("mac", "user nice system idle")
+    assert busy_seconds(mac(1.5, 0.0, 2.0, 9.0)) == 3.5
 
 
-@pytest.mark.skipif(busy_seconds_of_all_cores() is None, reason="no /proc/stat on this system")
+def test_an_unreadable_machine_is_no_load_known(monkeypatch):
+    def refuse() -> float:
+        raise FileNotFoundError("/proc/stat")
+
+    monkeypatch.setattr(other_load, "machine_busy_seconds", refuse)
+    assert other_load.busy_seconds_of_all_cores() is None
+    assert machine_busy_seconds() > 0  # the real reading, where the tests run
+
+
 def test_another_process_spinning_on_a_core_is_seen():
     spinner = subprocess.Popen([sys.executable, "-c", "while True: pass"])
     try:
