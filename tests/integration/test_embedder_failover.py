@@ -1,5 +1,6 @@
 """The backend's embedder client on real sockets: keep-alive connections pin no embedder,
-a closed port is skipped, and an embedder that stops mid-stream costs no request."""
+a closed port is skipped, an embedder that stops mid-stream or drops a request costs no
+request, and a timeout is not repeated elsewhere."""
 
 import contextlib
 import json
@@ -11,6 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from backend.domain import errors
 from backend.infrastructure.http_embedder import HttpEmbedder
 from facegate.processes import free_port
 
@@ -95,3 +97,68 @@ def test_an_embedder_stopping_mid_stream_costs_no_request(servers) -> None:
         embedder.close()
     assert served["a"] == 5
     assert served["b"] == 25
+
+
+class SilentServer:
+    """A stand-in embedder that reads each request and then, as told, closes the
+    connection without a word (`drop`) or says nothing until the client gives up."""
+
+    def __init__(self, drop: bool) -> None:
+        self.requests = 0
+        self.listener = socket.create_server(("127.0.0.1", free_port()))
+        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
+        self.held: list[socket.socket] = []
+        self.drop = drop
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                connection, _ = self.listener.accept()
+                connection.recv(65536)
+                self.requests += 1
+                if self.drop:
+                    connection.close()
+                else:
+                    self.held.append(connection)
+
+    def stop(self) -> None:
+        self.listener.close()
+        for connection in self.held:
+            connection.close()
+
+
+def test_an_embedder_dropping_the_connection_hands_the_request_on(servers) -> None:
+    """An extraction is a pure function of the image: one the embedder dropped (it died
+    mid-request) is asked of the next, and fails only when no embedder answers."""
+    (a, _), served = servers
+    dropper = SilentServer(drop=True)
+    try:
+        embedder = HttpEmbedder(f"{dropper.url},{a.url}")
+        for _ in range(4):
+            assert embedder.model_info().dim == 128
+        embedder.close()
+        assert served["a"] == 4
+        assert dropper.requests == 2  # its turns, each handed on
+        alone = HttpEmbedder(dropper.url)
+        with pytest.raises(errors.EmbedderUnavailable, match="not reachable"):
+            alone.model_info()
+        alone.close()
+    finally:
+        dropper.stop()
+
+
+def test_a_timeout_is_not_repeated_on_another_embedder(servers) -> None:
+    """A slow embedder's request is not handed to the next: that would double the work of
+    a machine already too slow to answer."""
+    (a, _), served = servers
+    silent = SilentServer(drop=False)
+    try:
+        embedder = HttpEmbedder(f"{silent.url},{a.url}", timeout=0.3)
+        with pytest.raises(errors.EmbedderUnavailable, match="not reachable"):
+            embedder.model_info()  # the silent one's turn
+        embedder.close()
+        assert silent.requests == 1
+        assert served["a"] == 0
+    finally:
+        silent.stop()

@@ -2,35 +2,35 @@
 request, skips one that refuses connections and passes a busy one's request on."""
 
 from collections import Counter
+from typing import Any
 
-import httpx
 import pytest
 
 from backend.domain import errors
 from backend.infrastructure.embedder_pool import REST_SECONDS, embedder_urls
 from backend.infrastructure.http_embedder import HttpEmbedder
+from tests.unit.fake_embedders import answer, refused, stand_ins
 
 MODEL = {"model": "SFace", "dim": 128, "detector": "yunet", "thresholds": {}}
 URLS = "http://e1:8501, http://e2:8501/,http://e3:8501"
 
 
 class Embedders:
-    """A transport standing for three embedders; `down` refuse connections, `busy` are full."""
+    """Three embedders: `down` refuse connections, `busy` are full."""
 
     def __init__(self) -> None:
         self.served: Counter[str] = Counter()
         self.down: set[str] = set()
         self.busy: set[str] = set()
 
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        host = request.url.host
+    def __call__(self, host: str, method: str, url: str) -> Any:
         if host in self.down:
-            raise httpx.ConnectError("connection refused", request=request)
+            raise refused(host)
         if host in self.busy:
             body = {"error": {"code": "embedder_busy", "message": "full", "details": {}}}
-            return httpx.Response(503, json=body, headers={"Retry-After": "2"})
+            return answer(503, body, {"Retry-After": "2"})
         self.served[host] += 1
-        return httpx.Response(200, json=MODEL)
+        return answer(200, MODEL)
 
 
 @pytest.fixture
@@ -39,7 +39,7 @@ def embedders() -> Embedders:
 
 
 def client(embedders: Embedders, clock: list[float] | None = None) -> HttpEmbedder:
-    made = HttpEmbedder(URLS, transport=httpx.MockTransport(embedders))
+    made = HttpEmbedder(URLS, connections=stand_ins(embedders))
     if clock is not None:
         made._pool._clock = lambda: clock[0]
     return made

@@ -6,6 +6,7 @@ import os
 import threading
 import time
 from collections.abc import Callable
+from typing import Any
 
 import httpx
 import pytest
@@ -15,6 +16,7 @@ import embedder.app as embedder_app
 from backend.domain import errors
 from backend.infrastructure.http_embedder import HttpEmbedder
 from embedder.config import EmbedderSettings
+from tests.unit.fake_embedders import answer, stand_ins
 
 RELEASE = threading.Event()
 ALONE: list[bool] = []  # what each request was told when its work started
@@ -128,14 +130,14 @@ def test_opencv_gets_every_core_alone_and_one_thread_with_others_unless_set() ->
 
 
 def test_the_backend_client_maps_the_answer_to_embedder_busy() -> None:
-    def busy(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(
+    def busy(host: str, method: str, url: str) -> Any:
+        return answer(
             503,
-            json={"error": {"code": "embedder_busy", "message": "1 served, 4 wait"}},
-            headers={"Retry-After": "3"},
+            {"error": {"code": "embedder_busy", "message": "1 served, 4 wait"}},
+            {"Retry-After": "3"},
         )
 
-    client = HttpEmbedder("http://embedder", transport=httpx.MockTransport(busy))
+    client = HttpEmbedder("http://embedder", connections=stand_ins(busy))
     with pytest.raises(errors.EmbedderBusy) as refused:
         client.extract(b"jpeg")
     assert refused.value.retry_after == 3
