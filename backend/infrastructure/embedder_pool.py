@@ -21,9 +21,10 @@ import urllib3
 # long enough not to pay a refused connect per request, short enough that a restarted
 # embedder gets work back within seconds.
 REST_SECONDS = 2.0
-# Kept-alive connections per embedder: one per backend thread that may call it at once
-# (more are opened when needed and closed after their request).
-KEPT_ALIVE = 16
+# Kept-alive connections per embedder: one for each of the backend's worker threads (anyio
+# runs at most 40 at once) that may call it together, so none is opened, closed and logged
+# as "pool full" under load; an idle one costs a socket until the embedder closes it.
+KEPT_ALIVE = 40
 
 
 class Connections(Protocol):
