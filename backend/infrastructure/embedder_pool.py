@@ -34,6 +34,7 @@ class Connections(Protocol):
         self,
         method: str,
         url: str,
+        *,
         body: bytes | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> urllib3.BaseHTTPResponse: ...

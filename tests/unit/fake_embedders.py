@@ -2,7 +2,7 @@
 over, and connections that refuse as a closed port does."""
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -31,13 +31,7 @@ class StandIn:
         self.host = host
         self.serve = serve
 
-    def urlopen(
-        self,
-        method: str,
-        url: str,
-        body: bytes | None = None,
-        headers: Mapping[str, str] | None = None,
-    ) -> Any:
+    def urlopen(self, method: str, url: str, **sent: object) -> Any:
         return self.serve(self.host, method, url)
 
     def close(self) -> None:
