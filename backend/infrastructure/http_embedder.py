@@ -127,7 +127,7 @@ class HttpEmbedder:
         failed: HTTPError | None = None
         for embedder in self._pool.in_turn(take_turn=take_turn):
             try:
-                response = embedder.urlopen(method, path, **kwargs)
+                response = _ask(embedder, method, path, **kwargs)
             except ConnectTimeoutError as error:  # refused, unresolvable or no answer to SYN
                 self._pool.refused(embedder)
                 failed = error
@@ -166,6 +166,16 @@ class HttpEmbedder:
         raise EmbedderUnavailable(
             f"the embedder answered {response.status}: {refused.get('message', '')}"
         )
+
+
+def _ask(embedder: Connections, method: str, path: str, **kwargs: Any) -> urllib3.BaseHTTPResponse:
+    """One request to one embedder. A kept-alive connection the embedder closed as the
+    request went out (its keep-alive ran out that instant, or it restarted) raises
+    ProtocolError: asked once more, on a new connection, before the next embedder."""
+    try:
+        return embedder.urlopen(method, path, **kwargs)
+    except ProtocolError:
+        return embedder.urlopen(method, path, **kwargs)
 
 
 def _code(response: urllib3.BaseHTTPResponse) -> str:

@@ -139,7 +139,7 @@ def test_an_embedder_dropping_the_connection_hands_the_request_on(servers) -> No
             assert embedder.model_info().dim == 128
         embedder.close()
         assert served["a"] == 4
-        assert dropper.requests == 2  # its turns, each handed on
+        assert dropper.requests == 4  # its two turns, each asked twice, then handed on
         alone = HttpEmbedder(dropper.url)
         with pytest.raises(errors.EmbedderUnavailable, match="not reachable"):
             alone.model_info()
@@ -162,3 +162,53 @@ def test_a_timeout_is_not_repeated_on_another_embedder(servers) -> None:
         assert served["a"] == 0
     finally:
         silent.stop()
+
+
+class OneAnswerAConnection:
+    """A stand-in embedder that answers the first request on each connection (kept alive)
+    and closes the connection when a second one comes on it: what a client sees when the
+    embedder's keep-alive runs out just as its request goes out."""
+
+    def __init__(self) -> None:
+        self.answered = 0
+        self.closed_under_a_request = 0
+        self.listener = socket.create_server(("127.0.0.1", free_port()))
+        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                connection, _ = self.listener.accept()
+                threading.Thread(target=self._one, args=(connection,), daemon=True).start()
+
+    def _one(self, connection: socket.socket) -> None:
+        with connection, contextlib.suppress(OSError):
+            connection.recv(65536)
+            body = json.dumps(MODEL).encode()
+            connection.sendall(
+                b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                + f"Content-Length: {len(body)}\r\n\r\n".encode()
+                + body
+            )
+            self.answered += 1
+            if connection.recv(65536):  # a second request on the kept-alive connection
+                self.closed_under_a_request += 1
+
+    def stop(self) -> None:
+        self.listener.close()
+
+
+def test_a_kept_alive_connection_closed_under_a_request_costs_nothing() -> None:
+    """The one embedder there is: its closed connection is replaced and the request asked
+    again, not refused as "not reachable"."""
+    server = OneAnswerAConnection()
+    embedder = HttpEmbedder(server.url)
+    try:
+        for _ in range(5):
+            assert embedder.model_info().dim == 128
+    finally:
+        embedder.close()
+        server.stop()
+    assert server.answered == 5
+    assert server.closed_under_a_request == 4
