@@ -42,6 +42,10 @@ class Connections(Protocol):
     def close(self) -> None: ...
 
 
+# How an embedder's connections are made: from its URL, read timeout and connect timeout.
+MakeConnections = Callable[[str, float, float], Connections]
+
+
 def embedder_urls(setting: str) -> list[str]:
     """The URLs of EMBEDDER_URL, in order, without blanks or trailing slashes."""
     urls = [url.strip().rstrip("/") for url in setting.split(",") if url.strip()]
@@ -71,7 +75,7 @@ class EmbedderPool:
         timeout: float,
         *,
         connect_timeout: float = 3.0,
-        connections: Callable[[str, float, float], Connections] = kept_alive,
+        connections: MakeConnections = kept_alive,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         # Keep-alive per embedder spares a TCP handshake per check-in; the choice of

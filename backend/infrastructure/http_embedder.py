@@ -23,6 +23,7 @@ from backend.domain.model import DetectedFace, Extraction, ModelInfo, Quality
 from backend.infrastructure.embedder_pool import (
     Connections,
     EmbedderPool,
+    MakeConnections,
     embedder_urls,
     kept_alive,
 )
@@ -45,7 +46,7 @@ class HttpEmbedder:
         base_url: str,
         timeout: float = 30.0,
         observe: Callable[[str, float], None] | None = None,
-        connections: Callable[[str, float, float], Connections] = kept_alive,
+        connections: MakeConnections = kept_alive,
     ) -> None:
         """`base_url`: one embedder, or several separated by commas (EMBEDDER_URL);
         `connections`: how an embedder's connections are made (a stand-in in tests)."""
