@@ -106,29 +106,35 @@ def nearest_faces(
 def _exact_at_site(
     db: Connection, embedding: list[float], gallery: GalleryState, limit: int, site_id: int
 ) -> list[Match]:
-    """A small site's faces, all of them, by the GIN index on `sites`; the MATERIALIZED
-    step keeps the planner from walking the HNSW index instead."""
-    operator, _, distance = OPERATORS[gallery.metric]
+    """A small site's faces, all of them, by the GIN index on `sites`."""
     rows = db.execute(
-        text(
-            f"""
-            WITH here AS MATERIALIZED (
-                SELECT face_id, employee_id, embedding FROM {vector_table(gallery.generation)}
-                WHERE sites && ARRAY[{ANY_SITE}, CAST(:site AS integer)]
-            )
-            SELECT v.face_id, v.employee_id, e.name, f.image_key, v.distance
-            FROM (
-                SELECT face_id, employee_id,
-                       {distance.format(d="embedding " + operator + " CAST(:q AS vector)")}
-                         AS distance
-                FROM here ORDER BY embedding {operator} CAST(:q AS vector) LIMIT :k
-            ) v JOIN face f ON f.id = v.face_id JOIN employee e ON e.id = v.employee_id
-            ORDER BY v.distance
-            """
-        ),
+        text(exact_at_site_sql(gallery)),
         {"q": vector_literal(embedding), "k": limit, "site": site_id},
     )
     return [Match(r.employee_id, r.name, r.face_id, r.image_key, float(r.distance)) for r in rows]
+
+
+def exact_at_site_sql(gallery: GalleryState) -> str:
+    """The exact search of one site's faces. Ordered by the distance plus 0, an expression
+    no index provides, so the planner cannot walk the HNSW graph (approximate, and slow to
+    filter) and reads the site's rows through `sites` instead. It was a MATERIALIZED CTE
+    before, which copied every row read, vector and all, into a tuplestore first: right
+    after the embedder's model has filled the caches that copy cost a check-in 0.5-0.7 ms
+    (bench/README.md, "the exact search without its copy")."""
+    operator, _, distance = OPERATORS[gallery.metric]
+    query = "CAST(:q AS vector)"
+    return f"""
+        SELECT v.face_id, v.employee_id, e.name, f.image_key, v.distance
+        FROM (
+            SELECT face_id, employee_id,
+                   {distance.format(d=f"embedding {operator} {query}")} AS distance
+            FROM {vector_table(gallery.generation)}
+            WHERE sites && ARRAY[{ANY_SITE}, CAST(:site AS integer)]
+            ORDER BY (embedding {operator} {query}) + 0
+            LIMIT :k
+        ) v JOIN face f ON f.id = v.face_id JOIN employee e ON e.id = v.employee_id
+        ORDER BY v.distance
+        """
 
 
 class PgFaceRepository:

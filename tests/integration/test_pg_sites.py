@@ -170,6 +170,27 @@ def test_the_report_of_a_week_across_the_spring_change(world, engine):
     assert len(csv_lines) == 3
 
 
+def test_the_exact_site_search_never_walks_the_hnsw_graph(world, engine):
+    """Even with every other way of reading the table priced out, the exact search reads
+    the rows themselves: the graph is approximate and would need a filter afterwards."""
+    from backend.infrastructure.database import transaction
+    from backend.infrastructure.pg_faces import exact_at_site_sql
+    from backend.infrastructure.pg_gallery import vector_table
+
+    repo, _, _ = world
+    with transaction(engine) as db:
+        db.execute(text("SET LOCAL enable_seqscan = off"))
+        db.execute(text("SET LOCAL enable_bitmapscan = off"))
+        plan = "\n".join(
+            db.execute(
+                text("EXPLAIN " + exact_at_site_sql(repo.gallery)),
+                {"q": "[1,0,0,0]", "k": 8, "site": 1},
+            ).scalars()
+        )
+    assert vector_table(repo.gallery.generation) in plan
+    assert "hnsw" not in plan.lower()
+
+
 def test_the_exact_and_the_indexed_scoped_searches_agree(world, engine):
     from backend.infrastructure.database import transaction
     from backend.infrastructure.pg_faces import nearest_faces
