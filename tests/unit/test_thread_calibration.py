@@ -60,7 +60,7 @@ def test_the_counts_are_timed_in_turn():
 
 
 def test_each_further_count_must_pay_against_the_one_chosen():
-    time_on, _ = timer({1: [20.0], 2: [12.0], 4: [11.0]})  # 4 is not 15 % faster than 2
+    time_on, _ = timer({1: [20.0], 2: [12.0], 4: [11.0]})  # 4 is not 10 % faster than 2
     assert lone_request_threads(time_on, (1, 2, 4)) == 2
     time_on, _ = timer({1: [20.0], 2: [12.0], 4: [6.0]})
     assert lone_request_threads(time_on, (1, 2, 4)) == 4
