@@ -13,6 +13,7 @@ from pathlib import Path
 
 import httpx
 
+from embedder.service import lone_threads_logged
 from facegate.children import (
     Postgres,
     S3Credentials,
@@ -66,6 +67,18 @@ class Services:
     @property
     def embedder_pids(self) -> list[int]:
         return [process.pid for process in self.embedders]
+
+    def lone_request_threads(self) -> dict[int, int]:
+        """Process id -> the threads the embedder's latest timing gives a lone request there
+        (its log): processes may choose differently, and a choice made while the stack was
+        starting stays while requests keep it busy. A lone frame takes ~3 ms longer on one
+        thread than on two, so every latency figure needs it beside it."""
+        chosen: dict[int, int] = {}
+        for process in self.embedders:
+            log = process.log_path
+            if log is not None and log.exists():
+                chosen.update(lone_threads_logged(log.read_text(errors="replace")))
+        return chosen
 
     def client(self, key: str = "", timeout: float = 60) -> httpx.Client:
         """An HTTP client on the backend with `key` (default: the admin key)."""

@@ -12,7 +12,6 @@ import os
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -20,7 +19,6 @@ import httpx
 from bench.common import RunOptions, kiosk_frame, percentile, photo, print_table, save
 from bench.cpu import CpuMeter, wait_for_quiet
 from bench.stack import Services, Storage, seed_gallery, services, storage
-from embedder.service import lone_threads_logged
 
 CLIENTS = [1, 2, 4, 8]
 
@@ -109,17 +107,6 @@ def load(running: Services, keys: list[str], seconds: float, image: bytes) -> di
     }
 
 
-def lone_threads_chosen(embedder_logs: list[Path | None]) -> dict[int, int]:
-    """Process id -> the threads the embedder's latest timing gives a lone request there:
-    processes may choose differently, and a choice made while the stack was starting stays
-    while kiosks keep it busy."""
-    chosen: dict[int, int] = {}
-    for log in embedder_logs:
-        if log is not None and log.exists():
-            chosen.update(lone_threads_logged(log.read_text(errors="replace")))
-    return chosen
-
-
 def measure_config(
     store: Storage, config: EmbedderConfig, image: bytes, seconds: float, seed: bool
 ) -> dict[str, Any]:
@@ -144,7 +131,7 @@ def measure_config(
             meter = CpuMeter(roots)
             meter.start()
             # What each embedder process's timing had chosen when the level began.
-            lone_threads = lone_threads_chosen([e.log_path for e in running.embedders])
+            lone_threads = running.lone_request_threads()
             level = load(running, keys[:clients], seconds, image)
             level["cpu"] = meter.stop()
             level["lone_request_threads_by_process"] = lone_threads
