@@ -71,7 +71,7 @@ class Services:
     def lone_request_threads(self) -> dict[int, int]:
         """Process id -> the threads the embedder's latest timing gives a lone request there
         (its log): processes may choose differently, and a choice made while the stack was
-        starting stays while requests keep it busy. A lone frame takes ~3 ms longer on one
+        starting stays while requests keep it busy. A lone frame takes 2-3 ms longer on one
         thread than on two, so every latency figure needs it beside it."""
         chosen: dict[int, int] = {}
         for process in self.embedders:
