@@ -15,6 +15,7 @@ to hold the graph. HNSW as the backend builds it and denser (below a million), a
 1,000,000 faces (--quick: 100,000 only).
 """
 
+import math
 from typing import Any
 
 import numpy as np
@@ -58,26 +59,41 @@ DENSE_GRAPH_BELOW = 1_000_000
 def configs(n: int) -> list[IndexConfig]:
     """The backend's index, m=32 (on these vectors recall needs a denser graph: at 100k,
     m16 reached 0.99 only at ef_search 1000, 14.4 ms p95; m32 at 400, 13.5 ms), and
-    IVFFlat with pgvector's advice of a list per 1,000 rows, which scans a share of the
-    gallery instead of walking a graph, on the vectors and on halfvec copies of them (half
-    the bytes read a probed list; the distance returned stays the full vector's)."""
+    IVFFlat on halfvec copies of the vectors (half the bytes read a probed list, the distance
+    returned stays the full vector's), which scans a share of the gallery instead of walking
+    a graph: with pgvector's advice of a list per 1,000 rows, and with a list per 250. At a
+    million the finer lists find more for the same share read (2026-12-05, scratch: 4 % of
+    4,000 lists 0.971 of the accepted check-ins at 9.9 ms p95, 4 % of 1,000 lists 0.898,
+    with shared_buffers at 3GB; 1,000 lists on halfvec read as fast at the default 128MB).
+    A list per 125 rows would need 12 GB to build (ivfflat_build_memory)."""
     memory = "3GB" if n >= 1_000_000 else "1GB"  # the graph (0.8-1.3 kB a face) fits
     current = (CURRENT_M, CURRENT_EF_CONSTRUCTION)
-    lists = max(1, n // 1000)
     dense = [IndexConfig(f"m32 efc{current[1]}", 32, current[1], False, memory)]
     return [
         IndexConfig(f"m{current[0]} efc{current[1]}", *current, False, memory),
         *(dense if n < DENSE_GRAPH_BELOW else []),
-        IndexConfig(f"ivfflat lists {lists}", maintenance_work_mem=memory, lists=lists),
-        IndexConfig(
-            f"ivfflat lists {lists} halfvec", halfvec=True, maintenance_work_mem=memory, lists=lists
+        *(
+            IndexConfig(
+                f"ivfflat lists {lists} halfvec",
+                halfvec=True,
+                maintenance_work_mem=ivfflat_build_memory(n, lists),
+                lists=lists,
+            )
+            for lists in (max(1, n // 1000), max(1, n // 250))
         ),
     ]
 
 
+def ivfflat_build_memory(n: int, lists: int) -> str:
+    """What pgvector's IVFFlat build asks for: its k-means keeps a bound per sample and list
+    (4 bytes; 50 samples a list, at most n), 3.1 GB at 4,000 lists, plus a margin."""
+    bounds = min(n, 50 * lists) * lists * 4
+    return f"{max(1, math.ceil(bounds * 1.25 / 2**30))}GB"
+
+
 EF_SEARCH = (40, 100, 400, 1000)  # 400: the backend's HNSW_EF_SEARCH
-# IVFFlat: the share of the lists a search reads (probes), 2.5 %, 10 % and 25 %.
-PROBED_SHARES = (0.025, 0.1, 0.25)
+# IVFFlat: the share of the lists a search reads (probes), 2.5 %, 4 %, 10 % and 25 %.
+PROBED_SHARES = (0.025, 0.04, 0.1, 0.25)
 
 
 def search_settings(config: IndexConfig) -> tuple[int, ...]:
@@ -195,9 +211,23 @@ def run(options: RunOptions) -> dict[str, Any]:
 
 
 def summary_rows(result: dict[str, Any]) -> list[list[Any]]:
-    """At a million: the fastest setting with recall@1 >= 0.99, or, when none has it, the
-    one nearest to it (the figure the issue asks for either way)."""
+    """At a million, judged on the check-ins the exact search accepts (a miss of one it
+    would refuse changes no answer): the fastest setting with recall >= 0.99, or, when none
+    has it, the one nearest to it; and the best recall under 10 ms p95. Both are the figure
+    the issue asks for, seen from either side."""
     rows = []
+    goal = "p95 <= 10 ms at recall >= 0.99"
+
+    def recall(found: dict[str, Any]) -> float:
+        return float(found.get("recall_at_1_accepted", found["recall_at_1"]))
+
+    def row(figure: str, name: str, found: dict[str, Any]) -> list[Any]:
+        value = (
+            f"p95 {found['p95_ms']} ms, recall {recall(found)} (all queries {found['recall_at_1']})"
+        )
+        met = recall(found) >= 0.99 and found["p95_ms"] <= 10
+        return ["gallery_faces", f"{figure} ({name})", value, goal, met]
+
     for size in result["sizes"]:
         if size["n"] < 1_000_000:
             continue
@@ -206,23 +236,21 @@ def summary_rows(result: dict[str, Any]) -> list[list[Any]]:
             for b in size["builds"]
             for setting, f in b["search"].items()
         ]
-        enough = [t for t in tried if t[1]["recall_at_1"] >= 0.99]
+        enough = [t for t in tried if recall(t[1]) >= 0.99]
         if enough:
-            name, f = min(enough, key=lambda t: t[1]["p95_ms"])
-            figure = f"1M face-like: fastest with recall >= 0.99 ({name})"
+            rows.append(row("1M face-like: fastest at recall >= 0.99", *min(enough, key=_p95)))
         else:
-            name, f = max(tried, key=lambda t: (t[1]["recall_at_1"], -t[1]["p95_ms"]))
-            figure = f"1M face-like: none with recall >= 0.99; best ({name})"
-        rows.append(
-            [
-                "gallery_faces",
-                figure,
-                f"p95 {f['p95_ms']} ms, recall {f['recall_at_1']}",
-                "p95 <= 10 ms at recall >= 0.99",
-                bool(enough) and f["p95_ms"] <= 10,
-            ]
-        )
+            nearest = max(tried, key=lambda t: (recall(t[1]), -t[1]["p95_ms"]))
+            rows.append(row("1M face-like: none at recall >= 0.99; best", *nearest))
+        fast = [t for t in tried if t[1]["p95_ms"] <= 10]
+        if fast:
+            best = max(fast, key=lambda t: (recall(t[1]), -t[1]["p95_ms"]))
+            rows.append(row("1M face-like: best recall under 10 ms", *best))
     return rows
+
+
+def _p95(tried: tuple[str, dict[str, Any]]) -> float:
+    return float(tried[1]["p95_ms"])
 
 
 def skipped_rows(reason: str) -> list[list[Any]]:
