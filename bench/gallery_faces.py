@@ -62,10 +62,10 @@ def configs(n: int) -> list[IndexConfig]:
     IVFFlat on halfvec copies of the vectors (half the bytes read a probed list, the distance
     returned stays the full vector's), which scans a share of the gallery instead of walking
     a graph: with pgvector's advice of a list per 1,000 rows, and with a list per 250. At a
-    million the finer lists find more for the same share read (2026-12-05, scratch: 4 % of
-    4,000 lists 0.971 of the accepted check-ins at 9.9 ms p95, 4 % of 1,000 lists 0.898,
-    with shared_buffers at 3GB; 1,000 lists on halfvec read as fast at the default 128MB).
-    A list per 125 rows would need 12 GB to build (ivfflat_build_memory)."""
+    million the finer lists find more for the same share read (2026-12-05: 4 % of 4,000
+    lists read, 0.951-0.98 of the accepted check-ins at ~10 ms p95 over four builds, as each
+    k-means draws its own sample; 4 % of 1,000 lists 0.88-0.90). A list per 125 rows would
+    need 12 GB to build (ivfflat_build_memory)."""
     memory = "3GB" if n >= 1_000_000 else "1GB"  # the graph (0.8-1.3 kB a face) fits
     current = (CURRENT_M, CURRENT_EF_CONSTRUCTION)
     dense = [IndexConfig(f"m32 efc{current[1]}", 32, current[1], False, memory)]
