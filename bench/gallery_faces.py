@@ -11,7 +11,9 @@ go one real photo of each held-out person with two or more; the queries are anot
 of each of those people (the check-in) and the photos of people with one photo (strangers).
 Recall@1 is against an exact scan; builds are timed with the build memory raised to hold
 the graph, or IVFFlat's k-means. HNSW as the backend builds it and denser (below a million),
-and IVFFlat on halfvec (a list per 1,000 and per 250 faces, 2.5-25 % of the lists read).
+IVFFlat on halfvec (a list per 1,000 and per 250 faces, 2.5-25 % of the lists read), and
+cells in plain tables (a cell per 62 faces, each face in two, a 48-d first stage;
+bench/cell_search.py), 1-10 % of the cells read.
 100,000 and 1,000,000 faces (--quick: 100,000 only).
 """
 
@@ -23,6 +25,8 @@ import numpy as np
 from backend.calibration import load_calibration
 from backend.domain.model import Metric
 from backend.domain.thresholds import ThresholdSettings, thresholds_for
+from bench import cell_search
+from bench.cell_search import CellConfig
 from bench.common import RunOptions, print_table, save
 from bench.cpu import wait_for_quiet
 from bench.gallery_scale import CURRENT_EF_CONSTRUCTION, CURRENT_M
@@ -96,11 +100,24 @@ EF_SEARCH = (40, 100, 400, 1000)  # 400: the backend's HNSW_EF_SEARCH
 PROBED_SHARES = (0.025, 0.04, 0.1, 0.25)
 
 
+# Cells in plain tables (bench/cell_search.py): the share of the cells a search reads, 1-10 %
+# (each face is in two, so twice that share of the gallery's rows are read)
+CELLS = CellConfig("cells x2 spill, 48-d first stage, 100 re-ranked")
+PROBED_CELL_SHARES = (0.01, 0.015, 0.02, 0.05, 0.1)
+
+
 def search_settings(config: IndexConfig) -> tuple[int, ...]:
     """The values of config's search setting to measure: ef_search, or probes."""
     if config.lists:
         return tuple(max(1, round(config.lists * share)) for share in PROBED_SHARES)
     return EF_SEARCH
+
+
+def shared_buffers(n: int) -> str | None:
+    """PostgreSQL's cache for a gallery of n: at a million, 2GB, so that the generation's
+    table and the index being read stay in it, as a deployment of that size would set it
+    (PostgreSQL's advice is a quarter of RAM); below, the default."""
+    return "2GB" if n >= 1_000_000 else None
 
 
 def face_like(real: np.ndarray, count: int, rng: np.random.Generator) -> np.ndarray:
@@ -152,7 +169,7 @@ def measure(n: int, vectors: Vectors, lfw: Any) -> dict[str, Any]:
         n, Metric.COSINE, load_calibration("SFace"), None, ThresholdSettings()
     ).match
     other_load = wait_for_quiet()
-    with fresh_database() as url:
+    with fresh_database(shared_buffers=shared_buffers(n)) as url:
         prepare_table(url, DIM)
         with connect(url) as conn:
             drop(conn)  # the binding made the backend's index: rows go in first, then builds
@@ -172,6 +189,9 @@ def measure(n: int, vectors: Vectors, lfw: Any) -> dict[str, Any]:
                     built["search"][str(ef)] = judge(*outcome, truth, targets, threshold, nearest)
                 print(f"    {n:,} {config.label}: {built['build_s']} s, {built['search']}")
                 builds.append(built)
+            drop(conn)  # the cells' re-rank reads the generation's table by its key alone
+            answers = (truth, targets, nearest)
+            builds.append(measure_cells(conn, gallery, queries, answers, threshold))
     drawn_to_real = 1 - (filler[:2000] @ real.T).max(axis=1)
     return {
         "n": n,
@@ -188,6 +208,32 @@ def measure(n: int, vectors: Vectors, lfw: Any) -> dict[str, Any]:
         "insert_s": round(insert_s, 1),
         "builds": builds,
     }
+
+
+def measure_cells(
+    conn: Any,
+    gallery: np.ndarray,
+    queries: np.ndarray,
+    answers: tuple[np.ndarray, np.ndarray, np.ndarray],
+    threshold: float,
+) -> dict[str, Any]:
+    """Cells in plain tables (bench/cell_search.py), built and searched like an index."""
+    truth, targets, nearest = answers
+    cells = CELLS.cells(len(gallery))
+    built = {
+        **CELLS.settings(),
+        "cells": cells,
+        "search_setting": CELLS.search_setting,
+        **cell_search.build(conn, gallery, CELLS),
+        "search": {},
+    }
+    for share in PROBED_CELL_SHARES:
+        probes = max(1, round(cells * share))
+        outcome = cell_search.search(conn, queries, CELLS, probes)
+        built["search"][str(probes)] = judge(*outcome, truth, targets, threshold, nearest)
+    print(f"    {len(gallery):,} {CELLS.label}: {built['build_s']} s, {built['search']}")
+    cell_search.drop(conn)
+    return built
 
 
 def run(options: RunOptions) -> dict[str, Any]:

@@ -193,10 +193,16 @@ def judge(
 
 
 @contextlib.contextmanager
-def fresh_database() -> Iterator[str]:
-    """A new embedded PostgreSQL+pgvector server in a temporary folder."""
+def fresh_database(shared_buffers: str | None = None) -> Iterator[str]:
+    """A new embedded PostgreSQL+pgvector server in a temporary folder; `shared_buffers`
+    replaces the server's default (128MB) and takes a restart."""
     folder = Path(tempfile.mkdtemp(prefix="facegate-gallery-"))
     server = start_postgres(folder / "postgres", database="gallery")
+    if shared_buffers:
+        with psycopg.connect(server.url, autocommit=True) as conn:
+            conn.execute(f"ALTER SYSTEM SET shared_buffers = '{shared_buffers}'")
+        server.stop()
+        server = start_postgres(folder / "postgres", database="gallery")
     try:
         yield server.url
     finally:

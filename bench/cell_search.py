@@ -1,0 +1,195 @@
+"""A million faces in 10 ms on 2 cores: cells in plain PostgreSQL tables (issue 26).
+
+pgvector's IVFFlat reads each probed list row by row and sorts every row it read; on these
+vectors a row costs ~210 ns, ~120 ns of it the 128-d distance, and 0.99 of the accepted
+check-ins needs ~10 % of a million read (29 ms). Three changes, each measured in scratch on
+the bench's gallery (bench/README.md, "cells in plain tables"), read less and pay less per
+row, all in one SQL statement over pgvector's types:
+
+- **Fine cells, built outside the server**: k-means (numpy) with a cell per ~62 faces,
+  16,000 at a million. pgvector's build would need ~50 GB for that many lists
+  (gallery_faces.ivfflat_build_memory); here the centroids are a table.
+- **Each face in its two nearest cells** (spilling): a check-in whose photo sits near a
+  cell's border still finds it in the cells its query ranks first. At 16,000 cells the
+  share of the gallery read for 0.99 fell from 5.9 % to 3.2 % (numpy, 205 check-ins).
+- **A 48-d first stage, then the exact distance for 100**: the cell rows hold the face's
+  projection on the gallery's 48 principal axes (54 % of its variance) in halfvec, read by
+  an index-only scan of a B-tree on the cell; the 100 best go back to the generation's
+  table for the full cosine distance, the distance every other search returns. In numpy
+  no accepted check-in's face fell out of the 48-d top 20.
+
+The query's own projection is computed in the statement from the axes' table, so nothing
+but SQL runs per search. This is a bench measurement of a layout, not the backend's
+index: cells and axes are fixed when built, as IVFFlat's lists are.
+"""
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import psycopg
+from pgvector import HalfVector
+
+from bench.synthetic import VECTORS
+
+CENTROIDS = "cell_centroid"
+MEMBERS = "cell_member"
+AXES = "cell_axis"
+KMEANS_SAMPLES_PER_CELL = 20
+KMEANS_ITERATIONS = 8
+PCA_SAMPLE = 100_000
+CHUNK = 20_000  # gallery rows scored against every centroid at once (~1.3 GB at 16,000)
+
+
+@dataclass(frozen=True)
+class CellConfig:
+    """Cells of ~`faces_per_cell` faces, each face in `spill` cells, a first stage on
+    `first_stage_dims` principal axes, and `rerank` faces given the exact distance."""
+
+    label: str
+    faces_per_cell: int = 62
+    spill: int = 2
+    first_stage_dims: int = 48
+    rerank: int = 100
+    search_setting: str = "cells probed"
+
+    def cells(self, n: int) -> int:
+        return max(1, n // self.faces_per_cell)
+
+    def settings(self) -> dict[str, Any]:
+        return {
+            "label": self.label,
+            "faces_per_cell": self.faces_per_cell,
+            "spill": self.spill,
+            "first_stage_dims": self.first_stage_dims,
+            "rerank": self.rerank,
+        }
+
+
+def kmeans(points: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
+    """Lloyd's k-means from k random points: the centroids (float32)."""
+    centroids = points[rng.choice(len(points), k, replace=False)].copy()
+    for _ in range(KMEANS_ITERATIONS):
+        nearest = nearest_cells(points, centroids, 1)[:, 0]
+        sums = np.zeros_like(centroids)
+        np.add.at(sums, nearest, points)
+        counts = np.bincount(nearest, minlength=k)
+        filled = counts > 0  # an empty cell keeps its centroid
+        centroids[filled] = sums[filled] / counts[filled, None]
+    return centroids.astype(np.float32)
+
+
+def nearest_cells(points: np.ndarray, centroids: np.ndarray, count: int) -> np.ndarray:
+    """Each point's `count` nearest centroids by L2 (the nearest first)."""
+    half_norms = 0.5 * (centroids * centroids).sum(axis=1)
+    chosen = np.empty((len(points), count), dtype=np.int64)
+    for start in range(0, len(points), CHUNK):
+        # argmax of x.c - |c|^2/2 is the L2-nearest centroid; taking argmax again after
+        # masking is ~5x faster than a partition over 16,000 columns
+        scores = points[start : start + CHUNK] @ centroids.T - half_norms
+        rows = np.arange(len(scores))
+        for rank in range(count):
+            best = scores.argmax(axis=1)
+            chosen[start : start + CHUNK, rank] = best
+            scores[rows, best] = -np.inf
+    return chosen
+
+
+def principal_axes(gallery: np.ndarray, dims: int, rng: np.random.Generator) -> np.ndarray:
+    sample = gallery[rng.choice(len(gallery), min(len(gallery), PCA_SAMPLE), replace=False)]
+    _, _, axes = np.linalg.svd(sample - sample.mean(axis=0), full_matrices=False)
+    return axes[:dims].astype(np.float32)
+
+
+def build(conn: psycopg.Connection, gallery: np.ndarray, config: CellConfig) -> dict[str, Any]:
+    """Centroids, axes and the cell rows for the gallery already in the generation's table
+    (row i is face i); returns seconds (k-means to index) and megabytes."""
+    drop(conn)
+    n, dim = gallery.shape
+    k = config.cells(n)
+    rng = np.random.default_rng(k)
+    started = time.perf_counter()
+    sample = gallery[rng.choice(n, min(n, KMEANS_SAMPLES_PER_CELL * k), replace=False)]
+    centroids = kmeans(sample, k, rng)
+    cells = nearest_cells(gallery, centroids, config.spill)
+    axes = principal_axes(gallery, config.first_stage_dims, rng)
+    projected = gallery @ axes.T
+    conn.execute(f"CREATE TABLE {CENTROIDS} (cell int PRIMARY KEY, centroid vector({dim}))")
+    conn.execute(f"CREATE TABLE {AXES} (axis int PRIMARY KEY, direction vector({dim}))")
+    conn.execute(
+        f"CREATE TABLE {MEMBERS} (cell int NOT NULL, face int NOT NULL, "
+        f"projection halfvec({config.first_stage_dims}) NOT NULL)"
+    )
+    with conn.cursor() as cur:
+        with cur.copy(f"COPY {CENTROIDS} FROM STDIN WITH (FORMAT BINARY)") as copy:
+            copy.set_types(["int4", "vector"])
+            for cell, centroid in enumerate(centroids):
+                copy.write_row((cell, centroid))
+        with cur.copy(f"COPY {AXES} FROM STDIN WITH (FORMAT BINARY)") as copy:
+            copy.set_types(["int4", "vector"])
+            for axis, direction in enumerate(axes):
+                copy.write_row((axis, direction))
+        # in cell order, so a cell's rows share pages
+        cell_of_row = cells.ravel()
+        face_of_row = np.repeat(np.arange(n), config.spill)
+        with cur.copy(f"COPY {MEMBERS} FROM STDIN WITH (FORMAT BINARY)") as copy:
+            copy.set_types(["int4", "int4", "halfvec"])
+            for row in np.argsort(cell_of_row, kind="stable"):
+                face = int(face_of_row[row])
+                copy.write_row((int(cell_of_row[row]), face, HalfVector(projected[face])))
+    # the first stage reads the B-tree alone (index-only): 10-15 % faster than the heap
+    conn.execute(f"CREATE INDEX {MEMBERS}_cell ON {MEMBERS} (cell) INCLUDE (face, projection)")
+    for table in (MEMBERS, CENTROIDS, AXES):
+        conn.execute(f"VACUUM ANALYZE {table}")  # the visibility map an index-only scan needs
+    seconds = time.perf_counter() - started
+    # COPY, CREATE INDEX and VACUUM write through a small ring of buffers, so what a search
+    # reads would come from the OS on first touch; a site searched all day has it cached
+    conn.execute("CREATE EXTENSION IF NOT EXISTS pg_prewarm")
+    for relation in (f"{MEMBERS}_cell", CENTROIDS, AXES, VECTORS, f"{VECTORS}_pkey"):
+        conn.execute("SELECT pg_prewarm(%s)", (relation,))
+    size = conn.execute(
+        f"SELECT pg_total_relation_size('{MEMBERS}') + pg_total_relation_size('{CENTROIDS}') "
+        f"+ pg_total_relation_size('{AXES}')"
+    ).fetchone()
+    return {"build_s": round(seconds, 1), "index_mb": round(size[0] / 2**20, 1) if size else 0}
+
+
+def drop(conn: psycopg.Connection) -> None:
+    for table in (MEMBERS, CENTROIDS, AXES):
+        conn.execute(f"DROP TABLE IF EXISTS {table}")
+
+
+def search_sql(config: CellConfig) -> str:
+    """The nearest face and its exact cosine distance: rank the centroids, read the probed
+    cells' 48-d projections, give the best `rerank` the full distance."""
+    # a scalar subquery, so the cast to halfvec runs once and not for every row read
+    projection = (
+        f"(SELECT array_agg(-(direction <#> %(q)s) ORDER BY axis)::real[]"
+        f"::halfvec({config.first_stage_dims}) FROM {AXES})"
+    )
+    probed = f"ARRAY(SELECT cell FROM {CENTROIDS} ORDER BY centroid <-> %(q)s LIMIT %(probes)s)"
+    return (
+        f"WITH candidate AS (SELECT face FROM {MEMBERS} WHERE cell = ANY({probed}) "
+        f"ORDER BY projection <#> {projection} LIMIT {int(config.rerank)}) "
+        f"SELECT face_id, embedding <=> %(q)s AS distance FROM {VECTORS} "
+        f"WHERE face_id IN (SELECT lpad(to_hex(face), 32, '0') FROM candidate) "
+        f"ORDER BY distance LIMIT 1"
+    )
+
+
+def search(
+    conn: psycopg.Connection, queries: np.ndarray, config: CellConfig, probes: int
+) -> tuple[list[int], list[float], list[float]]:
+    """Nearest row index, distance and milliseconds per query, as pg_index.search gives."""
+    sql = search_sql(config)
+    found, distances, timings = [], [], []
+    for query in queries[:5]:  # let psycopg prepare the statement first
+        conn.execute(sql, {"q": query, "probes": probes}, prepare=True).fetchone()
+    for query in queries:
+        started = time.perf_counter()
+        row = conn.execute(sql, {"q": query, "probes": probes}, prepare=True).fetchone()
+        timings.append((time.perf_counter() - started) * 1000)
+        found.append(int(row[0], 16) if row else -1)
+        distances.append(float(row[1]) if row else 2.0)
+    return found, distances, timings
