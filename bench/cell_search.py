@@ -25,13 +25,14 @@ index: cells and axes are fixed when built, as IVFFlat's lists are.
 """
 
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
 import psycopg
 from pgvector import HalfVector
 
+from bench.pg_index import timed_nearest
 from bench.synthetic import VECTORS
 
 CENTROIDS = "cell_centroid"
@@ -59,13 +60,7 @@ class CellConfig:
         return max(1, n // self.faces_per_cell)
 
     def settings(self) -> dict[str, Any]:
-        return {
-            "label": self.label,
-            "faces_per_cell": self.faces_per_cell,
-            "spill": self.spill,
-            "first_stage_dims": self.first_stage_dims,
-            "rerank": self.rerank,
-        }
+        return asdict(self)
 
 
 def kmeans(points: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
@@ -183,14 +178,4 @@ def search(
     conn: psycopg.Connection, queries: np.ndarray, config: CellConfig, probes: int
 ) -> tuple[list[int], list[float], list[float]]:
     """Nearest row index, distance and milliseconds per query, as pg_index.search gives."""
-    sql = search_sql(config)
-    found, distances, timings = [], [], []
-    for query in queries[:5]:  # let psycopg prepare the statement first
-        conn.execute(sql, {"q": query, "probes": probes}, prepare=True).fetchone()
-    for query in queries:
-        started = time.perf_counter()
-        row = conn.execute(sql, {"q": query, "probes": probes}, prepare=True).fetchone()
-        timings.append((time.perf_counter() - started) * 1000)
-        found.append(int(row[0], 16) if row else -1)
-        distances.append(float(row[1]) if row else 2.0)
-    return found, distances, timings
+    return timed_nearest(conn, search_sql(config), queries, {"probes": probes})

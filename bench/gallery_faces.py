@@ -21,6 +21,7 @@ import math
 from typing import Any
 
 import numpy as np
+import psycopg
 
 from backend.calibration import load_calibration
 from backend.domain.model import Metric
@@ -103,7 +104,7 @@ PROBED_SHARES = (0.025, 0.04, 0.1, 0.25)
 # Cells in plain tables (bench/cell_search.py): the share of the cells a search reads, 1-10 %
 # (each face is in two, so twice that share of the gallery's rows are read)
 CELLS = CellConfig("cells x2 spill, 48-d first stage, 100 re-ranked")
-PROBED_CELL_SHARES = (0.01, 0.015, 0.02, 0.05, 0.1)
+PROBED_CELL_SHARES = (0.01, 0.0125, 0.015, 0.02, 0.05, 0.1)
 
 
 def search_settings(config: IndexConfig) -> tuple[int, ...]:
@@ -211,7 +212,7 @@ def measure(n: int, vectors: Vectors, lfw: Any) -> dict[str, Any]:
 
 
 def measure_cells(
-    conn: Any,
+    conn: psycopg.Connection,
     gallery: np.ndarray,
     queries: np.ndarray,
     answers: tuple[np.ndarray, np.ndarray, np.ndarray],
@@ -223,7 +224,6 @@ def measure_cells(
     built = {
         **CELLS.settings(),
         "cells": cells,
-        "search_setting": CELLS.search_setting,
         **cell_search.build(conn, gallery, CELLS),
         "search": {},
     }

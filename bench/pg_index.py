@@ -120,22 +120,32 @@ def search(
 ) -> tuple[list[int], list[float], list[float]]:
     """Nearest row index, distance and milliseconds per query (exact: no index scan);
     `ef_search` is config's search setting: HNSW's ef_search, IVFFlat's probes."""
-    sql = search_sql(config, dim)
     setting = config.search_setting if config is not None else "hnsw.ef_search"
     conn.execute(f"SET {setting} = {int(ef_search or 40)}")
     conn.execute(f"SET enable_indexscan = {'off' if exact else 'on'}")
-    found, distances, timings = [], [], []
     try:
-        for query in queries[:5]:  # let psycopg prepare the statement first
-            conn.execute(sql, {"q": query}, prepare=True).fetchone()
-        for query in queries:
-            started = time.perf_counter()
-            row = conn.execute(sql, {"q": query}, prepare=True).fetchone()
-            timings.append((time.perf_counter() - started) * 1000)
-            found.append(int(row[0], 16) if row else -1)
-            distances.append(float(row[1]) if row else 2.0)
+        return timed_nearest(conn, search_sql(config, dim), queries)
     finally:
         conn.execute("RESET enable_indexscan")
+
+
+def timed_nearest(
+    conn: psycopg.Connection,
+    sql: str,
+    queries: np.ndarray,
+    parameters: dict[str, Any] | None = None,
+) -> tuple[list[int], list[float], list[float]]:
+    """Run sql (face_id, distance) for each query as %(q)s, with `parameters` beside it:
+    the nearest row index, distance and milliseconds per query."""
+    found, distances, timings = [], [], []
+    for query in queries[:5]:  # let psycopg prepare the statement first
+        conn.execute(sql, {"q": query, **(parameters or {})}, prepare=True).fetchone()
+    for query in queries:
+        started = time.perf_counter()
+        row = conn.execute(sql, {"q": query, **(parameters or {})}, prepare=True).fetchone()
+        timings.append((time.perf_counter() - started) * 1000)
+        found.append(int(row[0], 16) if row else -1)
+        distances.append(float(row[1]) if row else 2.0)
     return found, distances, timings
 
 
