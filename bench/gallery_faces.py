@@ -224,6 +224,7 @@ def measure_cells(
     built = {
         **CELLS.settings(),
         "cells": cells,
+        "search_setting": CELLS.search_setting,
         **cell_search.build(conn, gallery, CELLS),
         "search": {},
     }
