@@ -5,7 +5,7 @@ import contextlib
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -133,16 +133,21 @@ def timed_nearest(
     conn: psycopg.Connection,
     sql: str,
     queries: np.ndarray,
-    parameters: dict[str, Any] | None = None,
+    per_query: Callable[[np.ndarray], dict[str, Any]] | None = None,
 ) -> tuple[list[int], list[float], list[float]]:
-    """Run sql (face_id, distance) for each query as %(q)s, with `parameters` beside it:
-    the nearest row index, distance and milliseconds per query."""
+    """Run sql (face_id, distance) for each query as %(q)s, with what `per_query` derives
+    from it beside it (inside the timing): the nearest row index, distance and milliseconds
+    per query."""
+
+    def parameters(query: np.ndarray) -> dict[str, Any]:
+        return {"q": query, **(per_query(query) if per_query else {})}
+
     found, distances, timings = [], [], []
     for query in queries[:5]:  # let psycopg prepare the statement first
-        conn.execute(sql, {"q": query, **(parameters or {})}, prepare=True).fetchone()
+        conn.execute(sql, parameters(query), prepare=True).fetchone()
     for query in queries:
         started = time.perf_counter()
-        row = conn.execute(sql, {"q": query, **(parameters or {})}, prepare=True).fetchone()
+        row = conn.execute(sql, parameters(query), prepare=True).fetchone()
         timings.append((time.perf_counter() - started) * 1000)
         found.append(int(row[0], 16) if row else -1)
         distances.append(float(row[1]) if row else 2.0)
