@@ -153,7 +153,9 @@ class _recording:
 def _budget(raw: Path, checkins: int) -> dict[str, float]:
     """CPU ms per check-in by stage, from py-spy's raw output ("frame;frame;... count")."""
     samples: Counter[str] = Counter()
-    for line in raw.read_text().splitlines():
+    # a frame name py-spy read from a process mid-change may hold bytes that are not UTF-8;
+    # its sample still counts, under its stage
+    for line in raw.read_text(errors="replace").splitlines():
         stack, _, count = line.rpartition(" ")
         if not count.isdigit():
             continue
