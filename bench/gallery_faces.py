@@ -12,8 +12,8 @@ of each of those people (the check-in) and the photos of people with one photo (
 Recall@1 is against an exact scan; builds are timed with the build memory raised to hold
 the graph, or IVFFlat's k-means. HNSW as the backend builds it and denser (below a million),
 IVFFlat on halfvec (a list per 1,000 and per 250 faces, 2.5-25 % of the lists read), and
-cells in plain tables (a cell per 62 faces, each face in two, a 48-d first stage;
-bench/cell_search.py), 1-10 % of the cells read.
+cells in plain tables (a cell per 62 faces, each face in two, packed 60 faces to a row, a
+48-d first stage; bench/cell_search.py), 1-10 % of the cells read.
 100,000 and 1,000,000 faces (--quick: 100,000 only).
 """
 
