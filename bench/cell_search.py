@@ -35,7 +35,6 @@ from typing import Any
 import numpy as np
 import psycopg
 from pgvector import HalfVector
-from pgvector.psycopg import register_vector
 
 from bench.pg_index import timed_nearest
 from bench.synthetic import VECTORS
@@ -199,8 +198,8 @@ def search_sql(config: CellConfig) -> str:
 
 
 def axes_of(conn: psycopg.Connection) -> np.ndarray:
-    """The principal axes the cells were built on, as a search holds them (dims x dim)."""
-    register_vector(conn)
+    """The principal axes the cells were built on, as a search holds them (dims x dim);
+    conn reads vectors as pgvector's (bench.synthetic.connect)."""
     rows = conn.execute(f"SELECT direction FROM {AXES} ORDER BY axis").fetchall()
     return np.array([row[0].to_numpy() for row in rows], dtype=np.float32)
 
